@@ -1,0 +1,121 @@
+package engine
+
+import "time"
+
+// Outcome is a rule's verdict, spelled as Glue's GetDataQualityResult API
+// spells it.
+type Outcome string
+
+const (
+	Pass  Outcome = "PASS"
+	Fail  Outcome = "FAIL"
+	Error Outcome = "ERROR"
+)
+
+// Result mirrors Glue's GetDataQualityResult (spec §13). Its JSON form is
+// dq's documented, stable output schema: field names follow the AWS API.
+type Result struct {
+	ResultID          string             `json:"ResultId"`
+	Score             *float64           `json:"Score"` // passed / (passed+failed+errored); nil when there are no rules
+	DataSource        *DataSource        `json:"DataSource,omitempty"`
+	RulesetName       string             `json:"RulesetName"`
+	EvaluationContext string             `json:"EvaluationContext,omitempty"`
+	StartedOn         time.Time          `json:"StartedOn"`
+	CompletedOn       time.Time          `json:"CompletedOn"`
+	RuleResults       []RuleResult       `json:"RuleResults"`
+	AnalyzerResults   []AnalyzerResult   `json:"AnalyzerResults"`
+	Observations      []Observation      `json:"Observations,omitempty"`
+	AggregatedMetrics *AggregatedMetrics `json:"AggregatedMetrics,omitempty"`
+}
+
+// DataSource names what was evaluated. Glue carries a Glue table here; dq
+// also names local files and in-process sources.
+type DataSource struct {
+	GlueTable *GlueTable `json:"GlueTable,omitempty"`
+	// Location is dq's own field: the path, glob or description of the
+	// primary dataset.
+	Location string `json:"Location,omitempty"`
+}
+
+// GlueTable identifies a Glue Data Catalog table.
+type GlueTable struct {
+	DatabaseName string `json:"DatabaseName"`
+	TableName    string `json:"TableName"`
+	CatalogID    string `json:"CatalogId,omitempty"`
+}
+
+// RuleResult is the verdict on one top-level rule (composites count once).
+type RuleResult struct {
+	Name              string             `json:"Name"`        // Rule_<i>, 0-based in source order
+	Description       string             `json:"Description"` // the rule's canonical text
+	EvaluationMessage string             `json:"EvaluationMessage,omitempty"`
+	Result            Outcome            `json:"Result"`
+	EvaluatedMetrics  map[string]float64 `json:"EvaluatedMetrics"` // e.g. Column.fare_amount.Completeness
+	EvaluatedRule     string             `json:"EvaluatedRule"`    // the rule with dynamic operands resolved
+	Labels            map[string]string  `json:"Labels,omitempty"`
+}
+
+// AnalyzerResult is the output of one entry of the Analyzers section.
+type AnalyzerResult struct {
+	Name              string             `json:"Name"` // Analyzer_<i>
+	Description       string             `json:"Description"`
+	EvaluationMessage string             `json:"EvaluationMessage,omitempty"`
+	EvaluatedMetrics  map[string]float64 `json:"EvaluatedMetrics"`
+}
+
+// Observation is a metric-based observation (anomaly detection, later issues).
+type Observation struct {
+	Description            string                  `json:"Description"`
+	MetricBasedObservation *MetricBasedObservation `json:"MetricBasedObservation,omitempty"`
+}
+
+// MetricBasedObservation carries the numbers behind an Observation.
+type MetricBasedObservation struct {
+	MetricName   string       `json:"MetricName"`
+	StatisticID  string       `json:"StatisticId,omitempty"`
+	MetricValues MetricValues `json:"MetricValues"`
+	NewRules     []string     `json:"NewRules,omitempty"`
+}
+
+// MetricValues are an observation's actual and expected values.
+type MetricValues struct {
+	ActualValue   *float64 `json:"ActualValue,omitempty"`
+	ExpectedValue *float64 `json:"ExpectedValue,omitempty"`
+	LowerLimit    *float64 `json:"LowerLimit,omitempty"`
+	UpperLimit    *float64 `json:"UpperLimit,omitempty"`
+}
+
+// AggregatedMetrics are row and rule totals (spec §11.5).
+type AggregatedMetrics struct {
+	TotalRowsProcessed  float64 `json:"TotalRowsProcessed"`
+	TotalRowsPassed     float64 `json:"TotalRowsPassed"`
+	TotalRowsFailed     float64 `json:"TotalRowsFailed"`
+	TotalRulesProcessed float64 `json:"TotalRulesProcessed"`
+	TotalRulesPassed    float64 `json:"TotalRulesPassed"`
+	TotalRulesFailed    float64 `json:"TotalRulesFailed"`
+}
+
+// Passed reports whether every rule passed.
+func (r *Result) Passed() bool {
+	for _, rr := range r.RuleResults {
+		if rr.Result != Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Counts returns the number of rules that passed, failed and errored.
+func (r *Result) Counts() (passed, failed, errored int) {
+	for _, rr := range r.RuleResults {
+		switch rr.Result {
+		case Pass:
+			passed++
+		case Fail:
+			failed++
+		default:
+			errored++
+		}
+	}
+	return
+}
