@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI is the command line. Each command lives in its own file as a struct
+// with a Run(*env) error method; add new commands (eval, explain, ...) as
+// fields here, in the order they should appear in --help.
+type CLI struct {
+	Quiet   bool             `short:"q" help:"Print only errors: no summaries, no warnings."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	Fmt      FmtCmd      `cmd:"" help:"Print a ruleset in canonical form, or rewrite it in place with -w."`
+	Validate ValidateCmd `cmd:"" help:"Check that rulesets parse and are valid DQDL."`
+	Rules    RulesCmd    `cmd:"" help:"List the rule types with their parameters and supported clauses."`
+	// Eval    EvalCmd    `cmd:"" help:"..."`
+	// Explain ExplainCmd `cmd:"" help:"..."`
+	VersionCmd VersionCmd `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`
+}
+
+// env is what a command may touch: the context and the process's streams.
+// Commands get it from run instead of using os.Std* so that tests can
+// capture their output.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	quiet  bool
+}

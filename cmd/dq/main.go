@@ -1,0 +1,124 @@
+// Command dq checks data quality with DQDL, the rule language of AWS Glue
+// Data Quality. See the README for the commands and the exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Exit codes are part of dq's interface: scripts and CI jobs branch on them.
+// 1 is reserved for "the data failed the rules" so that a pipeline can tell
+// bad data from a broken invocation; every other failure is 2.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // rules evaluated and at least one failed (dq eval)
+	exitInvalid = 2 // invalid ruleset, usage error, or any error that prevented a verdict
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries an exit code out of a command. When err is nil the
+// command has already reported the problem (e.g. as diagnostics) and run
+// prints nothing more.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// reported returns an error that exits with code without printing anything:
+// the command has written its own diagnostics.
+func reported(code int) error { return &exitError{code: code} }
+
+// kongExit is panicked by kong's Exit hook. kong wants to call os.Exit after
+// --help and --version; unwinding to run instead keeps run testable and lets
+// deferred cleanup happen.
+type kongExit int
+
+// run is the whole program behind main, with its environment passed in so
+// that tests can drive it without building and exec'ing a binary.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	var cli CLI
+	parser, err := newParser(&cli, stdout, stderr)
+	if err != nil {
+		// The CLI struct is static, so this is a programming error.
+		fmt.Fprintf(stderr, "dq: internal error: %v\n", err)
+		return exitInvalid
+	}
+
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			// kong exits 1 on some of its own errors; dq reserves 1 for
+			// failed rules.
+			code = int(c)
+			if code != exitOK {
+				code = exitInvalid
+			}
+		}
+	}()
+
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "dq: %v\n", err)
+		fmt.Fprintln(stderr, `Run "dq --help" for usage.`)
+		return exitInvalid
+	}
+
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, quiet: cli.Quiet}
+	return exitCode(stderr, kctx.Run(e))
+}
+
+// exitCode reports err (unless it was already reported) and maps it to
+// dq's exit code.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe.err != nil {
+			fmt.Fprintf(stderr, "dq: %v\n", xe.err)
+		}
+		return xe.code
+	}
+	fmt.Fprintf(stderr, "dq: %v\n", err)
+	return exitInvalid
+}
+
+// newParser builds the kong parser for cli. Output goes to the given writers
+// and kong's exits are turned into kongExit panics (see run).
+func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("dq"),
+		kong.Description("dq checks data quality with DQDL, the rule language of AWS Glue Data Quality."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Vars{"version": versionString()},
+	)
+}
