@@ -1,0 +1,251 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dqlabs/dq/testdata/gen/taxigen"
+)
+
+const (
+	seed      = 42
+	rulesPath = "../testdata/taxi/taxi.dqdl"
+	cacheDir  = "../testdata/bench"
+	// rulesInRuleset is how many results a working dq must report for
+	// taxi.dqdl; anything else means the output is not what we timed.
+	rulesInRuleset = 20
+	targetRatio    = 1.25
+	targetRSSKB    = 1 << 20
+)
+
+// binaries are built once per test process, on first use, so that plain
+// `go test ./...` (no -bench) never pays for two DuckDB links. The state
+// is package-level only because testing offers no per-process fixture
+// other than TestMain, which would build eagerly.
+var binaries struct {
+	once     sync.Once
+	dir      string
+	dq, hand string
+	dqErr    error
+	handErr  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaries.dir != "" {
+		os.RemoveAll(binaries.dir)
+	}
+	os.Exit(code)
+}
+
+func build() {
+	dir, err := os.MkdirTemp("", "dq-bench-")
+	if err != nil {
+		binaries.dqErr, binaries.handErr = err, err
+		return
+	}
+	binaries.dir = dir
+	gobuild := func(out, pkg string) error {
+		cmd := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", out, pkg)
+		cmd.Dir = ".."
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		}
+		return nil
+	}
+	binaries.dq = filepath.Join(dir, "dq")
+	binaries.dqErr = gobuild(binaries.dq, "./cmd/dq")
+	binaries.hand = filepath.Join(dir, "handwritten")
+	binaries.handErr = gobuild(binaries.hand, "./bench/handwritten")
+}
+
+// dataset returns the cached taxi file with rows rows, generating it first
+// if needed. Generation writes to a temporary name and renames, so an
+// interrupted run never leaves a truncated file behind to be benchmarked.
+func dataset(tb testing.TB, rows int64) string {
+	tb.Helper()
+	path := filepath.Join(cacheDir, fmt.Sprintf("taxi-%d-seed%d.parquet", rows, seed))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		tb.Fatalf("creating cache dir: %v", err)
+	}
+	tmp := path + ".tmp"
+	start := time.Now()
+	if err := taxigen.GenerateFile(context.Background(), tmp, taxigen.Options{Rows: rows, Seed: seed}, 0); err != nil {
+		os.Remove(tmp)
+		tb.Fatalf("generating %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatalf("caching %s: %v", path, err)
+	}
+	tb.Logf("generated %d rows into %s in %s", rows, path, time.Since(start).Round(time.Millisecond))
+	return path
+}
+
+// run is one process execution: its wall time, peak RSS and exit code.
+type run struct {
+	wall   time.Duration
+	maxRSS int64 // KB, as Linux reports ru_maxrss
+	code   int
+	stdout []byte
+	stderr []byte
+}
+
+// execute runs bin with args. Stdout goes to /dev/null unless capture is
+// set: the timed runs must not pay for buffering a large JSON document in
+// the parent.
+func execute(bin string, capture bool, args ...string) (run, error) {
+	cmd := exec.Command(bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stderr = &errb
+	if capture {
+		cmd.Stdout = &out
+	} else {
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return run{}, err
+		}
+		defer devnull.Close()
+		cmd.Stdout = devnull
+	}
+	start := time.Now()
+	err := cmd.Run()
+	r := run{wall: time.Since(start), stdout: out.Bytes(), stderr: errb.Bytes()}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return r, fmt.Errorf("running %s: %w", filepath.Base(bin), err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = int64(ru.Maxrss)
+	}
+	return r, nil
+}
+
+func dqArgs(data string) []string {
+	return []string{"eval", "--format", "json", rulesPath, data}
+}
+
+// checkDQ runs dq once, untimed, and skips the benchmark when dq cannot
+// evaluate yet. Exit 1 is success here: taxi.dqdl has planted failures.
+func checkDQ(b *testing.B, data string) {
+	b.Helper()
+	binaries.once.Do(build)
+	if binaries.dqErr != nil {
+		b.Skipf("dq does not build: %v", binaries.dqErr)
+	}
+	if binaries.handErr != nil {
+		b.Fatalf("handwritten baseline does not build: %v", binaries.handErr)
+	}
+	r, err := execute(binaries.dq, true, dqArgs(data)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if r.code != 0 && r.code != 1 {
+		b.Skipf("dq eval cannot evaluate yet (exit %d); skipping until it can:\n%s", r.code, r.stderr)
+	}
+	// A local shape rather than engine.Result: this checks the CLI's JSON
+	// contract, and keeps the process benchmark independent of engine's Go API.
+	var res struct {
+		RuleResults []struct{ Name, Result, EvaluationMessage string }
+	}
+	if err := json.Unmarshal(r.stdout, &res); err != nil {
+		b.Fatalf("dq eval --format json printed something that is not a result: %v\n%.500s", err, r.stdout)
+	}
+	if len(res.RuleResults) != rulesInRuleset {
+		b.Fatalf("dq eval reported %d rule results, want %d", len(res.RuleResults), rulesInRuleset)
+	}
+	for _, rr := range res.RuleResults {
+		if rr.Result == "ERROR" {
+			// An erroring rule may be skipping its work, which would make
+			// the timing flattering; say so rather than hide it.
+			b.Logf("warning: %s errored: %s", rr.Name, rr.EvaluationMessage)
+		}
+	}
+}
+
+func BenchmarkEndToEnd(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		rows int64
+	}{{"rows=1M", 1_000_000}, {"rows=10M", 10_000_000}} {
+		b.Run(size.name, func(b *testing.B) {
+			if testing.Short() && size.rows > 1_000_000 {
+				b.Skip("-short: skipping 10M rows")
+			}
+			data := dataset(b, size.rows)
+			checkDQ(b, data)
+			// Warm the page cache and DuckDB's first-run costs for the
+			// baseline too, so neither side is measured cold.
+			if r, err := execute(binaries.hand, false, data); err != nil || r.code != 0 {
+				b.Fatalf("handwritten baseline failed (exit %d, %v): %s", r.code, err, r.stderr)
+			}
+
+			var handTotal time.Duration
+			var dqRSS, handRSS int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r, err := execute(binaries.dq, false, dqArgs(data)...)
+				if err != nil || (r.code != 0 && r.code != 1) {
+					b.Fatalf("dq eval failed (exit %d, %v): %s", r.code, err, r.stderr)
+				}
+				dqRSS = max(dqRSS, r.maxRSS)
+
+				b.StopTimer()
+				h, err := execute(binaries.hand, false, data)
+				if err != nil || h.code != 0 {
+					b.Fatalf("handwritten baseline failed (exit %d, %v): %s", h.code, err, h.stderr)
+				}
+				handTotal += h.wall
+				handRSS = max(handRSS, h.maxRSS)
+				b.StartTimer()
+			}
+			b.StopTimer()
+			dqPerOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			handPerOp := float64(handTotal.Nanoseconds()) / float64(b.N)
+			b.ReportMetric(handPerOp, "hand-ns/op")
+			b.ReportMetric(dqPerOp/handPerOp, "dq/hand")
+			b.ReportMetric(float64(dqRSS), "dq-maxrss-KB")
+			b.ReportMetric(float64(handRSS), "hand-maxrss-KB")
+			if size.rows >= 10_000_000 {
+				if ratio := dqPerOp / handPerOp; ratio > targetRatio {
+					b.Logf("MISSED TARGET: dq is %.2fx the hand-written query (target <= %.2fx)", ratio, targetRatio)
+				}
+				if dqRSS >= targetRSSKB {
+					b.Logf("MISSED TARGET: dq peak RSS %d KB (target < %d KB)", dqRSS, targetRSSKB)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHandwritten1M times only the baseline, so its cost can be
+// tracked while dq eval is unavailable.
+func BenchmarkHandwritten1M(b *testing.B) {
+	data := dataset(b, 1_000_000)
+	binaries.once.Do(build)
+	if binaries.handErr != nil {
+		b.Fatal(binaries.handErr)
+	}
+	var rss int64
+	for i := 0; i < b.N; i++ {
+		h, err := execute(binaries.hand, false, data)
+		if err != nil || h.code != 0 {
+			b.Fatalf("handwritten baseline failed (exit %d, %v): %s", h.code, err, h.stderr)
+		}
+		rss = max(rss, h.maxRSS)
+	}
+	b.ReportMetric(float64(rss), "maxrss-KB")
+}
