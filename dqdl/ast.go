@@ -45,6 +45,8 @@ type Ruleset struct {
 	// Warnings are problems that do not stop the ruleset from running in
 	// Glue, such as text after the last section that Glue ignores.
 	Warnings []*Diagnostic
+
+	layout *layout // source layout for the formatter; nil for built rulesets
 }
 
 // Variable returns the declared variable with the given name, or nil.

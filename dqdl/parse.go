@@ -1,8 +1,351 @@
 package dqdl
 
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
 // Parse parses and validates the DQDL source src; name is used in positions
 // (usually the file name). On failure it returns a nil Ruleset and an
-// ErrorList holding every problem found, each with its position.
+// ErrorList holding every problem found, errors and warnings, each with its
+// position. Warnings alone do not fail the parse; they are in
+// Ruleset.Warnings.
 func Parse(name, src string) (*Ruleset, error) {
-	return nil, ErrorList{{Pos: Pos{Filename: name, Line: 1, Column: 1}, Msg: "parser not implemented yet"}}
+	toks, err := tokenize(name, src)
+	if err != nil {
+		var le *lexError
+		if errors.As(err, &le) {
+			return nil, ErrorList{{Pos: toPos(le.pos), Msg: le.msg}}
+		}
+		return nil, ErrorList{{Pos: Pos{Filename: name, Line: 1, Column: 1}, Msg: err.Error()}}
+	}
+	doc, err := parseTokens(documentParser, toks)
+	if err == nil && doc.Rules == nil && doc.Analyzers == nil && len(doc.Trailing) > 0 {
+		// The sections did not parse; the strict grammar says why.
+		if _, serr := parseTokensExact(strictParser, toks); serr != nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return nil, syntaxErrors(err, toks)
+	}
+	b := &builder{file: name}
+	rs := b.document(doc)
+	for _, t := range toks {
+		if t.Type == tokComment {
+			rs.Comments = append(rs.Comments, &Comment{Pos: toPos(t.Pos), Text: t.Value})
+		}
+	}
+	rs.layout = sourceLayout(doc, toks)
+	rs.Warnings = b.warnings
+	if len(b.errs) > 0 {
+		all := append(append(ErrorList{}, b.errs...), b.warnings...)
+		sortDiagnostics(all)
+		return nil, all
+	}
+	sortDiagnostics(rs.Warnings)
+	return rs, nil
+}
+
+func sortDiagnostics(l []*Diagnostic) {
+	sort.SliceStable(l, func(i, j int) bool { return l[i].Pos.Offset < l[j].Pos.Offset })
+}
+
+func parseTokens[G any](p *participle.Parser[G], toks []lexer.Token) (*G, error) {
+	pl, err := lexer.Upgrade(&sliceLexer{toks: toks}, tokComment)
+	if err != nil {
+		return nil, err
+	}
+	return p.ParseFromLexer(pl, participle.AllowTrailing(true))
+}
+
+func toPos(p lexer.Position) Pos {
+	return Pos{Filename: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
+}
+
+// syntaxErrors turns a participle error into diagnostics. Participle stops
+// at the first syntax error; to report every broken rule rather than only
+// the first, the Rules list is split at its top-level commas and each rule
+// is parsed on its own.
+func syntaxErrors(err error, toks []lexer.Token) ErrorList {
+	first := syntaxDiagnostic(err, toks)
+	var out ErrorList
+	if start, end, ok := rulesSpan(toks); ok && first.Pos.Offset >= toks[start].Pos.Offset {
+		out = ruleByRuleErrors(toks, start, end)
+	}
+	found := false
+	for _, d := range out {
+		if d.Pos.Offset == first.Pos.Offset {
+			found = true
+		}
+	}
+	if !found {
+		out = append(out, first)
+	}
+	sortDiagnostics(out)
+	return out
+}
+
+// rulesSpan finds the token range between the brackets of `Rules = [ ... ]`
+// (exclusive). ok is false when there is no such list.
+func rulesSpan(toks []lexer.Token) (start, end int, ok bool) {
+	for i := 0; i+2 < len(toks); i++ {
+		if toks[i].Type == tokKeyword && toks[i].Value == "Rules" && toks[i+1].Value == "=" && toks[i+2].Value == "[" {
+			depth := 0
+			for j := i + 2; j < len(toks); j++ {
+				if toks[j].Type == tokComment || toks[j].Type != tokPunct {
+					continue
+				}
+				switch toks[j].Value {
+				case "[", "(", "{":
+					depth++
+				case "]", ")", "}":
+					depth--
+					if depth == 0 {
+						return i + 3, j, true
+					}
+				}
+			}
+			return i + 3, len(toks) - 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+func ruleByRuleErrors(toks []lexer.Token, start, end int) ErrorList {
+	var out ErrorList
+	depth, from := 0, start
+	flush := func(to int) {
+		chunk := make([]lexer.Token, 0, to-from+1)
+		for _, t := range toks[from:to] {
+			if t.Type != tokComment {
+				chunk = append(chunk, t)
+			}
+		}
+		if len(chunk) == 0 {
+			pos := toks[to].Pos
+			if to < len(toks) && toks[to].Value == "]" && from > start {
+				out = append(out, &Diagnostic{Pos: toPos(toks[from-1].Pos), Msg: "trailing comma: a ',' must be followed by another rule"})
+			} else {
+				out = append(out, &Diagnostic{Pos: toPos(pos), Msg: "expected a rule"})
+			}
+			return
+		}
+		chunk = append(chunk, lexer.Token{Type: tokEOF, Value: toks[to].Value, Pos: toks[to].Pos})
+		if _, err := parseTokensExact(ruleParser, chunk); err != nil {
+			out = append(out, syntaxDiagnostic(err, chunk))
+		}
+	}
+	for i := start; i < end; i++ {
+		t := toks[i]
+		if t.Type != tokPunct {
+			continue
+		}
+		switch t.Value {
+		case "[", "(", "{":
+			depth++
+		case "]", ")", "}":
+			depth--
+		case ",":
+			if depth == 0 {
+				flush(i)
+				from = i + 1
+			}
+		}
+	}
+	if from < end || from > start {
+		flush(end)
+	}
+	return out
+}
+
+func parseTokensExact[G any](p *participle.Parser[G], toks []lexer.Token) (*G, error) {
+	pl, err := lexer.Upgrade(&sliceLexer{toks: toks}, tokComment)
+	if err != nil {
+		return nil, err
+	}
+	return p.ParseFromLexer(pl)
+}
+
+// syntaxDiagnostic rewords participle's error for people who write rules,
+// adding a hint for the mistakes DQDL users actually make.
+func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return &Diagnostic{Pos: toPos(toks[0].Pos), Msg: err.Error()}
+	}
+	pos := perr.Position()
+	if deeper := clauseError(pos, toks); deeper != nil {
+		perr, err, pos = deeper, deeper, deeper.Position()
+	}
+	var tok *lexer.Token
+	var prev *lexer.Token
+	for i := range toks {
+		if toks[i].Pos.Offset == pos.Offset && toks[i].Type != tokComment {
+			tok = &toks[i]
+			for j := i - 1; j >= 0; j-- {
+				if toks[j].Type != tokComment {
+					prev = &toks[j]
+					break
+				}
+			}
+			break
+		}
+	}
+	msg := perr.Message()
+	var ute *participle.UnexpectedTokenError
+	if errors.As(err, &ute) || tok != nil {
+		if tok == nil {
+			tok = &ute.Unexpected
+		}
+		msg = "syntax error: unexpected " + describeToken(*tok)
+		if hint := syntaxHint(*tok, prev); hint != "" {
+			msg += ": " + hint
+		}
+	}
+	return &Diagnostic{Pos: toPos(pos), Msg: msg}
+}
+
+// clauseError re-parses the clause that starts at pos on its own. With two
+// tokens of lookahead, a condition that breaks on its second token (`> 1e5`)
+// is backtracked over and the error lands on its first token; parsing the
+// clause alone finds the token that is actually wrong.
+func clauseError(pos lexer.Position, toks []lexer.Token) participle.Error {
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= pos.Offset })
+	if i >= len(toks) || toks[i].Pos.Offset != pos.Offset {
+		return nil
+	}
+	t := toks[i]
+	var err error
+	switch {
+	case t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot ||
+		t.Type == tokPunct && strings.Contains(">=<!", t.Value) ||
+		t.Type == tokKeyword && t.Value == "matches":
+		_, err = parseTokens(condParser, toks[i:])
+	case t.Type == tokKeyword && (t.Value == "with" || t.Value == "labels"):
+		_, err = parseTokens(clauseParser, toks[i:])
+	default:
+		return nil
+	}
+	var perr participle.Error
+	if !errors.As(err, &perr) || perr.Position().Offset <= pos.Offset {
+		return nil
+	}
+	// A word like 1e5 or 10KB lexes as an identifier, which the grammar
+	// then tries as a function name; the mistake is the word itself.
+	j := sort.Search(len(toks), func(j int) bool { return toks[j].Pos.Offset >= perr.Position().Offset })
+	for k := j - 1; k > i; k-- {
+		if toks[k].Type == tokIdent && toks[k].Value[0] >= '0' && toks[k].Value[0] <= '9' {
+			return participle.Errorf(toks[k].Pos, "unexpected %q", toks[k].Value)
+		}
+	}
+	return perr
+}
+
+func describeToken(t lexer.Token) string {
+	switch t.Type {
+	case tokEOF:
+		if t.Value != "" { // the end of one rule parsed on its own
+			return fmt.Sprintf("%q", t.Value)
+		}
+		return "end of input"
+	case tokString, tokDate, tokTime:
+		return "string " + t.Value
+	case tokInt, tokDecimal:
+		return "number " + t.Value
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
+
+func syntaxHint(t lexer.Token, prev *lexer.Token) string {
+	switch {
+	case t.Type == tokIdent && t.Value != "" && t.Value[0] >= '0' && t.Value[0] <= '9':
+		return fmt.Sprintf("%q is read as one word; write numbers without exponents and put a space between a number and its unit (e.g. \"10 KB\", \"3 days\")", t.Value)
+	case t.Type == tokPunct && t.Value == "]" && prev != nil && prev.Value == ",":
+		return "trailing commas are not allowed"
+	case t.Type == tokPunct && t.Value == "}" && prev != nil && prev.Value == ",":
+		return "trailing commas are not allowed"
+	case t.Type == tokDate && prev != nil && (prev.Type == tokIdent || prev.Type == tokString):
+		return "a quoted value shaped like a date is a date, not a name"
+	case t.Type == tokKeyword || t.Type == tokNull || t.Type == tokEmpty || t.Type == tokWsOnly || t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot || t.Type == tokOf || t.Type == tokAnd || t.Type == tokOr:
+		if prev != nil && (prev.Type == tokIdent || prev.Type == tokString) && t.Value != "with" && t.Value != "where" && t.Value != "labels" && t.Type != tokAnd && t.Type != tokOr {
+			return fmt.Sprintf("%s is a DQDL keyword; to use it as a column name, quote it: \"%s\"", t.Value, t.Value)
+		}
+	case t.Type == tokEOF && t.Value == "":
+		return "the ruleset ends too early (a missing ']' or ')'?)"
+	case t.Type == tokPunct && t.Value == "=" && prev != nil && prev.Value == "=":
+		return "use a single '=' for equality"
+	}
+	if t.Type == tokIdent && prev != nil && (prev.Type == tokString || prev.Type == tokIdent || prev.Type == tokInt || prev.Type == tokDecimal || prev.Value == ")" || prev.Value == "]") {
+		return "a ',' may be missing between two rules"
+	}
+	return ""
+}
+
+// ident returns the text with its quotes removed when quoted.
+func stripQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// sourceLayout records what the formatter needs to put comments back.
+func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
+	lay := &layout{sectionOffsets: map[string]int{}}
+	depth := 0
+	for _, t := range toks {
+		if t.Type == tokPunct {
+			switch t.Value {
+			case "[", "(", "{":
+				depth++
+			case "]", ")", "}":
+				depth--
+			}
+		}
+		if depth == 0 && t.Type == tokKeyword {
+			if _, seen := lay.sectionOffsets[t.Value]; !seen {
+				lay.sectionOffsets[t.Value] = t.Pos.Offset
+			}
+		}
+	}
+	// lastLine is the line of the last non-comment token before end.
+	lastLine := func(end int) int {
+		i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= end })
+		for i--; i >= 0; i-- {
+			if toks[i].Type != tokComment {
+				return toks[i].Pos.Line
+			}
+		}
+		return 0
+	}
+	if doc.Rules != nil {
+		for _, r := range doc.Rules.Rules {
+			lay.ruleEndLines = append(lay.ruleEndLines, lastLine(r.EndPos.Offset))
+		}
+		lay.rulesClose = closeBefore(toks, doc.Rules.EndPos.Offset)
+	}
+	if doc.Analyzers != nil {
+		for _, a := range doc.Analyzers.Analyzers {
+			lay.analyzerEndLines = append(lay.analyzerEndLines, lastLine(a.EndPos.Offset))
+		}
+		lay.analyzersClose = closeBefore(toks, doc.Analyzers.EndPos.Offset)
+	}
+	return lay
+}
+
+// closeBefore finds the offset of the last ']' before end.
+func closeBefore(toks []lexer.Token, end int) int {
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= end })
+	for i--; i >= 0; i-- {
+		if toks[i].Type == tokPunct && toks[i].Value == "]" {
+			return toks[i].Pos.Offset
+		}
+	}
+	return end
 }
