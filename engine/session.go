@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	// Registers the "duckdb" database/sql driver.
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// SessionOptions bound what one evaluation may use.
+type SessionOptions struct {
+	Threads     int           // 0 = DuckDB default
+	MemoryLimit string        // e.g. "2GB"; "" = DuckDB default
+	Timeout     time.Duration // 0 = none; applied via context by callers, and by the session to its own queries
+	// TempDir is where DuckDB spills. "" = a private directory that Close
+	// removes. (DuckDB's own default for an in-memory database is ".tmp" in
+	// the working directory, which litters the user's directory.)
+	TempDir string
+	// OutputPaths are files dq itself will write after Seal (the row-level
+	// Parquet). Naming them here lets DuckDB write them in place; any other
+	// path given to WriteRowLevel is written in the session's private
+	// directory and then moved, which costs a copy across file systems.
+	OutputPaths []string
+}
+
+// Session is one DuckDB connection holding the registered datasets. A single
+// *sql.Conn is essential: temporary views and tables, and Arrow
+// registrations, are visible only on the connection that made them.
+type Session struct {
+	db       *sql.DB // owned (OpenSession) or nil (OpenSessionOn)
+	conn     *sql.Conn
+	opts     SessionOptions
+	owned    bool   // we created the database, so we may lock it down
+	private  string // session-owned directory: spill, staged output; "" if none
+	sealed   bool
+	datasets map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
+
+	allowedPaths   []string // data files the registered views read
+	allowedOutputs map[string]bool
+	temps          []string // temp objects to drop on Close (OpenSessionOn)
+	seq            int      // for unique internal names
+}
+
+// Dataset is a registered relation.
+type Dataset struct {
+	Alias    string   // "primary" or a reference alias
+	Relation string   // SQL text to put after FROM, already quoted, e.g. "primary" (with the double quotes)
+	Columns  []Column // in order
+	Location string   // human description: path/glob, "arrow stream", "query: ..."
+}
+
+// Column is one column of a dataset as DuckDB types it.
+type Column struct{ Name, Type string }
+
+// duckDSN disables extension auto-install/auto-load: without network access
+// an attempt to install httpfs otherwise hangs on a download before failing,
+// and untrusted SQL must not pull in extensions at all.
+const duckDSN = "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+
+// OpenSession opens a new in-memory DuckDB limited by opts. Call Register
+// for each dataset, then Seal before running any user SQL.
+func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err error) {
+	db, err := sql.Open("duckdb", duckDSN)
+	if err != nil {
+		return nil, fmt.Errorf("opening DuckDB: %w", err)
+	}
+	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]bool{}}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+			s = nil
+		}
+	}()
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	if s.conn, err = db.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
+	}
+	base := ""
+	if opts.TempDir != "" {
+		base = opts.TempDir
+	}
+	if s.private, err = os.MkdirTemp(base, "dq-session-"); err != nil {
+		return nil, fmt.Errorf("creating session directory: %w", err)
+	}
+	spill := opts.TempDir
+	if spill == "" {
+		spill = filepath.Join(s.private, "spill")
+	}
+	settings := []string{"SET temp_directory = " + QuoteString(spill)}
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, "SET memory_limit = "+QuoteString(opts.MemoryLimit))
+	}
+	for _, st := range settings {
+		if _, err := s.conn.ExecContext(ctx, st); err != nil {
+			return nil, fmt.Errorf("configuring DuckDB (%s): %w", st, err)
+		}
+	}
+	for _, p := range opts.OutputPaths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("output path %s: %w", p, err)
+		}
+		s.allowedOutputs[abs] = true
+	}
+	return s, nil
+}
+
+// OpenSessionOn uses a caller's DuckDB (library use). dq takes one
+// connection from db and leaves the database's settings alone: locking them
+// down is the caller's decision. Seal only stops further registrations, so
+// untrusted SQL must still go through CheckReadOnly.
+func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
+	}
+	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]bool{}}, nil
+}
+
+// Conn is the session's connection; all queries on the datasets must use it.
+func (s *Session) Conn() *sql.Conn { return s.conn }
+
+// Close releases the connection and everything the session created.
+func (s *Session) Close() error {
+	var errs []error
+	if s.conn != nil {
+		if !s.owned {
+			// The connection goes back to the caller's pool: our temp views
+			// must not leak into whoever gets it next.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			for i := len(s.temps) - 1; i >= 0; i-- {
+				if _, err := s.conn.ExecContext(ctx, s.temps[i]); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			cancel()
+			if len(errs) > 0 {
+				// Could not clean up: make database/sql discard the connection.
+				_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		errs = append(errs, s.conn.Close())
+		s.conn = nil
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
+	}
+	if s.private != "" {
+		errs = append(errs, os.RemoveAll(s.private))
+		s.private = ""
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("closing session: %w", err)
+	}
+	return nil
+}
+
+func (s *Session) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.opts.Timeout > 0 {
+		return context.WithTimeout(ctx, s.opts.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func (s *Session) internalName(kind string) string {
+	s.seq++
+	return fmt.Sprintf("__dq_%s_%d", kind, s.seq)
+}
+
+// Register makes src available under alias (a temporary view or table named
+// by the quoted alias) and describes its columns.
+func (s *Session) Register(ctx context.Context, alias string, src Source) (*Dataset, error) {
+	if s.sealed {
+		return nil, fmt.Errorf("registering %q: session is sealed", alias)
+	}
+	if alias == "" {
+		return nil, errors.New("registering a dataset: empty alias")
+	}
+	if src == nil {
+		return nil, fmt.Errorf("registering %q: nil source", alias)
+	}
+	key := strings.ToLower(alias)
+	if prev, dup := s.datasets[key]; dup {
+		return nil, fmt.Errorf("registering %q: alias already used by %q (names ignore case)", alias, prev.Alias)
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	rel := QuoteIdent(alias)
+	loc, err := src.register(ctx, s, rel)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := s.describe(ctx, rel)
+	if err != nil {
+		return nil, &SourceError{Location: loc, Err: err}
+	}
+	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc}
+	s.datasets[key] = ds
+	return ds, nil
+}
+
+// Dataset returns the dataset registered under alias (case-insensitive).
+func (s *Session) Dataset(alias string) (*Dataset, bool) {
+	ds, ok := s.datasets[strings.ToLower(alias)]
+	return ds, ok
+}
+
+// Relations maps each registered alias to its relation text, ready for
+// RewriteRelations.
+func (s *Session) Relations() map[string]string {
+	m := make(map[string]string, len(s.datasets))
+	for _, ds := range s.datasets {
+		m[ds.Alias] = ds.Relation
+	}
+	return m
+}
+
+func (s *Session) describe(ctx context.Context, rel string) ([]Column, error) {
+	rows, err := s.conn.QueryContext(ctx, "DESCRIBE SELECT * FROM "+rel)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var cols []Column
+	for rows.Next() {
+		// DESCRIBE's column set has grown across DuckDB versions; only the
+		// first two (column_name, column_type) matter.
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		name, _ := vals[0].(string)
+		typ, _ := vals[1].(string)
+		cols = append(cols, Column{Name: name, Type: typ})
+	}
+	return cols, rows.Err()
+}
+
+// Seal locks the session down before untrusted SQL runs. For a session from
+// OpenSession, DuckDB may afterwards read only the registered data files and
+// write only in the session's private directory and OutputPaths: no other
+// file, no network, no extension install/load, no setting changes.
+func (s *Session) Seal(ctx context.Context) error {
+	if s.sealed {
+		return nil
+	}
+	if !s.owned {
+		s.sealed = true
+		return nil
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var outs []string
+	for _, p := range sortedKeys(s.allowedOutputs) {
+		// COPY … TO f writes tmp_<f> first and renames it.
+		outs = append(outs, p, filepath.Join(filepath.Dir(p), "tmp_"+filepath.Base(p)))
+	}
+	// Order matters: the allow-lists cannot be changed once external access
+	// is off, and nothing can be changed once the configuration is locked.
+	stmts := []string{
+		"SET allowed_paths = " + quoteStringList(append(append([]string{}, s.allowedPaths...), outs...)),
+		"SET allowed_directories = " + quoteStringList([]string{s.private + string(filepath.Separator)}),
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		"SET allow_community_extensions = false",
+		"SET enable_external_access = false",
+		"SET lock_configuration = true",
+	}
+	for _, st := range stmts {
+		if _, err := s.conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("sealing session (%.60s): %w", st, err)
+		}
+	}
+	s.sealed = true
+	return nil
+}
+
+// CheckReadOnly vets untrusted user SQL (CustomSql): CheckReadOnlySQL's
+// static rules, then DuckDB's parser, which serialises only a single SELECT
+// statement (so WITH … INSERT and friends are refused whatever their
+// spelling).
+func (s *Session) CheckReadOnly(ctx context.Context, userSQL string) error {
+	if err := CheckReadOnlySQL(userSQL); err != nil {
+		return err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var isErr bool
+	var n int
+	var msg sql.NullString
+	err := s.conn.QueryRowContext(ctx,
+		`SELECT coalesce(CAST(j->>'error' AS BOOLEAN), true), coalesce(json_array_length(j->'statements'), 0), j->>'error_message'
+		 FROM (SELECT json_serialize_sql(?::VARCHAR) AS j)`, userSQL).Scan(&isErr, &n, &msg)
+	if err != nil {
+		return fmt.Errorf("checking SQL: %w", err)
+	}
+	switch {
+	case isErr && msg.Valid && strings.Contains(msg.String, "Only SELECT"):
+		return errors.New("only read-only queries are allowed")
+	case isErr:
+		// A syntax error: let the query itself report it with DuckDB's
+		// full message and position.
+		return nil
+	case n != 1:
+		return fmt.Errorf("only one SQL statement is allowed, found %d", n)
+	}
+	return nil
+}
+
+// SourceError reports a dataset that could not be read (missing file,
+// unreadable format, failed query). Callers map it to "bad input" (exit 2).
+type SourceError struct {
+	Location string
+	Err      error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("reading %s: %v", e.Location, e.Err) }
+func (e *SourceError) Unwrap() error { return e.Err }

@@ -1,0 +1,443 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Source is something Session.Register can turn into a relation: files
+// (Files), an Arrow stream (ArrowReader), or a table or query already in a
+// caller's DuckDB (Table, Query).
+type Source interface {
+	// register creates the temporary relation rel (already quoted) on the
+	// session's connection and returns a human description of the source.
+	register(ctx context.Context, s *Session, rel string) (location string, err error)
+}
+
+// FileOptions tune how Files reads its input.
+type FileOptions struct {
+	Format string // "", "parquet", "csv", "json" ("" = from extension)
+	Hive   *bool  // nil = auto: on when a directory below the base path is named k=v
+}
+
+// Files reads a file, a glob (with ** for any depth), or every file of the
+// detected format under a directory, recursively.
+func Files(pathOrGlob string, opts FileOptions) Source {
+	return fileSource{path: pathOrGlob, opts: opts}
+}
+
+type fileSource struct {
+	path string
+	opts FileOptions
+}
+
+// Format names accepted in FileOptions.Format.
+const (
+	FormatParquet = "parquet"
+	FormatCSV     = "csv"
+	FormatJSON    = "json"
+)
+
+func (f fileSource) register(ctx context.Context, s *Session, rel string) (string, error) {
+	loc := f.path
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	format := strings.ToLower(f.opts.Format)
+	switch format {
+	case "", FormatParquet, FormatCSV, FormatJSON:
+	case "jsonl", "ndjson":
+		format = FormatJSON
+	default:
+		return fail(fmt.Errorf("unknown format %q (want parquet, csv or json)", f.opts.Format))
+	}
+	files, base, err := expandFiles(f.path)
+	if err != nil {
+		return fail(err)
+	}
+	files, format, err = selectFormat(files, format)
+	if err != nil {
+		return fail(err)
+	}
+	hive := false
+	if f.opts.Hive != nil {
+		hive = *f.opts.Hive
+	} else {
+		hive = looksHive(base, files)
+	}
+	scan, err := scanSQL(format, files, hive)
+	if err != nil {
+		return fail(err)
+	}
+	// The view reads the files again whenever it is queried, which is
+	// why Seal adds exactly these files to DuckDB's allowed_paths.
+	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM "+scan); err != nil {
+		return fail(err)
+	}
+	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
+	s.allowedPaths = append(s.allowedPaths, files...)
+	return loc, nil
+}
+
+// scanSQL builds the DuckDB table function call reading files. The list
+// is explicit (no DuckDB-side globbing) because after Seal DuckDB may open
+// only listed files and cannot list directories.
+func scanSQL(format string, files []string, hive bool) (string, error) {
+	args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", hive)}
+	if len(files) > 1 {
+		// Part files written at different times may order or add columns
+		// differently; match them by name, as Spark readers do.
+		args = append(args, "union_by_name = true")
+	}
+	switch format {
+	case FormatParquet:
+		return "read_parquet(" + strings.Join(args, ", ") + ")", nil
+	case FormatCSV:
+		args = append(args, "auto_detect = true")
+		if c := commonCompression(files); c != "" {
+			args = append(args, "compression = "+QuoteString(c))
+		}
+		return "read_csv(" + strings.Join(args, ", ") + ")", nil
+	case FormatJSON:
+		// format 'auto' accepts a top-level array as well as JSON Lines.
+		args = append(args, "format = 'auto'")
+		if c := commonCompression(files); c != "" {
+			args = append(args, "compression = "+QuoteString(c))
+		}
+		return "read_json_auto(" + strings.Join(args, ", ") + ")", nil
+	}
+	return "", fmt.Errorf("unknown format %q", format)
+}
+
+// compressionOf returns DuckDB's compression name for a file suffix, or "".
+func compressionOf(name string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".gz"), strings.HasSuffix(lower, ".gzip"):
+		return "gzip"
+	case strings.HasSuffix(lower, ".zst"), strings.HasSuffix(lower, ".zstd"):
+		return "zstd"
+	}
+	return ""
+}
+
+// commonCompression names the compression when every file agrees, so that
+// suffixes DuckDB does not recognise (.zstd, .gzip) still work; "" leaves it
+// to DuckDB's per-file detection (uncompressed or mixed lists).
+func commonCompression(files []string) string {
+	c := compressionOf(files[0])
+	for _, f := range files[1:] {
+		if compressionOf(f) != c {
+			return ""
+		}
+	}
+	return c
+}
+
+// formatOf tells a file's format from its name, ignoring a compression
+// suffix; "" when unknown.
+func formatOf(name string) string {
+	lower := strings.ToLower(name)
+	for _, suf := range []string{".gz", ".gzip", ".zst", ".zstd"} {
+		lower = strings.TrimSuffix(lower, suf)
+	}
+	switch path.Ext(lower) {
+	case ".parquet", ".parq", ".pq":
+		return FormatParquet
+	case ".csv", ".tsv", ".txt":
+		return FormatCSV
+	case ".json", ".jsonl", ".ndjson":
+		return FormatJSON
+	}
+	return ""
+}
+
+// selectFormat decides the format and keeps the files of that format. An
+// explicit format also takes files without a recognisable extension (Hive
+// and Spark writers often produce names like 000000_0).
+func selectFormat(files []string, format string) ([]string, string, error) {
+	if format == "" {
+		seen := map[string]bool{}
+		for _, f := range files {
+			if ff := formatOf(f); ff != "" {
+				seen[ff] = true
+			}
+		}
+		switch len(seen) {
+		case 0:
+			if len(files) == 1 {
+				return nil, "", fmt.Errorf("cannot tell the format of %s from its name; give the format explicitly", files[0])
+			}
+			return nil, "", errors.New("no Parquet, CSV or JSON files found; give the format explicitly")
+		case 1:
+			for ff := range seen {
+				format = ff
+			}
+		default:
+			return nil, "", fmt.Errorf("files of several formats found (%s); give the format explicitly", strings.Join(sortedKeys(seen), ", "))
+		}
+	}
+	var keep []string
+	for _, f := range files {
+		if ff := formatOf(f); ff == format || ff == "" {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, "", fmt.Errorf("no %s files found", format)
+	}
+	return keep, format, nil
+}
+
+func hasGlobMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// hidden reports bookkeeping files that Spark and Hive writers leave next to
+// the data (_SUCCESS, .crc, _committed_…); readers skip them.
+func hiddenEntry(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// expandFiles resolves a file, directory or glob to a sorted list of absolute
+// file paths, and the base directory below which Hive segments count.
+func expandFiles(p string) (files []string, base string, err error) {
+	if p == "" {
+		return nil, "", errors.New("empty path")
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, "", err
+	}
+	if !hasGlobMeta(abs) {
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, "", err
+		}
+		if !st.IsDir() {
+			if err := openCheck(abs); err != nil {
+				return nil, "", err
+			}
+			return []string{abs}, filepath.Dir(abs), nil
+		}
+		files, err := walkFiles(abs, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(files) == 0 {
+			return nil, "", errors.New("directory holds no data files")
+		}
+		return files, abs, nil
+	}
+	segs := strings.Split(filepath.ToSlash(abs), "/")
+	i := 0
+	for i < len(segs) && !hasGlobMeta(segs[i]) {
+		i++
+	}
+	base = filepath.FromSlash(strings.Join(segs[:i], "/"))
+	if base == "" {
+		base = string(filepath.Separator)
+	}
+	pattern := segs[i:]
+	for _, seg := range pattern {
+		if _, err := path.Match(seg, ""); err != nil {
+			return nil, "", fmt.Errorf("bad glob pattern: %w", err)
+		}
+	}
+	if st, err := os.Stat(base); err != nil {
+		return nil, "", err
+	} else if !st.IsDir() {
+		return nil, "", fmt.Errorf("%s is not a directory", base)
+	}
+	files, err = walkFiles(base, pattern)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(files) == 0 {
+		return nil, "", errors.New("no files match the pattern")
+	}
+	return files, base, nil
+}
+
+// walkFiles lists regular files under root, skipping hidden entries; with a
+// pattern, only files whose path relative to root matches it.
+func walkFiles(root string, pattern []string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		if hiddenEntry(d.Name()) && !patternWantsHidden(pattern, d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			// Follow symlinks to files, as a shell glob would.
+			st, err := os.Stat(p)
+			if err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		}
+		if pattern != nil {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			if !matchSegments(pattern, strings.Split(filepath.ToSlash(rel), "/")) {
+				return nil
+			}
+		}
+		files = append(files, p)
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+func patternWantsHidden(pattern []string, name string) bool {
+	for _, seg := range pattern {
+		if seg != "" && seg[0] == name[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// matchSegments matches path segments against glob segments, where "**"
+// stands for any number (including zero) of directories.
+func matchSegments(pat, name []string) bool {
+	if len(pat) == 0 {
+		return len(name) == 0
+	}
+	if pat[0] == "**" {
+		for k := 0; k <= len(name); k++ {
+			if matchSegments(pat[1:], name[k:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(name) == 0 {
+		return false
+	}
+	ok, _ := path.Match(pat[0], name[0])
+	return ok && matchSegments(pat[1:], name[1:])
+}
+
+// looksHive reports whether some file lies in a k=v directory below base.
+func looksHive(base string, files []string) bool {
+	for _, f := range files {
+		rel, err := filepath.Rel(base, filepath.Dir(f))
+		if err != nil || rel == "." {
+			continue
+		}
+		for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+			if k, _, ok := strings.Cut(seg, "="); ok && k != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// openCheck fails early, with the OS's wording, on a file we cannot read.
+func openCheck(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// Table registers a table or view that already exists in an OpenSessionOn
+// database. name may be bare ("orders") or qualified ("main.orders",
+// "db.main.orders"); it is matched ignoring case, as DuckDB does.
+func Table(name string) Source { return tableSource{name: name} }
+
+type tableSource struct{ name string }
+
+func (t tableSource) register(ctx context.Context, s *Session, rel string) (string, error) {
+	loc := "table " + t.name
+	// Resolve to a fully qualified name: a temp view "primary" over a table
+	// that is itself called primary would otherwise refer to itself.
+	rows, err := s.conn.QueryContext(ctx, `
+		SELECT database_name, schema_name, table_name FROM duckdb_tables()
+		UNION ALL
+		SELECT database_name, schema_name, view_name FROM duckdb_views() WHERE NOT internal`)
+	if err != nil {
+		return "", &SourceError{Location: loc, Err: err}
+	}
+	defer rows.Close()
+	want := strings.ToLower(t.name)
+	var found [][3]string
+	for rows.Next() {
+		var d, sc, n string
+		if err := rows.Scan(&d, &sc, &n); err != nil {
+			return "", &SourceError{Location: loc, Err: err}
+		}
+		for _, cand := range []string{n, sc + "." + n, d + "." + sc + "." + n} {
+			if strings.ToLower(cand) == want {
+				found = append(found, [3]string{d, sc, n})
+				break
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", &SourceError{Location: loc, Err: err}
+	}
+	switch len(found) {
+	case 0:
+		return "", &SourceError{Location: loc, Err: errors.New("no such table or view")}
+	case 1:
+	default:
+		return "", &SourceError{Location: loc, Err: errors.New("name is ambiguous; qualify it with its schema")}
+	}
+	q := QuoteIdent(found[0][0]) + "." + QuoteIdent(found[0][1]) + "." + QuoteIdent(found[0][2])
+	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM "+q); err != nil {
+		return "", &SourceError{Location: loc, Err: err}
+	}
+	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
+	return loc, nil
+}
+
+// Query registers the result of a trusted SELECT (library callers on their
+// own DuckDB). It runs whenever the dataset is scanned.
+func Query(sql string) Source { return querySource{sql: sql} }
+
+type querySource struct{ sql string }
+
+func (q querySource) register(ctx context.Context, s *Session, rel string) (string, error) {
+	loc := "query: " + q.sql
+	toks, err := singleStatement(q.sql)
+	if err != nil {
+		return "", &SourceError{Location: loc, Err: err}
+	}
+	body := renderTokens(toks)
+	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM (\n"+body+"\n)"); err != nil {
+		return "", &SourceError{Location: loc, Err: err}
+	}
+	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
+	return loc, nil
+}
+
+// ArrowReader registers an in-process Arrow stream. dq reads it once, at
+// Register, into a temporary table: DuckDB's Arrow scan is a one-shot
+// stream (a second query sees no rows), while the engine scans the primary
+// dataset several times. The table spills to TempDir under MemoryLimit.
+// The caller keeps its own reference to r and releases it as usual.
+func ArrowReader(r array.RecordReader) Source { return arrowSource{r: r} }
+
+type arrowSource struct{ r array.RecordReader }
