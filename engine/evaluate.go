@@ -1,0 +1,295 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// CompositeMode is how composite rules combine their parts (spec §7).
+type CompositeMode int
+
+const (
+	// CompositeDataset judges each part over the whole dataset and combines
+	// the verdicts (Glue's default, "COLUMN").
+	CompositeDataset CompositeMode = iota
+	// CompositeRow combines the parts per row; the rule passes iff every
+	// row passes (Glue's "ROW").
+	CompositeRow
+)
+
+// Options configure an evaluation.
+type Options struct {
+	Session       SessionOptions
+	Now           time.Time     // the run's instant; zero = time.Now(); truncated to the minute
+	CompositeMode CompositeMode // CompositeDataset (default) or CompositeRow
+	RulesetName   string
+	References    map[string]Source // reference datasets by alias
+	RowLevel      *RowLevelOptions  // nil = no row-level output
+	Progress      func(Progress)    // optional; called as the scans run
+	History       History           // metric history for dynamic rules; nil = none
+}
+
+// Progress reports an evaluation's advance: Done of Total statements ran.
+type Progress struct {
+	Stage       string // "scan" while statements run, "row-level" while writing rows
+	Done, Total int
+}
+
+// Evaluate runs the ruleset against the primary source in a new session.
+// The error is for runs that cannot happen at all (unreadable data, bad
+// options); problems of single rules become FAIL or ERROR results.
+func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (*Result, error) {
+	sess, ds, err := openPrimary(ctx, primary, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	return EvaluateOn(ctx, sess, rs, ds, opts)
+}
+
+// Explain plans the ruleset against the primary source without evaluating
+// it: the statements Evaluate would run, and the rules each serves.
+func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (*Plan, error) {
+	sess, ds, err := openPrimary(ctx, primary, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	return buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), runInstant(opts.Now), opts.CompositeMode)
+}
+
+func openPrimary(ctx context.Context, primary Source, opts Options) (*Session, *Dataset, error) {
+	so := opts.Session
+	if opts.RowLevel != nil && opts.RowLevel.Path != "" {
+		so.OutputPaths = append(append([]string(nil), so.OutputPaths...), opts.RowLevel.Path)
+	}
+	sess, err := OpenSession(ctx, so)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := sess.Register(ctx, "primary", primary)
+	if err == nil {
+		for alias, src := range opts.References {
+			if _, err = sess.Register(ctx, alias, src); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		err = sess.Seal(ctx)
+	}
+	if err != nil {
+		sess.Close()
+		return nil, nil, err
+	}
+	return sess, ds, nil
+}
+
+// EvaluateOn runs the ruleset against a dataset already registered in s,
+// for callers who manage the session.
+func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Dataset, opts Options) (*Result, error) {
+	if rs == nil || primary == nil || s == nil {
+		return nil, errors.New("evaluate: nil ruleset, session or dataset")
+	}
+	res := &Result{
+		ResultID:    newResultID(),
+		RulesetName: opts.RulesetName,
+		StartedOn:   time.Now().UTC(),
+		DataSource:  &DataSource{Location: primary.Location},
+	}
+	pl, err := buildPlan(ctx, s, s.Conn(), rs, relationOf(primary), runInstant(opts.Now), opts.CompositeMode)
+	if err != nil {
+		return nil, fmt.Errorf("planning: %w", err)
+	}
+	if err := pl.execute(ctx, s.Conn(), opts.Progress); err != nil {
+		return nil, err
+	}
+	ev := &evalState{ctx: ctx, history: opts.History, now: pl.now}
+	if err := pl.judge(ctx, s.Conn(), ev, rs, res); err != nil {
+		return nil, err
+	}
+	if opts.RowLevel != nil {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Stage: "row-level"})
+		}
+		stats, err := s.WriteRowLevel(ctx, primary, pl.rowChecks(), *opts.RowLevel)
+		if err != nil {
+			return nil, fmt.Errorf("writing row-level results: %w", err)
+		}
+		passed, _, _ := res.Counts()
+		n := float64(len(res.RuleResults))
+		res.AggregatedMetrics = &AggregatedMetrics{
+			TotalRowsProcessed:  float64(stats.Rows),
+			TotalRowsPassed:     float64(stats.Passed),
+			TotalRowsFailed:     float64(stats.Failed),
+			TotalRulesProcessed: n,
+			TotalRulesPassed:    float64(passed),
+			TotalRulesFailed:    n - float64(passed),
+		}
+	}
+	res.CompletedOn = time.Now().UTC()
+	return res, nil
+}
+
+func relationOf(ds *Dataset) *relation {
+	rel := &relation{alias: ds.Alias, from: ds.Relation}
+	for _, c := range ds.Columns {
+		rel.columns = append(rel.columns, column{name: c.Name, typ: c.Type})
+	}
+	return rel
+}
+
+// runInstant is the one instant now() means for the whole run, truncated
+// to the minute like Glue (spec §18 #32).
+func runInstant(t time.Time) time.Time {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UTC().Truncate(time.Minute)
+}
+
+func newResultID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail on supported platforms
+	return "dqresult-" + hex.EncodeToString(b)
+}
+
+// execute runs every planned statement.
+func (p *Plan) execute(ctx context.Context, q querier, progress func(Progress)) error {
+	total := len(p.Queries)
+	done := 0
+	step := func() {
+		if progress != nil {
+			progress(Progress{Stage: "scan", Done: done, Total: total})
+		}
+		done++
+	}
+	for _, s := range p.scans {
+		if len(s.exprs) == 0 {
+			continue
+		}
+		step()
+		if err := s.run(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, c := range p.customs {
+		step()
+		if err := c.run(ctx, q); err != nil {
+			return err
+		}
+	}
+	if progress != nil {
+		progress(Progress{Stage: "scan", Done: total, Total: total})
+	}
+	return nil
+}
+
+// judge turns scanned values into rule and analyzer results.
+func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Ruleset, res *Result) error {
+	res.RuleResults = []RuleResult{}
+	res.AnalyzerResults = []AnalyzerResult{}
+	for _, rp := range p.rules {
+		o, err := p.judgeNode(ctx, q, ev, rp.root)
+		if err != nil {
+			return err
+		}
+		text := rp.rule.String()
+		res.RuleResults = append(res.RuleResults, RuleResult{
+			Name:              rp.name,
+			Description:       text,
+			EvaluationMessage: o.message(),
+			Result:            o.result,
+			EvaluatedMetrics:  o.metrics,
+			EvaluatedRule:     text,
+			Labels:            rs.EffectiveLabels(rp.rule),
+		})
+	}
+	if len(res.RuleResults) > 0 {
+		passed, failed, errored := res.Counts()
+		score := float64(passed) / float64(passed+failed+errored)
+		res.Score = &score
+	}
+	for _, ap := range p.analyzers {
+		o := ap.fixed
+		if o == nil {
+			var parts []*outcome
+			for _, lp := range ap.parts {
+				parts = append(parts, judgeLeaf(ev, lp))
+			}
+			o = combine(dqdl.And, parts)
+		}
+		res.AnalyzerResults = append(res.AnalyzerResults, AnalyzerResult{
+			Name:              ap.name,
+			Description:       ap.text,
+			EvaluationMessage: o.message(),
+			EvaluatedMetrics:  o.metrics,
+		})
+	}
+	return nil
+}
+
+func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
+	if lp.fixed != nil {
+		return lp.fixed
+	}
+	return lp.judge(ev)
+}
+
+func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node) (*outcome, error) {
+	if n.leaf != nil {
+		return judgeLeaf(ev, n.leaf), nil
+	}
+	if n.row != nil {
+		leaves := map[*leafPlan]*outcome{}
+		for _, lp := range nodeLeaves(n) {
+			leaves[lp] = judgeLeaf(ev, lp)
+		}
+		return p.judgeRowMode(ctx, q, n, leaves)
+	}
+	kids := make([]*outcome, len(n.kids))
+	for i, k := range n.kids {
+		o, err := p.judgeNode(ctx, q, ev, k)
+		if err != nil {
+			return nil, err
+		}
+		kids[i] = o
+	}
+	return combine(n.op, kids), nil
+}
+
+// rowChecks gives the data layer each top-level rule's per-row test
+// (spec §11.3): the rule's predicate, or "" for dataset-level rules.
+// Composites are per-row when all their leaves are.
+func (p *Plan) rowChecks() []RowCheck {
+	out := make([]RowCheck, 0, len(p.rules))
+	for _, rp := range p.rules {
+		rc := RowCheck{Rule: rp.rule.String()}
+		switch {
+		case rp.root.leaf != nil && rp.root.leaf.row != nil:
+			rc.Predicate = isTrue(rp.root.leaf.row.pred)
+			rc.Filter = rp.root.leaf.row.filter
+		case rp.root.leaf != nil && rp.root.leaf.fixed != nil && rp.root.leaf.fixed.result == Fail:
+			rc.Predicate = "false" // e.g. a missing column: every row fails it
+		case rp.root.leaf == nil && allPerRow(rp.root):
+			rc.Predicate = rowExpr(rp.root, nil)
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+func allPerRow(n *node) bool {
+	for _, lp := range nodeLeaves(n) {
+		if lp.row == nil {
+			return false
+		}
+	}
+	return true
+}

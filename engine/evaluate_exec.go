@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"time"
+)
+
+// querier is what the evaluator needs from a connection; *sql.Conn and
+// *sql.DB both provide it.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// evalState carries what judging needs besides the scanned values.
+type evalState struct {
+	ctx     context.Context
+	history History // nil: dynamic rules are errors
+	now     time.Time
+}
+
+// value returns a slot's value; null is true for SQL NULL (an empty
+// aggregate), err when the expression could not be computed.
+func (s slot) value() (v float64, null bool, err error) {
+	if s.s.errs != nil && s.s.errs[s.i] != nil {
+		return 0, false, s.s.errs[s.i]
+	}
+	if s.s.vals == nil {
+		return 0, false, fmt.Errorf("internal error: %s scan was not run", s.s.kind)
+	}
+	nv := s.s.vals[s.i]
+	if !nv.Valid {
+		return math.NaN(), true, nil
+	}
+	return nv.Float64, false, nil
+}
+
+// run executes the scan. When the fused statement fails (an aggregate that
+// overflows, a where clause that errors at run time), every expression is
+// retried on its own so that one bad rule cannot take the others down.
+func (s *scan) run(ctx context.Context, q querier) error {
+	if len(s.exprs) == 0 {
+		return nil
+	}
+	vals, err := queryRow(ctx, q, s.sql(), len(s.exprs))
+	if err == nil {
+		s.vals = vals
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// Tell "the data cannot be read at all" (the run fails) from "one
+	// expression fails" (that rule errors).
+	if _, perr := queryRow(ctx, q, "SELECT CAST(count(*) AS DOUBLE) FROM "+s.from, 1); perr != nil {
+		return fmt.Errorf("reading %s: %w", s.from, perr)
+	}
+	s.vals = make([]sql.NullFloat64, len(s.exprs))
+	s.errs = make([]error, len(s.exprs))
+	for i := range s.exprs {
+		v, err := queryRow(ctx, q, s.sql(i), 1)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.errs[i] = err
+			continue
+		}
+		s.vals[i] = v[0]
+	}
+	return nil
+}
+
+// queryRow runs a statement expected to return one row of n DOUBLEs.
+func queryRow(ctx context.Context, q querier, query string, n int) ([]sql.NullFloat64, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	vals := make([]sql.NullFloat64, n)
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("query returned no row")
+	}
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	return vals, rows.Close()
+}

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"errors"
+	"math"
+	"strings"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// outcome is the verdict on one rule (leaf or composite) before it becomes
+// a RuleResult.
+type outcome struct {
+	result  Outcome
+	msgs    []string
+	metrics map[string]float64
+}
+
+func newOutcome() *outcome { return &outcome{result: Pass, metrics: map[string]float64{}} }
+
+func failed(msg string) *outcome {
+	o := newOutcome()
+	o.fail(msg)
+	return o
+}
+
+func errored(msg string) *outcome {
+	o := newOutcome()
+	o.result = Error
+	o.msgs = append(o.msgs, msg)
+	return o
+}
+
+// metric records an evaluated metric. NaN and infinities are left out
+// because the result JSON (like Glue's API map of doubles) cannot carry
+// them; the message still shows them (spec §18 #15).
+func (o *outcome) metric(name string, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return
+	}
+	o.metrics[name] = v
+}
+
+// fail marks the outcome failed; an error stays an error.
+func (o *outcome) fail(msg string) {
+	if o.result != Error {
+		o.result = Fail
+	}
+	if msg != "" {
+		o.msgs = append(o.msgs, msg)
+	}
+}
+
+func (o *outcome) setError(msg string) {
+	o.result = Error
+	if msg != "" {
+		o.msgs = append(o.msgs, msg)
+	}
+}
+
+func (o *outcome) message() string { return strings.Join(o.msgs, "\n") }
+
+func valueMessage(m float64) string {
+	return "Value: " + javaDouble(m) + " does not meet the constraint requirement!"
+}
+
+const nullValueMessage = "Value: NULL does not meet the constraint requirement!"
+
+// compare applies a number condition's operator to a metric. It follows
+// Glue's NumberBasedCondition: between is exclusive, not between is its
+// exact complement, and = is exact (no epsilon).
+func compare(op dqdl.Op, m float64, xs []float64) bool {
+	switch op {
+	case dqdl.OpEq:
+		return m == xs[0]
+	case dqdl.OpNe:
+		return m != xs[0]
+	case dqdl.OpGt:
+		return m > xs[0]
+	case dqdl.OpGe:
+		return m >= xs[0]
+	case dqdl.OpLt:
+		return m < xs[0]
+	case dqdl.OpLe:
+		return m <= xs[0]
+	case dqdl.OpBetween:
+		return len(xs) == 2 && xs[0] < m && m < xs[1]
+	case dqdl.OpNotBetween:
+		return len(xs) == 2 && (m <= xs[0] || m >= xs[1])
+	case dqdl.OpIn, dqdl.OpNotIn:
+		found := false
+		for _, x := range xs {
+			if m == x {
+				found = true
+			}
+		}
+		return found == (op == dqdl.OpIn)
+	}
+	return false
+}
+
+// operands evaluates a number condition's operands, resolving dynamic
+// expressions through the history (if any).
+func (ev *evalState) operands(c *dqdl.Condition, metric string) ([]float64, error) {
+	d := &dynEvaluator{ctx: ev.ctx, hist: ev.history, metric: metric}
+	xs := make([]float64, 0, len(c.Operands))
+	for _, o := range c.Operands {
+		f, err := d.number(o)
+		if err != nil {
+			if errors.Is(err, errNoHistory) {
+				return nil, errors.New(err.Error() + ": " + operandText(o))
+			}
+			return nil, err
+		}
+		xs = append(xs, f)
+	}
+	return xs, nil
+}
+
+// check judges metric m against a number condition and records the
+// verdict in o: NaN always fails (a NaN metric means "no meaningful
+// value", spec §18 #15); dynamic operands that cannot be resolved make the
+// rule an ERROR.
+func (ev *evalState) check(o *outcome, c *dqdl.Condition, metric string, m float64) {
+	xs, err := ev.operands(c, metric)
+	if err != nil {
+		o.setError(err.Error())
+		return
+	}
+	if math.IsNaN(m) || !compare(c.Op, m, xs) {
+		o.fail(valueMessage(m))
+	}
+}
+
+// checkOne judges "metric must be exactly 1.0", the default when a rule
+// has no condition or no threshold.
+func checkOne(o *outcome, m float64) {
+	if m != 1 {
+		o.fail(valueMessage(m))
+	}
+}
+
+// combine folds the children's outcomes of a composite rule evaluated in
+// dataset mode (spec §7.2). An AND fails as soon as one child fails and an
+// OR passes as soon as one passes; otherwise an errored child makes the
+// composite an error rather than a silent FAIL, so that broken rules are
+// visible. Messages are joined and metrics unioned (later keys win).
+func combine(op dqdl.LogicalOp, kids []*outcome) *outcome {
+	o := newOutcome()
+	var pass, fail, errs int
+	for _, k := range kids {
+		switch k.result {
+		case Pass:
+			pass++
+		case Fail:
+			fail++
+		default:
+			errs++
+		}
+		o.msgs = append(o.msgs, k.msgs...)
+		for n, v := range k.metrics {
+			o.metrics[n] = v
+		}
+	}
+	switch {
+	case op == dqdl.And && fail > 0, op == dqdl.Or && pass == 0 && errs == 0:
+		o.result = Fail
+	case op == dqdl.Or && pass > 0, op == dqdl.And && errs == 0:
+		o.result = Pass
+	default:
+		o.result = Error
+	}
+	return o
+}

@@ -1,0 +1,261 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// Plan is how a ruleset is evaluated against one dataset: the few SQL
+// statements that compute every metric, and which rules each serves.
+// Build one with Explain; Evaluate builds and runs one internally.
+type Plan struct {
+	// Queries are the statements in execution order. Statements that depend
+	// on the results of others (row-mode composites with dataset-level
+	// parts) are not listed; they run after the rest.
+	Queries []PlannedQuery
+
+	rel       *relation
+	agg       *scan
+	groups    map[string]*scan
+	scans     []*scan // every scan, in creation order (agg first)
+	customs   []*customRun
+	rules     []*rulePlan
+	analyzers []*analyzerPlan
+	now       time.Time
+	mode      CompositeMode
+}
+
+// PlannedQuery is one statement of a Plan.
+type PlannedQuery struct {
+	Kind   string   // "aggregate", "grouping", "row" or "custom"
+	SQL    string   // the statement, as DuckDB runs it
+	Serves []string // Rule_<i> / Analyzer_<i> names whose metrics it computes
+}
+
+type rulePlan struct {
+	name string
+	rule dqdl.Rule
+	root *node
+}
+
+type analyzerPlan struct {
+	name string
+	an   *dqdl.Analyzer
+	text string
+	// parts are the metric producers; an analyzer such as AllStatistics
+	// has several.
+	parts []*leafPlan
+	fixed *outcome
+}
+
+// node is a rule tree: a leaf or a composite.
+type node struct {
+	leaf *leafPlan
+	op   dqdl.LogicalOp
+	kids []*node
+	row  *rowMode // set on composites evaluated in ROW mode
+}
+
+// leafPlan is a planned simple rule: either decided at plan time (fixed)
+// or judged from scanned values.
+type leafPlan struct {
+	rule  *dqdl.SimpleRule
+	fixed *outcome
+	judge func(ev *evalState) *outcome
+	// row is the rule's per-row form (spec §11.3); nil for dataset-level
+	// rules.
+	row *rowCheck
+	// rowExcluded says why the rule cannot take part in a ROW-mode
+	// composite, or is "".
+	rowExcluded string
+}
+
+// rowCheck is a per-row predicate over the primary relation's columns.
+type rowCheck struct {
+	pred   string // SQL boolean; NULL counts as failing
+	filter string // the rule's where clause, "" if none
+	window bool   // pred uses window functions, so it cannot sit in an aggregate FILTER
+}
+
+// planner builds a Plan. It needs the connection to validate where clauses
+// and to discover CustomSql output columns.
+type planner struct {
+	ctx    context.Context
+	q      querier
+	sess   *Session // nil in planner unit tests; needed for CustomSql
+	plan   *Plan
+	wheres map[string]error
+	clean  map[string]string // where text → the vetted expression
+	user   string            // the rule or analyzer being planned, for PlannedQuery.Serves
+	// analyzer is true while planning an Analyzers entry: metrics only.
+	analyzer bool
+}
+
+func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
+	p := &Plan{rel: rel, groups: map[string]*scan{}, now: now, mode: mode}
+	p.agg = newScan(aggregateScan, rel.from)
+	p.scans = append(p.scans, p.agg)
+	return p
+}
+
+// buildPlan plans every rule and analyzer of rs against rel.
+func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, now time.Time, mode CompositeMode) (*Plan, error) {
+	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, now, mode), wheres: map[string]error{}, clean: map[string]string{}}
+	for i, r := range rs.Rules {
+		name := fmt.Sprintf("Rule_%d", i)
+		pl.user = name
+		root, err := pl.planRule(r)
+		if err != nil {
+			return nil, err
+		}
+		if mode == CompositeRow && root.leaf == nil {
+			pl.planRowMode(root)
+		}
+		pl.plan.rules = append(pl.plan.rules, &rulePlan{name: name, rule: r, root: root})
+	}
+	pl.analyzer = true
+	for i, a := range rs.Analyzers {
+		name := fmt.Sprintf("Analyzer_%d", i)
+		pl.user = name
+		ap, err := pl.planAnalyzer(a)
+		if err != nil {
+			return nil, err
+		}
+		ap.name = name
+		pl.plan.analyzers = append(pl.plan.analyzers, ap)
+	}
+	pl.plan.listQueries()
+	return pl.plan, nil
+}
+
+func (p *Plan) listQueries() {
+	p.Queries = nil
+	for _, s := range p.scans {
+		if len(s.exprs) == 0 {
+			continue
+		}
+		p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: s.sql(), Serves: s.users})
+	}
+	for _, c := range p.customs {
+		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}})
+	}
+}
+
+func (pl *planner) planRule(r dqdl.Rule) (*node, error) {
+	switch r := r.(type) {
+	case *dqdl.SimpleRule:
+		lp, err := pl.planLeaf(r)
+		if err != nil {
+			return nil, err
+		}
+		return &node{leaf: lp}, nil
+	case *dqdl.CompositeRule:
+		n := &node{op: r.Op}
+		for _, k := range r.Rules {
+			kn, err := pl.planRule(k)
+			if err != nil {
+				return nil, err
+			}
+			n.kids = append(n.kids, kn)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("unknown rule node %T", r)
+}
+
+// Helpers shared by the rule planners.
+
+// aggregate adds an expression to the fused scan of the primary dataset.
+func (pl *planner) aggregate(expr string) slot {
+	pl.plan.agg.serve(pl.user)
+	return pl.plan.agg.add(expr)
+}
+
+// grouping returns the grouping scan for a column set, creating it once.
+func (pl *planner) grouping(cols []string) *scan {
+	key := strings.Join(cols, "\x00")
+	s, ok := pl.plan.groups[key]
+	if !ok {
+		s = newScan(groupingScan, pl.plan.rel.from)
+		s.cols = cols
+		pl.plan.groups[key] = s
+		pl.plan.scans = append(pl.plan.scans, s)
+	}
+	s.serve(pl.user)
+	return s
+}
+
+// column resolves a rule's column parameter against the schema.
+func (pl *planner) column(name string) (column, *outcome) {
+	c, ok := pl.plan.rel.lookup(name)
+	if !ok {
+		return column{}, failed(missingColumnMessage(name))
+	}
+	return c, nil
+}
+
+// where validates a rule's where clause once per distinct text, so that a
+// clause that does not bind fails its rules instead of the fused scan.
+func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
+	if r.Where == nil {
+		return "", nil
+	}
+	w := r.Where.SQL
+	err, seen := pl.wheres[w]
+	if !seen {
+		var clean string
+		clean, err = CheckExpressionSQL(w)
+		if err == nil {
+			pl.clean[w] = clean
+			err = pl.bindCheck("EXPLAIN SELECT 1 FROM " + pl.plan.rel.from + " WHERE (" + clean + ")")
+		}
+		pl.wheres[w] = err
+	}
+	if err != nil {
+		bare := *r
+		bare.Where = nil
+		return "", failed(fmt.Sprintf("Rule %s where %q has provided an invalid where clause : %s", bare.String(), w, firstLine(err.Error())))
+	}
+	return pl.clean[w], nil
+}
+
+// bindCheck runs a statement that binds SQL without reading data.
+func (pl *planner) bindCheck(query string) error {
+	rows, err := pl.q.QueryContext(pl.ctx, query)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSpace(line)
+}
+
+// execMessage is the message of a rule whose SQL failed at run time.
+func execMessage(err error) string {
+	return "Exception thrown while evaluating rule: " + firstLine(err.Error())
+}
+
+// emptyState is the verdict on a statistic with no input: a failure, unless
+// a where clause filtered every row away, which Glue treats as a pass
+// (spec §6 "Empty input", §18 #14).
+func emptyState(kind string, cols []string, where string) *outcome {
+	if where != "" {
+		return newOutcome()
+	}
+	return failed(emptyStateMessage(kind, cols, where))
+}
+
+func paramValues(r *dqdl.SimpleRule) []string {
+	out := make([]string, len(r.Params))
+	for i, p := range r.Params {
+		out[i] = p.Value
+	}
+	return out
+}

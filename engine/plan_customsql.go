@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// customRun is a CustomSql statement in scalar mode: it runs on its own
+// (user SQL cannot be fused) and must return exactly one number.
+type customRun struct {
+	user string
+	sql  string // the rewritten, vetted statement
+	rows int    // rows returned (at most 2 are read)
+	cols int
+	val  sql.NullFloat64
+	err  error
+}
+
+func (c *customRun) describe() string {
+	return "SELECT CAST(COLUMNS(*) AS DOUBLE) FROM (\n" + c.sql + "\n) AS __custom LIMIT 2"
+}
+
+func (c *customRun) run(ctx context.Context, q querier) error {
+	rows, err := q.QueryContext(ctx, c.describe())
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.err = err
+		return nil
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		c.err = err
+		return nil
+	}
+	c.cols = len(names)
+	for rows.Next() {
+		c.rows++
+		vals := make([]sql.NullFloat64, c.cols)
+		ptrs := make([]any, c.cols)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			c.err = err
+			return nil
+		}
+		if c.rows == 1 && c.cols == 1 {
+			c.val = vals[0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.err = err
+	}
+	return nil
+}
+
+// planCustomSQL plans CustomSql (spec §6.23). The statement refers to the
+// primary dataset as "primary" (a reserved word in DuckDB), so relations
+// are rewritten first; then it is checked to be a single read-only query.
+// With a condition (or as an analyzer) it is scalar; without one, each row
+// of the primary passes when it appears in the statement's output.
+func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
+	rels := map[string]string{}
+	if pl.sess != nil {
+		rels = pl.sess.Relations()
+	}
+	rels["primary"] = pl.plan.rel.from
+	stmt, err := RewriteRelations(r.Params[0].Raw, rels)
+	if err == nil && pl.sess != nil {
+		err = pl.sess.CheckReadOnly(pl.ctx, stmt)
+	}
+	if err != nil {
+		if pl.ctx.Err() != nil {
+			return pl.ctx.Err()
+		}
+		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		return nil
+	}
+	if r.Condition != nil || pl.analyzer {
+		c := &customRun{user: pl.user, sql: stmt}
+		pl.plan.customs = append(pl.plan.customs, c)
+		metric := datasetMetric("CustomSQL")
+		lp.judge = func(ev *evalState) *outcome {
+			switch {
+			case c.err != nil:
+				return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
+			case c.rows != 1:
+				return failed("Custom SQL did not return exactly 1 row")
+			case c.cols != 1:
+				return failed("Custom SQL did not return exactly 1 column")
+			case !c.val.Valid:
+				// Glue turns NULL into 0.0; that hides empty inputs (spec §18 #16).
+				return failed("Custom SQL returned NULL")
+			}
+			o := newOutcome()
+			o.metric(metric, c.val.Float64)
+			if r.Condition != nil {
+				ev.check(o, r.Condition, metric, c.val.Float64)
+			}
+			return o
+		}
+		return nil
+	}
+	return pl.customRowMode(r, lp, stmt)
+}
+
+// customRowMode judges the share of primary rows found in the statement's
+// output, matching null-safely on the returned columns (DuckDB compares
+// row values with NULL equal to NULL).
+func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) error {
+	rows, err := pl.q.QueryContext(pl.ctx, "SELECT * FROM (\n"+stmt+"\n) AS __custom LIMIT 0")
+	if err != nil {
+		if pl.ctx.Err() != nil {
+			return pl.ctx.Err()
+		}
+		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		return nil
+	}
+	names, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		lp.fixed = failed("The output from CustomSQL must contain at least one column that matches the input dataset. Ensure that matching columns are returned from the SQL.")
+		return nil
+	}
+	var missing, outer, inner []string
+	for _, n := range names {
+		if _, ok := pl.plan.rel.lookup(n); !ok {
+			missing = append(missing, n)
+		}
+		outer = append(outer, QuoteIdent(n))
+		inner = append(inner, "__custom."+QuoteIdent(n))
+	}
+	if len(missing) > 0 {
+		lp.fixed = failed("The columns returned from the SQL statement should only belong to the primary table. Columns not found: " + strings.Join(missing, ", "))
+		return nil
+	}
+	pred := "row(" + strings.Join(outer, ", ") + ") IN (SELECT row(" + strings.Join(inner, ", ") + ") FROM (\n" + stmt + "\n) AS __custom)"
+	lp.row = &rowCheck{pred: pred}
+	// Its own statement: an error in the user's SQL must not fail the fused scan.
+	s := newScan(aggregateScan, pl.plan.rel.from)
+	s.serve(pl.user)
+	pl.plan.scans = append(pl.plan.scans, s)
+	pass, total := s.add(filtered("count(*)", pred)), s.add("count(*)")
+	metric := datasetMetric("CustomSQL.Compliance")
+	lp.judge = func(ev *evalState) *outcome {
+		m, empty, err := ratio(pass, total)()
+		switch {
+		case err != nil:
+			return errored("Error executing SQL statement: " + firstLine(err.Error()))
+		case empty:
+			return failed("Custom SQL rule could not be evaluated due to data frame being empty")
+		}
+		o := newOutcome()
+		o.metric(metric, m)
+		ok := m == 1
+		if r.Threshold != nil {
+			xs, err := ev.operands(r.Threshold, metric)
+			if err != nil {
+				o.setError(err.Error())
+				return o
+			}
+			ok = compare(r.Threshold.Op, m, xs)
+		}
+		if !ok {
+			o.fail("Custom SQL response failed to satisfy the threshold")
+		}
+		return o
+	}
+	return nil
+}

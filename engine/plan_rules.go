@@ -1,0 +1,383 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// planLeaf plans one simple rule. Problems that are the rule's own (a
+// missing column, a bad where clause, an unsupported type) become fixed
+// outcomes; an error return means planning itself broke.
+func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
+	lp := &leafPlan{rule: r}
+	if r.Spec != nil && r.Spec.RowLevelCompositeExcluded {
+		lp.rowExcluded = r.Type + " is a ratio over the whole dataset and cannot be evaluated per row"
+	}
+	if r.Threshold != nil && (r.Type == "ColumnValues" || r.Type == "ColumnDataType" || r.Type == "CustomSql" || r.Type == "ColumnLength") {
+		lp.rowExcluded = r.Type + " with a threshold is judged over the whole dataset and cannot be evaluated per row"
+	}
+	switch r.Type {
+	case "RowCount":
+		pl.planRowCount(r, lp)
+	case "ColumnCount":
+		pl.planColumnCount(r, lp)
+	case "Completeness", "IsComplete":
+		pl.planCompleteness(r, lp)
+	case "Uniqueness", "IsUnique", "IsPrimaryKey", "UniqueValueRatio", "Entropy", "DistinctValuesCount":
+		pl.planFrequency(r, lp)
+	case "Mean", "Sum", "StandardDeviation", "Variance":
+		pl.planStatistic(r, lp)
+	case "ColumnCorrelation":
+		pl.planCorrelation(r, lp)
+	case "ColumnExists":
+		pl.planColumnExists(r, lp)
+	case "ColumnNamesMatchPattern":
+		pl.planNamesMatch(r, lp)
+	case "ColumnLength":
+		pl.planColumnLength(r, lp)
+	case "ColumnValues":
+		pl.planColumnValues(r, lp)
+	case "ColumnDataType":
+		pl.planColumnDataType(r, lp)
+	case "DataFreshness":
+		pl.planDataFreshness(r, lp)
+	case "CustomSql":
+		if err := pl.planCustomSQL(r, lp); err != nil {
+			return nil, err
+		}
+	default:
+		lp.fixed = errored(r.Type + " is not supported yet by dq")
+	}
+	return lp, nil
+}
+
+// numberJudge is the common judge of NUMBER rules: get the metric, report
+// it, apply the condition (when there is one: analyzers have none).
+func numberJudge(r *dqdl.SimpleRule, metric string, get func() (m float64, empty bool, err error), onEmpty func() *outcome) func(*evalState) *outcome {
+	return func(ev *evalState) *outcome {
+		m, empty, err := get()
+		if err != nil {
+			return errored(execMessage(err))
+		}
+		if empty {
+			return onEmpty()
+		}
+		o := newOutcome()
+		o.metric(metric, m)
+		if r.Condition != nil {
+			ev.check(o, r.Condition, metric, m)
+		}
+		return o
+	}
+}
+
+// ratio reads num/den from two slots; den == 0 is an empty state.
+func ratio(num, den slot) func() (float64, bool, error) {
+	return func() (float64, bool, error) {
+		n, _, err := num.value()
+		if err != nil {
+			return 0, false, err
+		}
+		d, _, err := den.value()
+		if err != nil {
+			return 0, false, err
+		}
+		if d == 0 {
+			return 0, true, nil
+		}
+		return n / d, false, nil
+	}
+}
+
+// single reads one slot; NULL is an empty state.
+func single(s slot) func() (float64, bool, error) {
+	return func() (float64, bool, error) {
+		v, null, err := s.value()
+		return v, null, err
+	}
+}
+
+func (pl *planner) planRowCount(r *dqdl.SimpleRule, lp *leafPlan) {
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	n := pl.aggregate(filtered("count(*)", w))
+	// RowCount is never empty: 0 rows is a value (spec §6.1).
+	lp.judge = numberJudge(r, datasetMetric("RowCount"), func() (float64, bool, error) {
+		v, _, err := n.value()
+		return v, false, err
+	}, nil)
+}
+
+func (pl *planner) planColumnCount(r *dqdl.SimpleRule, lp *leafPlan) {
+	m := float64(len(pl.plan.rel.columns))
+	lp.judge = numberJudge(r, datasetMetric("ColumnCount"), func() (float64, bool, error) { return m, false, nil }, nil)
+}
+
+func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
+	c, bad := pl.column(r.Params[0].Value)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	q := QuoteIdent(c.name)
+	lp.row = &rowCheck{pred: q + " IS NOT NULL", filter: w}
+	get := ratio(pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w)))
+	metric := columnMetric(c.name, "Completeness")
+	onEmpty := func() *outcome { return emptyState("Completeness", []string{c.name}, w) }
+	if r.Type == "Completeness" {
+		lp.judge = numberJudge(r, metric, get, onEmpty)
+		return
+	}
+	lp.judge = func(*evalState) *outcome {
+		m, empty, err := get()
+		if err != nil {
+			return errored(execMessage(err))
+		}
+		if empty {
+			return onEmpty()
+		}
+		o := newOutcome()
+		o.metric(metric, m)
+		checkOne(o, m)
+		return o
+	}
+}
+
+// planFrequency plans the rules computed from value frequencies: they share
+// one grouping scan per column set (spec Appendix C).
+func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
+	cols := paramValues(r)
+	for _, name := range cols {
+		if _, bad := pl.column(name); bad != nil {
+			lp.fixed = bad
+			return
+		}
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	g := pl.grouping(cols)
+	n := g.groupCount(w)
+	total := g.add(fmt.Sprintf("sum(%s) FILTER (WHERE NOT %s)", n, allNullColumn))
+	unique := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s = 1 AND NOT %s)", n, allNullColumn))
+	onEmpty := func(kind string) func() *outcome {
+		return func() *outcome { return emptyState(kind, cols, w) }
+	}
+
+	quoted := make([]string, len(cols))
+	nulls := make([]string, len(cols))
+	notNulls := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = QuoteIdent(c)
+		nulls[i] = quoted[i] + " IS NULL"
+		notNulls[i] = quoted[i] + " IS NOT NULL"
+	}
+	// Per row, a tuple is unique when it occurs once among the filtered
+	// rows. Rows whose columns are all NULL pass: they are not counted at
+	// dataset level either (spec §18 #10).
+	window := filtered("count(*)", w) + " OVER (PARTITION BY " + strings.Join(quoted, ", ") + ")"
+	uniquePred := "(" + strings.Join(nulls, " AND ") + ") OR " + window + " = 1"
+
+	uniqueness := func() (float64, bool, error) {
+		t, null, err := total.value()
+		if err != nil || null || t == 0 {
+			return 0, err == nil, err
+		}
+		u, _, err := unique.value()
+		return u / t, false, err
+	}
+	switch r.Type {
+	case "Uniqueness":
+		lp.row = &rowCheck{pred: uniquePred, filter: w, window: true}
+		lp.judge = numberJudge(r, multiMetric(cols, "Uniqueness"), uniqueness, onEmpty("Uniqueness"))
+	case "IsUnique":
+		lp.row = &rowCheck{pred: uniquePred, filter: w, window: true}
+		metric := multiMetric(cols, "Uniqueness")
+		lp.judge = func(*evalState) *outcome {
+			m, empty, err := uniqueness()
+			if err != nil {
+				return errored(execMessage(err))
+			}
+			if empty {
+				return onEmpty("Uniqueness")()
+			}
+			o := newOutcome()
+			o.metric(metric, m)
+			checkOne(o, m)
+			return o
+		}
+	case "IsPrimaryKey":
+		lp.row = &rowCheck{pred: "(" + strings.Join(notNulls, " AND ") + ") AND " + window + " = 1", filter: w, window: true}
+		rows := pl.aggregate(filtered("count(*)", w))
+		nonNull := make([]slot, len(cols))
+		for i, q := range quoted {
+			nonNull[i] = pl.aggregate(filtered("count("+q+")", w))
+		}
+		lp.judge = func(*evalState) *outcome {
+			o := newOutcome()
+			m, empty, err := uniqueness()
+			switch {
+			case err != nil:
+				return errored(execMessage(err))
+			case empty && w != "":
+				return newOutcome()
+			case empty:
+				o.fail(emptyStateMessage("Uniqueness", cols, w))
+			default:
+				o.metric(multiMetric(cols, "Uniqueness"), m)
+				checkOne(o, m)
+			}
+			for i, c := range cols {
+				cm, empty, err := ratio(nonNull[i], rows)()
+				switch {
+				case err != nil:
+					return errored(execMessage(err))
+				case empty:
+					o.fail(emptyStateMessage("Completeness", []string{c}, w))
+				default:
+					o.metric(columnMetric(c, "Completeness"), cm)
+					checkOne(o, cm)
+				}
+			}
+			return o
+		}
+	case "UniqueValueRatio":
+		distinct := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s > 0 AND NOT %s)", n, allNullColumn))
+		lp.judge = numberJudge(r, multiMetric(cols, "UniqueValueRatio"), ratio(unique, distinct), onEmpty("UniqueValueRatio"))
+	case "Entropy":
+		// H = -Σ (c/N) ln(c/N) = ln N - (Σ c ln c)/N, computed over the
+		// groups so the scan stays one pass.
+		cln := g.add(fmt.Sprintf("sum(%s * ln(%s)) FILTER (WHERE %s > 0 AND NOT %s)", n, n, n, allNullColumn))
+		lp.judge = numberJudge(r, multiMetric(cols, "Entropy"), entropy(total, cln), onEmpty("Entropy"))
+	case "DistinctValuesCount":
+		// NULL is one distinct value, as in Deequ's Histogram (spec §6.17).
+		d := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s > 0)", n))
+		lp.judge = numberJudge(r, multiMetric(cols, "DistinctValuesCount"), func() (float64, bool, error) {
+			v, _, err := d.value()
+			return v, false, err
+		}, nil)
+	}
+}
+
+func entropy(total, cln slot) func() (float64, bool, error) {
+	return func() (float64, bool, error) {
+		n, null, err := total.value()
+		if err != nil || null || n == 0 {
+			return 0, err == nil, err
+		}
+		s, _, err := cln.value()
+		if err != nil {
+			return 0, false, err
+		}
+		h := math.Log(n) - s/n
+		if h < 0 { // rounding when a single value makes H exactly 0
+			h = 0
+		}
+		return h, false, nil
+	}
+}
+
+// planStatistic plans Mean, Sum, StandardDeviation and Variance: population
+// statistics over the non-NULL values (spec §6.12-6.15).
+func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
+	c, bad := pl.column(r.Params[0].Value)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	if classify(c.typ) != classNumeric {
+		lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList, c.typ))
+		return
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	fn := map[string]string{"Mean": "avg", "Sum": "sum", "StandardDeviation": "stddev_pop", "Variance": "var_pop"}[r.Type]
+	s := pl.aggregate(filtered(fn+"("+QuoteIdent(c.name)+")", w))
+	lp.judge = numberJudge(r, columnMetric(c.name, r.Type), single(s), func() *outcome {
+		return emptyState(r.Type, []string{c.name}, w)
+	})
+}
+
+func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
+	var cols [2]column
+	for i := range cols {
+		c, bad := pl.column(r.Params[i].Value)
+		if bad != nil {
+			lp.fixed = bad
+			return
+		}
+		if classify(c.typ) != classNumeric {
+			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList, c.typ))
+			return
+		}
+		cols[i] = c
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	a, b := QuoteIdent(cols[0].name), QuoteIdent(cols[1].name)
+	pairs := pl.aggregate(filtered("count(*)", w, a+" IS NOT NULL AND "+b+" IS NOT NULL"))
+	corr := pl.aggregate(filtered("corr("+a+", "+b+")", w))
+	names := []string{cols[0].name, cols[1].name}
+	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func() (float64, bool, error) {
+		n, _, err := pairs.value()
+		if err != nil || n == 0 {
+			return 0, err == nil, err
+		}
+		v, _, err := corr.value() // NULL or NaN with fewer than 2 pairs or no variance
+		return v, false, err
+	}, func() *outcome { return emptyState("Correlation", names, w) })
+}
+
+func (pl *planner) planColumnExists(r *dqdl.SimpleRule, lp *leafPlan) {
+	// No metric: Glue reports none for ColumnExists (spec §6.8).
+	if _, bad := pl.column(r.Params[0].Value); bad != nil {
+		lp.fixed = bad
+		return
+	}
+	lp.fixed = newOutcome()
+}
+
+// planNamesMatch checks column names with a full match (spec §18 #9) in Go:
+// the schema is known, no scan is needed.
+func (pl *planner) planNamesMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+	pattern := r.Params[0].Raw
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
+		lp.fixed = errored(fmt.Sprintf("Invalid pattern %q (dq uses RE2 regular expressions): %v", pattern, err))
+		return
+	}
+	var bad []string
+	for _, c := range pl.plan.rel.columns {
+		if !re.MatchString(c.name) {
+			bad = append(bad, c.name)
+		}
+	}
+	o := newOutcome()
+	if n := len(pl.plan.rel.columns); n > 0 {
+		o.metric(datasetMetric("ColumnNamesPatternMatchRatio"), float64(n-len(bad))/float64(n))
+	}
+	if len(bad) > 0 {
+		o.fail("Columns that do not match the pattern: " + strings.Join(bad, ", "))
+	}
+	lp.fixed = o
+}

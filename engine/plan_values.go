@@ -1,0 +1,358 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// complianceJudge judges a per-row predicate by its compliance: the share of
+// (filtered) rows where it is TRUE, against the threshold or exactly 1.0.
+// messages picks Deequ's "Value: ..." wording or the "% of rows passed"
+// wording of DataFreshness and ColumnDataType.
+func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, cols []string, pctStyle bool) {
+	lp.row = &rowCheck{pred: pred, filter: w}
+	get := ratio(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)))
+	lp.judge = func(ev *evalState) *outcome {
+		m, empty, err := get()
+		if err != nil {
+			return errored(execMessage(err))
+		}
+		if empty {
+			if w != "" {
+				o := newOutcome()
+				if pctStyle {
+					o.msgs = append(o.msgs, "No rows matched the filter")
+				}
+				return o
+			}
+			return failed(emptyStateMessage(kind, cols, w))
+		}
+		o := newOutcome()
+		o.metric(metric, m)
+		if pl.analyzer {
+			return o
+		}
+		if r.Threshold != nil {
+			xs, err := ev.operands(r.Threshold, metric)
+			if err != nil {
+				o.setError(err.Error())
+				return o
+			}
+			if compare(r.Threshold.Op, m, xs) {
+				return o
+			}
+		} else if m == 1 {
+			return o
+		}
+		if pctStyle {
+			o.fail(javaPercent(m) + " % of rows passed the threshold")
+		} else {
+			o.fail(valueMessage(m))
+		}
+		return o
+	}
+}
+
+// planColumnValues follows spec §5.6: numeric >, >=, <, <=, between and =
+// without a threshold are judged on the column's minimum and maximum plus
+// completeness (Glue's observed behaviour); everything else is a per-row
+// compliance.
+func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
+	c, bad := pl.column(r.Params[0].Value)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	if pl.analyzer {
+		pl.valuesAnalyzer(lp, c)
+		return
+	}
+	q := QuoteIdent(c.name)
+	cond := r.Condition
+	cls := classify(c.typ)
+	switch cond.Kind {
+	case dqdl.NumberCondition:
+		xs, hasNull, err := staticNumbers(cond, "ColumnValues")
+		if err != nil {
+			lp.fixed = failed(err.Error())
+			return
+		}
+		v := q
+		switch cls {
+		case classNumeric:
+		case classString:
+			// Spark compares strings with numbers numerically; values that
+			// are not numbers become NULL and fail (spec §6.21).
+			v = "TRY_CAST(" + q + " AS DOUBLE)"
+		default:
+			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList+",VARCHAR", c.typ))
+			return
+		}
+		pred := numberPredicate(cond.Op, v, q, xs, hasNull)
+		minMax := r.Threshold == nil && !hasNull && (cond.Op == dqdl.OpGt || cond.Op == dqdl.OpGe ||
+			cond.Op == dqdl.OpLt || cond.Op == dqdl.OpLe || cond.Op == dqdl.OpBetween || cond.Op == dqdl.OpEq)
+		if minMax {
+			pl.minMaxValues(r, lp, c, v, w, xs, pred)
+			return
+		}
+		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+	case dqdl.StringCondition:
+		v := q
+		if cls != classString {
+			if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
+				// Deequ's PatternMatch needs a string column.
+				lp.fixed = failed(wrongTypeMessage(c.name, "VARCHAR", c.typ))
+				return
+			}
+			v = "CAST(" + q + " AS VARCHAR)"
+		}
+		ic := r.Tag("ignoreCase")
+		pred, err := stringPredicate(cond, v, ic != nil && ic.Text() == "true")
+		if err != nil {
+			lp.fixed = failed(err.Error())
+			return
+		}
+		metric := columnMetric(c.name, "ColumnValues.Compliance")
+		if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
+			metric = columnMetric(c.name, "PatternMatch") // Deequ's name (spec §5.6)
+		}
+		pl.compliance(r, lp, pred, w, metric, "Compliance", []string{c.name}, false)
+	case dqdl.DateCondition:
+		loc, err := ruleLocation(r)
+		if err != nil {
+			lp.fixed = failed(err.Error())
+			return
+		}
+		ops := make([]dateOperand, len(cond.Operands))
+		for i, o := range cond.Operands {
+			if ops[i], err = resolveDate(o, pl.plan.now, loc); err != nil {
+				lp.fixed = failed(err.Error())
+				return
+			}
+		}
+		pred, err := datePredicate(cond.Op, c, ops)
+		if err != nil {
+			lp.fixed = failed(err.Error())
+			return
+		}
+		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+	default:
+		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
+	}
+}
+
+// ruleLocation is the rule's timeZone tag (default UTC).
+func ruleLocation(r *dqdl.SimpleRule) (*time.Location, error) {
+	t := r.Tag("timeZone")
+	if t == nil {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(t.Text())
+	if err != nil {
+		return nil, fmt.Errorf("Error Parsing Time Zone: %s. %v.", t.Text(), err)
+	}
+	return loc, nil
+}
+
+// minMaxValues judges ColumnValues on min/max and completeness, reporting
+// Column.c.Minimum / Maximum like Glue (spec §5.6).
+func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w string, xs []float64, pred string) {
+	lp.row = &rowCheck{pred: pred, filter: w}
+	op := r.Condition.Op
+	useMin := op == dqdl.OpGt || op == dqdl.OpGe || op == dqdl.OpBetween || op == dqdl.OpEq
+	useMax := op == dqdl.OpLt || op == dqdl.OpLe || op == dqdl.OpBetween || op == dqdl.OpEq
+	minS := pl.aggregate(filtered("min("+v+")", w))
+	maxS := pl.aggregate(filtered("max("+v+")", w))
+	nonNull := pl.aggregate(filtered("count("+v+")", w))
+	rows := pl.aggregate(filtered("count(*)", w))
+	lp.judge = func(*evalState) *outcome {
+		o := newOutcome()
+		n, _, err := rows.value()
+		if err != nil {
+			return errored(execMessage(err))
+		}
+		if n == 0 && w != "" {
+			return o
+		}
+		sub := func(s slot, kind, metric string, ok func(m float64) bool) bool {
+			m, null, err := s.value()
+			switch {
+			case err != nil:
+				o.setError(execMessage(err))
+			case null:
+				o.fail(emptyStateMessage(kind, []string{c.name}, w))
+			default:
+				o.metric(columnMetric(c.name, metric), m)
+				if !ok(m) { // NaN fails every comparison
+					o.fail(valueMessage(m))
+				}
+			}
+			return err == nil
+		}
+		if useMin {
+			sub(minS, "Minimum", "Minimum", func(m float64) bool {
+				switch op {
+				case dqdl.OpBetween:
+					return m > xs[0]
+				case dqdl.OpEq:
+					return m == xs[0]
+				}
+				return compare(op, m, xs)
+			})
+		}
+		if useMax {
+			sub(maxS, "Maximum", "Maximum", func(m float64) bool {
+				switch op {
+				case dqdl.OpBetween:
+					return m < xs[1]
+				case dqdl.OpEq:
+					return m == xs[0]
+				}
+				return compare(op, m, xs)
+			})
+		}
+		k, _, err := nonNull.value()
+		if err != nil {
+			o.setError(execMessage(err))
+		} else if n > 0 && k != n {
+			o.fail(nullValueMessage)
+		}
+		return o
+	}
+}
+
+// valuesAnalyzer is ColumnValues in the Analyzers section: minimum and
+// maximum of numbers, minimum and maximum length of anything else.
+func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
+	q := QuoteIdent(c.name)
+	var names [2]string
+	var slots [2]slot
+	if classify(c.typ) == classNumeric {
+		names = [2]string{"Minimum", "Maximum"}
+		slots = [2]slot{pl.aggregate("min(" + q + ")"), pl.aggregate("max(" + q + ")")}
+	} else {
+		l := lengthExpr(q, false)
+		names = [2]string{"MinimumLength", "MaximumLength"}
+		slots = [2]slot{pl.aggregate("min(" + l + ")"), pl.aggregate("max(" + l + ")")}
+	}
+	lp.judge = func(*evalState) *outcome {
+		o := newOutcome()
+		for i, s := range slots {
+			m, null, err := s.value()
+			switch {
+			case err != nil:
+				o.setError(execMessage(err))
+			case null:
+				o.msgs = append(o.msgs, emptyStateMessage(names[i], []string{c.name}, ""))
+			default:
+				o.metric(columnMetric(c.name, names[i]), m)
+			}
+		}
+		return o
+	}
+}
+
+// lengthExpr is a value's length in characters (Spark length(): code
+// points). ColumnLength counts NULL as length 0 (spec §6.19).
+func lengthExpr(q string, nullAsZero bool) string {
+	l := "length(CAST(" + q + " AS VARCHAR))"
+	if nullAsZero {
+		return "coalesce(" + l + ", 0)"
+	}
+	return l
+}
+
+// planColumnLength follows the table of spec §6.19.
+func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
+	c, bad := pl.column(r.Params[0].Value)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	w, bad := pl.where(r)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	q := QuoteIdent(c.name)
+	l := lengthExpr(q, true)
+	if pl.analyzer {
+		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR"})
+		return
+	}
+	cond := r.Condition
+	xs, hasNull, err := staticNumbers(cond, "ColumnLength")
+	if err != nil || hasNull {
+		lp.fixed = failed("ColumnLength rule only supports atomic operands")
+		return
+	}
+	pred := numberPredicate(cond.Op, l, q, xs, false)
+	if cond.Op == dqdl.OpNe {
+		pred = l + " <> " + numLiteral(xs[0]) // NULL is length 0, not a pass
+	}
+	if cond.Op == dqdl.OpNotIn {
+		pred = l + " NOT IN (" + joinLits(xs) + ")"
+	}
+	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
+		pl.compliance(r, lp, pred, w, columnMetric(c.name, "LengthCompliance"), "Compliance", []string{c.name}, false)
+		return
+	}
+	lp.row = &rowCheck{pred: pred, filter: w}
+	minS := pl.aggregate(filtered("min("+l+")", w))
+	maxS := pl.aggregate(filtered("max("+l+")", w))
+	op := cond.Op
+	useMin := op != dqdl.OpLt && op != dqdl.OpLe
+	useMax := op != dqdl.OpGt && op != dqdl.OpGe
+	lp.judge = func(*evalState) *outcome {
+		o := newOutcome()
+		check := func(s slot, name string, lowSide bool) {
+			m, null, err := s.value()
+			switch {
+			case err != nil:
+				o.setError(execMessage(err))
+			case null && w != "":
+			case null:
+				o.fail(emptyStateMessage(name, []string{c.name}, w))
+			default:
+				o.metric(columnMetric(c.name, name), m)
+				ok := compare(op, m, xs)
+				switch op {
+				case dqdl.OpBetween:
+					ok = (lowSide && m > xs[0]) || (!lowSide && m < xs[1])
+				case dqdl.OpEq:
+					ok = m == xs[0]
+				case dqdl.OpNe:
+					ok = m != xs[0]
+				}
+				if !ok {
+					o.fail(valueMessage(m))
+				}
+			}
+		}
+		if useMin {
+			check(minS, "MinimumLength", true)
+		}
+		if useMax {
+			check(maxS, "MaximumLength", false)
+		}
+		return o
+	}
+}
+
+func joinLits(xs []float64) string {
+	s := ""
+	for i, x := range xs {
+		if i > 0 {
+			s += ", "
+		}
+		s += numLiteral(x)
+	}
+	return s
+}
