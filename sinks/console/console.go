@@ -117,6 +117,20 @@ func (p *printer) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
+// paintWords paints each word on its own so that when tablewriter wraps the
+// text, no colour runs past a line end into the borders and neighbouring
+// cells.
+func (p *printer) paintWords(code, s string) string {
+	if !p.opts.Color {
+		return s
+	}
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		words[i] = p.paint(code, w)
+	}
+	return strings.Join(words, " ")
+}
+
 // heading names what was checked, when the result says.
 func heading(r *engine.Result) string {
 	var parts []string
@@ -184,10 +198,10 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 		text := rr.Description
 		if rr.EvaluatedRule != "" && rr.EvaluatedRule != rr.Description {
 			// Dynamic rules: show what was actually checked.
-			text += "\n" + p.paint(ansiDim, "→ "+rr.EvaluatedRule)
+			text += "\n" + p.paintWords(ansiDim, "→ "+rr.EvaluatedRule)
 		}
 		if l := formatLabels(rr.Labels); l != "" {
-			text += "\n" + p.paint(ansiDim, "labels: "+l)
+			text += "\n" + p.paintWords(ansiDim, "labels: "+l)
 		}
 		name := rr.Name
 		if rr.Result != engine.Pass {
@@ -229,7 +243,7 @@ func (p *printer) observations(obs []engine.Observation) error {
 			metric = m.MetricName
 			values = formatMetricValues(m.MetricValues)
 			for _, nr := range m.NewRules {
-				desc += "\n" + p.paint(ansiDim, "suggested: "+nr)
+				desc += "\n" + p.paintWords(ansiDim, "suggested: "+nr)
 			}
 		}
 		if err := t.Append(wrapLong(desc, w[0]), wrapLong(metric, w[1]), wrapLong(values, w[2])); err != nil {
