@@ -1,0 +1,207 @@
+package dqdl_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// FuzzParse checks, for any input: Parse never panics; a failure is a
+// well-formed ErrorList and no ruleset; a success prints canonical text that
+// re-parses without warnings, prints identically (idempotence) and yields
+// the same AST modulo positions; parsing is deterministic.
+//
+//	go test ./dqdl/ -run '^$' -fuzz FuzzParse -fuzztime 60s
+func FuzzParse(f *testing.F) {
+	for _, c := range confValidCases {
+		f.Add(c.in)
+	}
+	for _, c := range confErrorCases {
+		f.Add(c.in)
+	}
+	f.Add(confBenchRuleset(50))
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > 1<<16 {
+			return
+		}
+		rs, err := dqdl.Parse("fuzz.dqdl", src)
+		if err != nil {
+			if rs != nil {
+				t.Fatalf("Parse returned a ruleset together with an error")
+			}
+			list, ok := err.(dqdl.ErrorList)
+			if !ok {
+				t.Fatalf("error is %T, want dqdl.ErrorList: %v", err, err)
+			}
+			confCheckDiagnostics(t, src, "fuzz.dqdl", list)
+			hasError := false
+			for _, d := range list {
+				hasError = hasError || d.Severity == dqdl.SeverityError
+			}
+			if !hasError {
+				t.Fatalf("Parse failed with warnings only: %v", list)
+			}
+			return
+		}
+		if rs == nil {
+			t.Fatalf("Parse returned neither a ruleset nor an error")
+		}
+		for _, w := range rs.Warnings {
+			if w.Severity != dqdl.SeverityWarning {
+				t.Fatalf("ruleset warning with severity %v: %v", w.Severity, w)
+			}
+		}
+		s1 := rs.String()
+		again, err := dqdl.Parse("fuzz.dqdl", src)
+		if err != nil || again.String() != s1 {
+			t.Fatalf("Parse is not deterministic for %q", src)
+		}
+		rs2, err := dqdl.Parse("fuzz.dqdl", s1)
+		if err != nil {
+			t.Fatalf("canonical text does not re-parse\ninput: %q\ncanonical:\n%s\nerrors:\n%v", src, s1, err)
+		}
+		if extra := confExtraWarnings(rs, rs2); len(extra) > 0 {
+			t.Fatalf("canonical text has new warnings\ninput: %q\ncanonical:\n%s\n%v", src, s1, extra)
+		}
+		if s2 := rs2.String(); s2 != s1 {
+			t.Fatalf("not idempotent\ninput: %q\nfirst:\n%s\nsecond:\n%s", src, s1, s2)
+		}
+		if d := confASTDiff(rs, rs2); d != "" {
+			t.Fatalf("re-parsed AST differs at %s\ninput: %q\ncanonical:\n%s", d, src, s1)
+		}
+	})
+}
+
+var (
+	confPosType     = reflect.TypeOf(dqdl.Pos{})
+	confRulesetType = reflect.TypeOf(dqdl.Ruleset{})
+)
+
+// confASTDiff compares two ASTs structurally, ignoring every dqdl.Pos field
+// and the Ruleset's Comments and Warnings. It returns the path of the first
+// difference, or "" when they are equal. Nil and empty slices are equal.
+func confASTDiff(a, b any) string {
+	return confDiffValue(reflect.ValueOf(a), reflect.ValueOf(b), "Ruleset", 0)
+}
+
+func confDiffValue(a, b reflect.Value, path string, depth int) string {
+	if depth > 200 {
+		return path + ": too deep (cycle?)"
+	}
+	if a.IsValid() != b.IsValid() {
+		return path + ": one side is invalid"
+	}
+	if !a.IsValid() {
+		return ""
+	}
+	if a.Type() != b.Type() {
+		return fmt.Sprintf("%s: type %v vs %v", path, a.Type(), b.Type())
+	}
+	if a.Type() == confPosType {
+		return ""
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				return fmt.Sprintf("%s: nil %v vs %v", path, a.IsNil(), b.IsNil())
+			}
+			return ""
+		}
+		if a.Pointer() == b.Pointer() {
+			return ""
+		}
+		return confDiffValue(a.Elem(), b.Elem(), path, depth+1)
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				return fmt.Sprintf("%s: nil %v vs %v", path, a.IsNil(), b.IsNil())
+			}
+			return ""
+		}
+		if a.Elem().Type() != b.Elem().Type() {
+			return fmt.Sprintf("%s: %v vs %v", path, a.Elem().Type(), b.Elem().Type())
+		}
+		return confDiffValue(a.Elem(), b.Elem(), path, depth+1)
+	case reflect.Struct:
+		for i := 0; i < a.NumField(); i++ {
+			f := a.Type().Field(i)
+			if f.Type == confPosType {
+				continue
+			}
+			if a.Type() == confRulesetType && (f.Name == "Comments" || f.Name == "Warnings") {
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if d := confDiffValue(a.Field(i), b.Field(i), path+"."+f.Name, depth+1); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Slice, reflect.Array:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: length %d vs %d", path, a.Len(), b.Len())
+		}
+		for i := 0; i < a.Len(); i++ {
+			if d := confDiffValue(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i), depth+1); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: length %d vs %d", path, a.Len(), b.Len())
+		}
+		for _, k := range a.MapKeys() {
+			bv := b.MapIndex(k)
+			if !bv.IsValid() {
+				return fmt.Sprintf("%s[%v]: missing", path, k)
+			}
+			if d := confDiffValue(a.MapIndex(k), bv, fmt.Sprintf("%s[%v]", path, k), depth+1); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Float32, reflect.Float64:
+		x, y := a.Float(), b.Float()
+		if x != y && !(x != x && y != y) {
+			return fmt.Sprintf("%s: %v vs %v", path, x, y)
+		}
+		return ""
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return ""
+	default:
+		if a.Interface() != b.Interface() {
+			return fmt.Sprintf("%s: %v vs %v", path, a.Interface(), b.Interface())
+		}
+		return ""
+	}
+}
+
+// TestASTDiffIgnoresPositions checks the comparer itself.
+func TestASTDiffIgnoresPositions(t *testing.T) {
+	mk := func(line int, text string) *dqdl.Ruleset {
+		return &dqdl.Ruleset{
+			Pos:      dqdl.Pos{Line: line},
+			HasRules: true,
+			Rules: []dqdl.Rule{&dqdl.SimpleRule{
+				Pos:       dqdl.Pos{Line: line, Column: 3},
+				Type:      "RowCount",
+				Condition: &dqdl.Condition{Pos: dqdl.Pos{Offset: line}, Op: dqdl.OpGt, Operands: []dqdl.Operand{&dqdl.Number{Pos: dqdl.Pos{Line: line}, Text: text}}},
+			}},
+			Comments: make([]*dqdl.Comment, line),
+		}
+	}
+	if d := confASTDiff(mk(1, "5"), mk(7, "5")); d != "" {
+		t.Errorf("positions and comments should be ignored, got diff at %s", d)
+	}
+	d := confASTDiff(mk(1, "5"), mk(1, "6"))
+	if !strings.Contains(d, "Text") {
+		t.Errorf("number text difference not found: %q", d)
+	}
+}
