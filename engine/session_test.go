@@ -80,6 +80,7 @@ func TestFileSources(t *testing.T) {
 		`COPY (SELECT range AS id FROM range(4)) TO '{dir}/lines.jsonl.zst' (FORMAT json, COMPRESSION zstd)`,
 		`COPY (SELECT range AS id FROM range(6)) TO '{dir}/lines.ndjson.zstd' (FORMAT json, COMPRESSION zstd)`,
 		`COPY (SELECT range AS id FROM range(2)) TO '{dir}/000000_0' (FORMAT parquet)`,
+		`COPY (SELECT range AS id FROM range(3)) TO '{dir}/part[1].parquet' (FORMAT parquet)`,
 	)
 	for _, sub := range []string{"glob", "tree/a/b", "hive"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -122,6 +123,7 @@ func TestFileSources(t *testing.T) {
 		{name: "json array", path: "arr.json", rows: 3, cols: []Column{{"id", "BIGINT"}, {"st", "STRUCT(a BIGINT)"}}, check: `SELECT sum(st.a) FROM "primary"`, checkVal: 3},
 		{name: "json lines zst", path: "lines.jsonl.zst", rows: 4, check: `SELECT sum(id) FROM "primary"`, checkVal: 6},
 		{name: "json lines .zstd suffix", path: "lines.ndjson.zstd", rows: 6, check: `SELECT sum(id) FROM "primary"`, checkVal: 15},
+		{name: "file name with glob characters", path: "part[1].parquet", rows: 3},
 		{name: "format override for extensionless file", path: "000000_0", opts: FileOptions{Format: "parquet"}, rows: 2},
 		{
 			name: "glob unions part files by name", path: "glob/*.parquet", rows: 5,
@@ -457,6 +459,8 @@ func TestSessionCheckReadOnly(t *testing.T) {
 		{`WITH x AS (SELECT 1 AS a) SELECT a FROM x`, true},
 		{`FROM range(3)`, true},
 		{`SELECT (`, true}, // a syntax error is left for the query to report
+		{`SELECT * FROM (PIVOT (SELECT 1 AS a, 'x' AS b) ON b USING sum(a))`, true},
+		{`WITH x AS (SELECT 1) UPDATE t SET a = 2`, false},
 		{`WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x`, false},
 		{`CREATE TABLE t AS SELECT 1`, false},
 		{`SELECT 1; SELECT 2`, false},

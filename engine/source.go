@@ -214,10 +214,12 @@ func expandFiles(p string) (files []string, base string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if !hasGlobMeta(abs) {
-		st, err := os.Stat(abs)
-		if err != nil {
-			return nil, "", err
+	// An existing path is literal even if it contains glob characters
+	// (part files named "a[1].parquet" exist).
+	st, statErr := os.Stat(abs)
+	if statErr == nil || !hasGlobMeta(abs) {
+		if statErr != nil {
+			return nil, "", statErr
 		}
 		if !st.IsDir() {
 			if err := openCheck(abs); err != nil {
