@@ -261,7 +261,9 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	case "Entropy":
 		// H = -Σ (c/N) ln(c/N) = ln N - (Σ c ln c)/N, computed over the
 		// groups so the scan stays one pass.
-		cln := g.add(fmt.Sprintf("sum(%s * ln(%s)) FILTER (WHERE %s > 0 AND NOT %s)", n, n, n, allNullColumn))
+		// greatest() because DuckDB evaluates ln() before the FILTER drops the
+		// groups with no filtered rows, and ln(0) is an error.
+		cln := g.add(fmt.Sprintf("sum(%s * ln(greatest(%s, 1))) FILTER (WHERE %s > 0 AND NOT %s)", n, n, n, allNullColumn))
 		lp.judge = numberJudge(r, multiMetric(cols, "Entropy"), entropy(total, cln), onEmpty("Entropy"))
 	case "DistinctValuesCount":
 		// NULL is one distinct value, as in Deequ's Histogram (spec §6.17).

@@ -14,6 +14,7 @@ import (
 func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, cols []string, pctStyle bool) {
 	lp.row = &rowCheck{pred: pred, filter: w}
 	get := ratio(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)))
+	analyzer := pl.analyzer
 	lp.judge = func(ev *evalState) *outcome {
 		m, empty, err := get()
 		if err != nil {
@@ -31,7 +32,7 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric,
 		}
 		o := newOutcome()
 		o.metric(metric, m)
-		if pl.analyzer {
+		if analyzer {
 			return o
 		}
 		if r.Threshold != nil {
