@@ -147,12 +147,16 @@ func (s *Session) Close() error {
 			}
 			cancel()
 			if len(errs) > 0 {
-				// Could not clean up: make database/sql discard the connection.
+				// Could not clean up: make database/sql discard the
+				// connection instead of pooling it (this also closes s.conn).
 				_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
+				s.conn = nil
 			}
 		}
-		errs = append(errs, s.conn.Close())
-		s.conn = nil
+		if s.conn != nil {
+			errs = append(errs, s.conn.Close())
+			s.conn = nil
+		}
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
