@@ -208,7 +208,7 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 	err, seen := pl.wheres[w]
 	if !seen {
 		var clean string
-		clean, err = CheckExpressionSQL(w)
+		clean, err = CheckExpressionSQL(sparkIdentifiers(w))
 		if err == nil {
 			pl.clean[w] = clean
 			err = pl.bindCheck("EXPLAIN SELECT 1 FROM " + pl.plan.rel.from + " WHERE (" + clean + ")")

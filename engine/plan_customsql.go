@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"context"
 	"database/sql"
 	"strings"
@@ -135,18 +136,19 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 		return nil
 	}
 	var missing, outer, inner []string
-	for _, n := range names {
+	for i, n := range names {
 		if _, ok := pl.plan.rel.lookup(n); !ok {
 			missing = append(missing, n)
 		}
-		outer = append(outer, QuoteIdent(n))
-		inner = append(inner, "__custom."+QuoteIdent(n))
+		key := QuoteString(fmt.Sprintf("c%d", i))
+		outer = append(outer, key+": "+QuoteIdent(n))
+		inner = append(inner, key+": __custom."+QuoteIdent(n))
 	}
 	if len(missing) > 0 {
 		lp.fixed = failed("The columns returned from the SQL statement should only belong to the primary table. Columns not found: " + strings.Join(missing, ", "))
 		return nil
 	}
-	pred := "row(" + strings.Join(outer, ", ") + ") IN (SELECT row(" + strings.Join(inner, ", ") + ") FROM (\n" + stmt + "\n) AS __custom)"
+	pred := "{" + strings.Join(outer, ", ") + "} IN (SELECT {" + strings.Join(inner, ", ") + "} FROM (\n" + stmt + "\n) AS __custom)"
 	lp.row = &rowCheck{pred: pred}
 	// Its own statement: an error in the user's SQL must not fail the fused scan.
 	s := newScan(aggregateScan, pl.plan.rel.from)
