@@ -192,6 +192,8 @@ var confNumberCases = []confRuleCase{
 	{"dynamic index", `RowCount > index(last(3), 0)`, `RowCount > index(last(3),0)`},
 	{"dynamic minus", `Completeness "c" >= min(last(5)) - 0.05`, ""},
 	{"dynamic abs negative", `RowCount >= abs(-5)`, ""},
+	{"subtracting a negative", `RowCount > 1 - -2`, ""},
+	{"redundant parens kept", `RowCount > (((5)))`, ""},
 	{"dynamic plus minus one", `DistinctValuesCount "c" between min(last(10))-1 and max(last(10))+1`, `DistinctValuesCount "c" between min(last(10)) - 1 and max(last(10)) + 1`},
 	{"nested parens arithmetic", `RowCount = 8.0 * (5.0 - (1.0 + (4.0 / 2.0)))`, ""},
 	{"equal precedence left assoc", `RowCount > 1+2*3`, `RowCount > 1 + 2 * 3`},
@@ -342,6 +344,8 @@ var confCompositeCases = []confRuleCase{
 	{"single parenthesised rule", `(Completeness "c" between 0.5 and 0.8)`, `Completeness "c" between 0.5 and 0.8`},
 	{"double parenthesised rule", `((RowCount > 0))`, `RowCount > 0`},
 	{"children keep their clauses", `(ColumnValues "a" in ["x"] where "b > 1" with threshold > 0.5) or (Completeness "a" > 0.9)`, `(ColumnValues "a" in ["x"] where "b > 1" with threshold > 0.5) OR (Completeness "a" > 0.9)`},
+	{"between then unparenthesised and", `RowCount between 1 and 2 and IsComplete "a"`, `(RowCount between 1 and 2) AND (IsComplete "a")`},
+	{"unparenthesised precedence", `RowCount > 0 AND RowCount < 10 OR IsComplete "a"`, `((RowCount > 0) AND (RowCount < 10)) OR (IsComplete "a")`},
 	{"keyword children", `(ColumnValues "col-A" not in [NULL,EMPTY,WHITESPACES_ONLY]) OR (ColumnValues "col-B" != WHITESPACES_ONLY)`, ""},
 	{"composite labels", `((IsComplete "a") and (RowCount > 0)) labels=["k"="v"]`, `((IsComplete "a") AND (RowCount > 0)) labels=["k"="v"]`},
 	{"labelled composite inside or", `(RowCount > 0) or (((IsComplete "a") and (IsUnique "a")) labels=["k"="v"])`, `(RowCount > 0) OR (((IsComplete "a") AND (IsUnique "a")) labels=["k"="v"])`},
@@ -557,6 +561,30 @@ var confLexicalCases = []confValidCase{
 	},
 }
 
+// --- Accepted with a warning (Glue accepts them silently). ---
+
+var confLintCases = []confValidCase{
+	{
+		name:  "labels on a leaf inside parentheses",
+		in:    `Rules = [ (IsComplete "a" labels=["k"="v"]) and (RowCount > 0) ]`,
+		want:  confRules(`(IsComplete "a" labels=["k"="v"]) AND (RowCount > 0)`),
+		warns: []string{"1:12"},
+	},
+	{
+		// The docs' "invalid" example: the labels bind to the last operand
+		// only, which is rarely what the author meant.
+		name:  "labels after the last operand of a composite",
+		in:    `Rules = [ (IsComplete "a") AND (RowCount > 0) labels=["k"="v"] ]`,
+		want:  confRules(`(IsComplete "a") AND (RowCount > 0 labels=["k"="v"])`),
+		warns: []string{"1:33"},
+	},
+	{
+		name: "string variable after in",
+		in:   "v = \"a\"\nRules = [ ColumnValues \"c\" in $v ]",
+		want: confDoc(`v = "a"`, confRules(`ColumnValues "c" in $v`)),
+	},
+}
+
 // --- Text after the last section: Glue ignores it; dq warns. ---
 
 var confWarningCases = []confValidCase{
@@ -606,7 +634,7 @@ var confValidCases = func() []confValidCase {
 	for _, group := range []struct {
 		area  string
 		cases []confValidCase
-	}{{"documents", confDocumentCases}, {"lexical", confLexicalCases}, {"trailing text", confWarningCases}} {
+	}{{"documents", confDocumentCases}, {"lexical", confLexicalCases}, {"lint", confLintCases}, {"trailing text", confWarningCases}} {
 		for _, c := range group.cases {
 			c.area = group.area
 			all = append(all, c)

@@ -82,6 +82,14 @@ var confErrorCases = []confErrorCase{
 	e1("condition", "unknown duration unit", `Rules = [ ColumnValues "c" = (now() - 3 weeks) ]`, "1:41", "weeks", "weeks"),
 	e1("condition", "now offset needs parentheses", `Rules = [ ColumnValues "c" > now() + 1 hours ]`, "1:36", "+"),
 	e1("condition", "between without and", `Rules = [ RowCount between 1 5 ]`, "1:30", "5"),
+	e1("condition", "ordering operator on strings", `Rules = [ ColumnValues "c" > "abc" ]`, "1:28", ">", "string"),
+	e1("condition", "between on strings", `Rules = [ ColumnValues "c" between "a" and "b" ]`, "1:28", "between", "string"),
+	e1("condition", "lower-case am is a plain string", `Rules = [ ColumnValues "t" > "9:30 am" ]`, "1:28", ">", "string"),
+	e1("condition", "empty in list", `Rules = [ ColumnValues "c" in [] ]`, "1:31", "[", "empty"),
+	e1("condition", "list variable after =", "v = [\"a\"]\nRules = [ ColumnValues \"c\" = $v ]", "2:30", "$", "list"),
+	e1("condition", "string threshold", `Rules = [ ColumnValues "c" = "x" with threshold = "high" ]`, "1:49", "=", "threshold", "number"),
+	e1("condition", "AllStatistics inside a composite", `Rules = [ (IsComplete "a") and (AllStatistics "b") ]`, "1:33", "AllStatistics", "AllStatistics", "analyzer"),
+	e1("condition", "threshold on a composite", `Rules = [ (IsComplete "a") and (IsUnique "b") with threshold > 0.5 ]`, "1:47", "with"),
 	e1("condition", "operator without operand", `Rules = [ RowCount > ]`, "1:22", "]"),
 
 	// where clauses.
@@ -112,6 +120,8 @@ var confErrorCases = []confErrorCase{
 	e1("labels", "duplicate key", `Rules = [ IsComplete "a" labels=["k"="v", "k"="w"] ]`, "1:43", `"k"="w"`, "duplicate", "k"),
 	e1("labels", "duplicate default key", `DefaultLabels = ["a"="1","a"="2"] Rules = [ RowCount > 0 ]`, "1:26", `"a"="2"`, "duplicate"),
 	e1("labels", "unquoted label", `Rules = [ IsComplete "a" labels=[key=value] ]`, "1:34", "key"),
+	e1("labels", "two labels lists", `Rules = [ IsComplete "a" labels=["k"="v"] labels=["k2"="v2"] ]`, "1:43", "labels", "labels"),
+	e1("labels", "labels on an analyzer", `Analyzers = [ Completeness "a" labels=["k"="v"] ]`, "1:32", "labels"),
 	e1("labels", "trailing comma in labels", `Rules = [ IsComplete "a" labels=["k"="v",] ]`, "1:42", "]"),
 
 	// Variables.
@@ -123,6 +133,7 @@ var confErrorCases = []confErrorCase{
 	e1("variables", "number value", "limit = 5\nRules = [ RowCount > 0 ]", "1:9", "5"),
 	e1("variables", "nested variable", "inner = \"x\"\nouter = \"a $inner\"\nRules = [ CustomSql $outer ]", "2:1", "outer", "outer", "nested"),
 	e1("variables", "list variable as a parameter", "codes = [\"a\"]\nRules = [ CustomSql $codes ]", "2:21", "$", "codes"),
+	e1("variables", "date list value", "d = [\"2024-01-01\"]\nRules = [ ColumnValues \"c\" in $d ]", "1:6", `"2024-01-01"`, "d"),
 	e1("variables", "variable after DefaultLabels", "DefaultLabels = [\"a\"=\"b\"]\nv = \"x\"\nRules = [ RowCount > 0 ]", "2:1", "v"),
 
 	// Dictionaries and sections.
@@ -130,6 +141,10 @@ var confErrorCases = []confErrorCase{
 	e1("sections", "empty DataSources", "DataSources = { }\nRules = [ RowCount > 0 ]", "1:15", "{", "empty"),
 	e1("sections", "unknown Metadata key", `Metadata = { "VersionFoo": "1.0" } Rules = [ RowCount > 0 ]`, "1:14", `"VersionFoo"`, "VersionFoo"),
 	e1("sections", "unknown DataSources key", `DataSources = { "Primary": "a", "AdditionalSources": ["b"] } Rules = [ RowCount > 0 ]`, "1:33", `"AdditionalSources"`, "AdditionalSources"),
+	e1("sections", "DataSources before Metadata", `DataSources = { "Primary": "a" } Metadata = { "Version": "1.0" } Rules = [ RowCount > 0 ]`, "1:34", "Metadata"),
+	e1("sections", "duplicate Metadata key", `Metadata = { "Version": "1.0", "Version": "2.0" } Rules = [ RowCount > 0 ]`, "1:32", `"Version"`, "Version"),
+	e1("sections", "Primary given a list", `DataSources = { "Primary": ["a"] } Rules = [ RowCount > 0 ]`, "1:17", `"Primary"`, "Primary"),
+	e1("sections", "AdditionalDataSources given a string", `DataSources = { "AdditionalDataSources": "a" } Rules = [ RowCount > 0 ]`, "1:17", `"AdditionalDataSources"`, "AdditionalDataSources"),
 	e1("sections", "old Sources section", `Sources = { "Primary": "a" } Rules = [ RowCount > 0 ]`, "1:1", "Sources"),
 	e1("sections", "empty Rules", `Rules = []`, "1:1", "Rules", "no rules"),
 	e1("sections", "empty Analyzers", `Analyzers = []`, "1:1", "Analyzers", "no rules"),
@@ -151,6 +166,9 @@ var confErrorCases = []confErrorCase{
 	e1("regex", "Java character class", `Rules = [ ColumnValues "c" matches "\p{javaLowerCase}+" ]`, "1:36", `"\p{`, "javaLowerCase"),
 	e1("regex", "lookahead in ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "(?!tmp_).*" ]`, "1:35", `"(?!tmp_)`, "lookahead"),
 
+	e1("regex", "unbalanced bracket", `Rules = [ ColumnValues "c" matches "[a-z" ]`, "1:36", `"[a-z"`, "[a-z"),
+	e1("regex", "unbalanced parenthesis in ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "(" ]`, "1:35", `"("`),
+
 	// Dates, times and time zones.
 	e1("dates", "unknown time zone", `Rules = [ FileFreshness > "9:30 AM" with timeZone = "Mars/Olympus" ]`, "1:53", `"Mars/Olympus"`, "Mars/Olympus"),
 	e1("dates", "impossible date", `Rules = [ ColumnValues "d" > "2024-02-30" ]`, "1:30", `"2024-02-30"`, "2024-02-30"),
@@ -170,6 +188,8 @@ var confErrorCases = []confErrorCase{
 	e1("lexical", "digit-only parameter", `Rules = [ IsComplete 123 ]`, "1:22", "123", "123"),
 	e1("lexical", "single-quoted string", `Rules = [ IsComplete 'a' ]`, "1:22", "'"),
 	e1("lexical", "unterminated string", `Rules = [ IsComplete "a ]`, "1:22", `"a`),
+	e1("lexical", "non-ASCII bare identifier", `Rules = [ IsComplete café ]`, "1:25", "é", "é"),
+	e1("lexical", "where twice", `Rules = [ IsComplete "a" where "x" where "y" ]`, "1:36", "where"),
 	e1("lexical", "slash comment", "// comment\nRules = [ RowCount > 0 ]", "1:1", "/"),
 	e1("lexical", "error on a later line", "Rules = [\n    IsComplete \"a\",\n    RowCount >> 5\n]", "3:15", ">"),
 	e1("lexical", "column counts runes", "Rules = [\n  IsComplete \"é\", Frobnicate ]", "2:19", "Frobnicate", "Frobnicate"),

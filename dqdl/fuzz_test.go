@@ -2,6 +2,7 @@ package dqdl_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -203,5 +204,81 @@ func TestASTDiffIgnoresPositions(t *testing.T) {
 	d := confASTDiff(mk(1, "5"), mk(1, "6"))
 	if !strings.Contains(d, "Text") {
 		t.Errorf("number text difference not found: %q", d)
+	}
+}
+
+// TestRoundTripGenerated composes corpus rules into random composites
+// (nested parentheses, both operator spellings, labelled groups) and random
+// rule lists with comments, then checks that each generated ruleset parses,
+// keeps every leaf, and round-trips like FuzzParse demands. It reaches
+// shapes that byte-level fuzzing rarely builds.
+func TestRoundTripGenerated(t *testing.T) {
+	var parts []string
+	for _, group := range [][]confRuleCase{confRuleTypeCases, confNumberCases, confStringCases, confDateCases, confDurationCases, confSizeCases, confClauseCases} {
+		for _, c := range group {
+			if strings.Contains(c.in, "labels") || confLintWarned[c.name] {
+				continue
+			}
+			parts = append(parts, c.in)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	ops := []string{"and", "AND", "or", "OR"}
+	var gen func(depth int) (string, int)
+	gen = func(depth int) (string, int) {
+		if depth == 0 || rng.IntN(3) == 0 {
+			return parts[rng.IntN(len(parts))], 1
+		}
+		n := 2 + rng.IntN(3)
+		var b strings.Builder
+		leaves := 0
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(" " + ops[rng.IntN(len(ops))] + " ")
+			}
+			s, l := gen(depth - 1)
+			leaves += l
+			b.WriteString("(" + s + ")")
+		}
+		if rng.IntN(4) == 0 {
+			return fmt.Sprintf(`(%s) labels=["group"="g%d"]`, b.String(), rng.IntN(100)), leaves
+		}
+		return b.String(), leaves
+	}
+	for i := 0; i < 300; i++ {
+		nrules := 1 + rng.IntN(4)
+		var rules []string
+		leaves := 0
+		for j := 0; j < nrules; j++ {
+			s, l := gen(3)
+			rules = append(rules, s)
+			leaves += l
+		}
+		sep := []string{", ", ",\n", " , # note\n", ",\n\n  "}[rng.IntN(4)]
+		src := "Rules = [\n" + strings.Join(rules, sep) + "\n]"
+		rs, err := dqdl.Parse("gen.dqdl", src)
+		if err != nil {
+			t.Errorf("generated ruleset %d does not parse:\n%s\n%v", i, src, err)
+			continue
+		}
+		got := 0
+		for _, r := range rs.Rules {
+			got += len(dqdl.Leaves(r))
+		}
+		if got != leaves {
+			t.Errorf("generated ruleset %d: %d leaves, want %d\n%s", i, got, leaves, src)
+		}
+		s1 := rs.String()
+		rs2, err := dqdl.Parse("gen.dqdl", s1)
+		if err != nil {
+			t.Errorf("canonical text of generated ruleset %d does not re-parse:\n%s\n%v", i, s1, err)
+			continue
+		}
+		if s2 := rs2.String(); s2 != s1 {
+			t.Errorf("generated ruleset %d not idempotent\nfirst:\n%s\nsecond:\n%s", i, s1, s2)
+		}
+		if d := confASTDiff(rs, rs2); d != "" {
+			t.Errorf("generated ruleset %d: re-parsed AST differs at %s\ninput:\n%s\ncanonical:\n%s", i, d, src, s1)
+		}
 	}
 }
