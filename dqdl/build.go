@@ -2,6 +2,7 @@ package dqdl
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -26,6 +27,10 @@ func (b *builder) errorf(p lexer.Position, format string, args ...any) {
 func (b *builder) warnf(p lexer.Position, format string, args ...any) {
 	b.warnings = append(b.warnings, &Diagnostic{Pos: toPos(p), Severity: SeverityWarning, Msg: fmt.Sprintf(format, args...)})
 }
+
+// nestedVarRef finds a `$name` inside a variable's value, which Glue
+// rejects as a nested variable.
+var nestedVarRef = regexp.MustCompile(`\$[a-zA-Z0-9_.]+`)
 
 const (
 	maxLabels        = 10
@@ -139,30 +144,35 @@ func (b *builder) variable(g *gVarDecl) {
 		b.errorf(g.Pos, "variable %q is already defined at %s", g.Name, b.rs.Variable(g.Name).Pos)
 	}
 	check := func(o *gOperand) Operand {
-		switch {
-		case o.Str != nil:
-			return b.stringLit(o.Pos, *o.Str)
-		case o.Keyword != nil:
-			return b.keyword(o.Pos, *o.Keyword)
-		case o.Var != nil:
+		if o.Var != nil {
 			b.errorf(o.Pos, "variable %q refers to variable $%s: nested variables are not supported", g.Name, o.Var.Name)
-		default:
-			b.errorf(o.Pos, "variable %q must hold a string or a list of strings (numbers and dates are not supported)", g.Name)
+			return nil
 		}
+		switch op := b.operand(o).(type) {
+		case *StringLit:
+			if ref := nestedVarRef.FindString(op.Value); ref != "" {
+				b.errorf(g.Pos, "variable %q refers to %s: nested variables are not supported", g.Name, ref)
+			}
+			return op
+		case *Keyword:
+			return op
+		}
+		b.errorf(o.Pos, "variable %q must hold a string or a list of strings (numbers and dates are not supported)", g.Name)
 		return nil
 	}
-	if g.List != nil {
+	val := g.Value.(*gVarValue)
+	if val.List != nil {
 		v.IsList = true
-		if len(g.List.Items) == 0 {
-			b.errorf(g.List.Pos, "variable %q is an empty list", g.Name)
+		if len(val.List.Items) == 0 {
+			b.errorf(val.List.Pos, "variable %q is an empty list", g.Name)
 		}
-		for _, it := range g.List.Items {
+		for _, it := range val.List.Items {
 			if o := check(it); o != nil {
 				v.List = append(v.List, o)
 			}
 		}
 	} else {
-		v.Value = check(g.Value)
+		v.Value = check(val.Value)
 	}
 	b.rs.Variables = append(b.rs.Variables, v)
 }
@@ -276,6 +286,9 @@ func (b *builder) factor(g *gFactor, depth int) Rule {
 		return r
 	}
 	inner := b.or(g.Group, depth)
+	if leaf, ok := inner.(*SimpleRule); ok && g.GroupLabels != nil && depth > 0 {
+		b.warnf(lexerPos(leaf.Pos), "labels on a rule inside a composite: Glue's documentation calls this invalid; label the whole composite instead, e.g. ((A) AND (B)) labels=[...]")
+	}
 	if g.GroupLabels != nil && inner != nil {
 		labels := b.labels(g.GroupLabels, b.inheritedLabels())
 		switch r := inner.(type) {
@@ -419,7 +432,7 @@ func (b *builder) rule(g *gRule) *SimpleRule {
 		}
 	}
 	if g.Cond != nil {
-		r.Condition = b.condition(g.Cond, t, g.Type, false)
+		r.Condition = b.condition(g.Cond.(*gCond), t, g.Type, false)
 	} else if t != nil {
 		switch t.ReturnType {
 		case "BOOLEAN", "NUMBER|BOOLEAN":
@@ -485,21 +498,22 @@ func (b *builder) tag(r *SimpleRule, g *gTag, t *RuleType) {
 			b.errorf(g.Pos, "only one threshold per rule is supported")
 			return
 		}
-		c := b.condition(g.Cond, nil, "threshold", true)
+		c := b.condition(g.Cond.(*gCond), nil, "threshold", true)
 		r.Threshold = c
 		return
 	}
 	// Any other tag is `with key = value`, value a string or a number.
-	cmp := g.Cond.Cmp
-	if g.Cond.Not || cmp == nil || cmp.Negated || cmp.Op != "=" {
-		b.errorf(g.Cond.Pos, "tag %q: tags other than threshold only take `=` with a string or a number (e.g. with %s = \"value\")", g.Key, g.Key)
+	cond := g.Cond.(*gCond)
+	cmp := cond.Cmp
+	if cond.Not || cmp == nil || cmp.Negated || cmp.Op != "=" {
+		b.errorf(cond.Pos, "tag %q: tags other than threshold only take `=` with a string or a number (e.g. with %s = \"value\")", g.Key, g.Key)
 		return
 	}
 	var val Operand
 	switch x := cmp.X; {
 	case x.Str != nil:
 		val = b.stringLit(x.Pos, *x.Str)
-	case x.Num != nil && len(x.Num.Rest) == 0 && x.Num.First.Lit != nil:
+	case x.Num != nil && len(x.Num.Rest) == 0 && x.Num.First.Lit != nil && x.Num.First.Lit.Unit == "":
 		val = b.number(x.Num.First.Lit)
 	default:
 		b.errorf(x.Pos, "tag %q takes a string or a number", g.Key)
@@ -564,11 +578,11 @@ func (b *builder) condition(g *gCond, t *RuleType, ruleName string, threshold bo
 		if g.Not {
 			c.Op = OpNotMatches
 		}
-		s := &StringLit{Pos: toPos(g.Pos), Raw: stripQuotes(*g.Matches)}
+		s := &StringLit{Pos: toPos(g.Matches.Pos), Raw: stripQuotes(g.Matches.Pattern)}
 		s.Value = s.Raw // regexes are kept raw, as Glue does (spec §18 #25)
 		c.Operands = []Operand{s}
 		if msg := checkRegex(s.Raw); msg != "" {
-			b.errorf(g.Pos, "%s", msg)
+			b.errorf(g.Matches.Pos, "%s", msg)
 		}
 	case g.Cmp != nil:
 		if g.Not {
@@ -599,20 +613,10 @@ func (b *builder) varRef(p lexer.Position, name string) *VarRef {
 
 func (b *builder) operand(g *gOperand) Operand {
 	switch {
-	case g.NowOff != nil:
-		return &NowOffset{Pos: toPos(g.Pos), Sign: g.NowOff.Sign[0], Amount: b.duration(g.NowOff.Dur)}
-	case g.Dur != nil:
-		return b.duration(g.Dur)
-	case g.Size != nil:
-		n, err := strconv.ParseInt(g.Size.Amount, 10, 64)
-		if err != nil || n > 1<<23 {
-			b.errorf(g.Size.Pos, "size %s %s is too large", g.Size.Amount, g.Size.Unit)
-		}
-		return &Size{Pos: toPos(g.Pos), Text: g.Size.Amount, Amount: n, Unit: g.Size.Unit}
+	case g.Num != nil:
+		return b.numOperand(g.Num)
 	case g.Keyword != nil:
 		return b.keyword(g.Pos, *g.Keyword)
-	case g.Num != nil:
-		return b.numExpr(g.Num)
 	case g.Str != nil:
 		return b.stringLit(g.Pos, *g.Str)
 	case g.Date != nil:
@@ -625,6 +629,39 @@ func (b *builder) operand(g *gOperand) Operand {
 		return b.varRef(g.Var.Pos, g.Var.Name)
 	}
 	return nil
+}
+
+// numOperand builds a number expression, or the duration, size, date
+// offset or NULL that the grammar parses in the same shape.
+func (b *builder) numOperand(g *gNumExpr) Operand {
+	if len(g.Rest) == 0 {
+		a := g.First
+		switch {
+		case a.Null:
+			return &Keyword{Pos: toPos(a.Pos), Kind: Null}
+		case a.NowOff != nil:
+			return &NowOffset{Pos: toPos(a.Pos), Sign: a.NowOff.Sign[0], Amount: b.duration(a.NowOff.Dur)}
+		case a.Lit != nil && a.Lit.Unit != "":
+			return b.quantity(a.Lit)
+		}
+	}
+	return b.numExpr(g)
+}
+
+// quantity builds `N days|hours|minutes` or `N B|KB|MB|GB|TB`.
+func (b *builder) quantity(l *gNumLit) Operand {
+	if l.Neg || strings.Contains(l.Value, ".") {
+		b.errorf(l.Pos, "%s %s: the amount must be a whole number, not negative", l.Value, l.Unit)
+	}
+	switch l.Unit {
+	case "days", "hours", "minutes":
+		return b.duration(&gDuration{Pos: l.Pos, Amount: l.Value, Unit: l.Unit})
+	}
+	n, err := strconv.ParseInt(l.Value, 10, 64)
+	if err != nil || n > 1<<23 {
+		b.errorf(l.Pos, "size %s %s is too large", l.Value, l.Unit)
+	}
+	return &Size{Pos: toPos(l.Pos), Text: l.Value, Amount: n, Unit: l.Unit}
 }
 
 func (b *builder) duration(g *gDuration) *Duration {
@@ -697,6 +734,9 @@ func (b *builder) timeLit(p lexer.Position, tok string) *TimeLit {
 }
 
 func (b *builder) number(g *gNumLit) *Number {
+	if g.Unit != "" {
+		b.errorf(g.Pos, "%s %s cannot be used in arithmetic", g.Value, g.Unit)
+	}
 	text := g.Value
 	if g.Neg {
 		text = "-" + text
@@ -728,6 +768,8 @@ func (b *builder) numAtom(g *gNumAtom) Operand {
 		return c
 	case g.Paren != nil:
 		return &Paren{Pos: toPos(g.Pos), X: b.numExpr(g.Paren)}
+	case g.NowOff != nil:
+		b.errorf(g.Pos, "a date cannot be used in arithmetic")
 	}
 	return &Keyword{Pos: toPos(g.Pos), Kind: Null}
 }
@@ -922,10 +964,10 @@ func (b *builder) checkFunctions(o Operand) {
 			b.warnings = append(b.warnings, &Diagnostic{Pos: o.Pos, Severity: SeverityWarning,
 				Msg: fmt.Sprintf("unknown function %s(): dynamic rules support last, avg, median, min, max, sum, std, abs and index; this rule will fail to evaluate", o.Name)})
 		case len(o.Args) < ar[0] || (ar[1] >= 0 && len(o.Args) > ar[1]):
-			b.errorf(lexerPos(o.Pos), "%s() takes %s, got %d", o.Name, arity(ar), len(o.Args))
+			b.warnf(lexerPos(o.Pos), "%s() takes %s, got %d; this rule will fail to evaluate", o.Name, arity(ar), len(o.Args))
 		case o.Name == "last" && len(o.Args) == 1:
 			if n, ok := o.Args[0].(*Number); !ok || n.Value < 1 || n.Value != float64(int64(n.Value)) {
-				b.errorf(lexerPos(o.Pos), "last(k) needs a whole number k >= 1")
+				b.warnf(lexerPos(o.Pos), "last(k) needs a whole number k >= 1; this rule will fail to evaluate")
 			}
 		}
 		for _, a := range o.Args {

@@ -248,10 +248,6 @@ func (c *CompositeRule) String() string {
 		if i > 0 {
 			b.WriteString(" " + c.Op.String() + " ")
 		}
-		if sub, ok := r.(*CompositeRule); ok && sub.Labels != nil {
-			b.WriteString(sub.String()) // already "(...) labels=[...]"
-			continue
-		}
 		b.WriteString("(" + r.String() + ")")
 	}
 	if c.Labels != nil {

@@ -42,9 +42,8 @@ type gStrList struct {
 
 type gVarDecl struct {
 	Pos   lexer.Position
-	Name  string        `parser:"@Ident '='"`
-	List  *gOperandList `parser:"( @@"`
-	Value *gOperand     `parser:"| @@ )"`
+	Name  string       `parser:"@Ident '='"`
+	Value varValueNode `parser:"@@"`
 }
 
 type gLabels struct {
@@ -101,7 +100,7 @@ type gRule struct {
 	Pos     lexer.Position
 	Type    string     `parser:"@Ident"`
 	Params  []*gParam  `parser:"@@*"`
-	Cond    *gCond     `parser:"@@?"`
+	Cond    condNode   `parser:"@@?"`
 	Where   *gWhere    `parser:"@@?"`
 	Clauses []*gClause `parser:"@@*"`
 }
@@ -130,116 +129,8 @@ type gClause struct {
 
 type gTag struct {
 	Pos  lexer.Position
-	Key  string `parser:"'with' @Ident"`
-	Cond *gCond `parser:"@@"`
-}
-
-type gCond struct {
-	Pos     lexer.Position
-	Not     bool      `parser:"@Not?"`
-	Between *gBetween `parser:"( @@"`
-	In      *gIn      `parser:"| @@"`
-	Matches *string   `parser:"| 'matches' @String"`
-	Cmp     *gCompare `parser:"| @@ )"`
-}
-
-type gBetween struct {
-	Pos lexer.Position
-	Lo  *gOperand `parser:"Between @@"`
-	Hi  *gOperand `parser:"And @@"`
-}
-
-type gIn struct {
-	Pos  lexer.Position
-	List *gOperandList `parser:"In ( @@"`
-	Var  *gVarUse      `parser:"| @@ )"`
-}
-
-type gVarUse struct {
-	Pos  lexer.Position
-	Name string `parser:"'$' @Ident"`
-}
-
-type gOperandList struct {
-	Pos   lexer.Position
-	Items []*gOperand `parser:"'[' ( @@ ( ',' @@ )* )? ']'"`
-}
-
-type gCompare struct {
-	Pos     lexer.Position
-	Negated bool      `parser:"@'!'?"`
-	Op      string    `parser:"@( '=' | '>=' | '>' | '<=' | '<' )"`
-	X       *gOperand `parser:"@@"`
-}
-
-// gOperand is any condition operand. The order of alternatives matters:
-// `(now() - 3 days)` must be tried before a parenthesised number, and
-// `3 days` / `5 MB` before a bare number.
-type gOperand struct {
-	Pos     lexer.Position
-	NowOff  *gNowOffset `parser:"  @@"`
-	Dur     *gDuration  `parser:"| @@"`
-	Size    *gSize      `parser:"| @@"`
-	Keyword *string     `parser:"| @( Null | Empty | WsOnly )"`
-	Num     *gNumExpr   `parser:"| @@"`
-	Str     *string     `parser:"| @String"`
-	Date    *string     `parser:"| @Date"`
-	Time    *string     `parser:"| @Time"`
-	Now     bool        `parser:"| @Now"`
-	Var     *gVarUse    `parser:"| @@"`
-}
-
-type gNowOffset struct {
-	Pos  lexer.Position
-	Sign string     `parser:"'(' Now @( '-' | '+' )"`
-	Dur  *gDuration `parser:"@@ ')'"`
-}
-
-type gDuration struct {
-	Pos    lexer.Position
-	Amount string `parser:"@Int"`
-	Unit   string `parser:"@( 'days' | 'hours' | 'minutes' )"`
-}
-
-type gSize struct {
-	Pos    lexer.Position
-	Amount string `parser:"@Int"`
-	Unit   string `parser:"@( 'B' | 'KB' | 'MB' | 'GB' | 'TB' )"`
-}
-
-// Number expressions: Glue lists + - * / in one alternative of a
-// left-recursive rule, so they share one precedence level and associate to
-// the left (spec §5.1): 1 + 2 * 3 is 9.
-type gNumExpr struct {
-	Pos   lexer.Position
-	First *gNumAtom   `parser:"@@"`
-	Rest  []*gNumTail `parser:"@@*"`
-}
-
-type gNumTail struct {
-	Pos lexer.Position
-	Op  string    `parser:"@( '+' | '-' | '*' | '/' )"`
-	X   *gNumAtom `parser:"@@"`
-}
-
-type gNumAtom struct {
-	Pos   lexer.Position
-	Lit   *gNumLit  `parser:"  @@"`
-	Call  *gCall    `parser:"| @@"`
-	Paren *gNumExpr `parser:"| '(' @@ ')'"`
-	Null  bool      `parser:"| @Null"`
-}
-
-type gNumLit struct {
-	Pos   lexer.Position
-	Neg   bool   `parser:"@'-'?"`
-	Value string `parser:"@( Int | Decimal )"`
-}
-
-type gCall struct {
-	Pos  lexer.Position
-	Name string      `parser:"@Ident '('"`
-	Args []*gNumExpr `parser:"( @@ ( ',' @@ )* )? ')'"`
+	Key  string   `parser:"'with' @Ident"`
+	Cond condNode `parser:"@@"`
 }
 
 // gAny matches any token: whatever follows the last section. Glue stops
@@ -258,6 +149,8 @@ var parserOptions = []participle.Option{
 	// further than that before failing is reported as the error rather than
 	// backtracked over, which keeps syntax errors where the mistake is.
 	participle.UseLookahead(2),
+	participle.ParseTypeWith(parseCondition),
+	participle.ParseTypeWith(parseVarValue),
 }
 
 // gStrictDocument is gDocument without the tolerance for trailing text;
@@ -275,7 +168,6 @@ type gStrictDocument struct {
 var (
 	documentParser = participle.MustBuild[gDocument](parserOptions...)
 	strictParser   = participle.MustBuild[gStrictDocument](parserOptions...)
-	condParser     = participle.MustBuild[gCond](parserOptions...)
 	clauseParser   = participle.MustBuild[gClause](parserOptions...)
 	ruleParser     = participle.MustBuild[gOr](parserOptions...)
 )

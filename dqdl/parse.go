@@ -74,21 +74,62 @@ func toPos(p lexer.Position) Pos {
 // is parsed on its own.
 func syntaxErrors(err error, toks []lexer.Token) ErrorList {
 	first := syntaxDiagnostic(err, toks)
+	if d := misspeltSection(first.Pos.Offset, toks); d != nil {
+		return ErrorList{d}
+	}
 	var out ErrorList
 	if start, end, ok := rulesSpan(toks); ok && first.Pos.Offset >= toks[start].Pos.Offset {
-		out = ruleByRuleErrors(toks, start, end)
-	}
-	found := false
-	for _, d := range out {
-		if d.Pos.Offset == first.Pos.Offset {
-			found = true
+		errs, spans := ruleByRuleErrors(toks, start, end)
+		placed := false
+		for i, d := range errs {
+			// The whole-document parse sees the rule in context and words
+			// its error better; it replaces the error of its own rule.
+			if !placed && first.Pos.Offset >= spans[i][0] && first.Pos.Offset <= spans[i][1] {
+				d, placed = first, true
+			}
+			out = append(out, d)
 		}
-	}
-	if !found {
-		out = append(out, first)
+		if !placed {
+			out = append(out, first)
+		}
+	} else {
+		out = ErrorList{first}
 	}
 	sortDiagnostics(out)
 	return out
+}
+
+var sectionNames = []string{"Metadata", "DataSources", "DefaultLabels", "Rules", "Analyzers"}
+
+// misspeltSection explains an error inside what parsed as a variable
+// declaration whose name is close to a section name (`Rule = [...]`):
+// the user meant the section, not a variable.
+func misspeltSection(errOffset int, toks []lexer.Token) *Diagnostic {
+	depth := 0
+	var last *lexer.Token
+	for i := 0; i+1 < len(toks) && toks[i].Pos.Offset <= errOffset; i++ {
+		t := toks[i]
+		if t.Type == tokPunct {
+			switch t.Value {
+			case "[", "(", "{":
+				depth++
+			case "]", ")", "}":
+				depth--
+			}
+		}
+		if depth == 0 && t.Type == tokIdent && toks[i+1].Value == "=" {
+			last = &toks[i]
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	for _, name := range sectionNames {
+		if d := levenshtein(strings.ToLower(last.Value), strings.ToLower(name)); d > 0 && d <= 2 || strings.EqualFold(last.Value, name) {
+			return &Diagnostic{Pos: toPos(last.Pos), Msg: fmt.Sprintf("unknown section %q — did you mean %q? (section names are case-sensitive)", last.Value, name)}
+		}
+	}
+	return nil
 }
 
 // rulesSpan finds the token range between the brackets of `Rules = [ ... ]`
@@ -117,8 +158,9 @@ func rulesSpan(toks []lexer.Token) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
-func ruleByRuleErrors(toks []lexer.Token, start, end int) ErrorList {
-	var out ErrorList
+// ruleByRuleErrors parses each rule of the Rules list on its own and
+// returns the errors with the source span of the rule each belongs to.
+func ruleByRuleErrors(toks []lexer.Token, start, end int) (out ErrorList, spans [][2]int) {
 	depth, from := 0, start
 	flush := func(to int) {
 		chunk := make([]lexer.Token, 0, to-from+1)
@@ -128,17 +170,18 @@ func ruleByRuleErrors(toks []lexer.Token, start, end int) ErrorList {
 			}
 		}
 		if len(chunk) == 0 {
-			pos := toks[to].Pos
-			if to < len(toks) && toks[to].Value == "]" && from > start {
-				out = append(out, &Diagnostic{Pos: toPos(toks[from-1].Pos), Msg: "trailing comma: a ',' must be followed by another rule"})
+			if from > start && toks[to].Value == "]" {
+				out = append(out, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: `syntax error: unexpected "]": trailing commas are not allowed`})
 			} else {
-				out = append(out, &Diagnostic{Pos: toPos(pos), Msg: "expected a rule"})
+				out = append(out, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: fmt.Sprintf("syntax error: unexpected %s: expected a rule", describeToken(toks[to]))})
 			}
+			spans = append(spans, [2]int{toks[from].Pos.Offset, toks[to].Pos.Offset})
 			return
 		}
 		chunk = append(chunk, lexer.Token{Type: tokEOF, Value: toks[to].Value, Pos: toks[to].Pos})
 		if _, err := parseTokensExact(ruleParser, chunk); err != nil {
 			out = append(out, syntaxDiagnostic(err, chunk))
+			spans = append(spans, [2]int{toks[from].Pos.Offset, toks[to].Pos.Offset})
 		}
 	}
 	for i := start; i < end; i++ {
@@ -161,7 +204,7 @@ func ruleByRuleErrors(toks []lexer.Token, start, end int) ErrorList {
 	if from < end || from > start {
 		flush(end)
 	}
-	return out
+	return out, spans
 }
 
 func parseTokensExact[G any](p *participle.Parser[G], toks []lexer.Token) (*G, error) {
@@ -197,6 +240,16 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 			break
 		}
 	}
+	if tok != nil && tok.Value == "," && tok.Type == tokPunct {
+		for j := range toks {
+			if toks[j].Pos.Offset > tok.Pos.Offset && toks[j].Type != tokComment {
+				if toks[j].Type == tokPunct && (toks[j].Value == "]" || toks[j].Value == "}") {
+					return &Diagnostic{Pos: toPos(toks[j].Pos), Msg: fmt.Sprintf("syntax error: unexpected %q: trailing commas are not allowed", toks[j].Value)}
+				}
+				break
+			}
+		}
+	}
 	msg := perr.Message()
 	var ute *participle.UnexpectedTokenError
 	if errors.As(err, &ute) || tok != nil {
@@ -226,7 +279,11 @@ func clauseError(pos lexer.Position, toks []lexer.Token) participle.Error {
 	case t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot ||
 		t.Type == tokPunct && strings.Contains(">=<!", t.Value) ||
 		t.Type == tokKeyword && t.Value == "matches":
-		_, err = parseTokens(condParser, toks[i:])
+		pl, lerr := lexer.Upgrade(&sliceLexer{toks: toks[i:]}, tokComment)
+		if lerr != nil {
+			return nil
+		}
+		_, err = (&condParser{pl: pl}).condition()
 	case t.Type == tokKeyword && (t.Value == "with" || t.Value == "labels"):
 		_, err = parseTokens(clauseParser, toks[i:])
 	default:
@@ -240,7 +297,7 @@ func clauseError(pos lexer.Position, toks []lexer.Token) participle.Error {
 	// then tries as a function name; the mistake is the word itself.
 	j := sort.Search(len(toks), func(j int) bool { return toks[j].Pos.Offset >= perr.Position().Offset })
 	for k := j - 1; k > i; k-- {
-		if toks[k].Type == tokIdent && toks[k].Value[0] >= '0' && toks[k].Value[0] <= '9' {
+		if toks[k].Type == tokIdent && (toks[k].Value[0] >= '0' && toks[k].Value[0] <= '9' || toks[k].Value[0] == '.') {
 			return participle.Errorf(toks[k].Pos, "unexpected %q", toks[k].Value)
 		}
 	}
@@ -264,6 +321,8 @@ func describeToken(t lexer.Token) string {
 
 func syntaxHint(t lexer.Token, prev *lexer.Token) string {
 	switch {
+	case t.Type == tokIdent && strings.HasPrefix(t.Value, ".") || strings.HasSuffix(t.Value, ".") && isDigits(strings.TrimSuffix(t.Value, ".")):
+		return fmt.Sprintf("%q is not a number: write a digit on both sides of the point (e.g. 0.5, 5.0)", t.Value)
 	case t.Type == tokIdent && t.Value != "" && t.Value[0] >= '0' && t.Value[0] <= '9':
 		return fmt.Sprintf("%q is read as one word; write numbers without exponents and put a space between a number and its unit (e.g. \"10 KB\", \"3 days\")", t.Value)
 	case t.Type == tokPunct && t.Value == "]" && prev != nil && prev.Value == ",":
