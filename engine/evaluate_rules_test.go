@@ -18,7 +18,7 @@ func TestEvalBasicRules(t *testing.T) {
 	p := writeParquet(t, "basic", basicTable)
 	// Hand arithmetic over the 5 rows above.
 	entropyCat := -(0.5*math.Log(0.5) + 2*0.25*math.Log(0.25)) // groups a:2 b:1 c:1
-	corr := scalar(t, p, "SELECT corr(id, amount) FROM t")    // independent reference
+	corr := scalar(t, p, "SELECT corr(id, amount) FROM t")     // independent reference
 	runCases(t, p, []ruleCase{
 		{rule: `RowCount = 5`, result: Pass, metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `RowCount > 5`, result: Fail, msg: "Value: 5.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 5)},

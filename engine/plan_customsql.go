@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"fmt"
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
