@@ -100,7 +100,7 @@ func TestEvalDatesFreshnessAndDataTypes(t *testing.T) {
 		{rule: `DataFreshness "ts" <= 24 hours`, result: Fail, msg: "25.00 % of rows passed the threshold", metrics: m("Column.ts.DataFreshness.Compliance", 0.25)},
 		{rule: `DataFreshness "ts" <= 24 hours where "ts IS NOT NULL AND ts > '2024-01-01'"`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.ts.DataFreshness.Compliance", 0.5)},
 		{rule: `DataFreshness "ts" between 1 hours and 31 hours where "ts > '2024-01-01'"`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.ts.DataFreshness.Compliance", 0.5)}, // exclusive: 1 h fails
-		{rule: `DataFreshness "d" < 2 days where "d IS NOT NULL AND d > '2024-01-01'"`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.d.DataFreshness.Compliance", 0.5)}, // midnight today: 12 h; May 1st: 31 days
+		{rule: `DataFreshness "d" < 2 days where "d IS NOT NULL AND d > '2024-01-01'"`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.d.DataFreshness.Compliance", 0.5)},      // midnight today: 12 h; May 1st: 31 days
 		{rule: `DataFreshness "d" < 12 hours where "d = '2024-06-01'"`, result: Fail, msg: "0.00 % of rows passed the threshold", metrics: m("Column.d.DataFreshness.Compliance", 0)},
 		{rule: `DataFreshness "d" <= 720 minutes where "d = '2024-06-01'"`, result: Pass, metrics: m("Column.d.DataFreshness.Compliance", 1)},
 		{rule: `DataFreshness "txt" <= 30 hours`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.txt.DataFreshness.Compliance", 0.5)},
