@@ -57,7 +57,7 @@ func (b *builder) document(d *gDocument) *Ruleset {
 	if d.Rules != nil {
 		rs.HasRules = true
 		for _, r := range d.Rules.Rules {
-			rule := b.topRule(r)
+			rule := b.topRule(r.(*gOr))
 			if rule != nil {
 				rs.Rules = append(rs.Rules, rule)
 			}
@@ -408,7 +408,7 @@ func paramNames(t *RuleType) string {
 }
 
 func (b *builder) analyzer(g *gAnalyzer) *Analyzer {
-	a := &Analyzer{Pos: toPos(g.Pos), Type: g.Type, Params: b.params(g.Params)}
+	a := &Analyzer{Pos: toPos(g.Pos), Type: g.Type, Params: b.params(g.Params.(*gParams).List)}
 	t := b.resolveType(g.Pos, g.Type, a.Params, "analyzer")
 	if t != nil && t.IsBoolean() {
 		b.errorf(g.Pos, "%s passes or fails and computes no statistic, so it cannot be an analyzer; move it to the Rules section", g.Type)
@@ -432,7 +432,7 @@ func (b *builder) rule(g *gRule) *SimpleRule {
 		}
 	}
 	if g.Cond != nil {
-		r.Condition = b.condition(g.Cond.(*gCond), t, g.Type, false)
+		r.Condition = b.condition(g.Cond, t, g.Type, false)
 	} else if t != nil {
 		switch t.ReturnType {
 		case "BOOLEAN", "NUMBER|BOOLEAN":
@@ -498,12 +498,12 @@ func (b *builder) tag(r *SimpleRule, g *gTag, t *RuleType) {
 			b.errorf(g.Pos, "only one threshold per rule is supported")
 			return
 		}
-		c := b.condition(g.Cond.(*gCond), nil, "threshold", true)
+		c := b.condition(g.Cond, nil, "threshold", true)
 		r.Threshold = c
 		return
 	}
 	// Any other tag is `with key = value`, value a string or a number.
-	cond := g.Cond.(*gCond)
+	cond := g.Cond
 	cmp := cond.Cmp
 	if cond.Not || cmp == nil || cmp.Negated || cmp.Op != "=" {
 		b.errorf(cond.Pos, "tag %q: tags other than threshold only take `=` with a string or a number (e.g. with %s = \"value\")", g.Key, g.Key)

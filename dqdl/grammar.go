@@ -60,7 +60,7 @@ type gLabel struct {
 type gRules struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
-	Rules  []*gOr `parser:"'Rules' '=' '[' ( @@ ( ',' @@ )* )? ']'"`
+	Rules  []ruleNode `parser:"'Rules' '=' '[' ( @@ ( ',' @@ )* )? ']'"`
 }
 
 type gAnalyzers struct {
@@ -72,65 +72,8 @@ type gAnalyzers struct {
 type gAnalyzer struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
-	Type   string    `parser:"@Ident"`
-	Params []*gParam `parser:"@@*"`
-}
-
-// AND binds tighter than OR, as in Glue's left-recursive topLevelRule
-// (its AND alternative is listed first).
-type gOr struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Terms  []*gAnd `parser:"@@ ( Or @@ )*"`
-}
-
-type gAnd struct {
-	Pos     lexer.Position
-	Factors []*gFactor `parser:"@@ ( And @@ )*"`
-}
-
-type gFactor struct {
-	Pos         lexer.Position
-	Group       *gOr     `parser:"( '(' @@ ')'"`
-	GroupLabels *gLabels `parser:"  ( 'labels' '=' @@ )? )"`
-	Rule        *gRule   `parser:"| @@"`
-}
-
-type gRule struct {
-	Pos     lexer.Position
-	Type    string     `parser:"@Ident"`
-	Params  []*gParam  `parser:"@@*"`
-	Cond    condNode   `parser:"@@?"`
-	Where   *gWhere    `parser:"@@?"`
-	Clauses []*gClause `parser:"@@*"`
-}
-
-type gParam struct {
-	Pos       lexer.Position
-	Connector string  `parser:"@( Of | And )?"`
-	Str       *string `parser:"( @String"`
-	Ident     *string `parser:"| @Ident"`
-	Var       *string `parser:"| '$' @Ident )"`
-}
-
-type gWhere struct {
-	Pos lexer.Position
-	SQL string `parser:"'where' @String"`
-}
-
-// gClause is a `labels=[...]` or a `with key <condition>` tag. Glue's
-// grammar puts labels before the tags while its docs and printer put them
-// after; both orders are accepted (spec §18 #1).
-type gClause struct {
-	Pos    lexer.Position
-	Labels *gLabels `parser:"  'labels' '=' @@"`
-	Tag    *gTag    `parser:"| @@"`
-}
-
-type gTag struct {
-	Pos  lexer.Position
-	Key  string   `parser:"'with' @Ident"`
-	Cond condNode `parser:"@@"`
+	Type   string     `parser:"@Ident"`
+	Params paramsNode `parser:"@@"`
 }
 
 // gAny matches any token: whatever follows the last section. Glue stops
@@ -149,7 +92,8 @@ var parserOptions = []participle.Option{
 	// further than that before failing is reported as the error rather than
 	// backtracked over, which keeps syntax errors where the mistake is.
 	participle.UseLookahead(2),
-	participle.ParseTypeWith(parseCondition),
+	participle.ParseTypeWith(parseTopRule),
+	participle.ParseTypeWith(parseParams),
 	participle.ParseTypeWith(parseVarValue),
 }
 
@@ -168,6 +112,4 @@ type gStrictDocument struct {
 var (
 	documentParser = participle.MustBuild[gDocument](parserOptions...)
 	strictParser   = participle.MustBuild[gStrictDocument](parserOptions...)
-	clauseParser   = participle.MustBuild[gClause](parserOptions...)
-	ruleParser     = participle.MustBuild[gOr](parserOptions...)
 )

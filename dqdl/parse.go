@@ -78,18 +78,13 @@ func syntaxErrors(err error, toks []lexer.Token) ErrorList {
 		return ErrorList{d}
 	}
 	var out ErrorList
-	if start, end, ok := rulesSpan(toks); ok && first.Pos.Offset >= toks[start].Pos.Offset {
-		errs, spans := ruleByRuleErrors(toks, start, end)
-		placed := false
-		for i, d := range errs {
-			// The whole-document parse sees the rule in context and words
-			// its error better; it replaces the error of its own rule.
-			if !placed && first.Pos.Offset >= spans[i][0] && first.Pos.Offset <= spans[i][1] {
-				d, placed = first, true
-			}
-			out = append(out, d)
-		}
-		if !placed {
+	if start, end, ok := rulesSpan(toks); ok {
+		// Each rule parsed on its own gives the most precise errors, and
+		// all of them; the whole-document error is kept only when it lies
+		// outside the Rules list or no rule failed on its own.
+		out, _ = ruleByRuleErrors(toks, start, end)
+		inside := first.Pos.Offset >= toks[start].Pos.Offset && first.Pos.Offset <= toks[end].Pos.Offset
+		if len(out) == 0 || !inside {
 			out = append(out, first)
 		}
 	} else {
@@ -179,7 +174,7 @@ func ruleByRuleErrors(toks []lexer.Token, start, end int) (out ErrorList, spans 
 			return
 		}
 		chunk = append(chunk, lexer.Token{Type: tokEOF, Value: toks[to].Value, Pos: toks[to].Pos})
-		if _, err := parseTokensExact(ruleParser, chunk); err != nil {
+		if err := parseRuleTokens(chunk); err != nil {
 			out = append(out, syntaxDiagnostic(err, chunk))
 			spans = append(spans, [2]int{toks[from].Pos.Offset, toks[to].Pos.Offset})
 		}
@@ -205,6 +200,22 @@ func ruleByRuleErrors(toks []lexer.Token, start, end int) (out ErrorList, spans 
 		flush(end)
 	}
 	return out, spans
+}
+
+// parseRuleTokens parses one rule followed by EOF.
+func parseRuleTokens(toks []lexer.Token) error {
+	pl, err := lexer.Upgrade(&sliceLexer{toks: toks}, tokComment)
+	if err != nil {
+		return err
+	}
+	p := &handParser{pl: pl}
+	if _, err := p.or(); err != nil {
+		return err
+	}
+	if t := p.peek(); t.Type != tokEOF {
+		return p.fail(t, "',' or ']' after the rule")
+	}
+	return nil
 }
 
 func parseTokensExact[G any](p *participle.Parser[G], toks []lexer.Token) (*G, error) {
@@ -283,9 +294,13 @@ func clauseError(pos lexer.Position, toks []lexer.Token) participle.Error {
 		if lerr != nil {
 			return nil
 		}
-		_, err = (&condParser{pl: pl}).condition()
+		_, err = (&handParser{pl: pl}).condition()
 	case t.Type == tokKeyword && (t.Value == "with" || t.Value == "labels"):
-		_, err = parseTokens(clauseParser, toks[i:])
+		pl, lerr := lexer.Upgrade(&sliceLexer{toks: toks[i:]}, tokComment)
+		if lerr != nil {
+			return nil
+		}
+		_, err = (&handParser{pl: pl}).clause()
 	default:
 		return nil
 	}
@@ -385,7 +400,7 @@ func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
 	}
 	if doc.Rules != nil {
 		for _, r := range doc.Rules.Rules {
-			lay.ruleEndLines = append(lay.ruleEndLines, lastLine(r.EndPos.Offset))
+			lay.ruleEndLines = append(lay.ruleEndLines, lastLine(r.(*gOr).EndPos.Offset))
 		}
 		lay.rulesClose = closeBefore(toks, doc.Rules.EndPos.Offset)
 	}

@@ -7,19 +7,17 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// Conditions are parsed by hand and plugged into the participle grammar
-// with participle.ParseTypeWith, the library's mechanism for "an optimised
-// parsing scheme for some portion of the grammar". Conditions hold most of
-// a ruleset's tokens, and participle's reflective backtracking tried and
-// allocated a failing branch for almost every operand alternative: a
-// 10,000-rule ruleset took ~450 ms to parse, this parser brings it well
-// under the 100 ms target. The grammar it implements is the one in the
-// comments of the g* types below; build.go checks meaning as before.
-
-// condNode is the interface participle needs to call the custom parser.
-type condNode interface{ isCond() }
-
-func (*gCond) isCond() {}
+// Rules and their conditions are parsed by hand and plugged into the
+// participle grammar (grammar.go) with participle.ParseTypeWith, the
+// library's mechanism for "an optimised parsing scheme for some portion of
+// the grammar". Rules are where a ruleset's tokens are, and participle's
+// reflective backtracking allocated a failing branch for almost every
+// optional clause and operand alternative: 10,000 rules cost ~3.2M
+// allocations and ~450 ms on a quiet machine, against a 100 ms target.
+// The document skeleton (sections, dictionaries, variables, labels)
+// stays in participle. The grammar implemented here is written in the
+// comments of the g* types; it is Glue's topLevelRule/dqRule/condition
+// (spec §2.1, §5), and build.go checks meaning as before.
 
 // gCond := 'not'? ( 'between' operand 'and' operand
 //
@@ -135,44 +133,32 @@ type gVarUse struct {
 
 var units = map[string]bool{"days": true, "hours": true, "minutes": true, "B": true, "KB": true, "MB": true, "GB": true, "TB": true}
 
-// condParser reads one condition from a participle token stream.
-type condParser struct {
+// handParser reads one condition from a participle token stream.
+type handParser struct {
 	pl *lexer.PeekingLexer
 }
 
-func (p *condParser) peek() *lexer.Token { return p.pl.Peek() }
+func (p *handParser) peek() *lexer.Token { return p.pl.Peek() }
 
-func (p *condParser) is(t *lexer.Token, typ lexer.TokenType, value string) bool {
+func (p *handParser) is(t *lexer.Token, typ lexer.TokenType, value string) bool {
 	return t.Type == typ && (value == "" || t.Value == value)
 }
 
-func (p *condParser) punct(v string) bool {
+func (p *handParser) punct(v string) bool {
 	t := p.peek()
 	return t.Type == tokPunct && t.Value == v
 }
 
-func (p *condParser) fail(t *lexer.Token, want string) error {
+func (p *handParser) fail(t *lexer.Token, want string) error {
 	return participle.Errorf(t.Pos, "unexpected %s (expected %s)", describeToken(*t), want)
 }
 
-func (p *condParser) expectPunct(v string) (*lexer.Token, error) {
+func (p *handParser) expectPunct(v string) (*lexer.Token, error) {
 	t := p.peek()
 	if t.Type != tokPunct || t.Value != v {
 		return nil, p.fail(t, fmt.Sprintf("%q", v))
 	}
 	return p.pl.Next(), nil
-}
-
-// parseCondition is registered with participle.ParseTypeWith. It returns
-// participle.NextMatch when the next token cannot start a condition, so
-// the grammar's `@@?` moves on.
-func parseCondition(pl *lexer.PeekingLexer) (condNode, error) {
-	p := &condParser{pl: pl}
-	t := p.peek()
-	if !startsCondition(t) {
-		return nil, participle.NextMatch
-	}
-	return p.condition()
 }
 
 func startsCondition(t *lexer.Token) bool {
@@ -190,7 +176,7 @@ func startsCondition(t *lexer.Token) bool {
 	return false
 }
 
-func (p *condParser) condition() (*gCond, error) {
+func (p *handParser) condition() (*gCond, error) {
 	first := p.peek()
 	c := &gCond{Pos: first.Pos}
 	if first.Type == tokNot {
@@ -265,7 +251,7 @@ func (p *condParser) condition() (*gCond, error) {
 	return c, nil
 }
 
-func (p *condParser) varUse() (*gVarUse, error) {
+func (p *handParser) varUse() (*gVarUse, error) {
 	d := p.pl.Next() // '$'
 	n := p.peek()
 	if n.Type != tokIdent {
@@ -275,7 +261,7 @@ func (p *condParser) varUse() (*gVarUse, error) {
 	return &gVarUse{Pos: d.Pos, Name: n.Value}, nil
 }
 
-func (p *condParser) list() (*gOperandList, error) {
+func (p *handParser) list() (*gOperandList, error) {
 	open, err := p.expectPunct("[")
 	if err != nil {
 		return nil, err
@@ -302,7 +288,7 @@ func (p *condParser) list() (*gOperandList, error) {
 	}
 }
 
-func (p *condParser) operand() (*gOperand, error) {
+func (p *handParser) operand() (*gOperand, error) {
 	t := p.peek()
 	o := &gOperand{Pos: t.Pos}
 	switch t.Type {
@@ -341,7 +327,7 @@ func (p *condParser) operand() (*gOperand, error) {
 	return o, nil
 }
 
-func (p *condParser) numExpr() (*gNumExpr, error) {
+func (p *handParser) numExpr() (*gNumExpr, error) {
 	e := &gNumExpr{Pos: p.peek().Pos}
 	a, err := p.atom()
 	if err != nil {
@@ -362,7 +348,7 @@ func (p *condParser) numExpr() (*gNumExpr, error) {
 	}
 }
 
-func (p *condParser) atom() (*gNumAtom, error) {
+func (p *handParser) atom() (*gNumAtom, error) {
 	t := p.peek()
 	a := &gNumAtom{Pos: t.Pos}
 	switch {
@@ -387,6 +373,10 @@ func (p *condParser) atom() (*gNumAtom, error) {
 		}
 		a.Lit = lit
 	case t.Type == tokIdent:
+		if c := t.Value[0]; c >= '0' && c <= '9' || c == '.' {
+			// 1e5, 10KB, .5: one word to the lexer, never a function name.
+			return nil, p.fail(t, "a number")
+		}
 		p.pl.Next()
 		if _, err := p.expectPunct("("); err != nil {
 			return nil, err
@@ -460,7 +450,7 @@ type gVarValue struct {
 func (*gVarValue) isVarValue() {}
 
 func parseVarValue(pl *lexer.PeekingLexer) (varValueNode, error) {
-	p := &condParser{pl: pl}
+	p := &handParser{pl: pl}
 	if p.punct("[") {
 		l, err := p.list()
 		if err != nil {
@@ -473,4 +463,303 @@ func parseVarValue(pl *lexer.PeekingLexer) (varValueNode, error) {
 		return nil, err
 	}
 	return &gVarValue{Value: o}, nil
+}
+
+// ruleNode is a top-level rule as the participle grammar sees it.
+type ruleNode interface{ isRule() }
+
+func (*gOr) isRule() {}
+
+// paramsNode is a parameter list as the participle grammar sees it.
+type paramsNode interface{ isParams() }
+
+type gParams struct{ List []*gParam }
+
+func (*gParams) isParams() {}
+
+// gOr := gAnd ( OR gAnd )*. AND binds tighter than OR, as in Glue's
+// left-recursive topLevelRule, whose AND alternative is listed first.
+type gOr struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Terms  []*gAnd
+}
+
+// gAnd := gFactor ( AND gFactor )*
+type gAnd struct {
+	Pos     lexer.Position
+	Factors []*gFactor
+}
+
+// gFactor := '(' gOr ')' ( 'labels' '=' gLabels )? | gRule
+type gFactor struct {
+	Pos         lexer.Position
+	Group       *gOr
+	GroupLabels *gLabels
+	Rule        *gRule
+}
+
+// gRule := Ident gParam* gCond? gWhere? gClause*
+type gRule struct {
+	Pos     lexer.Position
+	Type    string
+	Params  []*gParam
+	Cond    *gCond
+	Where   *gWhere
+	Clauses []*gClause
+}
+
+// gParam := ( OF | AND )? ( String | Ident | '$' Ident )
+type gParam struct {
+	Pos       lexer.Position
+	Connector string
+	Str       *string
+	Ident     *string
+	Var       *string
+}
+
+// gWhere := 'where' String
+type gWhere struct {
+	Pos lexer.Position
+	SQL string
+}
+
+// gClause := 'labels' '=' gLabels | 'with' Ident gCond. Glue's grammar puts
+// labels before the tags while its docs and printer put them after; both
+// orders are accepted (spec §18 #1).
+type gClause struct {
+	Pos    lexer.Position
+	Labels *gLabels
+	Tag    *gTag
+}
+
+type gTag struct {
+	Pos  lexer.Position
+	Key  string
+	Cond *gCond
+}
+
+func parseTopRule(pl *lexer.PeekingLexer) (ruleNode, error) {
+	p := &handParser{pl: pl}
+	t := p.peek()
+	if t.Type != tokIdent && !p.punct("(") {
+		return nil, participle.NextMatch
+	}
+	return p.or()
+}
+
+func parseParams(pl *lexer.PeekingLexer) (paramsNode, error) {
+	p := &handParser{pl: pl}
+	list, err := p.params()
+	if err != nil {
+		return nil, err
+	}
+	return &gParams{List: list}, nil
+}
+
+func (p *handParser) or() (*gOr, error) {
+	o := &gOr{Pos: p.peek().Pos}
+	for {
+		a, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		o.Terms = append(o.Terms, a)
+		if p.peek().Type != tokOr {
+			o.EndPos = p.peek().Pos
+			return o, nil
+		}
+		p.pl.Next()
+	}
+}
+
+func (p *handParser) and() (*gAnd, error) {
+	a := &gAnd{Pos: p.peek().Pos}
+	for {
+		f, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		a.Factors = append(a.Factors, f)
+		if p.peek().Type != tokAnd {
+			return a, nil
+		}
+		p.pl.Next()
+	}
+}
+
+func (p *handParser) factor() (*gFactor, error) {
+	t := p.peek()
+	f := &gFactor{Pos: t.Pos}
+	if p.punct("(") {
+		p.pl.Next()
+		g, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.expectPunct(")"); err != nil {
+			return nil, err
+		}
+		f.Group = g
+		if l := p.peek(); l.Type == tokKeyword && l.Value == "labels" {
+			labels, err := p.labelsClause()
+			if err != nil {
+				return nil, err
+			}
+			f.GroupLabels = labels
+		}
+		return f, nil
+	}
+	r, err := p.rule()
+	if err != nil {
+		return nil, err
+	}
+	f.Rule = r
+	return f, nil
+}
+
+func (p *handParser) rule() (*gRule, error) {
+	t := p.peek()
+	if t.Type != tokIdent {
+		return nil, p.fail(t, "a rule type")
+	}
+	p.pl.Next()
+	r := &gRule{Pos: t.Pos, Type: t.Value}
+	params, err := p.params()
+	if err != nil {
+		return nil, err
+	}
+	r.Params = params
+	if startsCondition(p.peek()) {
+		c, err := p.condition()
+		if err != nil {
+			return nil, err
+		}
+		r.Cond = c
+	}
+	if w := p.peek(); w.Type == tokKeyword && w.Value == "where" {
+		p.pl.Next()
+		s := p.peek()
+		if s.Type != tokString && s.Type != tokDate && s.Type != tokTime {
+			return nil, p.fail(s, "a quoted SQL condition after where")
+		}
+		p.pl.Next()
+		r.Where = &gWhere{Pos: w.Pos, SQL: s.Value}
+	}
+	for {
+		k := p.peek()
+		if k.Type != tokKeyword || (k.Value != "labels" && k.Value != "with") {
+			return r, nil
+		}
+		c, err := p.clause()
+		if err != nil {
+			return nil, err
+		}
+		r.Clauses = append(r.Clauses, c)
+	}
+}
+
+// params reads parameters. A connector word (`and`, `of`) is a parameter
+// connector only when a parameter follows it; otherwise it is left for the
+// composite operator, as Glue's grammar decides.
+func (p *handParser) params() ([]*gParam, error) {
+	var out []*gParam
+	for {
+		t := p.peek()
+		gp := &gParam{Pos: t.Pos}
+		cp := p.pl.MakeCheckpoint()
+		if t.Type == tokAnd || t.Type == tokOf {
+			p.pl.Next()
+			gp.Connector = t.Value
+			t = p.peek()
+		}
+		switch {
+		case t.Type == tokString:
+			p.pl.Next()
+			gp.Str = &t.Value
+		case t.Type == tokIdent:
+			p.pl.Next()
+			gp.Ident = &t.Value
+		case t.Type == tokPunct && t.Value == "$":
+			p.pl.Next()
+			n := p.peek()
+			if n.Type != tokIdent {
+				return nil, p.fail(n, "a variable name after '$'")
+			}
+			p.pl.Next()
+			gp.Var = &n.Value
+		default:
+			p.pl.LoadCheckpoint(cp)
+			return out, nil
+		}
+		out = append(out, gp)
+	}
+}
+
+func (p *handParser) labelsClause() (*gLabels, error) {
+	p.pl.Next() // labels
+	if _, err := p.expectPunct("="); err != nil {
+		return nil, err
+	}
+	open, err := p.expectPunct("[")
+	if err != nil {
+		return nil, err
+	}
+	l := &gLabels{Pos: open.Pos}
+	if p.punct("]") {
+		p.pl.Next()
+		return l, nil
+	}
+	for {
+		k := p.peek()
+		if k.Type != tokString {
+			return nil, p.fail(k, `a label "key"="value"`)
+		}
+		p.pl.Next()
+		if _, err := p.expectPunct("="); err != nil {
+			return nil, err
+		}
+		v := p.peek()
+		if v.Type != tokString && v.Type != tokDate && v.Type != tokTime {
+			return nil, p.fail(v, "a quoted label value")
+		}
+		p.pl.Next()
+		l.Labels = append(l.Labels, &gLabel{Pos: k.Pos, Key: k.Value, Value: v.Value})
+		if p.punct(",") {
+			p.pl.Next()
+			continue
+		}
+		if _, err := p.expectPunct("]"); err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
+}
+
+func (p *handParser) clause() (*gClause, error) {
+	k := p.peek()
+	c := &gClause{Pos: k.Pos}
+	if k.Value == "labels" {
+		l, err := p.labelsClause()
+		if err != nil {
+			return nil, err
+		}
+		c.Labels = l
+		return c, nil
+	}
+	p.pl.Next() // with
+	key := p.peek()
+	if key.Type != tokIdent {
+		return nil, p.fail(key, "a tag name after with (e.g. with threshold > 0.9)")
+	}
+	p.pl.Next()
+	if !startsCondition(p.peek()) {
+		return nil, p.fail(p.peek(), "a condition after the tag name")
+	}
+	cond, err := p.condition()
+	if err != nil {
+		return nil, err
+	}
+	c.Tag = &gTag{Pos: k.Pos, Key: key.Value, Cond: cond}
+	return c, nil
 }
