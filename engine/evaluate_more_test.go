@@ -27,6 +27,13 @@ func TestEvalCustomSQL(t *testing.T) {
 	})
 }
 
+func TestEvalCustomSQLVariable(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `q = "select count(*) from primary where amount > 15"
+Rules = [ CustomSql $q = 3 ]`, Options{})
+	checkRule(t, res.RuleResults[0], ruleCase{result: Pass, metrics: m("Dataset.*.CustomSQL", 3)})
+}
+
 func TestEvalCompositeModes(t *testing.T) {
 	// The docs example: myCol1 = [2, 0], myCol2 = [1, 3].
 	p := writeParquet(t, "comp", `SELECT * FROM (VALUES (2, 1), (0, 3)) t("myCol1", "myCol2")`)

@@ -75,7 +75,13 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		rels = pl.sess.Relations()
 	}
 	rels["primary"] = pl.plan.rel.from
-	stmt, err := RewriteRelations(r.Params[0].Raw, rels)
+	// Glue runs the statement as written (Raw keeps escapes); a $variable
+	// has no source text of its own, so its value is used.
+	text := r.Params[0].Raw
+	if r.Params[0].Var != "" {
+		text = r.Params[0].Value
+	}
+	stmt, err := RewriteRelations(text, rels)
 	if err == nil && pl.sess != nil {
 		err = pl.sess.CheckReadOnly(pl.ctx, stmt)
 	}
