@@ -20,7 +20,7 @@ type layout struct {
 	analyzerEndLines []int
 	rulesClose       int // offset of the Rules list's ']'
 	analyzersClose   int
-	sectionOffsets   map[string]int
+	sections         map[string]Pos // where each section's keyword is
 }
 
 // String returns the ruleset in canonical DQDL form, ending with a newline.
@@ -31,20 +31,22 @@ func (rs *Ruleset) String() string {
 		lay = &layout{}
 	}
 	first := true
-	section := func(name string, off int) {
+	section := func(name string, at Pos) {
 		if !first {
 			p.b.WriteString("\n")
 		}
 		first = false
-		if off >= 0 {
-			p.leading(off, "")
+		if at.Offset >= 0 {
+			p.leading(at.Offset, "")
+			p.gap(at.Line)
+			p.lastLine = at.Line
 		}
 	}
-	off := func(name string) int {
-		if o, ok := lay.sectionOffsets[name]; ok {
+	off := func(name string) Pos {
+		if o, ok := lay.sections[name]; ok {
 			return o
 		}
-		return -1
+		return Pos{Offset: -1}
 	}
 	if rs.Metadata != nil {
 		section("Metadata", off("Metadata"))
@@ -55,12 +57,14 @@ func (rs *Ruleset) String() string {
 		p.dict("DataSources", rs.DataSources)
 	}
 	if len(rs.Variables) > 0 {
-		section("Variables", rs.Variables[0].Pos.Offset)
+		section("Variables", rs.Variables[0].Pos)
 		for i, v := range rs.Variables {
 			if i > 0 && rs.layout != nil {
 				p.leading(v.Pos.Offset, "")
+				p.gap(v.Pos.Line)
 			}
 			p.variable(v)
+			p.lastLine = v.Pos.Line
 		}
 	}
 	if rs.DefaultLabels != nil {
@@ -72,20 +76,20 @@ func (rs *Ruleset) String() string {
 	if rs.HasRules || len(rs.Rules) > 0 {
 		section("Rules", off("Rules"))
 		items := make([]string, len(rs.Rules))
-		offs := make([]int, len(rs.Rules))
+		offs := make([]Pos, len(rs.Rules))
 		for i, r := range rs.Rules {
 			items[i] = r.String()
-			offs[i] = r.Position().Offset
+			offs[i] = r.Position()
 		}
 		p.list("Rules", items, offs, lay.ruleEndLines, lay.rulesClose, rs.layout != nil)
 	}
 	if rs.HasAnalyzers || len(rs.Analyzers) > 0 {
 		section("Analyzers", off("Analyzers"))
 		items := make([]string, len(rs.Analyzers))
-		offs := make([]int, len(rs.Analyzers))
+		offs := make([]Pos, len(rs.Analyzers))
 		for i, a := range rs.Analyzers {
 			items[i] = a.String()
-			offs[i] = a.Pos.Offset
+			offs[i] = a.Pos
 		}
 		p.list("Analyzers", items, offs, lay.analyzerEndLines, lay.analyzersClose, rs.layout != nil)
 	}
@@ -103,12 +107,24 @@ type printer struct {
 	b        strings.Builder
 	comments []*Comment
 	next     int // index of the first comment not yet printed
+	lastLine int // source line of what was printed last; 0 before anything
+}
+
+// gap keeps one blank line where the source had one or more before line,
+// as gofmt does: people group rules, and the grouping carries meaning.
+func (p *printer) gap(line int) {
+	if p.lastLine > 0 && line > p.lastLine+1 && !strings.HasSuffix(p.b.String(), "\n\n") && !strings.HasSuffix(p.b.String(), "[\n") {
+		p.b.WriteString("\n")
+	}
 }
 
 // leading prints, on their own lines, the comments that come before offset.
 func (p *printer) leading(offset int, indent string) {
 	for p.next < len(p.comments) && p.comments[p.next].Pos.Offset < offset {
-		p.b.WriteString(indent + p.comments[p.next].Text + "\n")
+		c := p.comments[p.next]
+		p.gap(c.Pos.Line)
+		p.b.WriteString(indent + c.Text + "\n")
+		p.lastLine = c.Pos.Line
 		p.next++
 	}
 }
@@ -126,7 +142,7 @@ func (p *printer) trailing(line, before int) string {
 	return ""
 }
 
-func (p *printer) list(name string, items []string, offs, endLines []int, close int, withComments bool) {
+func (p *printer) list(name string, items []string, offs []Pos, endLines []int, close int, withComments bool) {
 	p.b.WriteString(name + " = [")
 	if len(items) == 0 && (!withComments || p.next >= len(p.comments) || p.comments[p.next].Pos.Offset >= close) {
 		p.b.WriteString("]\n")
@@ -135,7 +151,8 @@ func (p *printer) list(name string, items []string, offs, endLines []int, close 
 	p.b.WriteString("\n")
 	for i, it := range items {
 		if withComments {
-			p.leading(offs[i], "    ")
+			p.leading(offs[i].Offset, "    ")
+			p.gap(offs[i].Line)
 		}
 		p.b.WriteString("    " + it)
 		if i < len(items)-1 {
@@ -144,9 +161,10 @@ func (p *printer) list(name string, items []string, offs, endLines []int, close 
 		if withComments && i < len(endLines) {
 			before := close
 			if i+1 < len(offs) {
-				before = offs[i+1]
+				before = offs[i+1].Offset
 			}
 			p.b.WriteString(p.trailing(endLines[i], before))
+			p.lastLine = endLines[i]
 		}
 		p.b.WriteString("\n")
 	}

@@ -371,7 +371,7 @@ func stripQuotes(s string) string {
 
 // sourceLayout records what the formatter needs to put comments back.
 func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
-	lay := &layout{sectionOffsets: map[string]int{}}
+	lay := &layout{sections: map[string]Pos{}}
 	depth := 0
 	for _, t := range toks {
 		if t.Type == tokPunct {
@@ -383,8 +383,8 @@ func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
 			}
 		}
 		if depth == 0 && t.Type == tokKeyword {
-			if _, seen := lay.sectionOffsets[t.Value]; !seen {
-				lay.sectionOffsets[t.Value] = t.Pos.Offset
+			if _, seen := lay.sections[t.Value]; !seen {
+				lay.sections[t.Value] = toPos(t.Pos)
 			}
 		}
 	}
