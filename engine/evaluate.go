@@ -45,6 +45,11 @@ type Progress struct {
 // The error is for runs that cannot happen at all (unreadable data, bad
 // options); problems of single rules become FAIL or ERROR results.
 func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (*Result, error) {
+	if opts.Session.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Session.Timeout)
+		defer cancel()
+	}
 	sess, ds, err := openPrimary(ctx, primary, opts)
 	if err != nil {
 		return nil, err

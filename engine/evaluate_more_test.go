@@ -59,6 +59,7 @@ func TestEvalCompositeModes(t *testing.T) {
 		{`(RowCount = 2) AND ((ColumnValues "myCol1" > 1) OR (ColumnValues "myCol2" > 2))`, CompositeRow, ruleCase{result: Pass, metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Minimum", 0, "Column.myCol2.Minimum", 1)}},
 		{`(RowCount = 3) OR (ColumnValues "myCol1" > 1)`, CompositeRow, ruleCase{result: Fail, msg: "Value: 0.5 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Minimum", 0)}},
 		{`(IsUnique "myCol1") AND (ColumnValues "myCol2" in [1, 3])`, CompositeRow, ruleCase{result: Pass, metrics: m("Column.myCol1.Uniqueness", 1, "Column.myCol2.ColumnValues.Compliance", 1)}},
+		{`(IsUnique "myCol1" where "myCol2 > 5") AND (ColumnValues "myCol2" > 0)`, CompositeRow, ruleCase{result: Pass, metrics: m("Column.myCol2.Minimum", 1)}},
 		{`(Completeness "myCol1" > 0.5) OR (ColumnValues "myCol2" > 2)`, CompositeRow, ruleCase{result: Error, prefix: true, msg: "ROW-mode composite rules cannot contain Completeness", metrics: m("Column.myCol1.Completeness", 1, "Column.myCol2.Minimum", 1)}},
 		{`(ColumnValues "myCol1" > 1 where "myCol2 = 1") AND (ColumnValues "myCol2" > 0)`, CompositeRow, ruleCase{result: Pass, metrics: m("Column.myCol1.Minimum", 2, "Column.myCol2.Minimum", 1)}},
 	}
