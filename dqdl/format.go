@@ -348,6 +348,12 @@ func writeOperand(b *strings.Builder, o Operand) {
 	case *Number:
 		b.WriteString(o.Text)
 	case *Call:
+		if o.Name == "now" && len(o.Args) == 0 {
+			// `now()` without a space is the date literal; a function
+			// called now (which Glue's grammar allows) must keep a gap.
+			b.WriteString("now( )")
+			return
+		}
 		b.WriteString(o.Name + "(")
 		for i, a := range o.Args {
 			if i > 0 {

@@ -234,9 +234,6 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 		return &Diagnostic{Pos: toPos(toks[0].Pos), Msg: err.Error()}
 	}
 	pos := perr.Position()
-	if deeper := clauseError(pos, toks); deeper != nil {
-		perr, err, pos = deeper, deeper, deeper.Position()
-	}
 	var tok *lexer.Token
 	var prev *lexer.Token
 	for i := range toks {
@@ -273,50 +270,6 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 		}
 	}
 	return &Diagnostic{Pos: toPos(pos), Msg: msg}
-}
-
-// clauseError re-parses the clause that starts at pos on its own. With two
-// tokens of lookahead, a condition that breaks on its second token (`> 1e5`)
-// is backtracked over and the error lands on its first token; parsing the
-// clause alone finds the token that is actually wrong.
-func clauseError(pos lexer.Position, toks []lexer.Token) participle.Error {
-	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= pos.Offset })
-	if i >= len(toks) || toks[i].Pos.Offset != pos.Offset {
-		return nil
-	}
-	t := toks[i]
-	var err error
-	switch {
-	case t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot ||
-		t.Type == tokPunct && strings.Contains(">=<!", t.Value) ||
-		t.Type == tokKeyword && t.Value == "matches":
-		pl, lerr := lexer.Upgrade(&sliceLexer{toks: toks[i:]}, tokComment)
-		if lerr != nil {
-			return nil
-		}
-		_, err = (&handParser{pl: pl}).condition()
-	case t.Type == tokKeyword && (t.Value == "with" || t.Value == "labels"):
-		pl, lerr := lexer.Upgrade(&sliceLexer{toks: toks[i:]}, tokComment)
-		if lerr != nil {
-			return nil
-		}
-		_, err = (&handParser{pl: pl}).clause()
-	default:
-		return nil
-	}
-	var perr participle.Error
-	if !errors.As(err, &perr) || perr.Position().Offset <= pos.Offset {
-		return nil
-	}
-	// A word like 1e5 or 10KB lexes as an identifier, which the grammar
-	// then tries as a function name; the mistake is the word itself.
-	j := sort.Search(len(toks), func(j int) bool { return toks[j].Pos.Offset >= perr.Position().Offset })
-	for k := j - 1; k > i; k-- {
-		if toks[k].Type == tokIdent && (toks[k].Value[0] >= '0' && toks[k].Value[0] <= '9' || toks[k].Value[0] == '.') {
-			return participle.Errorf(toks[k].Pos, "unexpected %q", toks[k].Value)
-		}
-	}
-	return perr
 }
 
 func describeToken(t lexer.Token) string {
