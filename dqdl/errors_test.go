@@ -97,6 +97,9 @@ var confErrorCases = []confErrorCase{
 	e1("where", "where on ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "aws_.*" where "x > 1" ]`, "1:44", "where", "where", "ColumnNamesMatchPattern"),
 	e1("where", "where on CustomSql", `Rules = [ CustomSql "select 1" = 1 where "x > 1" ]`, "1:36", "where", "where", "CustomSql"),
 	e1("where", "empty where", `Rules = [ IsComplete "a" where "" ]`, "1:26", "where", "where", "empty"),
+	// Glue rejects only `where ""`; a blank clause passes its parser and
+	// fails at run time. dq rejects it up front (deliberately stricter).
+	e1("where", "blank where", `Rules = [ IsComplete "a" where " " ]`, "1:26", "where", "where"),
 
 	// Thresholds and tags.
 	e1("tags", "threshold on Completeness", `Rules = [ Completeness "a" > 0.4 with threshold > 0.4 ]`, "1:34", "with", "threshold", "Completeness"),
@@ -104,6 +107,9 @@ var confErrorCases = []confErrorCase{
 	e1("tags", "two thresholds", `Rules = [ ColumnValues "a" in ["x"] with threshold > 0.5 with threshold > 0.6 ]`, "1:58", "with", "threshold"),
 	e1("tags", "tag with greater-than", `Rules = [ ColumnValues "a" in ["x"] with foo > 1 ]`, "1:46", ">", "foo", "="),
 	e1("tags", "tag with in", `Rules = [ ColumnValues "a" in ["x"] with foo in ["a"] ]`, "1:46", "in", "foo", "="),
+	// Glue keeps tags in a HashMap, so a repeated key silently keeps the last
+	// value; dq reports it (deliberately stricter).
+	e1("tags", "repeated tag", `Rules = [ ColumnValues "c" in ["a"] with ignoreCase = "true" with ignoreCase = "false" ]`, "1:62", "with", "ignoreCase"),
 	e1("tags", "threshold without condition", `Rules = [ ColumnValues "c" > 0.4 with threshold ]`, "1:49", "]"),
 	e1("tags", "bare with", `Rules = [ ColumnValues "c" > 0.4 with ]`, "1:39", "]"),
 
@@ -111,6 +117,10 @@ var confErrorCases = []confErrorCase{
 	e1("labels", "empty labels", `Rules = [ IsPrimaryKey "z" labels=[] ]`, "1:35", "[", "label"),
 	e1("labels", "eleven labels", `Rules = [ IsPrimaryKey "z" labels=`+confLabels(11)+` ]`, "1:35", "[", "11", "10"),
 	e1("labels", "rule labels over the limit with defaults", "DefaultLabels = "+confLabels(10)+"\nRules = [ IsComplete \"a\" labels=[\"x\"=\"y\"] ]", "2:33", "[", "11", "10"),
+	// Glue (Labels.parseLabels) counts the DefaultLabels plus every label
+	// written on the rule, before merging: 9 defaults + 2 rule labels is 11
+	// even when one rule label overrides a default.
+	e1("labels", "overriding label still counts toward the limit", "DefaultLabels = "+confLabels(9)+"\nRules = [ IsComplete \"a\" labels=[\"k1\"=\"w\",\"x\"=\"y\"] ]", "2:33", "[", "10"),
 	e1("labels", "eleven default labels", "DefaultLabels = "+confLabels(11)+"\nRules = [ RowCount > 0 ]", "1:17", "[", "11", "10"),
 	e1("labels", "empty DefaultLabels", "DefaultLabels = []\nRules = [ RowCount > 0 ]", "1:17", "[", "label"),
 	e1("labels", "key over 128 characters", `Rules = [ IsComplete "a" labels=["`+strings.Repeat("k", 129)+`"="v"] ]`, "1:34", `"kkk`, "129", "128"),
@@ -142,6 +152,8 @@ var confErrorCases = []confErrorCase{
 	e1("sections", "unknown Metadata key", `Metadata = { "VersionFoo": "1.0" } Rules = [ RowCount > 0 ]`, "1:14", `"VersionFoo"`, "VersionFoo"),
 	e1("sections", "unknown DataSources key", `DataSources = { "Primary": "a", "AdditionalSources": ["b"] } Rules = [ RowCount > 0 ]`, "1:33", `"AdditionalSources"`, "AdditionalSources"),
 	e1("sections", "DataSources before Metadata", `DataSources = { "Primary": "a" } Metadata = { "Version": "1.0" } Rules = [ RowCount > 0 ]`, "1:34", "Metadata"),
+	// The next three pass Glue's parser (a HashMap keeps the last key; a list
+	// is flattened to the text "[a]"); dq rejects them (deliberately stricter).
 	e1("sections", "duplicate Metadata key", `Metadata = { "Version": "1.0", "Version": "2.0" } Rules = [ RowCount > 0 ]`, "1:32", `"Version"`, "Version"),
 	e1("sections", "Primary given a list", `DataSources = { "Primary": ["a"] } Rules = [ RowCount > 0 ]`, "1:17", `"Primary"`, "Primary"),
 	e1("sections", "AdditionalDataSources given a string", `DataSources = { "AdditionalDataSources": "a" } Rules = [ RowCount > 0 ]`, "1:17", `"AdditionalDataSources"`, "AdditionalDataSources"),
