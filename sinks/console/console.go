@@ -200,7 +200,9 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 			// Dynamic rules: show what was actually checked.
 			text += "\n" + p.paintWords(ansiDim, "→ "+rr.EvaluatedRule)
 		}
-		if l := formatLabels(rr.Labels); l != "" {
+		// Glue's Description already carries a rule's own labels; only
+		// labels it lacks (e.g. inherited DefaultLabels) need a line.
+		if l := formatLabels(rr.Labels); l != "" && !strings.Contains(rr.Description, "labels=[") {
 			text += "\n" + p.paintWords(ansiDim, "labels: "+l)
 		}
 		name := rr.Name
