@@ -18,6 +18,7 @@ type builder struct {
 	warnings []*Diagnostic
 	rs       *Ruleset
 	used     map[string]bool // variables referenced somewhere
+	rules    []parsedRule    // the Rules list, parsed by hand (see Parse)
 }
 
 func (b *builder) errorf(p lexer.Position, format string, args ...any) {
@@ -56,8 +57,8 @@ func (b *builder) document(d *gDocument) *Ruleset {
 	}
 	if d.Rules != nil {
 		rs.HasRules = true
-		for _, r := range d.Rules.Rules {
-			rule := b.topRule(r.(*gOr))
+		for _, pr := range b.rules {
+			rule := b.topRule(pr.rule)
 			if rule != nil {
 				rs.Rules = append(rs.Rules, rule)
 			}
@@ -201,10 +202,9 @@ func (b *builder) labels(g *gLabels, inherited int) *LabelList {
 		seen[lb.Key] = true
 		l.Labels = append(l.Labels, lb)
 	}
-	total := len(l.Labels)
-	if inherited > 0 {
-		total = len(mergeKeys(b.rs.DefaultLabels, l))
-	}
+	// Glue counts the defaults plus every label written on the rule, before
+	// a rule label overrides a default one.
+	total := inherited + len(l.Labels)
 	if total > maxLabels {
 		if inherited > 0 {
 			b.errorf(g.Pos, "too many labels: %d including DefaultLabels (at most %d per rule)", total, maxLabels)
@@ -213,19 +213,6 @@ func (b *builder) labels(g *gLabels, inherited int) *LabelList {
 		}
 	}
 	return l
-}
-
-func mergeKeys(lists ...*LabelList) map[string]bool {
-	keys := map[string]bool{}
-	for _, l := range lists {
-		if l == nil {
-			continue
-		}
-		for _, lb := range l.Labels {
-			keys[lb.Key] = true
-		}
-	}
-	return keys
 }
 
 func (b *builder) inheritedLabels() int {

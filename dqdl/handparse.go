@@ -133,16 +133,51 @@ type gVarUse struct {
 
 var units = map[string]bool{"days": true, "hours": true, "minutes": true, "B": true, "KB": true, "MB": true, "GB": true, "TB": true}
 
-// handParser reads one condition from a participle token stream.
+// tokenStream is what the hand parser reads: participle's PeekingLexer
+// when participle calls it (variables, analyzer parameters), or a plain
+// slice cursor for the rules of the Rules list, which are parsed before
+// participle sees the document (see Parse).
+type tokenStream interface {
+	Peek() *lexer.Token
+	Next() *lexer.Token
+	// mark returns a function that moves the stream back to where it was.
+	mark() func()
+}
+
+type peekingStream struct{ *lexer.PeekingLexer }
+
+func (s peekingStream) mark() func() {
+	cp := s.MakeCheckpoint()
+	return func() { s.LoadCheckpoint(cp) }
+}
+
+// sliceStream reads tokens without comments, ending with an EOF token.
+type sliceStream struct {
+	toks []lexer.Token
+	i    int
+}
+
+func (s *sliceStream) Peek() *lexer.Token { return &s.toks[s.i] }
+
+func (s *sliceStream) Next() *lexer.Token {
+	t := &s.toks[s.i]
+	if s.i < len(s.toks)-1 {
+		s.i++
+	}
+	return t
+}
+
+func (s *sliceStream) mark() func() {
+	i := s.i
+	return func() { s.i = i }
+}
+
+// handParser is a recursive-descent parser over a tokenStream.
 type handParser struct {
-	pl *lexer.PeekingLexer
+	pl tokenStream
 }
 
 func (p *handParser) peek() *lexer.Token { return p.pl.Peek() }
-
-func (p *handParser) is(t *lexer.Token, typ lexer.TokenType, value string) bool {
-	return t.Type == typ && (value == "" || t.Value == value)
-}
 
 func (p *handParser) punct(v string) bool {
 	t := p.peek()
@@ -450,7 +485,7 @@ type gVarValue struct {
 func (*gVarValue) isVarValue() {}
 
 func parseVarValue(pl *lexer.PeekingLexer) (varValueNode, error) {
-	p := &handParser{pl: pl}
+	p := &handParser{pl: peekingStream{pl}}
 	if p.punct("[") {
 		l, err := p.list()
 		if err != nil {
@@ -464,11 +499,6 @@ func parseVarValue(pl *lexer.PeekingLexer) (varValueNode, error) {
 	}
 	return &gVarValue{Value: o}, nil
 }
-
-// ruleNode is a top-level rule as the participle grammar sees it.
-type ruleNode interface{ isRule() }
-
-func (*gOr) isRule() {}
 
 // paramsNode is a parameter list as the participle grammar sees it.
 type paramsNode interface{ isParams() }
@@ -539,17 +569,8 @@ type gTag struct {
 	Cond *gCond
 }
 
-func parseTopRule(pl *lexer.PeekingLexer) (ruleNode, error) {
-	p := &handParser{pl: pl}
-	t := p.peek()
-	if t.Type != tokIdent && !p.punct("(") {
-		return nil, participle.NextMatch
-	}
-	return p.or()
-}
-
 func parseParams(pl *lexer.PeekingLexer) (paramsNode, error) {
-	p := &handParser{pl: pl}
+	p := &handParser{pl: peekingStream{pl}}
 	list, err := p.params()
 	if err != nil {
 		return nil, err
@@ -667,7 +688,7 @@ func (p *handParser) params() ([]*gParam, error) {
 	for {
 		t := p.peek()
 		gp := &gParam{Pos: t.Pos}
-		cp := p.pl.MakeCheckpoint()
+		back := p.pl.mark()
 		if t.Type == tokAnd || t.Type == tokOf {
 			p.pl.Next()
 			gp.Connector = t.Value
@@ -689,7 +710,7 @@ func (p *handParser) params() ([]*gParam, error) {
 			p.pl.Next()
 			gp.Var = &n.Value
 		default:
-			p.pl.LoadCheckpoint(cp)
+			back()
 			return out, nil
 		}
 		out = append(out, gp)

@@ -40,6 +40,7 @@ const (
 	tokNow
 	tokPunct
 	tokComment
+	tokChunk // a pre-parsed rule of the Rules list (see gRuleRef)
 )
 
 // Symbols is a method returning a literal rather than a package variable:
@@ -67,6 +68,7 @@ func (lexerDef) Symbols() map[string]lexer.TokenType {
 		"Now":     tokNow,
 		"Punct":   tokPunct,
 		"Comment": tokComment,
+		"Chunk":   tokChunk,
 	}
 }
 

@@ -24,24 +24,28 @@ func Parse(name, src string) (*Ruleset, error) {
 		}
 		return nil, ErrorList{{Pos: Pos{Filename: name, Line: 1, Column: 1}, Msg: err.Error()}}
 	}
-	doc, err := parseTokens(documentParser, toks)
+	// The rules of the Rules list are parsed first, each on its own, so that
+	// every broken rule is reported; participle then parses the document
+	// with one Chunk token standing for each rule.
+	rules, ruleErrs, docToks := parseRulesList(toks)
+	doc, err := parseTokens(documentParser, docToks)
 	if err == nil && doc.Rules == nil && doc.Analyzers == nil && len(doc.Trailing) > 0 {
 		// The sections did not parse; the strict grammar says why.
-		if _, serr := parseTokensExact(strictParser, toks); serr != nil {
+		if _, serr := parseTokensExact(strictParser, docToks); serr != nil {
 			err = serr
 		}
 	}
-	if err != nil {
-		return nil, syntaxErrors(err, toks)
+	if err != nil || len(ruleErrs) > 0 {
+		return nil, syntaxErrors(err, docToks, ruleErrs)
 	}
-	b := &builder{file: name}
+	b := &builder{file: name, rules: rules}
 	rs := b.document(doc)
 	for _, t := range toks {
 		if t.Type == tokComment {
 			rs.Comments = append(rs.Comments, &Comment{Pos: toPos(t.Pos), Text: t.Value})
 		}
 	}
-	rs.layout = sourceLayout(doc, toks)
+	rs.layout = sourceLayout(doc, toks, rules)
 	rs.Warnings = b.warnings
 	if len(b.errs) > 0 {
 		all := append(append(ErrorList{}, b.errs...), b.warnings...)
@@ -50,6 +54,87 @@ func Parse(name, src string) (*Ruleset, error) {
 	}
 	sortDiagnostics(rs.Warnings)
 	return rs, nil
+}
+
+// parsedRule is one rule of the Rules list, parsed by hand.
+type parsedRule struct {
+	rule     *gOr
+	lastLine int // source line of the rule's last token
+}
+
+// parseRulesList parses each rule of the first `Rules = [ ... ]` list and
+// returns the token stream participle should see instead: the list's
+// contents replaced by a single Chunk token.
+func parseRulesList(toks []lexer.Token) ([]parsedRule, ErrorList, []lexer.Token) {
+	start, end, ok := rulesSpan(toks)
+	if !ok {
+		return nil, nil, toks
+	}
+	var (
+		rules []parsedRule
+		errs  ErrorList
+	)
+	doc := make([]lexer.Token, 0, start+len(toks)-end+8)
+	doc = append(doc, toks[:start]...)
+	depth, from := 0, start
+	flush := func(to int) {
+		chunk := make([]lexer.Token, 0, to-from+1)
+		for _, t := range toks[from:to] {
+			if t.Type != tokComment {
+				chunk = append(chunk, t)
+			}
+		}
+		if len(chunk) == 0 {
+			if toks[to].Value == "]" && from > start {
+				errs = append(errs, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: `syntax error: unexpected "]": trailing commas are not allowed`})
+			} else if toks[to].Value == "," {
+				errs = append(errs, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: `syntax error: unexpected ",": expected a rule`})
+			}
+			return
+		}
+		lastLine := chunk[len(chunk)-1].Pos.Line
+		// The rule ends where the list goes on; naming the separator in the
+		// EOF token makes "unexpected" messages read naturally.
+		chunk = append(chunk, lexer.Token{Type: tokEOF, Value: toks[to].Value, Pos: toks[to].Pos})
+		p := &handParser{pl: &sliceStream{toks: chunk}}
+		r, err := p.or()
+		if err == nil {
+			if t := p.peek(); t.Type != tokEOF {
+				err = p.fail(t, "',' or ']' after the rule")
+			}
+		}
+		if err != nil {
+			errs = append(errs, syntaxDiagnostic(err, chunk))
+			return
+		}
+		r.EndPos = toks[to].Pos
+		rules = append(rules, parsedRule{rule: r, lastLine: lastLine})
+	}
+	for i := start; i < end; i++ {
+		t := toks[i]
+		if t.Type != tokPunct {
+			continue
+		}
+		switch t.Value {
+		case "[", "(", "{":
+			depth++
+		case "]", ")", "}":
+			depth--
+		case ",":
+			if depth == 0 {
+				flush(i)
+				from = i + 1
+			}
+		}
+	}
+	if from < end || from > start {
+		flush(end)
+	}
+	if len(rules) > 0 {
+		doc = append(doc, lexer.Token{Type: tokChunk, Value: "rules", Pos: toks[start].Pos})
+	}
+	doc = append(doc, toks[end:]...)
+	return rules, errs, doc
 }
 
 func sortDiagnostics(l []*Diagnostic) {
@@ -68,27 +153,17 @@ func toPos(p lexer.Position) Pos {
 	return Pos{Filename: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
 }
 
-// syntaxErrors turns a participle error into diagnostics. Participle stops
-// at the first syntax error; to report every broken rule rather than only
-// the first, the Rules list is split at its top-level commas and each rule
-// is parsed on its own.
-func syntaxErrors(err error, toks []lexer.Token) ErrorList {
-	first := syntaxDiagnostic(err, toks)
-	if d := misspeltSection(first.Pos.Offset, toks); d != nil {
-		return ErrorList{d}
-	}
-	var out ErrorList
-	if start, end, ok := rulesSpan(toks); ok {
-		// Each rule parsed on its own gives the most precise errors, and
-		// all of them; the whole-document error is kept only when it lies
-		// outside the Rules list or no rule failed on its own.
-		out, _ = ruleByRuleErrors(toks, start, end)
-		inside := first.Pos.Offset >= toks[start].Pos.Offset && first.Pos.Offset <= toks[end].Pos.Offset
-		if len(out) == 0 || !inside {
-			out = append(out, first)
+// syntaxErrors combines the errors of rules parsed on their own with the
+// document parse's error (which, with every rule replaced by a Chunk token,
+// lies outside the Rules list).
+func syntaxErrors(err error, docToks []lexer.Token, ruleErrs ErrorList) ErrorList {
+	out := append(ErrorList{}, ruleErrs...)
+	if err != nil && len(ruleErrs) == 0 {
+		first := syntaxDiagnostic(err, docToks)
+		if d := misspeltSection(first.Pos.Offset, docToks); d != nil {
+			first = d
 		}
-	} else {
-		out = ErrorList{first}
+		out = append(out, first)
 	}
 	sortDiagnostics(out)
 	return out
@@ -151,71 +226,6 @@ func rulesSpan(toks []lexer.Token) (start, end int, ok bool) {
 		}
 	}
 	return 0, 0, false
-}
-
-// ruleByRuleErrors parses each rule of the Rules list on its own and
-// returns the errors with the source span of the rule each belongs to.
-func ruleByRuleErrors(toks []lexer.Token, start, end int) (out ErrorList, spans [][2]int) {
-	depth, from := 0, start
-	flush := func(to int) {
-		chunk := make([]lexer.Token, 0, to-from+1)
-		for _, t := range toks[from:to] {
-			if t.Type != tokComment {
-				chunk = append(chunk, t)
-			}
-		}
-		if len(chunk) == 0 {
-			if from > start && toks[to].Value == "]" {
-				out = append(out, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: `syntax error: unexpected "]": trailing commas are not allowed`})
-			} else {
-				out = append(out, &Diagnostic{Pos: toPos(toks[to].Pos), Msg: fmt.Sprintf("syntax error: unexpected %s: expected a rule", describeToken(toks[to]))})
-			}
-			spans = append(spans, [2]int{toks[from].Pos.Offset, toks[to].Pos.Offset})
-			return
-		}
-		chunk = append(chunk, lexer.Token{Type: tokEOF, Value: toks[to].Value, Pos: toks[to].Pos})
-		if err := parseRuleTokens(chunk); err != nil {
-			out = append(out, syntaxDiagnostic(err, chunk))
-			spans = append(spans, [2]int{toks[from].Pos.Offset, toks[to].Pos.Offset})
-		}
-	}
-	for i := start; i < end; i++ {
-		t := toks[i]
-		if t.Type != tokPunct {
-			continue
-		}
-		switch t.Value {
-		case "[", "(", "{":
-			depth++
-		case "]", ")", "}":
-			depth--
-		case ",":
-			if depth == 0 {
-				flush(i)
-				from = i + 1
-			}
-		}
-	}
-	if from < end || from > start {
-		flush(end)
-	}
-	return out, spans
-}
-
-// parseRuleTokens parses one rule followed by EOF.
-func parseRuleTokens(toks []lexer.Token) error {
-	pl, err := lexer.Upgrade(&sliceLexer{toks: toks}, tokComment)
-	if err != nil {
-		return err
-	}
-	p := &handParser{pl: pl}
-	if _, err := p.or(); err != nil {
-		return err
-	}
-	if t := p.peek(); t.Type != tokEOF {
-		return p.fail(t, "',' or ']' after the rule")
-	}
-	return nil
 }
 
 func parseTokensExact[G any](p *participle.Parser[G], toks []lexer.Token) (*G, error) {
@@ -323,7 +333,7 @@ func stripQuotes(s string) string {
 }
 
 // sourceLayout records what the formatter needs to put comments back.
-func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
+func sourceLayout(doc *gDocument, toks []lexer.Token, rules []parsedRule) *layout {
 	lay := &layout{sections: map[string]Pos{}}
 	depth := 0
 	for _, t := range toks {
@@ -352,8 +362,8 @@ func sourceLayout(doc *gDocument, toks []lexer.Token) *layout {
 		return 0
 	}
 	if doc.Rules != nil {
-		for _, r := range doc.Rules.Rules {
-			lay.ruleEndLines = append(lay.ruleEndLines, lastLine(r.(*gOr).EndPos.Offset))
+		for _, r := range rules {
+			lay.ruleEndLines = append(lay.ruleEndLines, r.lastLine)
 		}
 		lay.rulesClose = closeBefore(toks, doc.Rules.EndPos.Offset)
 	}
