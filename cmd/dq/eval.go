@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/sinks/console"
+	"github.com/dqlabs/dq/sinks/jsonout"
+)
+
+// dataFlags are the flags shared by every command that reads data: how to
+// read it and the limits of the DuckDB session that reads it.
+type dataFlags struct {
+	FormatIn      *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
+	Hive          *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
+	CompositeMode string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
+	Now           string        `placeholder:"RFC3339" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z, for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
+	Timeout       time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
+	MemoryLimit   string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
+	Threads       int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
+	Strict        bool          `help:"Treat ruleset warnings as errors."`
+}
+
+// EvalCmd is `dq eval`.
+type EvalCmd struct {
+	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+
+	Format            *string `enum:"table,json" placeholder:"table|json" help:"Output on stdout. Default: table on a terminal, json otherwise."`
+	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says."`
+	RowsOut           string  `name:"rows-out" placeholder:"FILE.parquet" help:"Write row-level results to a Parquet file: the input rows plus Glue's DataQualityRulesPass/Fail/Skip and DataQualityEvaluationResult columns."`
+	Rows              *string `enum:"failed,all" placeholder:"failed|all" help:"Which rows --rows-out keeps. Default: all, like Glue's rowLevelOutcomes."`
+	FilteredAsSkipped bool    `name:"filtered-as-skipped" help:"In --rows-out, list rows a rule's where clause excludes under DataQualityRulesSkip instead of Pass (Glue's filteredRowLabel=SKIPPED)."`
+	RulesetName       string  `name:"ruleset-name" placeholder:"NAME" help:"RulesetName in the result. Default: the ruleset file's name without its extension."`
+	Color             string  `enum:"auto,always,never" default:"auto" placeholder:"auto|always|never" help:"Colour the table: auto (only on a terminal, unless NO_COLOR is set), always or never."`
+
+	dataFlags `embed:""`
+}
+
+// Run evaluates the ruleset against the data. The exit code is the verdict:
+// 0 when every rule passed, 1 when one failed or errored, 2 when there is
+// no verdict (bad flags, invalid ruleset, unreadable data, timeout).
+func (c *EvalCmd) Run(e *env) error {
+	opts, err := c.options()
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	rs, err := loadRuleset(e, c.Rules, c.Strict)
+	if err != nil {
+		return err
+	}
+	if opts.RulesetName == "" {
+		opts.RulesetName = rulesetName(c.Rules)
+	}
+
+	ctx, cancel := c.context(e.ctx)
+	defer cancel()
+	// Don't start a session for a run that is already over (Ctrl-C while
+	// the ruleset was read, a tiny --timeout).
+	if err := c.runError(ctx, nil); err != nil {
+		return err
+	}
+	progress, stopProgress := startProgress(e)
+	opts.Progress = progress
+	res, err := engine.Evaluate(ctx, rs, c.source(), opts)
+	stopProgress()
+	if err := c.runError(ctx, err); err != nil {
+		return err
+	}
+
+	// Encode once so that the -o file and stdout are the same bytes.
+	var doc bytes.Buffer
+	if err := jsonout.Write(&doc, res); err != nil {
+		return fmt.Errorf("encoding the result: %w", err)
+	}
+	if c.Output != "" {
+		if err := writeNewFileAtomic(c.Output, doc.Bytes()); err != nil {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("writing the result: %w", err)}
+		}
+	}
+	if c.format(e) == "json" {
+		_, err = e.stdout.Write(doc.Bytes())
+	} else {
+		err = console.WriteTable(e.stdout, res, console.Options{Color: c.color(e), Width: terminalWidth(e)})
+	}
+	if err != nil {
+		return fmt.Errorf("writing the result: %w", err)
+	}
+	if !res.Passed() {
+		// The table or JSON already says which rules failed.
+		return reported(exitFailed)
+	}
+	return nil
+}
+
+// options checks the flags and turns them into engine options. Everything
+// is checked before the data is touched, so a typo fails fast.
+func (c *EvalCmd) options() (engine.Options, error) {
+	opts, err := c.dataFlags.options()
+	if err != nil {
+		return opts, err
+	}
+	opts.RulesetName = c.RulesetName
+	if c.RowsOut == "" {
+		// Silently ignoring these would let a user believe rows were written.
+		switch {
+		case c.Rows != nil:
+			return opts, errors.New("--rows needs --rows-out")
+		case c.FilteredAsSkipped:
+			return opts, errors.New("--filtered-as-skipped needs --rows-out")
+		}
+		return opts, nil
+	}
+	if err := c.checkOutputs(); err != nil {
+		return opts, err
+	}
+	opts.RowLevel = &engine.RowLevelOptions{
+		Path:              c.RowsOut,
+		OnlyFailed:        c.Rows != nil && *c.Rows == "failed",
+		FilteredAsSkipped: c.FilteredAsSkipped,
+	}
+	return opts, nil
+}
+
+// checkOutputs refuses output paths that would overwrite the input or each
+// other: a mistyped flag must not destroy the data being checked.
+func (c *EvalCmd) checkOutputs() error {
+	rows, err := filepath.Abs(c.RowsOut)
+	if err != nil {
+		return fmt.Errorf("--rows-out: %w", err)
+	}
+	if c.Output != "" {
+		if out, err := filepath.Abs(c.Output); err == nil && out == rows {
+			return errors.New("--rows-out and --output name the same file")
+		}
+	}
+	if data, err := filepath.Abs(c.Data); err == nil && data == rows {
+		return fmt.Errorf("--rows-out %s would overwrite the data being checked", c.RowsOut)
+	}
+	return nil
+}
+
+// format is the output format: the flag, or table for people at a terminal
+// and JSON for pipes and files, where a program is the likely reader.
+func (c *EvalCmd) format(e *env) string {
+	if c.Format != nil {
+		return *c.Format
+	}
+	if isTerminal(e.stdout) {
+		return "table"
+	}
+	return "json"
+}
+
+// color follows the no-color.org convention in auto mode; TERM=dumb marks
+// terminals that print escape codes literally.
+func (c *EvalCmd) color(e *env) bool {
+	switch c.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return isTerminal(e.stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+}
+
+// terminalWidth is $COLUMNS when the shell exports it and stdout is a
+// terminal; otherwise 0, the table's default width, so that piped output
+// does not depend on the terminal it was produced in.
+func terminalWidth(e *env) int {
+	if !isTerminal(e.stdout) {
+		return 0
+	}
+	n, err := strconv.Atoi(os.Getenv("COLUMNS"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// options turns the shared data flags into engine options.
+func (f *dataFlags) options() (engine.Options, error) {
+	var opts engine.Options
+	switch strings.ToLower(f.CompositeMode) {
+	case "dataset", "column":
+		opts.CompositeMode = engine.CompositeDataset
+	case "row":
+		opts.CompositeMode = engine.CompositeRow
+	default:
+		return opts, fmt.Errorf("--composite-mode must be dataset or row (Glue's COLUMN or ROW), got %q", f.CompositeMode)
+	}
+	if f.Now != "" {
+		t, err := time.Parse(time.RFC3339, f.Now)
+		if err != nil {
+			return opts, fmt.Errorf("--now must be an RFC 3339 time such as 2026-01-31T08:00:00Z, got %q", f.Now)
+		}
+		opts.Now = t
+	}
+	if f.Timeout < 0 {
+		return opts, fmt.Errorf("--timeout must not be negative, got %s", f.Timeout)
+	}
+	if f.Threads < 0 {
+		return opts, fmt.Errorf("--threads must not be negative, got %d", f.Threads)
+	}
+	if f.MemoryLimit != "" && !validSize(f.MemoryLimit) {
+		return opts, fmt.Errorf("--memory-limit must be a size such as 2GB or 512MiB, got %q", f.MemoryLimit)
+	}
+	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit}
+	return opts, nil
+}
+
+// validSize is a pre-check of --memory-limit with DuckDB's units, so a typo
+// is reported as a usage error naming the flag rather than as a DuckDB
+// parser error after the ruleset was read. DuckDB remains the authority.
+func validSize(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r == ' ' })
+	unit := strings.TrimSpace(s[len(num):])
+	if v, err := strconv.ParseFloat(num, 64); err != nil || v <= 0 {
+		return false
+	}
+	switch unit {
+	case "b", "byte", "bytes",
+		"kb", "mb", "gb", "tb",
+		"kib", "mib", "gib", "tib",
+		"kilobyte", "kilobytes", "megabyte", "megabytes",
+		"gigabyte", "gigabytes", "terabyte", "terabytes":
+		return true
+	}
+	return false
+}
+
+// sourceOf is the primary dataset at path, read as the flags say.
+func (f *dataFlags) sourceOf(path string) engine.Source {
+	fo := engine.FileOptions{Hive: f.Hive}
+	if f.FormatIn != nil {
+		fo.Format = *f.FormatIn
+	}
+	return engine.Files(path, fo)
+}
+
+func (c *EvalCmd) source() engine.Source { return c.sourceOf(c.Data) }
+
+// context bounds the run by --timeout. The parent is cancelled by SIGINT
+// and SIGTERM (see main).
+func (f *dataFlags) context(parent context.Context) (context.Context, context.CancelFunc) {
+	if f.Timeout > 0 {
+		return context.WithTimeout(parent, f.Timeout)
+	}
+	return context.WithCancel(parent)
+}
+
+// runError maps an engine error to dq's exit codes. A cancelled run is
+// checked first: the engine may report a cancellation as a failed read or a
+// failed rule, and a partial result must never pass for a verdict.
+func (f *dataFlags) runError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &exitError{code: exitInvalid, err: fmt.Errorf("timed out after %s (--timeout)", f.Timeout)}
+	case ctx.Err() != nil:
+		return &exitError{code: exitInvalid, err: errors.New("interrupted")}
+	case err == nil:
+		return nil
+	}
+	var se *engine.SourceError
+	if errors.As(err, &se) {
+		// SourceError's text already names the data ("reading x: ...").
+		return &exitError{code: exitInvalid, err: err}
+	}
+	return &exitError{code: exitInvalid, err: fmt.Errorf("evaluation failed: %w", err)}
+}
+
+// loadRuleset reads and parses a ruleset, printing its diagnostics. An
+// invalid ruleset has been reported when this returns an error.
+func loadRuleset(e *env, path string, strict bool) (*dqdl.Ruleset, error) {
+	name, src, err := readRuleset(e, path)
+	if err != nil {
+		return nil, &exitError{code: exitInvalid, err: err}
+	}
+	res := parse(name, src, strict)
+	printDiags(e, res.diags)
+	if !res.valid() {
+		return nil, reported(exitInvalid)
+	}
+	return res.rs, nil
+}
+
+// rulesetName names a ruleset after its file, as Glue names rulesets by
+// the user rather than by content: rules/taxi.dqdl is "taxi".
+func rulesetName(path string) string {
+	if path == "-" {
+		return ""
+	}
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// writeNewFileAtomic writes data to path so that a reader (or a crash)
+// never sees a partial result. An existing file is replaced like fmt -w
+// replaces one (symlinks followed, mode kept); a new one is created through
+// a temporary file in the same directory and a rename.
+func writeNewFileAtomic(path string, data []byte) (err error) {
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", path)
+		}
+		return writeFileAtomic(path, data)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".dq-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	// CreateTemp makes the file 0600; a result is ordinary output that
+	// other tools and users in the pipeline read.
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"io"
+
+	"github.com/dqlabs/dq/engine"
+)
+
+// ExplainCmd is `dq explain`.
+type ExplainCmd struct {
+	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+
+	dataFlags `embed:""`
+}
+
+// Run prints the plan: the statements eval would run and the rules each
+// serves. It reads the data's schema (planning depends on column types) but
+// scans no rows.
+func (c *ExplainCmd) Run(e *env) error {
+	plan, err := c.plan(e)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(e.stdout, plan.String())
+	return err
+}
+
+// plan is Run without the printing, so tests can check the plan's
+// structure instead of its text.
+func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
+	opts, err := c.options()
+	if err != nil {
+		return nil, &exitError{code: exitInvalid, err: err}
+	}
+	rs, err := loadRuleset(e, c.Rules, c.Strict)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.context(e.ctx)
+	defer cancel()
+	if err := c.runError(ctx, nil); err != nil {
+		return nil, err
+	}
+	plan, err := engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
+	if err := c.runError(ctx, err); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
