@@ -311,10 +311,32 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 		return
 	}
 	fn := map[string]string{"Mean": "avg", "Sum": "sum", "StandardDeviation": "stddev_pop", "Variance": "var_pop"}[r.Type]
-	s := pl.aggregate(filtered(fn+"("+QuoteIdent(c.name)+")", w))
+	q := QuoteIdent(c.name)
+	expr := filtered(fn+"("+q+")", w)
+	if r.Type == "StandardDeviation" || r.Type == "Variance" {
+		expr = nonFinite(fn+"("+q+")", w, q)
+	}
+	s := pl.aggregate(expr)
 	lp.judge = numberJudge(r, columnMetric(c.name, r.Type), single(s), func() *outcome {
 		return emptyState(r.Type, []string{c.name}, w)
 	})
+}
+
+// nonFinite guards a moment-based aggregate call (stddev_pop, var_pop,
+// corr) against NaN and ±Infinity inputs: Spark's Welford update turns
+// them into a NaN result, which fails the rule with "Value: NaN ...",
+// while DuckDB raises an out-of-range error that would make the rule an
+// ERROR. The aggregate itself only sees rows whose values are all finite;
+// rows with a NULL among cols are ignored, as the aggregate ignores them.
+func nonFinite(call, where string, cols ...string) string {
+	var notNull, fin []string
+	for _, c := range cols {
+		notNull = append(notNull, c+" IS NOT NULL")
+		fin = append(fin, "isfinite(CAST("+c+" AS DOUBLE))")
+	}
+	finite := strings.Join(fin, " AND ")
+	bad := strings.Join(notNull, " AND ") + " AND NOT (" + finite + ")"
+	return "CASE WHEN " + filtered("count(*)", where, bad) + " > 0 THEN CAST('NaN' AS DOUBLE) ELSE " + filtered(call, where, finite) + " END"
 }
 
 func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
@@ -338,7 +360,7 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	a, b := QuoteIdent(cols[0].name), QuoteIdent(cols[1].name)
 	pairs := pl.aggregate(filtered("count(*)", w, a+" IS NOT NULL AND "+b+" IS NOT NULL"))
-	corr := pl.aggregate(filtered("corr("+a+", "+b+")", w))
+	corr := pl.aggregate(nonFinite("corr("+a+", "+b+")", w, a, b))
 	names := []string{cols[0].name, cols[1].name}
 	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func() (float64, bool, error) {
 		n, _, err := pairs.value()
