@@ -54,6 +54,13 @@ func dataTypePredicate(c column, typ, format string) (string, error) {
 		return "", fmt.Errorf("Unsupported rule format")
 	}
 	if cls != classString {
+		if (cls == classNumeric || cls == classBoolean) && !strings.HasPrefix(duck, "DECIMAL") && duck != "DATE" && duck != "TIMESTAMP" {
+			// Spark's non-ANSI casts between numeric and boolean types
+			// never yield NULL: a BIGINT beyond the INTEGER range wraps and
+			// NaN becomes 0, so every non-NULL value complies (§18 #29).
+			// DuckDB's TRY_CAST would reject both.
+			return q + " IS NOT NULL", nil
+		}
 		if castable(cls, duck) {
 			return "TRY_CAST(" + q + " AS " + duck + ") IS NOT NULL", nil
 		}
@@ -78,8 +85,10 @@ func dataTypePredicate(c column, typ, format string) (string, error) {
 			}
 			return "TRY_STRPTIME(" + s + ", '" + f + "') IS NOT NULL", nil
 		}
-		// Spark accepts yyyy, yyyy-[m]m and yyyy-[m]m-[d]d with an optional time.
-		return "coalesce(TRY_CAST(" + s + " AS DATE), TRY_CAST(" + s + " || '-01' AS DATE), TRY_CAST(" + s + " || '-01-01' AS DATE)) IS NOT NULL", nil
+		// Spark accepts yyyy, yyyy-[m]m and yyyy-[m]m-[d]d with an optional
+		// time, the year having 4 to 7 digits; DuckDB would also read "1"
+		// or "42" as years.
+		return "regexp_matches(" + s + ", '^[+-]?[0-9]{4,7}(-|$)') AND coalesce(TRY_CAST(" + s + " AS DATE), TRY_CAST(" + s + " || '-01' AS DATE), TRY_CAST(" + s + " || '-01-01' AS DATE)) IS NOT NULL", nil
 	}
 	return "TRY_CAST(" + s + " AS " + duck + ") IS NOT NULL", nil
 }
