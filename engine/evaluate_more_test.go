@@ -53,7 +53,8 @@ func TestEvalCompositeModes(t *testing.T) {
 		{`(RowCount = 2) AND (IsComplete "myCol1")`, CompositeDataset, ruleCase{result: Pass, metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Completeness", 1)}},
 		{`(RowCount = 3) OR (IsComplete "myCol1")`, CompositeDataset, ruleCase{result: Pass, msg: "Value: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Completeness", 1)}},
 		{`(RowCount = 3) AND (ColumnExists "nope")`, CompositeDataset, ruleCase{result: Fail, msg: "Value: 2.0 does not meet the constraint requirement!\nInput data does not include column nope!", metrics: m("Dataset.*.RowCount", 2)}},
-		{`(RowCount > avg(last(3))) OR (RowCount = 3)`, CompositeDataset, ruleCase{result: Error, msg: "dynamic rules need metric history (not available yet): avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
+		// An errored leaf counts as not passed (spec §7.2): FAIL, not ERROR.
+		{`(RowCount > avg(last(3))) OR (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history (not available yet): avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
 		{`(RowCount > avg(last(3))) AND (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history (not available yet): avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
 		// ROW mode: a dataset-level leaf's verdict holds for every row.
 		{`(RowCount = 2) AND ((ColumnValues "myCol1" > 1) OR (ColumnValues "myCol2" > 2))`, CompositeRow, ruleCase{result: Pass, metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Minimum", 0, "Column.myCol2.Minimum", 1)}},

@@ -141,34 +141,25 @@ func checkOne(o *outcome, m float64) {
 }
 
 // combine folds the children's outcomes of a composite rule evaluated in
-// dataset mode (spec §7.2). An AND fails as soon as one child fails and an
-// OR passes as soon as one passes; otherwise an errored child makes the
-// composite an error rather than a silent FAIL, so that broken rules are
-// visible. Messages are joined and metrics unioned (later keys win).
+// dataset mode (spec §7.2, Glue's RuleOutcome algebra): AND passes iff
+// every child passes, OR iff at least one does. An errored child counts as
+// not passed, so a composite is PASS or FAIL, never ERROR; the child's
+// error text stays in the joined message, which is where a user sees it.
+// Messages are joined and metrics unioned (later keys win).
 func combine(op dqdl.LogicalOp, kids []*outcome) *outcome {
 	o := newOutcome()
-	var pass, fail, errs int
+	pass := 0
 	for _, k := range kids {
-		switch k.result {
-		case Pass:
+		if k.result == Pass {
 			pass++
-		case Fail:
-			fail++
-		default:
-			errs++
 		}
 		o.msgs = append(o.msgs, k.msgs...)
 		for n, v := range k.metrics {
 			o.metrics[n] = v
 		}
 	}
-	switch {
-	case op == dqdl.And && fail > 0, op == dqdl.Or && pass == 0 && errs == 0:
+	if (op == dqdl.And && pass < len(kids)) || (op == dqdl.Or && pass == 0) {
 		o.result = Fail
-	case op == dqdl.Or && pass > 0, op == dqdl.And && errs == 0:
-		o.result = Pass
-	default:
-		o.result = Error
 	}
 	return o
 }
