@@ -44,6 +44,13 @@ func (f *Faults) Delay(d time.Duration) {
 	f.delay = d
 }
 
+// Reset clears the faults and the request counts.
+func (f *Faults) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failNext, f.failAll, f.status, f.delay, f.requests, f.failed = 0, false, 0, 0, 0, 0
+}
+
 // Requests returns how many requests arrived and how many were failed.
 func (f *Faults) Requests() (total, failed int) {
 	f.mu.Lock()
