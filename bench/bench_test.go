@@ -97,7 +97,8 @@ func dataset(tb testing.TB, rows int64) string {
 // run is one process execution: its wall time, peak RSS and exit code.
 type run struct {
 	wall   time.Duration
-	maxRSS int64 // KB, as Linux reports ru_maxrss
+	cpu    time.Duration // user + system: less sensitive than wall time to a busy machine
+	maxRSS int64         // KB, as Linux reports ru_maxrss
 	code   int
 	stdout []byte
 	stderr []byte
@@ -128,6 +129,7 @@ func execute(bin string, capture bool, args ...string) (run, error) {
 		return r, fmt.Errorf("running %s: %w", filepath.Base(bin), err)
 	}
 	r.code = cmd.ProcessState.ExitCode()
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = int64(ru.Maxrss)
 	}
@@ -193,7 +195,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				b.Fatalf("handwritten baseline failed (exit %d, %v): %s", r.code, err, r.stderr)
 			}
 
-			var handTotal time.Duration
+			var handTotal, dqCPU, handCPU time.Duration
 			var dqRSS, handRSS int64
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -202,6 +204,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.Fatalf("dq eval failed (exit %d, %v): %s", r.code, err, r.stderr)
 				}
 				dqRSS = max(dqRSS, r.maxRSS)
+				dqCPU += r.cpu
 
 				b.StopTimer()
 				h, err := execute(binaries.hand, false, data)
@@ -209,6 +212,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.Fatalf("handwritten baseline failed (exit %d, %v): %s", h.code, err, h.stderr)
 				}
 				handTotal += h.wall
+				handCPU += h.cpu
 				handRSS = max(handRSS, h.maxRSS)
 				b.StartTimer()
 			}
@@ -217,6 +221,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			handPerOp := float64(handTotal.Nanoseconds()) / float64(b.N)
 			b.ReportMetric(handPerOp, "hand-ns/op")
 			b.ReportMetric(dqPerOp/handPerOp, "dq/hand")
+			b.ReportMetric(float64(dqCPU.Nanoseconds())/float64(handCPU.Nanoseconds()), "dq/hand-cpu")
 			b.ReportMetric(float64(dqRSS), "dq-maxrss-KB")
 			b.ReportMetric(float64(handRSS), "hand-maxrss-KB")
 			if size.rows >= 10_000_000 {

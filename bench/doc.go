@@ -9,6 +9,8 @@
 //	ns/op          dq eval wall time (process start to exit)
 //	hand-ns/op     the hand-written query's wall time
 //	dq/hand        their ratio; the team's target is <= 1.25 at 10M rows
+//	dq/hand-cpu    the ratio of user+system CPU time, a cross-check that
+//	               holds up better than wall time on a busy machine
 //	dq-maxrss-KB   dq's peak RSS; the target is < 1 GiB (1048576 KB) at 10M
 //	hand-maxrss-KB the baseline's peak RSS, for context
 //
