@@ -42,12 +42,14 @@ type FakeCloudWatch struct {
 
 // NewCloudWatch starts a fake, closed when t ends.
 func NewCloudWatch(t testing.TB) *FakeCloudWatch {
-	f := &FakeCloudWatch{Faults: &Faults{}}
-	ts := httptest.NewServer(f.Faults.Wrap(http.HandlerFunc(f.serve)))
+	f := newCloudWatch()
+	ts := httptest.NewServer(f.Faults.Wrap(f))
 	t.Cleanup(ts.Close)
 	f.URL = ts.URL
 	return f
 }
+
+func newCloudWatch() *FakeCloudWatch { return &FakeCloudWatch{Faults: &Faults{}} }
 
 // Calls returns the requests received so far.
 func (f *FakeCloudWatch) Calls() []MetricCall {
@@ -56,7 +58,8 @@ func (f *FakeCloudWatch) Calls() []MetricCall {
 	return append([]MetricCall(nil), f.calls...)
 }
 
-func (f *FakeCloudWatch) serve(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP handles PutMetricData; use it to mount the fake in a larger test server.
+func (f *FakeCloudWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/service/GraniteServiceVersion20100801/operation/PutMetricData" ||
 		r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" {
 		http.Error(w, "unexpected request "+r.Method+" "+r.URL.Path, http.StatusBadRequest)

@@ -29,12 +29,14 @@ type FakeEventBridge struct {
 
 // NewEventBridge starts a fake, closed when t ends.
 func NewEventBridge(t testing.TB) *FakeEventBridge {
-	f := &FakeEventBridge{Faults: &Faults{}}
-	ts := httptest.NewServer(f.Faults.Wrap(http.HandlerFunc(f.serve)))
+	f := newEventBridge()
+	ts := httptest.NewServer(f.Faults.Wrap(f))
 	t.Cleanup(ts.Close)
 	f.URL = ts.URL
 	return f
 }
+
+func newEventBridge() *FakeEventBridge { return &FakeEventBridge{Faults: &Faults{}} }
 
 // Reject makes the fake answer 200 but mark every entry failed with code,
 // as EventBridge does for, e.g., a missing bus.
@@ -51,7 +53,8 @@ func (f *FakeEventBridge) Events() []Event {
 	return append([]Event(nil), f.events...)
 }
 
-func (f *FakeEventBridge) serve(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP handles PutEvents; use it to mount the fake in a larger test server.
+func (f *FakeEventBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
 		jsonError(w, "UnknownOperationException", "unexpected target "+r.Header.Get("X-Amz-Target"))
 		return

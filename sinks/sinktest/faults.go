@@ -1,6 +1,8 @@
 package sinktest
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -74,6 +76,14 @@ func (f *Faults) Wrap(h http.Handler) http.Handler {
 		}
 		f.mu.Unlock()
 		if delay > 0 {
+			// Read the body first: only then does net/http watch the
+			// connection and cancel r.Context() when the client gives up,
+			// which lets the server (and the test) shut down promptly.
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			select {
 			case <-time.After(delay):
 			case <-r.Context().Done():
