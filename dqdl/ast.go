@@ -114,11 +114,12 @@ type Dictionary struct {
 	Entries []*DictEntry
 }
 
-// Entry returns the entry with the given key, or nil.
+// Entry returns the entry with the given key, or nil. When a key is
+// repeated, the last entry wins, as in Glue.
 func (d *Dictionary) Entry(key string) *DictEntry {
-	for _, e := range d.Entries {
-		if e.Key == key {
-			return e
+	for i := len(d.Entries) - 1; i >= 0; i-- {
+		if d.Entries[i].Key == key {
+			return d.Entries[i]
 		}
 	}
 	return nil
@@ -195,10 +196,11 @@ func (r *SimpleRule) Position() Pos { return r.Pos }
 func (*SimpleRule) isRule()         {}
 
 // Tag returns the tag with the given key, or nil. Keys are case-sensitive.
+// When a tag is repeated, the last one wins, as in Glue.
 func (r *SimpleRule) Tag(key string) *Tag {
-	for _, t := range r.Tags {
-		if t.Key == key {
-			return t
+	for i := len(r.Tags) - 1; i >= 0; i-- {
+		if r.Tags[i].Key == key {
+			return r.Tags[i]
 		}
 	}
 	return nil

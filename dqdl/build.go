@@ -116,7 +116,7 @@ func (b *builder) dict(g *gDict, section string, keys map[string]bool) *Dictiona
 			sortStrings(names)
 			b.errorf(p.Pos, "unsupported key %q in %s (supported: %s)", key, section, strings.Join(names, ", "))
 		case seen[key]:
-			b.errorf(p.Pos, "duplicate key %q in %s", key, section)
+			b.warnf(p.Pos, "duplicate key %q in %s: the last value wins, as in Glue", key, section)
 		case wantList && p.List == nil:
 			b.errorf(p.Pos, "%s %q takes a list of strings, e.g. [\"a\", \"b\"]", section, key)
 		case !wantList && p.List != nil:
@@ -507,7 +507,7 @@ func (b *builder) tag(r *SimpleRule, g *gTag, t *RuleType) {
 		return
 	}
 	if r.Tag(g.Key) != nil {
-		b.errorf(g.Pos, "tag %q is given twice", g.Key)
+		b.warnf(g.Pos, "tag %q is given twice: the last value wins, as in Glue", g.Key)
 	}
 	tag := &Tag{Pos: toPos(g.Pos), Key: g.Key, Value: val}
 	r.Tags = append(r.Tags, tag)

@@ -565,6 +565,19 @@ var confLexicalCases = []confValidCase{
 
 var confLintCases = []confValidCase{
 	{
+		// Glue keeps the last value; dq does too, and says so.
+		name:  "repeated tag",
+		in:    `Rules = [ ColumnValues "c" in ["a"] with ignoreCase = "true" with ignoreCase = "false" ]`,
+		want:  confRules(`ColumnValues "c" in ["a"] with ignoreCase = "true" with ignoreCase = "false"`),
+		warns: []string{"1:62"},
+	},
+	{
+		name:  "repeated Metadata key",
+		in:    `Metadata = { "Version": "1.0", "Version": "2.0" } Rules = [ RowCount > 0 ]`,
+		want:  confDoc("Metadata = {\n    \"Version\": \"1.0\",\n    \"Version\": \"2.0\"\n}", confRules(`RowCount > 0`)),
+		warns: []string{"1:32"},
+	},
+	{
 		name:  "labels on a leaf inside parentheses",
 		in:    `Rules = [ (IsComplete "a" labels=["k"="v"]) and (RowCount > 0) ]`,
 		want:  confRules(`(IsComplete "a" labels=["k"="v"]) AND (RowCount > 0)`),

