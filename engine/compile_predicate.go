@@ -249,7 +249,7 @@ func datePredicate(op dqdl.Op, col column, ops []dateOperand) (string, error) {
 	case cls == classDate || (!instant && (cls == classTimestamp || cls == classString)):
 		v = "CAST(" + q + " AS DATE)"
 		if cls == classString {
-			v = "TRY_CAST(" + q + " AS DATE)"
+			v = sparkToDate("trim(" + q + ", ' \t\n\r')")
 		}
 		lit = func(t time.Time) string { return "DATE '" + t.UTC().Format("2006-01-02") + "'" }
 	case !instant && cls == classTimestampTZ:

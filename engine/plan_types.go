@@ -85,12 +85,28 @@ func dataTypePredicate(c column, typ, format string) (string, error) {
 			}
 			return "TRY_STRPTIME(" + s + ", '" + f + "') IS NOT NULL", nil
 		}
-		// Spark accepts yyyy, yyyy-[m]m and yyyy-[m]m-[d]d with an optional
-		// time, the year having 4 to 7 digits; DuckDB would also read "1"
-		// or "42" as years.
-		return "regexp_matches(" + s + ", '^[+-]?[0-9]{4,7}(-|$)') AND coalesce(TRY_CAST(" + s + " AS DATE), TRY_CAST(" + s + " || '-01' AS DATE), TRY_CAST(" + s + " || '-01-01' AS DATE)) IS NOT NULL", nil
+		return sparkToDate(s) + " IS NOT NULL", nil
 	}
 	return "TRY_CAST(" + s + " AS " + duck + ") IS NOT NULL", nil
+}
+
+// sparkDatePattern is what Spark's string-to-date conversion accepts: a
+// year of 4 to 7 digits, then optionally -[m]m, then optionally -[d]d
+// followed by anything after a space or a 'T' (a time, ignored).
+const sparkDatePattern = `([0-9]{4,7})(-([0-9]{1,2})(-([0-9]{1,2})([ T].*)?)?)?`
+
+// sparkToDate converts a (trimmed) string expression to a DATE the way
+// Spark's CAST(... AS DATE) and to_date do: "2024" is 2024-01-01 and
+// "2024-02" is 2024-02-01, "2024-01-01 10:00" is 2024-01-01; "1" or "42"
+// are not dates (DuckDB would read them as years). NULL when it does not
+// convert.
+func sparkToDate(s string) string {
+	p := QuoteString(sparkDatePattern)
+	part := func(i int, def string) string {
+		return fmt.Sprintf("coalesce(nullif(regexp_extract(%s, %s, %d), ''), '%s')", s, p, i, def)
+	}
+	return "CASE WHEN regexp_full_match(" + s + ", " + p + ") THEN TRY_CAST(" +
+		part(1, "") + " || '-' || " + part(3, "1") + " || '-' || " + part(5, "1") + " AS DATE) END"
 }
 
 // castable reports whether DuckDB has a cast from the class to the type, so
