@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -112,7 +113,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 				lp.fixed = failed(wrongTypeMessage(c.name, "VARCHAR", c.typ))
 				return
 			}
-			v = "CAST(" + q + " AS VARCHAR)"
+			v = sparkString(c)
 		}
 		ic := r.Tag("ignoreCase")
 		pred, err := stringPredicate(cond, v, ic != nil && ic.Text() == "true")
@@ -239,7 +240,7 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 		names = [2]string{"Minimum", "Maximum"}
 		slots = [2]slot{pl.aggregate("min(" + q + ")"), pl.aggregate("max(" + q + ")")}
 	} else {
-		l := lengthExpr(q, false)
+		l := lengthExpr(c, false)
 		names = [2]string{"MinimumLength", "MaximumLength"}
 		slots = [2]slot{pl.aggregate("min(" + l + ")"), pl.aggregate("max(" + l + ")")}
 	}
@@ -260,10 +261,25 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 	}
 }
 
+// sparkString is a column as Spark's CAST(... AS STRING) prints it, as
+// far as it matters for lengths and string comparisons: DuckDB prints
+// non-finite doubles as nan/inf/-inf where Spark (Java) prints NaN,
+// Infinity and -Infinity.
+func sparkString(c column) string {
+	q := QuoteIdent(c.name)
+	switch strings.ToUpper(c.typ) {
+	case "VARCHAR":
+		return q
+	case "DOUBLE", "FLOAT", "REAL":
+		return "CASE WHEN isnan(" + q + ") THEN 'NaN' WHEN isinf(" + q + ") THEN (CASE WHEN " + q + " > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(" + q + " AS VARCHAR) END"
+	}
+	return "CAST(" + q + " AS VARCHAR)"
+}
+
 // lengthExpr is a value's length in characters (Spark length(): code
 // points). ColumnLength counts NULL as length 0 (spec §6.19).
-func lengthExpr(q string, nullAsZero bool) string {
-	l := "length(CAST(" + q + " AS VARCHAR))"
+func lengthExpr(c column, nullAsZero bool) string {
+	l := "length(" + sparkString(c) + ")"
 	if nullAsZero {
 		return "coalesce(" + l + ", 0)"
 	}
@@ -283,7 +299,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		return
 	}
 	q := QuoteIdent(c.name)
-	l := lengthExpr(q, true)
+	l := lengthExpr(c, true)
 	if pl.analyzer {
 		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR"})
 		return
