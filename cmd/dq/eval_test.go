@@ -544,3 +544,42 @@ func TestValidSize(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalRulesFromStdin(t *testing.T) {
+	_, data := fixture(t)
+	r := runDQ(t, rulesFail, "eval", "--format", "json", "-", data)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", r.code, r.stderr)
+	}
+	var res engine.Result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.RulesetName != "" || len(res.RuleResults) != 3 {
+		t.Errorf("RulesetName %q (want none for stdin), %d rule results (want 3)", res.RulesetName, len(res.RuleResults))
+	}
+	bad := runDQ(t, "Rules = [ RowCount > ]", "eval", "-", data)
+	if bad.code != 2 || !strings.HasPrefix(bad.stderr, "<stdin>:1:") {
+		t.Errorf("invalid stdin ruleset: exit %d, stderr %q; want 2 and a <stdin>:line:col diagnostic", bad.code, bad.stderr)
+	}
+}
+
+func TestRunProgressTicksAndClears(t *testing.T) {
+	var w bytes.Buffer // written only under the progress line's lock
+	p := newProgressLine(&w, time.Now, 0)
+	cb, stop := runProgress(p, time.Millisecond)
+	for i := range 3 {
+		cb(engine.Progress{Stage: "scan", Done: i, Total: 3})
+		time.Sleep(2 * time.Millisecond)
+	}
+	stop()
+	out := w.String()
+	if !strings.Contains(out, "dq: running query 3 of 3") || !strings.HasSuffix(out, clearLine) {
+		t.Errorf("output = %q; want progress lines, then the line cleared", out)
+	}
+	n := w.Len()
+	time.Sleep(5 * time.Millisecond)
+	if w.Len() != n {
+		t.Error("wrote after stop")
+	}
+}

@@ -108,8 +108,13 @@ func startProgress(e *env) (callback func(engine.Progress), stop func()) {
 	if e.quiet || !isTerminal(e.stderr) {
 		return nil, func() {}
 	}
-	p := newProgressLine(e.stderr, time.Now, progressDelay)
-	t := time.NewTicker(progressTick)
+	return runProgress(newProgressLine(e.stderr, time.Now, progressDelay), progressTick)
+}
+
+// runProgress ticks p every interval until stop, which also clears the
+// line; after stop returns nothing more is written.
+func runProgress(p *progressLine, every time.Duration) (callback func(engine.Progress), stop func()) {
+	t := time.NewTicker(every)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
