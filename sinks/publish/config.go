@@ -71,6 +71,9 @@ const (
 	DefaultMaxAttempts = 3
 )
 
+// SpoolDir is the spool directory, with the default applied.
+func (c Config) SpoolDir() string { return c.withDefaults().Spool }
+
 // Enabled reports whether any sink is configured.
 func (c Config) Enabled() bool {
 	return c.Results != "" || c.cloudWatchOn() || c.snsOn() || c.eventBridgeOn()

@@ -81,15 +81,26 @@ func New(ctx context.Context, cfg Config, opts Options) (*Publisher, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
-	var awsCfg aws.Config
+	var (
+		awsCfg aws.Config
+		awsErr error
+	)
 	if cfg.needsAWS() {
 		if opts.AWS != nil {
 			awsCfg = *opts.AWS
-		} else if awsCfg, err = LoadAWS(ctx, cfg.MaxAttempts); err != nil {
-			return nil, err
+		} else {
+			awsCfg, awsErr = LoadAWS(ctx, cfg.MaxAttempts)
 		}
 	}
 	for _, t := range cfg.split() {
+		if awsErr != nil && t.cfg.needsAWS() {
+			// Without AWS configuration (a broken profile, say) the
+			// sink cannot deliver, but its result can still be spooled
+			// for when the configuration is fixed.
+			t.sink = unavailable{name: t.name(), err: awsErr}
+			p.targets = append(p.targets, t)
+			continue
+		}
 		s, err := build(t.cfg, awsCfg)
 		if err != nil {
 			return nil, err
@@ -98,6 +109,45 @@ func New(ctx context.Context, cfg Config, opts Options) (*Publisher, error) {
 		p.targets = append(p.targets, t)
 	}
 	return p, nil
+}
+
+// unavailable is a sink that cannot be built; publishing to it fails, so
+// its results are spooled.
+type unavailable struct {
+	name string
+	err  error
+}
+
+func (u unavailable) Name() string { return u.name }
+
+func (u unavailable) Publish(context.Context, *engine.Result) error {
+	return fmt.Errorf("%s: %w", u.name, u.err)
+}
+
+// name is the sink's display name without building it; it matches the
+// sinks' own Name methods.
+func (t target) name() string {
+	c := t.cfg
+	switch {
+	case c.Results != "":
+		loc, _ := resultfiles.ParseLocation(c.Results)
+		return "results " + loc.String()
+	case c.cloudWatchOn():
+		ns := c.CloudWatch.Namespace
+		if ns == "" {
+			ns = cloudwatch.DefaultNamespace
+		}
+		return "cloudwatch " + ns
+	case c.snsOn():
+		return "sns " + c.SNS.Topic
+	case c.eventBridgeOn():
+		bus := c.EventBridge.Bus
+		if bus == "" {
+			bus = eventbridge.DefaultBus
+		}
+		return "eventbridge bus " + bus
+	}
+	return "unknown sink"
 }
 
 // LoadAWS loads the SDK's default configuration with a bounded standard

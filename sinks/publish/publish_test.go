@@ -204,3 +204,23 @@ func TestResendRejectsCorruptEntry(t *testing.T) {
 		t.Error("Resend accepted an entry with an invalid target")
 	}
 }
+
+// TestBrokenAWSConfigSpools: when the AWS configuration cannot be loaded
+// (here a profile that does not exist), the local sink still delivers and
+// the AWS sinks' results are spooled rather than lost.
+func TestBrokenAWSConfigSpools(t *testing.T) {
+	none := filepath.Join(t.TempDir(), "none")
+	t.Setenv("AWS_CONFIG_FILE", none)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
+	t.Setenv("AWS_PROFILE", "does-not-exist")
+	dir := t.TempDir()
+	cfg := publish.Config{Results: filepath.Join(dir, "r"), CloudWatch: &publish.CloudWatchConfig{Enabled: true}, Spool: filepath.Join(dir, "spool")}
+	p, err := publish.New(context.Background(), cfg, publish.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := p.Publish(context.Background(), sinktest.Golden()).Failed()
+	if len(failed) != 1 || failed[0].Sink != "cloudwatch Glue Data Quality" || failed[0].Spooled == "" {
+		t.Fatalf("failed = %+v, want cloudwatch, spooled", failed)
+	}
+}
