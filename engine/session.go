@@ -73,9 +73,12 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
 	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]bool{}}
+	// The error returns below set s to nil before this runs, so close the
+	// session through its own variable.
+	created := s
 	defer func() {
 		if err != nil {
-			_ = s.Close()
+			_ = created.Close()
 			s = nil
 		}
 	}()

@@ -163,6 +163,10 @@ func formatOf(name string) string {
 // explicit format also takes files without a recognisable extension (Hive
 // and Spark writers often produce names like 000000_0).
 func selectFormat(files []string, format string) ([]string, string, error) {
+	// Files without a recognised extension are data only when the user
+	// named the format; otherwise a README or a .dqdl next to the data
+	// would be handed to DuckDB as Parquet.
+	explicit := format != ""
 	if format == "" {
 		seen := map[string]bool{}
 		for _, f := range files {
@@ -186,7 +190,7 @@ func selectFormat(files []string, format string) ([]string, string, error) {
 	}
 	var keep []string
 	for _, f := range files {
-		if ff := formatOf(f); ff == format || ff == "" {
+		if ff := formatOf(f); ff == format || ff == "" && explicit {
 			keep = append(keep, f)
 		}
 	}
