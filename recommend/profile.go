@@ -254,3 +254,41 @@ func isInteger(typ string) bool {
 	t := strings.ToUpper(typ)
 	return classify(typ) == Numeric && !isFloat(typ) && !strings.HasPrefix(t, "DECIMAL") && !strings.HasPrefix(t, "NUMERIC")
 }
+
+// Metrics returns the profile in the metric names of Glue's AllStatistics
+// analyzer (spec §6.29): Dataset.*.RowCount and ColumnCount, then per
+// column Completeness, Uniqueness, and for numbers Entropy, Mean,
+// StandardDeviation, Sum, Minimum, Maximum, for strings MinimumLength and
+// MaximumLength. A metric the profile does not know (Uniqueness of a
+// column that is neither low-cardinality nor unique) or that does not
+// exist (statistics of an all-NULL column) is left out.
+func (p *Profile) Metrics() map[string]float64 {
+	m := map[string]float64{
+		"Dataset.*.RowCount":    float64(p.Rows),
+		"Dataset.*.ColumnCount": float64(len(p.Columns)),
+	}
+	for _, c := range p.Columns {
+		key := func(name string) string { return "Column." + c.Name + "." + name }
+		if c.Rows > 0 {
+			m[key("Completeness")] = c.Completeness()
+		}
+		if c.Uniqueness != nil {
+			m[key("Uniqueness")] = *c.Uniqueness
+		}
+		if st := c.Numeric; st != nil && st.NonFinite == 0 {
+			if c.Entropy != nil {
+				m[key("Entropy")] = *c.Entropy
+			}
+			m[key("Mean")] = st.Mean
+			m[key("StandardDeviation")] = st.StdDev
+			m[key("Sum")] = st.Sum
+			m[key("Minimum")] = st.Min
+			m[key("Maximum")] = st.Max
+		}
+		if l := c.Length; l != nil {
+			m[key("MinimumLength")] = float64(l.Min)
+			m[key("MaximumLength")] = float64(l.Max)
+		}
+	}
+	return m
+}

@@ -283,19 +283,23 @@ func (g *generator) categorical(c *ColumnProfile, q string) bool {
 	}
 	var covered int64
 	var top []ValueCount
+	target := int64(math.Ceil(0.9 * float64(c.Rows)))
+	if withNull {
+		covered = c.Nulls
+	}
 	for _, v := range c.Histogram {
-		if float64(covered+c.Nulls) >= 0.9*float64(c.Rows) || len(top) == g.opts.MaxInList {
+		if covered >= target {
 			break
 		}
 		top = append(top, v)
 		covered += v.Count
 	}
-	cover := float64(covered) / float64(c.Rows)
-	if withNull {
-		cover = float64(covered+c.Nulls) / float64(c.Rows)
+	if covered < target || len(top) > g.opts.MaxInList || len(top) == len(c.Histogram) {
+		return false // no short list covers 90%, or the list is the full one
 	}
+	cover := float64(covered) / float64(c.Rows)
 	b := g.lowerBound(cover, c.Rows)
-	if b <= 0 || len(top) == len(c.Histogram) {
+	if b <= 0 {
 		return false
 	}
 	g.emit(FamilyCategorical, c.Name, fmt.Sprintf("ColumnValues %s in %s with threshold >= %s", q, inList(c, top, withNull), g.fraction(b)),
@@ -452,15 +456,17 @@ func (g *generator) widen(lo, hi float64, integer bool) (string, string) {
 	return outward(lo-pad, hi+pad, lo, hi, integer)
 }
 
-// outward rounds a and b outward to a round unit (a power of ten about a
-// tenth of the band's width), then makes sure the result is strictly
-// outside [min, max] as printed text, since that text is what the rule
-// will compare with.
+// outward rounds a and b outward to a round unit (the power of ten just
+// below the headroom min-a), then makes sure the result is strictly outside
+// [min, max] as printed text, since that text is what the rule will
+// compare with.
 func outward(a, b, min, max float64, integer bool) (string, string) {
-	width := b - a
 	unit := 1.0
-	if width > 0 {
-		unit = math.Pow(10, math.Floor(math.Log10(width/10)))
+	switch pad, width := min-a, b-a; {
+	case pad > 0:
+		unit = math.Pow(10, math.Floor(math.Log10(pad)))
+	case width > 0:
+		unit = math.Pow(10, math.Floor(math.Log10(width/100)))
 	}
 	if integer && unit < 1 {
 		unit = 1
