@@ -14,12 +14,14 @@ type CLI struct {
 	Quiet   bool             `short:"q" help:"Print only errors: no summaries, no warnings."`
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Fmt        FmtCmd      `cmd:"" help:"Print a ruleset in canonical form, or rewrite it in place with -w."`
-	Validate   ValidateCmd `cmd:"" help:"Check that rulesets parse and are valid DQDL."`
-	Rules      RulesCmd    `cmd:"" help:"List the rule types with their parameters and supported clauses."`
-	Eval       EvalCmd     `cmd:"" help:"Evaluate a ruleset against data; exit 1 if a rule fails."`
-	Explain    ExplainCmd  `cmd:"" help:"Show the SQL statements eval would run and which rules each serves."`
-	VersionCmd VersionCmd  `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`
+	Fmt        FmtCmd       `cmd:"" help:"Print a ruleset in canonical form, or rewrite it in place with -w."`
+	Validate   ValidateCmd  `cmd:"" help:"Check that rulesets parse and are valid DQDL."`
+	Rules      RulesCmd     `cmd:"" help:"List the rule types with their parameters and supported clauses."`
+	Eval       EvalCmd      `cmd:"" help:"Evaluate a ruleset against data; exit 1 if a rule fails."`
+	Explain    ExplainCmd   `cmd:"" help:"Show the SQL statements eval would run and which rules each serves."`
+	Publish    PublishCmd   `cmd:"" help:"Re-send results that dq eval could not deliver (exit 4) from its spool directory."`
+	AthenaDDL  AthenaDDLCmd `cmd:"" name:"athena-ddl" help:"Print the Athena tables (CREATE EXTERNAL TABLE) over the result files of dq eval --results."`
+	VersionCmd VersionCmd   `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`
 }
 
 // env is what a command may touch: the context and the process's streams.

@@ -43,12 +43,14 @@ type EvalCmd struct {
 	RulesetName       string  `name:"ruleset-name" placeholder:"NAME" help:"RulesetName in the result. Default: the ruleset file's name without its extension."`
 	Color             string  `enum:"auto,always,never" default:"auto" placeholder:"auto|always|never" help:"Colour the table: auto (only on a terminal, unless NO_COLOR is set), always or never."`
 
-	dataFlags `embed:""`
+	dataFlags  `embed:""`
+	Publishing PublishFlags `embed:""`
 }
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
 // 0 when every rule passed, 1 when one failed or errored, 2 when there is
-// no verdict (bad flags, invalid ruleset, unreadable data, timeout).
+// no verdict (bad flags, invalid ruleset, unreadable data, timeout), and 4
+// when the result was printed but a publishing sink did not get it.
 func (c *EvalCmd) Run(e *env) error {
 	opts, err := c.options()
 	if err != nil {
@@ -94,6 +96,9 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
+	}
+	if err := c.Publishing.publish(e, res); err != nil {
+		return err
 	}
 	if !res.Passed() {
 		// The table or JSON already says which rules failed.

@@ -21,6 +21,10 @@ const (
 	exitOK      = 0
 	exitFailed  = 1 // rules evaluated and at least one failed (dq eval)
 	exitInvalid = 2 // invalid ruleset, usage error, or any error that prevented a verdict
+	// exitNotDelivered: the evaluation finished (its verdict is printed) but a
+	// sink did not get the result; it is spooled for dq publish. It outranks
+	// exitFailed because an alert that was never sent must not look handled.
+	exitNotDelivered = 4
 )
 
 func main() {
