@@ -118,12 +118,12 @@ func decodePutMetricData(r *http.Request) (MetricCall, error) {
 		}
 		if v, ok := dm["Value"]; ok {
 			if d.Value, err = cbor.AsFloat64(v); err != nil {
-				return MetricCall{}, fmt.Errorf("Value: %w", err)
+				return MetricCall{}, fmt.Errorf("datum value: %w", err)
 			}
 		}
 		if v, ok := dm["Timestamp"]; ok {
 			if d.Timestamp, err = cbor.AsTime(v); err != nil {
-				return MetricCall{}, fmt.Errorf("Timestamp: %w", err)
+				return MetricCall{}, fmt.Errorf("datum timestamp: %w", err)
 			}
 		}
 		dims, _ := dm["Dimensions"].(cbor.List)
