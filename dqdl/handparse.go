@@ -297,29 +297,38 @@ func (p *handParser) varUse() (*gVarUse, error) {
 }
 
 func (p *handParser) list() (*gOperandList, error) {
-	open, err := p.expectPunct("[")
+	l := &gOperandList{Pos: p.peek().Pos}
+	err := p.bracketed(func() error {
+		o, err := p.operand()
+		if err == nil {
+			l.Items = append(l.Items, o)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	l := &gOperandList{Pos: open.Pos}
+	return l, nil
+}
+
+// bracketed reads '[' ( item ( ',' item )* )? ']'.
+func (p *handParser) bracketed(item func() error) error {
+	if _, err := p.expectPunct("["); err != nil {
+		return err
+	}
 	if p.punct("]") {
 		p.pl.Next()
-		return l, nil
+		return nil
 	}
 	for {
-		o, err := p.operand()
-		if err != nil {
-			return nil, err
+		if err := item(); err != nil {
+			return err
 		}
-		l.Items = append(l.Items, o)
-		if p.punct(",") {
-			p.pl.Next()
-			continue
+		if !p.punct(",") {
+			_, err := p.expectPunct("]")
+			return err
 		}
-		if _, err := p.expectPunct("]"); err != nil {
-			return nil, err
-		}
-		return l, nil
+		p.pl.Next()
 	}
 }
 
@@ -722,39 +731,28 @@ func (p *handParser) labelsClause() (*gLabels, error) {
 	if _, err := p.expectPunct("="); err != nil {
 		return nil, err
 	}
-	open, err := p.expectPunct("[")
-	if err != nil {
-		return nil, err
-	}
-	l := &gLabels{Pos: open.Pos}
-	if p.punct("]") {
-		p.pl.Next()
-		return l, nil
-	}
-	for {
+	l := &gLabels{Pos: p.peek().Pos}
+	err := p.bracketed(func() error {
 		k := p.peek()
 		if k.Type != tokString {
-			return nil, p.fail(k, `a label "key"="value"`)
+			return p.fail(k, `a label "key"="value"`)
 		}
 		p.pl.Next()
 		if _, err := p.expectPunct("="); err != nil {
-			return nil, err
+			return err
 		}
 		v := p.peek()
 		if v.Type != tokString && v.Type != tokDate && v.Type != tokTime {
-			return nil, p.fail(v, "a quoted label value")
+			return p.fail(v, "a quoted label value")
 		}
 		p.pl.Next()
 		l.Labels = append(l.Labels, &gLabel{Pos: k.Pos, Key: k.Value, Value: v.Value})
-		if p.punct(",") {
-			p.pl.Next()
-			continue
-		}
-		if _, err := p.expectPunct("]"); err != nil {
-			return nil, err
-		}
-		return l, nil
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return l, nil
 }
 
 func (p *handParser) clause() (*gClause, error) {
