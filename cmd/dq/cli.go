@@ -19,6 +19,8 @@ type CLI struct {
 	Rules      RulesCmd     `cmd:"" help:"List the rule types with their parameters and supported clauses."`
 	Eval       EvalCmd      `cmd:"" help:"Evaluate a ruleset against data; exit 1 if a rule fails."`
 	Explain    ExplainCmd   `cmd:"" help:"Show the SQL statements eval would run and which rules each serves."`
+	Profile    ProfileCmd   `cmd:"" help:"Profile data: per column NULLs, distinct values, min/max, mean, lengths, top values."`
+	Recommend  RecommendCmd `cmd:"" help:"Propose a starting ruleset from a profile of the data, with the evidence for each rule."`
 	Publish    PublishCmd   `cmd:"" help:"Re-send results that dq eval could not deliver (exit 4) from its spool directory."`
 	AthenaDDL  AthenaDDLCmd `cmd:"" name:"athena-ddl" help:"Print the Athena tables (CREATE EXTERNAL TABLE) over the result files of dq eval --results."`
 	VersionCmd VersionCmd   `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`
