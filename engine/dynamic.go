@@ -12,15 +12,21 @@ import (
 )
 
 // History supplies previous values of a metric to dynamic rules such as
-// `RowCount > avg(last(10))`. Last returns up to k of the most recent
-// values of metric before the current run, most recent first.
+// `RowCount > avg(last(10))` and to anomaly detection. It is scoped to one
+// dataset and holds only what was recorded before the current run, without
+// the points a user excluded (Glue's "exclude statistics"). dq's store is
+// package engine/history; the engine knows only this interface.
 type History interface {
-	// The store is expected to be scoped to one dataset and ruleset already.
+	// Last returns up to k of the most recent values of metric, most recent
+	// first.
 	Last(ctx context.Context, metric string, k int) ([]float64, error)
+	// Points is Last with each value's run instant, which anomaly
+	// detection needs for trend and weekly seasonality.
+	Points(ctx context.Context, metric string, k int) ([]Point, error)
 }
 
 // errNoHistory is returned by last(k) when no history store is configured.
-var errNoHistory = errors.New("dynamic rules need metric history (not available yet)")
+var errNoHistory = errors.New("dynamic rules need metric history, and none is configured")
 
 // dynValue is the value of a dynamic expression: a scalar, or a list (from
 // last(k)). A one-element list is usable as a scalar, as in Glue.

@@ -19,6 +19,17 @@ func (h fakeHistory) Last(_ context.Context, metric string, k int) ([]float64, e
 	return v, nil
 }
 
+// Points dates the values one day apart, most recent first, ending the day
+// before testNow.
+func (h fakeHistory) Points(ctx context.Context, metric string, k int) ([]Point, error) {
+	vs, _ := h.Last(ctx, metric, k)
+	out := make([]Point, len(vs))
+	for i, v := range vs {
+		out[i] = Point{At: testNow.AddDate(0, 0, -1-i), Value: v}
+	}
+	return out, nil
+}
+
 func TestDynamicExpressions(t *testing.T) {
 	h := fakeHistory{"Dataset.*.RowCount": {10, 20, 30, 40}}
 	cases := []struct {

@@ -33,6 +33,9 @@ type Options struct {
 	RowLevel      *RowLevelOptions  // nil = no row-level output
 	Progress      func(Progress)    // optional; called as the scans run
 	History       History           // metric history for dynamic rules; nil = none
+	// Observations checks every metric of the run against its History and
+	// reports the anomalous ones in Result.Observations (spec §9).
+	Observations bool
 }
 
 // Progress reports an evaluation's advance: Done of Total statements ran.
@@ -118,6 +121,9 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	ev := &evalState{ctx: ctx, history: opts.History, now: pl.now}
 	if err := pl.judge(ctx, s.Conn(), ev, rs, res); err != nil {
 		return nil, err
+	}
+	if opts.Observations && opts.History != nil {
+		res.Observations = ev.observe(res)
 	}
 	if opts.RowLevel != nil {
 		if opts.Progress != nil {
@@ -212,7 +218,7 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			EvaluationMessage: o.message(),
 			Result:            o.result,
 			EvaluatedMetrics:  o.metrics,
-			EvaluatedRule:     text,
+			EvaluatedRule:     ev.evaluatedRule(rp.rule),
 			Labels:            rs.EffectiveLabels(rp.rule),
 		})
 	}

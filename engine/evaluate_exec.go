@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/dqlabs/dq/dqdl"
 )
 
 // querier is what the evaluator needs from a connection; *sql.Conn and
@@ -19,6 +21,9 @@ type evalState struct {
 	ctx     context.Context
 	history History // nil: dynamic rules are errors
 	now     time.Time
+	// resolved holds the numbers each dynamic condition evaluated to, for
+	// EvaluatedRule.
+	resolved map[*dqdl.Condition][]float64
 }
 
 // value returns a slot's value; null is true for SQL NULL (an empty

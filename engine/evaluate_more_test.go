@@ -54,8 +54,8 @@ func TestEvalCompositeModes(t *testing.T) {
 		{`(RowCount = 3) OR (IsComplete "myCol1")`, CompositeDataset, ruleCase{result: Pass, msg: "Value: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Completeness", 1)}},
 		{`(RowCount = 3) AND (ColumnExists "nope")`, CompositeDataset, ruleCase{result: Fail, msg: "Value: 2.0 does not meet the constraint requirement!\nInput data does not include column nope!", metrics: m("Dataset.*.RowCount", 2)}},
 		// An errored leaf counts as not passed (spec §7.2): FAIL, not ERROR.
-		{`(RowCount > avg(last(3))) OR (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history (not available yet): avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
-		{`(RowCount > avg(last(3))) AND (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history (not available yet): avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
+		{`(RowCount > avg(last(3))) OR (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history, and none is configured: avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
+		{`(RowCount > avg(last(3))) AND (RowCount = 3)`, CompositeDataset, ruleCase{result: Fail, msg: "dynamic rules need metric history, and none is configured: avg(last(3))\nValue: 2.0 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2)}},
 		// ROW mode: a dataset-level leaf's verdict holds for every row.
 		{`(RowCount = 2) AND ((ColumnValues "myCol1" > 1) OR (ColumnValues "myCol2" > 2))`, CompositeRow, ruleCase{result: Pass, metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Minimum", 0, "Column.myCol2.Minimum", 1)}},
 		{`(RowCount = 3) OR (ColumnValues "myCol1" > 1)`, CompositeRow, ruleCase{result: Fail, msg: "Value: 0.5 does not meet the constraint requirement!", metrics: m("Dataset.*.RowCount", 2, "Column.myCol1.Minimum", 0)}},
@@ -75,13 +75,13 @@ func TestEvalCompositeModes(t *testing.T) {
 func TestEvalDynamicAndUnsupported(t *testing.T) {
 	p := writeParquet(t, "basic", basicTable)
 	runCases(t, p, []ruleCase{
-		{rule: `RowCount > avg(last(10)) * 0.8`, result: Error, msg: "dynamic rules need metric history (not available yet): avg(last(10)) * 0.8", metrics: m("Dataset.*.RowCount", 5)},
+		{rule: `RowCount > avg(last(10)) * 0.8`, result: Error, msg: "dynamic rules need metric history, and none is configured: avg(last(10)) * 0.8", metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `RowCount between 2 * 2 and (10 - 1) / 1`, result: Pass, metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `RowCount > abs(-4)`, result: Pass, metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `ColumnValues "id" > avg(last(3))`, result: Fail, msg: "ColumnValues rule only supports numeric operands or NULL keyword in conditions."},
 		{rule: `RowCountMatch "ref" = 1.0`, result: Error, msg: "RowCountMatch is not supported yet by dq"},
 		{rule: `ReferentialIntegrity "id" "ref.id" = 1.0`, result: Error, msg: "ReferentialIntegrity is not supported yet by dq"},
-		{rule: `DetectAnomalies "RowCount"`, result: Error, msg: "DetectAnomalies is not supported yet by dq"},
+		{rule: `DetectAnomalies "RowCount"`, result: Error, msg: "anomaly detection needs metric history, and none is configured", metrics: m("Dataset.*.RowCount", 5)},
 	})
 }
 

@@ -114,6 +114,7 @@ func (ev *evalState) operands(c *dqdl.Condition, metric string) ([]float64, erro
 		}
 		xs = append(xs, f)
 	}
+	ev.noteResolved(c, xs)
 	return xs, nil
 }
 

@@ -49,6 +49,10 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 		if err := pl.planCustomSQL(r, lp); err != nil {
 			return nil, err
 		}
+	case "DetectAnomalies":
+		if err := pl.planDetectAnomalies(r, lp); err != nil {
+			return nil, err
+		}
 	default:
 		lp.fixed = errored(r.Type + " is not supported yet by dq")
 	}

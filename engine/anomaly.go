@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// Anomaly detection (spec §9). Glue uses an undisclosed ML model; dq uses a
+// small robust-statistics baseline that a user can recompute by hand:
+//
+//  1. Take the most recent AnomalyWindow points of the metric before the run.
+//  2. Trend: with at least 7 points (a week of daily runs), the Theil–Sen
+//     line through (days since the first point, value): slope = median of
+//     the pairwise slopes, intercept = median of value − slope·x. Medians
+//     ignore a planted spike where least squares would chase it. With fewer
+//     points a slope is mostly noise, and extrapolating it flags normal
+//     values, so the level is just the median.
+//  3. Weekly seasonality: each weekday (UTC) with at least 3 points gets a
+//     seasonal offset, the median of its residuals from the trend. Fewer
+//     points would make the offset mostly noise and narrow the band.
+//  4. Spread: σ = 1.4826 · MAD of the residuals left after trend and season
+//     (1.4826 makes the MAD estimate σ for normal noise).
+//  5. Expected = trend + season at the run's instant; the band is
+//     expected ± max(3σ, 1% of |expected|). The 1% floor keeps a perfectly
+//     steady history (σ = 0) from flagging every tiny change.
+//
+// With fewer than MinAnomalyHistory points no anomaly can be claimed and the
+// check passes (spec §18 #35).
+const (
+	MinAnomalyHistory = 3
+	AnomalyWindow     = 90
+	anomalySigmas     = 3.0
+	anomalyRelFloor   = 0.01
+	// anomalyAbsFloor absorbs float noise around an expected value of 0.
+	anomalyAbsFloor = 1e-9
+	// seasonMinPoints is how many points a weekday needs for its own offset.
+	seasonMinPoints = 3
+	// trendMinPoints is how many points a trend needs.
+	trendMinPoints = 7
+)
+
+// Point is one recorded value of a metric, at the instant of its run.
+type Point struct {
+	At    time.Time
+	Value float64
+}
+
+// Band is the range a metric is expected in, given its history.
+type Band struct {
+	Expected, Lower, Upper float64
+	Slope                  float64 // trend, per day
+	Seasonal               bool    // a weekday offset was applied
+	N                      int     // history points used
+}
+
+// Contains reports whether v lies in the band (bounds included). NaN is
+// never inside.
+func (b Band) Contains(v float64) bool { return v >= b.Lower && v <= b.Upper }
+
+// ExpectedBand computes the band of a metric at instant at from its history
+// (any order; only the AnomalyWindow most recent points are used). ok is
+// false when there are fewer than MinAnomalyHistory points.
+func ExpectedBand(history []Point, at time.Time) (b Band, ok bool) {
+	pts := make([]Point, 0, len(history))
+	for _, p := range history {
+		if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+			pts = append(pts, p)
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
+	if len(pts) > AnomalyWindow {
+		pts = pts[len(pts)-AnomalyWindow:]
+	}
+	if len(pts) < MinAnomalyHistory {
+		return Band{N: len(pts)}, false
+	}
+	t0 := pts[0].At
+	days := func(t time.Time) float64 { return t.Sub(t0).Hours() / 24 }
+
+	slope := 0.0
+	if len(pts) >= trendMinPoints {
+		var slopes []float64
+		for i := range pts {
+			for j := i + 1; j < len(pts); j++ {
+				if dx := days(pts[j].At) - days(pts[i].At); dx > 0 {
+					slopes = append(slopes, (pts[j].Value-pts[i].Value)/dx)
+				}
+			}
+		}
+		if len(slopes) > 0 {
+			slope = median(slopes)
+		}
+	}
+	icpt := make([]float64, len(pts))
+	for i, p := range pts {
+		icpt[i] = p.Value - slope*days(p.At)
+	}
+	intercept := median(icpt)
+
+	resid := make([]float64, len(pts))
+	byDay := map[time.Weekday][]float64{}
+	for i, p := range pts {
+		resid[i] = p.Value - (intercept + slope*days(p.At))
+		wd := p.At.UTC().Weekday()
+		byDay[wd] = append(byDay[wd], resid[i])
+	}
+	season := map[time.Weekday]float64{}
+	for wd, rs := range byDay {
+		if len(rs) >= seasonMinPoints {
+			season[wd] = median(rs)
+		}
+	}
+	for i, p := range pts {
+		resid[i] -= season[p.At.UTC().Weekday()]
+	}
+	mid := median(resid)
+	dev := make([]float64, len(resid))
+	for i, r := range resid {
+		dev[i] = math.Abs(r - mid)
+	}
+	sigma := 1.4826 * median(dev)
+
+	off, seasonal := season[at.UTC().Weekday()]
+	expected := intercept + slope*days(at) + off
+	half := math.Max(anomalySigmas*sigma, math.Max(anomalyRelFloor*math.Abs(expected), anomalyAbsFloor))
+	return Band{Expected: expected, Lower: expected - half, Upper: expected + half, Slope: slope, Seasonal: seasonal, N: len(pts)}, true
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// anomalyMetrics maps the metric names DetectAnomalies accepts (spec §6.28)
+// to the rule type that computes them. The docs spell CustomSQL; the rule
+// type is CustomSql, so names are matched ignoring case.
+var anomalyMetrics = []string{"RowCount", "Completeness", "Uniqueness", "Mean", "Sum", "StandardDeviation", "Entropy",
+	"DistinctValuesCount", "UniqueValueRatio", "ColumnLength", "ColumnValues", "ColumnCorrelation", "CustomSql", "ColumnCount"}
+
+// anomalyTarget turns `DetectAnomalies "Completeness" "c"` into the rule
+// `Completeness "c"` whose metric it watches.
+func anomalyTarget(r *dqdl.SimpleRule) (*dqdl.SimpleRule, error) {
+	if len(r.Params) == 0 {
+		return nil, fmt.Errorf("DetectAnomalies needs a metric name, e.g. DetectAnomalies \"RowCount\"")
+	}
+	name := ""
+	for _, m := range anomalyMetrics {
+		if strings.EqualFold(m, r.Params[0].Value) {
+			name = m
+		}
+	}
+	if name == "" {
+		return nil, fmt.Errorf("DetectAnomalies does not support %s; supported metrics: %s", r.Params[0].Value, strings.Join(anomalyMetrics, ", "))
+	}
+	inner := &dqdl.SimpleRule{Pos: r.Pos, Type: name}
+	for _, p := range r.Params[1:] {
+		cp := *p
+		cp.Connector = ""
+		inner.Params = append(inner.Params, &cp)
+	}
+	for _, t := range dqdl.LookupRuleType(name) {
+		if t.Accepts(len(inner.Params)) {
+			inner.Spec = t
+		}
+	}
+	if inner.Spec == nil {
+		return nil, fmt.Errorf("DetectAnomalies %s: wrong number of parameters (%d) for %s", name, len(inner.Params), name)
+	}
+	return inner, nil
+}
+
+// planDetectAnomalies plans the watched metric as an analyzer would (metric
+// only, no condition) and judges its value against its history's band.
+func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
+	inner, err := anomalyTarget(r)
+	if err != nil {
+		lp.fixed = errored(err.Error())
+		return nil
+	}
+	saved := pl.analyzer
+	pl.analyzer = true
+	ilp, err := pl.planLeaf(inner)
+	pl.analyzer = saved
+	if err != nil {
+		return err
+	}
+	lp.judge = func(ev *evalState) *outcome {
+		io := judgeLeaf(ev, ilp)
+		if io.result != Pass {
+			return io // a missing column fails, a broken statement errors, as for the metric's own rule
+		}
+		if len(io.metrics) == 0 {
+			return failed(strings.TrimSpace("No value of " + inner.String() + " to check for anomalies. " + io.message()))
+		}
+		o := newOutcome()
+		names := make([]string, 0, len(io.metrics))
+		for n, v := range io.metrics {
+			names = append(names, n)
+			o.metric(n, v)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			v := io.metrics[n]
+			b, ok, err := ev.band(n)
+			switch {
+			case err != nil:
+				o.setError(err.Error())
+			case !ok:
+				o.msgs = append(o.msgs, fmt.Sprintf("insufficient history (%d/%d)", b.N, MinAnomalyHistory))
+			case !b.Contains(v):
+				o.fail(anomalyMessage(n, v, b))
+			}
+		}
+		return o
+	}
+	return nil
+}
+
+// band reads a metric's history and computes its expected band at the run's
+// instant.
+func (ev *evalState) band(metric string) (Band, bool, error) {
+	if ev.history == nil {
+		return Band{}, false, fmt.Errorf("anomaly detection needs metric history, and none is configured")
+	}
+	pts, err := ev.history.Points(ev.ctx, metric, AnomalyWindow)
+	if err != nil {
+		return Band{}, false, fmt.Errorf("reading history of %s: %w", metric, err)
+	}
+	b, ok := ExpectedBand(pts, ev.now)
+	return b, ok, nil
+}
+
+func anomalyMessage(metric string, v float64, b Band) string {
+	return fmt.Sprintf("Value: %s of %s is outside the expected range [%s, %s] (expected %s from %d previous values)",
+		javaDouble(v), metric, javaDouble(roundSig(b.Lower)), javaDouble(roundSig(b.Upper)), javaDouble(roundSig(b.Expected)), b.N)
+}
+
+// roundSig keeps 6 significant digits: the bands are estimates, and
+// 9018.400000000001 only hides the number a user wants to read.
+func roundSig(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	p := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
+}
+
+// maxObservations is the API's limit on Observations in one result.
+const maxObservations = 50
+
+// observe checks every metric of the run against its history and reports
+// the anomalous ones as Glue-shaped observations (spec §9).
+func (ev *evalState) observe(res *Result) []Observation {
+	seen := map[string]bool{}
+	var order []string
+	values := map[string]float64{}
+	add := func(ms map[string]float64) {
+		names := make([]string, 0, len(ms))
+		for n := range ms {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if !seen[n] {
+				seen[n] = true
+				order = append(order, n)
+				values[n] = ms[n]
+			}
+		}
+	}
+	for _, rr := range res.RuleResults {
+		if rr.Result != Error {
+			add(rr.EvaluatedMetrics)
+		}
+	}
+	for _, ar := range res.AnalyzerResults {
+		add(ar.EvaluatedMetrics)
+	}
+	var obs []Observation
+	for _, n := range order {
+		v := values[n]
+		b, ok, err := ev.band(n)
+		if err != nil || !ok || b.Contains(v) {
+			continue
+		}
+		actual, exp, lo, hi := v, roundSig(b.Expected), roundSig(b.Lower), roundSig(b.Upper)
+		mo := &MetricBasedObservation{
+			MetricName:   n,
+			MetricValues: MetricValues{ActualValue: &actual, ExpectedValue: &exp, LowerLimit: &lo, UpperLimit: &hi},
+		}
+		if rule := suggestRule(n, b); rule != "" {
+			mo.NewRules = []string{rule}
+		}
+		obs = append(obs, Observation{
+			Description: fmt.Sprintf("Value %s of %s is outside the expected range [%s, %s] (expected %s from %d previous runs).",
+				javaDouble(v), n, javaDouble(lo), javaDouble(hi), javaDouble(exp), b.N),
+			MetricBasedObservation: mo,
+		})
+		if len(obs) == maxObservations {
+			break
+		}
+	}
+	return obs
+}
+
+// suggestRule proposes a static rule that holds on the band, for the
+// metrics whose name maps back to a rule unambiguously; "" otherwise.
+func suggestRule(metric string, b Band) string {
+	lo, hi := b.Lower, b.Upper
+	counts := func() {
+		lo, hi = math.Floor(lo), math.Ceil(hi)
+	}
+	between := func() string { return "between " + suggestNumber(lo) + " and " + suggestNumber(hi) }
+	if name, ok := strings.CutPrefix(metric, "Dataset.*."); ok {
+		switch name {
+		case "RowCount", "ColumnCount":
+			counts()
+			lo, hi = lo-1, hi+1 // between is exclusive
+			return name + " " + between()
+		}
+		return ""
+	}
+	rest, ok := strings.CutPrefix(metric, "Column.")
+	if !ok {
+		return ""
+	}
+	i := strings.LastIndexByte(rest, '.')
+	if i <= 0 {
+		return ""
+	}
+	col, name := rest[:i], rest[i+1:]
+	switch name {
+	case "DistinctValuesCount":
+		counts()
+		lo, hi = lo-1, hi+1
+	case "Completeness", "Uniqueness", "UniqueValueRatio":
+		lo, hi = math.Max(lo, 0), math.Min(hi, 1)
+		if hi >= 1 {
+			return name + " " + quoteParam(col) + " >= " + suggestNumber(lo)
+		}
+	case "Mean", "Sum", "StandardDeviation", "Variance", "Entropy":
+	default:
+		return ""
+	}
+	return name + " " + quoteParam(col) + " " + between()
+}
+
+func suggestNumber(x float64) string { return fmt.Sprint(roundSig(x)) }
+
+func quoteParam(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
