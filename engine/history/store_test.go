@@ -1,0 +1,419 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+)
+
+var day0 = time.Date(2026, 1, 1, 6, 0, 0, 0, time.UTC)
+
+func fixedClock() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }
+
+func openStore(t *testing.T, path string) *DuckDB {
+	t.Helper()
+	s, err := Open(context.Background(), path, Options{Now: fixedClock, LockTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func run(id, dataset string, at time.Time, metrics ...any) Run {
+	r := Run{ResultID: id, DatasetID: dataset, RulesetName: "rules", At: at}
+	for i := 0; i < len(metrics); i += 2 {
+		r.Metrics = append(r.Metrics, Metric{Name: metrics[i].(string), Value: metrics[i+1].(float64), Source: "Rule_0"})
+	}
+	return r
+}
+
+func record(t *testing.T, s Store, runs ...Run) {
+	t.Helper()
+	for _, r := range runs {
+		if err := s.Record(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestRecordSnapshotAndView(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "h.duckdb"))
+	const rc = "Dataset.*.RowCount"
+	for i := range 5 {
+		record(t, s, run(fmt.Sprintf("r%d", i), "trips", day0.AddDate(0, 0, i), rc, float64(10*(i+1)), "Column.c.Completeness", 1.0))
+	}
+	record(t, s, run("other", "zones", day0, rc, 999.0))
+
+	// As of day 4 (the current run's instant): days 0..3, newest first;
+	// the current run and other datasets are not history.
+	v := NewView(s, "trips", day0.AddDate(0, 0, 4))
+	last, err := v.Last(ctx, rc, 10)
+	if err != nil || !slices.Equal(last, []float64{40, 30, 20, 10}) {
+		t.Fatalf("Last = %v, %v", last, err)
+	}
+	if last, _ := v.Last(ctx, rc, 2); !slices.Equal(last, []float64{40, 30}) {
+		t.Errorf("Last(2) = %v", last)
+	}
+	pts, _ := v.Points(ctx, rc, 1)
+	if len(pts) != 1 || !pts[0].At.Equal(day0.AddDate(0, 0, 3)) || pts[0].At.Location() != time.UTC {
+		t.Errorf("Points(1) = %v", pts)
+	}
+	if last, _ := v.Last(ctx, "Column.nope.Completeness", 3); len(last) != 0 {
+		t.Errorf("unknown metric: %v", last)
+	}
+
+	// Excluding a point takes it out of later views only.
+	if n, err := s.SetExcluded(ctx, "r3", []string{rc}, true); err != nil || n != 1 {
+		t.Fatalf("exclude: %d, %v", n, err)
+	}
+	if n, _ := s.SetExcluded(ctx, "r3", []string{rc}, true); n != 0 {
+		t.Errorf("excluding twice changed %d points", n)
+	}
+	if last, _ := v.Last(ctx, rc, 10); !slices.Equal(last, []float64{40, 30, 20, 10}) {
+		t.Errorf("a loaded view must not change: %v", last)
+	}
+	v = NewView(s, "trips", day0.AddDate(0, 0, 5))
+	if last, _ := v.Last(ctx, rc, 3); !slices.Equal(last, []float64{50, 30, 20}) {
+		t.Errorf("with r3 excluded: %v", last)
+	}
+	if last, _ := v.Last(ctx, "Column.c.Completeness", 10); len(last) != 5 {
+		t.Errorf("exclusion is per metric: %v", last)
+	}
+	if _, err := s.SetExcluded(ctx, "r3", []string{"Column.zz.Mean"}, true); err == nil || !strings.Contains(err.Error(), "has no metric Column.zz.Mean") {
+		t.Errorf("unknown metric: %v", err)
+	}
+	if _, err := s.SetExcluded(ctx, "nope", nil, true); err == nil {
+		t.Error("unknown run must be an error")
+	}
+	if n, _ := s.SetExcluded(ctx, "r3", nil, false); n != 1 {
+		t.Errorf("include again: %d", n)
+	}
+
+	// Runs, newest first, with metrics and exclusion flags.
+	s.SetExcluded(ctx, "r1", nil, true)
+	runs, err := s.Runs(ctx, RunQuery{DatasetID: "trips", WithMetrics: true, Limit: 4})
+	if err != nil || len(runs) != 4 || runs[0].ResultID != "r4" || runs[3].ResultID != "r1" {
+		t.Fatalf("Runs = %+v, %v", runs, err)
+	}
+	if m := runs[3].Metrics; len(m) != 2 || !m[0].Excluded || !m[1].Excluded || runs[0].Metrics[1].Value != 50 {
+		t.Errorf("metrics of r1: %+v; r4: %+v", m, runs[0].Metrics)
+	}
+	runs, _ = s.Runs(ctx, RunQuery{Since: day0.AddDate(0, 0, 3)})
+	if len(runs) != 2 {
+		t.Errorf("since day 3: %d runs", len(runs))
+	}
+}
+
+func TestFromResult(t *testing.T) {
+	score := 0.5
+	res := &engine.Result{ResultID: "dqresult-1", RulesetName: "rs", Score: &score,
+		RuleResults: []engine.RuleResult{
+			{Name: "Rule_0", Result: engine.Fail, EvaluatedMetrics: map[string]float64{"Dataset.*.RowCount": 5}},
+			{Name: "Rule_1", Result: engine.Error, EvaluatedMetrics: map[string]float64{"Column.a.Mean": 1}},
+			{Name: "Rule_2", Result: engine.Pass, EvaluatedMetrics: map[string]float64{"Dataset.*.RowCount": 3, "Column.b.Completeness": 1}},
+		},
+		AnalyzerResults: []engine.AnalyzerResult{{Name: "Analyzer_0", EvaluatedMetrics: map[string]float64{"Column.a.Mean": 2}}},
+	}
+	r := FromResult(res, "ds", day0.In(time.FixedZone("X", 3600)))
+	want := []Metric{{"Dataset.*.RowCount", 5, "Rule_0", false}, {"Column.b.Completeness", 1, "Rule_2", false}, {"Column.a.Mean", 2, "Analyzer_0", false}}
+	if !slices.Equal(r.Metrics, want) || r.At != day0 || r.DatasetID != "ds" || *r.Score != 0.5 {
+		t.Errorf("FromResult = %+v", r)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "h.duckdb"))
+	for i := range 4 {
+		record(t, s, run(fmt.Sprintf("a%d", i), "a", day0.AddDate(0, 0, i), "m", 1.0), run(fmt.Sprintf("b%d", i), "b", day0.AddDate(0, 0, i), "m", 1.0))
+	}
+	s.SetExcluded(ctx, "a0", nil, true)
+	if n, err := s.Prune(ctx, "a", day0.AddDate(0, 0, 2)); err != nil || n != 2 {
+		t.Fatalf("prune a: %d, %v", n, err)
+	}
+	if n, _ := s.Prune(ctx, "", day0.AddDate(0, 0, 1)); n != 1 { // b0
+		t.Errorf("prune all datasets: %d", n)
+	}
+	runs, _ := s.Runs(ctx, RunQuery{WithMetrics: true})
+	var ids []string
+	for _, r := range runs {
+		ids = append(ids, r.ResultID)
+	}
+	if !slices.Equal(ids, []string{"b3", "a3", "b2", "a2", "b1"}) {
+		t.Errorf("after prune: %v", ids)
+	}
+	pts, _ := s.Snapshot(ctx, "a", day0.AddDate(1, 0, 0), 10)
+	if len(pts["m"]) != 2 {
+		t.Errorf("metrics of pruned runs remain: %v", pts)
+	}
+}
+
+// Two stores on one file, each with its own connections, record at the
+// same time: every run must arrive whole.
+func TestConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	const perWriter = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perWriter)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(context.Background(), path, Options{LockTimeout: 30 * time.Second})
+			if err != nil {
+				errs <- err
+				return
+			}
+			for i := range perWriter {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				errs <- s.Record(context.Background(), run(id, "d", day0.Add(time.Duration(w*perWriter+i)*time.Minute), "x", float64(i), "y", float64(w)))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkRuns(t, path, 2*perWriter)
+}
+
+func checkRuns(t *testing.T, path string, want int) {
+	t.Helper()
+	runs, err := openStore(t, path).Runs(context.Background(), RunQuery{WithMetrics: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != want {
+		t.Fatalf("%d runs recorded, want %d", len(runs), want)
+	}
+	for _, r := range runs {
+		if len(r.Metrics) != 2 {
+			t.Errorf("run %s has %d metrics, want 2", r.ResultID, len(r.Metrics))
+		}
+	}
+}
+
+// TestHelperRecorder is not a test: TestConcurrentProcesses runs the test
+// binary with it as a second writing process.
+func TestHelperRecorder(t *testing.T) {
+	path := os.Getenv("DQ_HISTORY_HELPER_PATH")
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	s, err := Open(context.Background(), path, Options{LockTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(os.Getenv("DQ_HISTORY_HELPER_RUNS"))
+	for i := range n {
+		if err := s.Record(context.Background(), run(fmt.Sprintf("p%s-%d", os.Getenv("DQ_HISTORY_HELPER_ID"), i), "d", day0, "x", 1.0, "y", 2.0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Separate processes contend for DuckDB's one-writer-per-file lock.
+func TestConcurrentProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	const procs, perProc = 3, 5
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]*bytes.Buffer, procs)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestHelperRecorder$")
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		cmds[i].Env = append(os.Environ(), "DQ_HISTORY_HELPER_PATH="+path, "DQ_HISTORY_HELPER_ID="+strconv.Itoa(i), "DQ_HISTORY_HELPER_RUNS="+strconv.Itoa(perProc))
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("writer %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	checkRuns(t, path, procs*perProc)
+}
+
+func TestLockTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	openStore(t, path)
+	f, err := os.OpenFile(path+".lock", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if ok, err := tryLock(f); !ok || err != nil {
+		t.Fatalf("taking the lock: %v %v", ok, err)
+	}
+	s, _ := Open(context.Background(), filepath.Join(t.TempDir(), "other.duckdb"), Options{})
+	s.path, s.opts.LockTimeout = path, 150*time.Millisecond
+	start := time.Now()
+	err = s.Record(context.Background(), run("r", "d", day0))
+	if !errors.Is(err, ErrLocked) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Record on a locked store: %v after %s", err, time.Since(start))
+	}
+	unlock(f)
+	if err := s.Record(context.Background(), run("r", "d", day0)); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+}
+
+// A version-1 store (before exclusions) is migrated in place and keeps its
+// runs.
+func TestMigrationFromV1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, c, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO runs VALUES ('old', 'd', 'rs', TIMESTAMP '2025-12-31 06:00:00', 1.0, TIMESTAMP '2025-12-31 06:00:01');
+		INSERT INTO metrics VALUES ('old', 'd', TIMESTAMP '2025-12-31 06:00:00', 'Dataset.*.RowCount', 42, 'Rule_0')`); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	db.Close()
+
+	s := openStore(t, path)
+	if v := version(t, path); v != len(migrations) {
+		t.Fatalf("schema version %d after Open, want %d", v, len(migrations))
+	}
+	last, err := NewView(s, "d", day0).Last(ctx, "Dataset.*.RowCount", 5)
+	if err != nil || !slices.Equal(last, []float64{42}) {
+		t.Fatalf("old run after migration: %v, %v", last, err)
+	}
+	if n, err := s.SetExcluded(ctx, "old", nil, true); n != 1 || err != nil {
+		t.Errorf("exclusions on a migrated store: %d, %v", n, err)
+	}
+}
+
+func version(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRow("SELECT version FROM dq_schema").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	openStore(t, path)
+	db, _ := sql.Open("duckdb", path)
+	if _, err := db.Exec("UPDATE dq_schema SET version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err := Open(context.Background(), path, Options{})
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema version 99; this dq reads up to version 2") {
+		t.Fatalf("newer store: %v", err)
+	}
+	if v := version(t, path); v != 99 {
+		t.Errorf("version changed to %d", v)
+	}
+}
+
+// A damaged store is reported and left byte for byte as it was.
+func TestCorruptStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	garbage := bytes.Repeat([]byte("not a database "), 1000)
+	if err := os.WriteFile(path, garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "cannot be opened; it is not a DuckDB database or it is damaged") {
+		t.Fatalf("corrupt store: %v", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, garbage) {
+		t.Error("the damaged store was modified")
+	}
+
+	// A real database that is not ours is refused, not extended.
+	other := filepath.Join(t.TempDir(), "mine.duckdb")
+	db, _ := sql.Open("duckdb", other)
+	db.Exec("CREATE TABLE sales (x INT)")
+	db.Close()
+	if _, err := Open(context.Background(), other, Options{}); err == nil || !strings.Contains(err.Error(), "not a dq history store") {
+		t.Fatalf("foreign database: %v", err)
+	}
+}
+
+func TestMustExistAndDefaultPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "h.duckdb")
+	if _, err := Open(context.Background(), path, Options{MustExist: true}); !errors.Is(err, ErrNotExist) {
+		t.Errorf("missing store: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Error("MustExist created the store")
+	}
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_DATA_HOME": "/x/data", "HOME": "/home/u"}, "/x/data/dq/history.duckdb"},
+		{map[string]string{"XDG_DATA_HOME": "relative", "HOME": "/home/u"}, "/home/u/.local/share/dq/history.duckdb"},
+		{map[string]string{"HOME": "/home/u"}, "/home/u/.local/share/dq/history.duckdb"},
+	} {
+		if got, err := DefaultPath(env(c.env)); err != nil || got != c.want {
+			t.Errorf("DefaultPath(%v) = %q, %v", c.env, got, err)
+		}
+	}
+	if _, err := DefaultPath(env(nil)); err == nil {
+		t.Error("no HOME: want an error")
+	}
+}
+
+func TestBacktestFromStore(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "h.duckdb"))
+	for i, v := range []float64{100, 102, 98, 101, 99, 103, 100, 50, 101, 99} {
+		record(t, s, run(fmt.Sprintf("r%d", i), "trips", day0.AddDate(0, 0, i), "Dataset.*.RowCount", v))
+	}
+	rs, err := dqdl.Parse("t", `Rules = [ RowCount > avg(last(5)) * 0.9, DetectAnomalies "RowCount", RowCount > 1 ]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bts, err := Backtest(context.Background(), s, "trips", rs, day0.AddDate(0, 0, 3))
+	if err != nil || len(bts) != 2 {
+		t.Fatalf("Backtest: %v, %v", bts, err)
+	}
+	for _, bt := range bts {
+		if len(bt.Runs) != 7 || bt.Failed != 1 || bt.Runs[4].ResultID != "r7" || bt.Runs[4].Result != engine.Fail {
+			t.Errorf("%s: %d runs, %d failed: %+v", bt.Rule, len(bt.Runs), bt.Failed, bt.Runs)
+		}
+	}
+}
