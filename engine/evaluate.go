@@ -33,6 +33,9 @@ type Options struct {
 	RowLevel      *RowLevelOptions  // nil = no row-level output
 	Progress      func(Progress)    // optional; called as the scans run
 	History       History           // metric history for dynamic rules; nil = none
+	// Catalog resolves database.table reference names that References does
+	// not bind; nil = none.
+	Catalog Catalog
 	// Observations checks every metric of the run against its History and
 	// reports the anomalous ones in Result.Observations (spec §9).
 	Observations bool
@@ -53,6 +56,12 @@ func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Option
 		ctx, cancel = context.WithTimeout(ctx, opts.Session.Timeout)
 		defer cancel()
 	}
+	// Unbound references fail here, before any data is read.
+	refs, err := resolveReferences(ctx, rs, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.References = refs
 	sess, ds, err := openPrimary(ctx, primary, opts)
 	if err != nil {
 		return nil, err
@@ -64,6 +73,11 @@ func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Option
 // Explain plans the ruleset against the primary source without evaluating
 // it: the statements Evaluate would run, and the rules each serves.
 func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (*Plan, error) {
+	refs, err := resolveReferences(ctx, rs, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.References = refs
 	sess, ds, err := openPrimary(ctx, primary, opts)
 	if err != nil {
 		return nil, err
@@ -110,6 +124,9 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		RulesetName: opts.RulesetName,
 		StartedOn:   time.Now().UTC(),
 		DataSource:  &DataSource{Location: primary.Location},
+	}
+	if err := checkReferences(rs, s); err != nil {
+		return nil, err
 	}
 	pl, err := buildPlan(ctx, s, s.Conn(), rs, relationOf(primary), runInstant(opts.Now), opts.CompositeMode)
 	if err != nil {

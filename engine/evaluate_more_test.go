@@ -79,8 +79,6 @@ func TestEvalDynamicAndUnsupported(t *testing.T) {
 		{rule: `RowCount between 2 * 2 and (10 - 1) / 1`, result: Pass, metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `RowCount > abs(-4)`, result: Pass, metrics: m("Dataset.*.RowCount", 5)},
 		{rule: `ColumnValues "id" > avg(last(3))`, result: Fail, msg: "ColumnValues rule only supports numeric operands or NULL keyword in conditions."},
-		{rule: `RowCountMatch "ref" = 1.0`, result: Error, msg: "RowCountMatch is not supported yet by dq"},
-		{rule: `ReferentialIntegrity "id" "ref.id" = 1.0`, result: Error, msg: "ReferentialIntegrity is not supported yet by dq"},
 		{rule: `DetectAnomalies "RowCount"`, result: Error, msg: "anomaly detection needs metric history, and none is configured", metrics: m("Dataset.*.RowCount", 5)},
 	})
 }

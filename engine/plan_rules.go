@@ -53,6 +53,10 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 		if err := pl.planDetectAnomalies(r, lp); err != nil {
 			return nil, err
 		}
+	case "ReferentialIntegrity", "DatasetMatch", "AggregateMatch", "RowCountMatch", "SchemaMatch":
+		pl.planReference(r, lp)
+	case "FileMatch", "FileUniqueness", "FileFreshness", "FileSize":
+		pl.planFileRule(r, lp)
 	default:
 		lp.fixed = errored(r.Type + " is not supported yet by dq")
 	}
