@@ -28,6 +28,8 @@ type dataFlags struct {
 	MemoryLimit   string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
 	Threads       int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
 	Strict        bool          `help:"Treat ruleset warnings as errors."`
+	Ref           []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
+	Catalog       string        `placeholder:"FILE|DIR" help:"Local catalog resolving database.table references: a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
 }
 
 // EvalCmd is `dq eval`.
@@ -220,6 +222,9 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, fmt.Errorf("--memory-limit must be a size such as 2GB or 512MiB, got %q", f.MemoryLimit)
 	}
 	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit}
+	if err := f.references(&opts); err != nil {
+		return opts, err
+	}
 	return opts, nil
 }
 
@@ -275,6 +280,10 @@ func (f *dataFlags) runError(ctx context.Context, err error) error {
 		return &exitError{code: exitInvalid, err: errors.New("interrupted")}
 	case err == nil:
 		return nil
+	}
+	var unbound *engine.UnboundReferenceError
+	if errors.As(err, &unbound) {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("the ruleset needs reference datasets that are not bound: %s; bind each with --ref ALIAS=PATH (or --catalog for database.table names)", strings.Join(unbound.Aliases, ", "))}
 	}
 	var se *engine.SourceError
 	if errors.As(err, &se) {
