@@ -19,6 +19,8 @@ type CLI struct {
 	Rules      RulesCmd     `cmd:"" help:"List the rule types with their parameters and supported clauses."`
 	Eval       EvalCmd      `cmd:"" help:"Evaluate a ruleset against data; exit 1 if a rule fails."`
 	Explain    ExplainCmd   `cmd:"" help:"Show the SQL statements eval would run and which rules each serves."`
+	History    HistoryCmd   `cmd:"" help:"Inspect, prune and annotate the metric history that dynamic rules and anomaly detection read."`
+	Backtest   BacktestCmd  `cmd:"" help:"Replay recorded runs through a ruleset's dynamic and anomaly rules: on which past runs would each have failed?"`
 	Profile    ProfileCmd   `cmd:"" help:"Profile data: per column NULLs, distinct values, min/max, mean, lengths, top values."`
 	Recommend  RecommendCmd `cmd:"" help:"Propose a starting ruleset from a profile of the data, with the evidence for each rule."`
 	Publish    PublishCmd   `cmd:"" help:"Re-send results that dq eval could not deliver (exit 4) from its spool directory."`

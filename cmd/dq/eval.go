@@ -47,6 +47,9 @@ type EvalCmd struct {
 
 	dataFlags  `embed:""`
 	Publishing PublishFlags `embed:""`
+
+	// --history, --no-history, --dataset-id, --observations (history.go).
+	historyFlags `embed:""`
 }
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
@@ -71,6 +74,9 @@ func (c *EvalCmd) Run(e *env) error {
 	// Don't start a session for a run that is already over (Ctrl-C while
 	// the ruleset was read, a tiny --timeout).
 	if err := c.runError(ctx, nil); err != nil {
+		return err
+	}
+	if err := c.historyFlags.setup(ctx, &opts, c.Data); err != nil {
 		return err
 	}
 	progress, stopProgress := startProgress(e)
@@ -99,8 +105,12 @@ func (c *EvalCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
+	recordErr := c.historyFlags.record(ctx, res)
 	if err := c.Publishing.publish(e, res); err != nil {
 		return err
+	}
+	if recordErr != nil {
+		return recordErr
 	}
 	if !res.Passed() {
 		// The table or JSON already says which rules failed.
