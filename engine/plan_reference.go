@@ -54,11 +54,22 @@ func refColumn(ref *relation, name string) (column, *outcome) {
 // an error of this rule: scan.run retries expressions one by one and only
 // gives up on the whole run when the FROM itself cannot be read.
 func (pl *planner) subquery(sql string) slot {
-	s := newScan(aggregateScan, "(SELECT 1) AS __dq_one")
+	expr := "(" + sql + ")"
+	// Rules sharing a statement (two DatasetMatch rules on one key check
+	// the same uniqueness) run it once.
+	for _, s := range pl.plan.scans {
+		if _, ok := s.index[expr]; ok && s.from == oneRow {
+			s.serve(pl.user)
+			return s.add(expr)
+		}
+	}
+	s := newScan(aggregateScan, oneRow)
 	s.serve(pl.user)
 	pl.plan.scans = append(pl.plan.scans, s)
-	return s.add("(" + sql + ")")
+	return s.add(expr)
 }
+
+const oneRow = "(SELECT 1) AS __dq_one"
 
 // referenceScan is the fused aggregate scan of a reference dataset, shared
 // by every rule that needs an aggregate of it (row counts, sums, means).
