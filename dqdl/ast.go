@@ -266,15 +266,25 @@ type Where struct {
 	SQL string
 }
 
-// Tag is a `with key = value` tag other than threshold.
+// Tag is a `with key = value` tag other than threshold. The value is a
+// string or a number, or, for tags such as filterOrder, a list of strings.
 type Tag struct {
 	Pos   Pos
 	Key   string
-	Value Operand // *StringLit or *Number
+	Value Operand      // *StringLit or *Number; nil for a list value
+	List  []*StringLit // `with key = ["a","b"]`
 }
 
-// Text is the tag's value as a plain string: the unescaped string or the number's text.
+// Text is the tag's value as a plain string: the unescaped string, the
+// number's text, or a list's items joined by commas.
 func (t *Tag) Text() string {
+	if t.List != nil {
+		items := make([]string, len(t.List))
+		for i, s := range t.List {
+			items[i] = s.Value
+		}
+		return strings.Join(items, ",")
+	}
 	switch v := t.Value.(type) {
 	case *StringLit:
 		return v.Value

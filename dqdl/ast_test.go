@@ -41,3 +41,24 @@ Rules = [ RowCount > 0 labels=["team"="b"], IsComplete "x" ]`)
 		t.Errorf("rule 1 labels = %v, want the defaults", got)
 	}
 }
+
+// filterOrder takes a list of strings in Glue's documentation for the
+// File* rules; it round-trips and reads as a comma-separated string.
+func TestListTag(t *testing.T) {
+	src := `Rules = [ FileSize "d/" > 1 KB with filterOrder = ["uriRegex", "recentFiles"] ]`
+	rs, err := dqdl.Parse("t.dqdl", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rs.Rules[0].(*dqdl.SimpleRule)
+	if got := r.Tag("filterOrder").Text(); got != "uriRegex,recentFiles" {
+		t.Errorf("filterOrder = %q", got)
+	}
+	want := `FileSize "d/" > 1 KB with filterOrder = ["uriRegex","recentFiles"]`
+	if got := r.String(); got != want {
+		t.Errorf("String() = %s, want %s", got, want)
+	}
+	if _, err := dqdl.Parse("t.dqdl", `Rules = [ ColumnValues "a" > 1 with threshold = ["x"] ]`); err == nil {
+		t.Error("a list threshold was accepted")
+	}
+}

@@ -476,6 +476,10 @@ func exampleCondition(t *RuleType) string {
 }
 
 func (b *builder) tag(r *SimpleRule, g *gTag, t *RuleType) {
+	if strings.EqualFold(g.Key, "threshold") && g.List != nil {
+		b.errorf(g.Pos, "threshold needs a number condition (e.g. with threshold > 0.9), not a list")
+		return
+	}
 	if strings.EqualFold(g.Key, "threshold") {
 		if t != nil && !t.Threshold {
 			b.errorf(g.Pos, "%s does not support `with threshold`", r.Type)
@@ -487,6 +491,24 @@ func (b *builder) tag(r *SimpleRule, g *gTag, t *RuleType) {
 		}
 		c := b.condition(g.Cond, nil, "threshold", true)
 		r.Threshold = c
+		return
+	}
+	if g.List != nil {
+		tag := &Tag{Pos: toPos(g.Pos), Key: g.Key}
+		for _, it := range g.List.Items {
+			if it.Str == nil {
+				b.errorf(it.Pos, "tag %q: a list value holds quoted strings", g.Key)
+				continue
+			}
+			tag.List = append(tag.List, b.stringLit(it.Pos, *it.Str))
+		}
+		if len(g.List.Items) == 0 {
+			b.errorf(g.List.Pos, "tag %q: empty list", g.Key)
+		}
+		if r.Tag(g.Key) != nil {
+			b.warnf(g.Pos, "tag %q is given twice: the last value wins, as in Glue", g.Key)
+		}
+		r.Tags = append(r.Tags, tag)
 		return
 	}
 	// Any other tag is `with key = value`, value a string or a number.

@@ -250,6 +250,17 @@ func (r *SimpleRule) String() string {
 	}
 	for _, t := range r.Tags {
 		b.WriteString(" with " + t.Key + " = ")
+		if t.List != nil {
+			b.WriteString("[")
+			for i, it := range t.List {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				writeOperand(&b, it)
+			}
+			b.WriteString("]")
+			continue
+		}
 		writeOperand(&b, t.Value)
 	}
 	return b.String()

@@ -576,6 +576,7 @@ type gTag struct {
 	Pos  lexer.Position
 	Key  string
 	Cond *gCond
+	List *gOperandList // `with key = [ ... ]`
 }
 
 func parseParams(pl *lexer.PeekingLexer) (paramsNode, error) {
@@ -772,6 +773,21 @@ func (p *handParser) clause() (*gClause, error) {
 		return nil, p.fail(key, "a tag name after with (e.g. with threshold > 0.9)")
 	}
 	p.pl.Next()
+	// `with filterOrder = ["uriRegex","recentFiles"]`: a list value, which
+	// Glue's documentation uses for the File* rules.
+	if p.punct("=") {
+		back := p.pl.mark()
+		p.pl.Next()
+		if p.punct("[") {
+			l, err := p.list()
+			if err != nil {
+				return nil, err
+			}
+			c.Tag = &gTag{Pos: k.Pos, Key: key.Value, List: l}
+			return c, nil
+		}
+		back()
+	}
 	if !startsCondition(p.peek()) {
 		return nil, p.fail(p.peek(), "a condition after the tag name")
 	}

@@ -96,6 +96,9 @@ func TestFileRules(t *testing.T) {
 		{rule: `FileSize ` + q(d) + ` > 1 KB with recentFiles = 1 with uriRegex = "dat$"`, result: Fail, msg: "No files found at " + d},
 		{rule: `FileSize ` + q(d) + ` > 1 KB with recentFiles = 1 with uriRegex = "dat$" with filterOrder = "uriRegex,recentFiles"`, result: Pass,
 			metrics: map[string]float64{"Dataset.*.FileSize.Compliance": 1, "Dataset.*.FileCount": 1, "Dataset.*.MinimumFileSize": 2048, "Dataset.*.MaximumFileSize": 2048}},
+		// The list form Glue's documentation uses means the same.
+		{rule: `FileSize ` + q(d) + ` > 1 KB with recentFiles = 1 with uriRegex = "dat$" with filterOrder = ["uriRegex","recentFiles"]`, result: Pass,
+			metrics: map[string]float64{"Dataset.*.FileSize.Compliance": 1, "Dataset.*.FileCount": 1, "Dataset.*.MinimumFileSize": 2048, "Dataset.*.MaximumFileSize": 2048}},
 		{rule: `FileSize ` + q(d) + ` > 1 KB with uriRegex = "^(?!x)"`, result: Error, prefix: true, msg: "Invalid uriRegex"},
 		{rule: `FileSize ` + q(filepath.Join(d, "nothing")) + ` > 1 KB`, result: Error, prefix: true, msg: "Exception thrown while evaluating rule: listing "},
 		{rule: `FileSize "s3://bucket/data/" > 1 KB`, result: Error, msg: "Exception thrown while evaluating rule: s3:// paths are not supported yet by dq (only local files and directories)"},
