@@ -136,8 +136,11 @@ func execute(bin string, capture bool, args ...string) (run, error) {
 	return r, nil
 }
 
+// dqArgs leaves history off: the comparison with hand-written SQL is about
+// evaluation, history's own cost is benchmarked in engine/history, and a
+// benchmark must not write to the user's data directory.
 func dqArgs(data string) []string {
-	return []string{"eval", "--format", "json", rulesPath, data}
+	return []string{"eval", "--no-history", "--format", "json", rulesPath, data}
 }
 
 // checkDQ runs dq once, untimed, and skips the benchmark when dq cannot
