@@ -27,10 +27,10 @@ func TestEvalRetail(t *testing.T) {
 	}
 	db := duck(t, "")
 	var sumP, sumR, avgP, avgR float64
-	if err := db.QueryRow(`SELECT (SELECT sum(amount) FROM '` + retailDir + `/orders.parquet')::DOUBLE,
-		(SELECT sum(amount) FROM '` + retailDir + `/s3copy/orders/part-00000.parquet')::DOUBLE,
-		(SELECT avg(amount) FROM '` + retailDir + `/orders.parquet')::DOUBLE,
-		(SELECT avg(amount) FROM '` + retailDir + `/s3copy/orders/part-00000.parquet')::DOUBLE`).Scan(&sumP, &sumR, &avgP, &avgR); err != nil {
+	if err := db.QueryRow(`SELECT (SELECT sum(amount) FROM '`+retailDir+`/orders.parquet')::DOUBLE,
+		(SELECT sum(amount) FROM '`+retailDir+`/s3copy/orders/part-00000.parquet')::DOUBLE,
+		(SELECT avg(amount) FROM '`+retailDir+`/orders.parquet')::DOUBLE,
+		(SELECT avg(amount) FROM '`+retailDir+`/s3copy/orders/part-00000.parquet')::DOUBLE`).Scan(&sumP, &sumR, &avgP, &avgR); err != nil {
 		t.Fatal(err)
 	}
 	want := []struct {
