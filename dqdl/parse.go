@@ -38,7 +38,7 @@ func Parse(name, src string) (*Ruleset, error) {
 	if err != nil || len(ruleErrs) > 0 {
 		return nil, syntaxErrors(err, docToks, ruleErrs)
 	}
-	b := &builder{file: name, rules: rules}
+	b := &builder{rules: rules}
 	rs := b.document(doc)
 	for _, t := range toks {
 		if t.Type == tokComment {
