@@ -526,7 +526,7 @@ func cxStrHolds(op string, ops []cxStrOp, v string, isNull, ignoreCase bool) boo
 			return false
 		}
 		if ignoreCase {
-			return strings.ToLower(v) == strings.ToLower(o.val)
+			return strings.EqualFold(v, o.val)
 		}
 		return v == o.val
 	}

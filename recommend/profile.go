@@ -246,9 +246,6 @@ func isFloat(typ string) bool {
 	return false
 }
 
-// orderable says whether min/max are meaningful for the class.
-func orderable(c Class) bool { return c != Other }
-
 // isInteger says whether a numeric type holds only whole numbers.
 func isInteger(typ string) bool {
 	t := strings.ToUpper(typ)

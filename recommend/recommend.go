@@ -260,7 +260,7 @@ func (g *generator) uniqueness(c *ColumnProfile, q string, nonNull int64) {
 // threshold, when at most 40% occur once). It reports whether it proposed
 // the full list, which makes range rules for the column redundant.
 func (g *generator) categorical(c *ColumnProfile, q string) bool {
-	if c.Histogram == nil || len(c.Histogram) < 2 || (c.Class != String && c.Class != Numeric) {
+	if len(c.Histogram) < 2 || (c.Class != String && c.Class != Numeric) {
 		return false
 	}
 	singles := 0
