@@ -198,6 +198,21 @@ func (pl *planner) column(name string) (column, *outcome) {
 	return c, nil
 }
 
+// target resolves the column a single-column rule names and its where
+// clause. When either is unusable it records the rule's outcome (a missing
+// column or an invalid where clause fails the rule) and reports false.
+func (pl *planner) target(r *dqdl.SimpleRule, lp *leafPlan) (column, string, bool) {
+	c, bad := pl.column(r.Params[0].Value)
+	if bad == nil {
+		var w string
+		if w, bad = pl.where(r); bad == nil {
+			return c, w, true
+		}
+	}
+	lp.fixed = bad
+	return column{}, "", false
+}
+
 // where validates a rule's where clause once per distinct text, so that a
 // clause that does not bind fails its rules instead of the fused scan.
 func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {

@@ -129,14 +129,8 @@ func (pl *planner) planColumnCount(r *dqdl.SimpleRule, lp *leafPlan) {
 }
 
 func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, bad := pl.column(r.Params[0].Value)
-	if bad != nil {
-		lp.fixed = bad
-		return
-	}
-	w, bad := pl.where(r)
-	if bad != nil {
-		lp.fixed = bad
+	c, w, ok := pl.target(r, lp)
+	if !ok {
 		return
 	}
 	q := QuoteIdent(c.name)

@@ -122,14 +122,8 @@ func castable(cls typeClass, duck string) bool {
 }
 
 func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, bad := pl.column(r.Params[0].Value)
-	if bad != nil {
-		lp.fixed = bad
-		return
-	}
-	w, bad := pl.where(r)
-	if bad != nil {
-		lp.fixed = bad
+	c, w, ok := pl.target(r, lp)
+	if !ok {
 		return
 	}
 	cond := r.Condition
@@ -160,14 +154,8 @@ func roundHalfUp(f float64, n int) float64 {
 // decimals, against the duration in hours (spec §6.22). Naive timestamps
 // are UTC (spec §18 #30); NULL and unparsable values fail.
 func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, bad := pl.column(r.Params[0].Value)
-	if bad != nil {
-		lp.fixed = bad
-		return
-	}
-	w, bad := pl.where(r)
-	if bad != nil {
-		lp.fixed = bad
+	c, w, ok := pl.target(r, lp)
+	if !ok {
 		return
 	}
 	q := QuoteIdent(c.name)

@@ -62,14 +62,8 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric,
 // completeness (Glue's observed behaviour); everything else is a per-row
 // compliance.
 func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, bad := pl.column(r.Params[0].Value)
-	if bad != nil {
-		lp.fixed = bad
-		return
-	}
-	w, bad := pl.where(r)
-	if bad != nil {
-		lp.fixed = bad
+	c, w, ok := pl.target(r, lp)
+	if !ok {
 		return
 	}
 	if pl.analyzer {
@@ -288,14 +282,8 @@ func lengthExpr(c column, nullAsZero bool) string {
 
 // planColumnLength follows the table of spec §6.19.
 func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, bad := pl.column(r.Params[0].Value)
-	if bad != nil {
-		lp.fixed = bad
-		return
-	}
-	w, bad := pl.where(r)
-	if bad != nil {
-		lp.fixed = bad
+	c, w, ok := pl.target(r, lp)
+	if !ok {
 		return
 	}
 	q := QuoteIdent(c.name)
