@@ -93,7 +93,7 @@ func (c *EvalCmd) Run(e *env) error {
 		return fmt.Errorf("encoding the result: %w", err)
 	}
 	if c.Output != "" {
-		if err := writeNewFileAtomic(c.Output, doc.Bytes()); err != nil {
+		if err := writeFileAtomic(c.Output, doc.Bytes()); err != nil {
 			return &exitError{code: exitInvalid, err: fmt.Errorf("writing the result: %w", err)}
 		}
 	}
@@ -326,42 +326,4 @@ func rulesetName(path string) string {
 	}
 	base := filepath.Base(path)
 	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
-// writeNewFileAtomic writes data to path so that a reader (or a crash)
-// never sees a partial result. An existing file is replaced like fmt -w
-// replaces one (symlinks followed, mode kept); a new one is created through
-// a temporary file in the same directory and a rename.
-func writeNewFileAtomic(path string, data []byte) (err error) {
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", path)
-		}
-		return writeFileAtomic(path, data)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".dq-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	// CreateTemp makes the file 0600; a result is ordinary output that
-	// other tools and users in the pipeline read.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

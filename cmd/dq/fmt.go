@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/dqlabs/dq/dqdl"
 )
@@ -55,44 +53,4 @@ func (c *FmtCmd) Run(e *env) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("fmt: %w", err)}
 	}
 	return nil
-}
-
-// writeFileAtomic replaces the file at path with data so that readers see
-// either the old or the new content, never a partial file, and an
-// interrupted write leaves the original intact. The file keeps its mode; a
-// symlink keeps pointing at the (rewritten) target.
-func writeFileAtomic(path string, data []byte) (err error) {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	fi, err := os.Stat(target)
-	if err != nil {
-		return err
-	}
-	// The temporary file must be in the same directory: rename is only
-	// atomic within one file system.
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".dqfmt-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err = tmp.Chmod(fi.Mode().Perm()); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), target)
 }

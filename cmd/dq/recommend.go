@@ -50,7 +50,7 @@ func (c *RecommendCmd) Run(e *env) error {
 		if _, err := fmt.Fprint(e.stdout, rec.Text); err != nil {
 			return err
 		}
-	} else if err := writeNewFileAtomic(c.Output, []byte(rec.Text)); err != nil {
+	} else if err := writeFileAtomic(c.Output, []byte(rec.Text)); err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("writing the ruleset: %w", err)}
 	}
 	if !e.quiet {

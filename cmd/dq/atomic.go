@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// writeFileAtomic writes data to path so that a reader (or a crash) sees
+// either the old content or the new, never a partial file: it writes a
+// temporary file in the same directory (rename is atomic only within one
+// file system) and renames it over path. An existing file keeps its mode
+// and a symlink keeps pointing at its (rewritten) target; a new file is
+// 0644, ordinary output that other tools in a pipeline read.
+func writeFileAtomic(path string, data []byte) (err error) {
+	target, mode := path, os.FileMode(0o644)
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		fi, err := os.Stat(resolved)
+		if err != nil {
+			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", path)
+		}
+		target, mode = resolved, fi.Mode().Perm()
+	} else if !os.IsNotExist(err) {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".dq-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), target)
+}
