@@ -1,36 +1,13 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/dqlabs/dq/dqdl"
 )
-
-// analyzerText prints an Analyzers entry: its type and parameters.
-func analyzerText(a *dqdl.Analyzer) string {
-	var b strings.Builder
-	b.WriteString(a.Type)
-	for _, p := range a.Params {
-		b.WriteByte(' ')
-		if p.Connector != "" {
-			b.WriteString(p.Connector + " ")
-		}
-		switch {
-		case p.Var != "":
-			b.WriteString("$" + p.Var)
-		case p.Quoted:
-			b.WriteString(`"` + p.Raw + `"`)
-		default:
-			b.WriteString(p.Raw)
-		}
-	}
-	return b.String()
-}
 
 // planAnalyzer plans an Analyzers entry as the metric part of the matching
 // rule type; AllStatistics expands to several (spec §6.29, §10).
 func (pl *planner) planAnalyzer(a *dqdl.Analyzer) (*analyzerPlan, error) {
-	ap := &analyzerPlan{an: a, text: analyzerText(a)}
+	ap := &analyzerPlan{an: a, text: a.String()}
 	add := func(typ string, params ...string) error {
 		r := &dqdl.SimpleRule{Pos: a.Pos, Type: typ}
 		if ts := dqdl.LookupRuleType(typ); len(ts) > 0 {
