@@ -8,6 +8,11 @@ GO       ?= go
 GOFMT    ?= gofmt
 TAGS     ?= duckdb_arrow
 FUZZTIME ?= 60s
+# CI (CI=true) re-runs every test instead of trusting Go's test cache, so a
+# green run always means the tests ran on this commit.
+ifdef CI
+TESTFLAGS ?= -count=1
+endif
 BENCH    ?= .
 # staticcheck is run with `go run pkg@version`, which builds it in ~20 s once
 # and then from the build cache; it needs no entry in go.mod.
@@ -26,7 +31,7 @@ build:
 # ./... skips directories named testdata, so the data generator's own
 # tests are listed explicitly.
 test: fmt-check vet
-	$(GO) test -tags $(TAGS) ./... ./testdata/gen/...
+	$(GO) test -tags $(TAGS) $(TESTFLAGS) ./... ./testdata/gen/...
 
 vet:
 	$(GO) vet -tags $(TAGS) ./... ./testdata/gen/...
