@@ -2,10 +2,8 @@ package dqdl_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dqlabs/dq/dqdl"
 )
@@ -97,32 +95,6 @@ func TestBenchRulesetParses(t *testing.T) {
 	}
 	if len(rs.Warnings) > 0 {
 		t.Errorf("warnings: %v", dqdl.ErrorList(rs.Warnings))
-	}
-}
-
-// TestParse10kRulesUnder100ms guards the performance target outside of
-// benchmark runs. Wall-clock assertions are flaky on shared machines, so it
-// only runs when DQ_TIMING_TESTS=1 (as on a quiet CI runner).
-func TestParse10kRulesUnder100ms(t *testing.T) {
-	if os.Getenv("DQ_TIMING_TESTS") != "1" {
-		t.Skip("timing test; set DQ_TIMING_TESTS=1 to run it")
-	}
-	src := confBenchRuleset(10000)
-	if _, err := dqdl.Parse("bench.dqdl", src); err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	best := time.Duration(1 << 62)
-	for i := 0; i < 5; i++ {
-		start := time.Now()
-		rs, _ := dqdl.Parse("bench.dqdl", src)
-		_ = rs.String()
-		if d := time.Since(start); d < best {
-			best = d
-		}
-	}
-	t.Logf("Parse+String of 10,000 rules: best of 5 = %v", best)
-	if best > 300*time.Millisecond { // 3x the 100 ms target, to absorb noisy CI machines
-		t.Errorf("Parse+String of 10,000 rules took %v, target < 100ms", best)
 	}
 }
 
