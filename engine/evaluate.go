@@ -39,6 +39,9 @@ type Options struct {
 	// Observations checks every metric of the run against its History and
 	// reports the anomalous ones in Result.Observations (spec §9).
 	Observations bool
+	// FileSystems serve File* rule paths of other URL schemes ("s3" for
+	// s3://…), keyed by scheme; local paths need none.
+	FileSystems map[string]FileSystem
 }
 
 // Progress reports an evaluation's advance: Done of Total statements ran.
@@ -83,7 +86,7 @@ func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options
 		return nil, err
 	}
 	defer sess.Close()
-	return buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), runInstant(opts.Now), opts.CompositeMode)
+	return buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), opts)
 }
 
 func openPrimary(ctx context.Context, primary Source, opts Options) (*Session, *Dataset, error) {
@@ -128,7 +131,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err := checkReferences(rs, s); err != nil {
 		return nil, err
 	}
-	pl, err := buildPlan(ctx, s, s.Conn(), rs, relationOf(primary), runInstant(opts.Now), opts.CompositeMode)
+	pl, err := buildPlan(ctx, s, s.Conn(), rs, relationOf(primary), opts)
 	if err != nil {
 		return nil, fmt.Errorf("planning: %w", err)
 	}

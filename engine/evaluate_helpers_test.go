@@ -86,9 +86,15 @@ type ruleCase struct {
 
 func runCases(t *testing.T, path string, cases []ruleCase) {
 	t.Helper()
+	runCasesWith(t, path, Options{}, cases)
+}
+
+// runCasesWith is runCases with evaluation options.
+func runCasesWith(t *testing.T, path string, opts Options, cases []ruleCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.rule, func(t *testing.T) {
-			res := evaluate(t, path, "Rules = [ "+c.rule+" ]", Options{})
+			res := evaluate(t, path, "Rules = [ "+c.rule+" ]", opts)
 			if len(res.RuleResults) != 1 {
 				t.Fatalf("got %d results", len(res.RuleResults))
 			}

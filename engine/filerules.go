@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -24,7 +23,8 @@ import (
 
 // FileSystem is what the File* rules (spec §6.30-§6.33) read. Paths are
 // the ones written in the rules. dq reads local paths itself; other schemes
-// ("s3://…") are served by a FileSystem registered for the scheme.
+// ("s3://…") are served by the FileSystem given for the scheme in
+// Options.FileSystems.
 type FileSystem interface {
 	// Stat describes one file or directory.
 	Stat(ctx context.Context, path string) (FileInfo, error)
@@ -44,36 +44,22 @@ type FileInfo struct {
 	IsDir   bool
 }
 
-var fileSystems struct {
-	sync.RWMutex
-	byScheme map[string]FileSystem
-}
-
-// RegisterFileSystem serves paths "<scheme>://…" in File* rules with fsys.
-// It is meant for init time, like database/sql's Register.
-func RegisterFileSystem(scheme string, fsys FileSystem) {
-	fileSystems.Lock()
-	defer fileSystems.Unlock()
-	if fileSystems.byScheme == nil {
-		fileSystems.byScheme = map[string]FileSystem{}
-	}
-	fileSystems.byScheme[strings.ToLower(scheme)] = fsys
-}
-
 // LocalFileSystem is the FileSystem of local paths.
 func LocalFileSystem() FileSystem { return localFS{} }
 
 var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
-func fileSystemFor(path string) (FileSystem, error) {
+// fileSystemFor picks the file system serving path: local paths (and
+// file://) are read directly, other schemes by the caller's FileSystems.
+func (fr *fileRule) fileSystemFor(path string) (FileSystem, error) {
 	m := schemeRE.FindStringSubmatch(path)
 	if m == nil || strings.EqualFold(m[1], "file") {
 		return localFS{}, nil
 	}
-	fileSystems.RLock()
-	defer fileSystems.RUnlock()
-	if fsys, ok := fileSystems.byScheme[strings.ToLower(m[1])]; ok {
-		return fsys, nil
+	for scheme, fsys := range fr.systems {
+		if strings.EqualFold(scheme, m[1]) {
+			return fsys, nil
+		}
 	}
 	return nil, fmt.Errorf("%s:// paths are not supported yet by dq (only local files and directories)", m[1])
 }
@@ -148,6 +134,7 @@ type fileRule struct {
 	newHash  func() hash.Hash
 	byName   bool // matchFileName
 	loc      *time.Location
+	systems  map[string]FileSystem // by URL scheme, from Options.FileSystems
 }
 
 func (pl *planner) planFileRule(r *dqdl.SimpleRule, lp *leafPlan) {
@@ -173,7 +160,7 @@ func (pl *planner) planFileRule(r *dqdl.SimpleRule, lp *leafPlan) {
 // fileRuleOf reads a File* rule's paths and tags. A rule without a path
 // checks the files the primary dataset was read from.
 func (pl *planner) fileRuleOf(r *dqdl.SimpleRule) (*fileRule, *outcome) {
-	fr := &fileRule{hashName: "SHA-256", newHash: sha256.New, order: []string{"recentFiles", "uriRegex"}, loc: time.UTC}
+	fr := &fileRule{hashName: "SHA-256", newHash: sha256.New, order: []string{"recentFiles", "uriRegex"}, loc: time.UTC, systems: pl.fileSystems}
 	for _, p := range r.Params {
 		fr.paths = append(fr.paths, p.Value)
 	}
@@ -258,7 +245,7 @@ func (pl *planner) fileRuleOf(r *dqdl.SimpleRule) (*fileRule, *outcome) {
 func (fr *fileRule) list(ctx context.Context, paths ...string) ([]FileInfo, error) {
 	var files []FileInfo
 	for _, p := range paths {
-		fsys, err := fileSystemFor(p)
+		fsys, err := fr.fileSystemFor(p)
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +292,7 @@ func (fr *fileRule) listOrFail(ctx context.Context, paths ...string) ([]FileInfo
 // checksum hashes one file with the rule's algorithm, honouring ctx
 // between reads so a cancelled run does not finish hashing a large file.
 func (fr *fileRule) checksum(ctx context.Context, fi FileInfo) (string, error) {
-	fsys, err := fileSystemFor(fi.Path)
+	fsys, err := fr.fileSystemFor(fi.Path)
 	if err != nil {
 		return "", err
 	}

@@ -160,9 +160,9 @@ func (m memFS) Open(_ context.Context, p string) (io.ReadCloser, error) {
 }
 
 func TestFileRulesRegisteredFileSystem(t *testing.T) {
-	RegisterFileSystem("memtest", memFS{"memtest://b/k/one": "abc", "memtest://b/k/two": "abc", "memtest://b/other": "zzzz"})
+	systems := map[string]FileSystem{"memtest": memFS{"memtest://b/k/one": "abc", "memtest://b/k/two": "abc", "memtest://b/other": "zzzz"}}
 	primary := writeParquet(t, "primary", "SELECT 1 AS id")
-	runCases(t, primary, []ruleCase{
+	runCasesWith(t, primary, Options{FileSystems: systems}, []ruleCase{
 		{rule: `FileUniqueness "memtest://b/k/" = 0.5`, result: Pass, metrics: m("Dataset.*.FileUniquenessRatio", 0.5, "Dataset.*.FileCount", 2)},
 		{rule: fmt.Sprintf(`FileMatch "memtest://b/k/" in [%q]`, sha256ABC), result: Pass, metrics: m("Dataset.*.FileMatch", 1, "Dataset.*.FileCount", 2)},
 		{rule: `FileSize "memtest://b/" >= 3 B`, result: Pass, metrics: m("Dataset.*.FileSize.Compliance", 1, "Dataset.*.FileCount", 3, "Dataset.*.MinimumFileSize", 3, "Dataset.*.MaximumFileSize", 4)},

@@ -93,6 +93,8 @@ type planner struct {
 	user   string            // the rule or analyzer being planned, for PlannedQuery.Serves
 	// analyzer is true while planning an Analyzers entry: metrics only.
 	analyzer bool
+	// fileSystems serve non-local paths in File* rules, by URL scheme.
+	fileSystems map[string]FileSystem
 }
 
 func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
@@ -103,8 +105,9 @@ func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
 }
 
 // buildPlan plans every rule and analyzer of rs against rel.
-func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, now time.Time, mode CompositeMode) (*Plan, error) {
-	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, now, mode), wheres: map[string]error{}, clean: map[string]string{}}
+func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options) (*Plan, error) {
+	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
+		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems}
 	for i, r := range rs.Rules {
 		name := fmt.Sprintf("Rule_%d", i)
 		pl.user = name
@@ -112,7 +115,7 @@ func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, 
 		if err != nil {
 			return nil, err
 		}
-		if mode == CompositeRow && root.leaf == nil {
+		if opts.CompositeMode == CompositeRow && root.leaf == nil {
 			pl.planRowMode(root)
 		}
 		pl.plan.rules = append(pl.plan.rules, &rulePlan{name: name, rule: r, root: root})
