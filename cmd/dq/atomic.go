@@ -11,7 +11,8 @@ import (
 // temporary file in the same directory (rename is atomic only within one
 // file system) and renames it over path. An existing file keeps its mode
 // and a symlink keeps pointing at its (rewritten) target; a new file is
-// 0644, ordinary output that other tools in a pipeline read.
+// 0644, ordinary output that other tools in a pipeline read. Devices and
+// pipes are written in place.
 func writeFileAtomic(path string, data []byte) (err error) {
 	target, mode := path, os.FileMode(0o644)
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
@@ -19,8 +20,13 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		if err != nil {
 			return err
 		}
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", path)
+			// A device or pipe (/dev/null, /dev/stdout, a FIFO) cannot be
+			// replaced by a rename; it is written in place.
+			return writeInPlace(resolved, data)
 		}
 		target, mode = resolved, fi.Mode().Perm()
 	} else if !os.IsNotExist(err) {
@@ -49,4 +55,16 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), target)
+}
+
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
 }

@@ -442,3 +442,26 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 		t.Errorf("directory holds %v, want %v", got, names)
 	}
 }
+
+// A new file is created 0644; /dev/null (a device) is written in place
+// rather than replaced, so `-o /dev/null` works; a directory is refused.
+func TestWriteFileAtomicNewDeviceDirectory(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "new.json")
+	if err := writeFileAtomic(p, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file: %v, mode %v, want 0644", err, fi.Mode().Perm())
+	}
+	if err := writeFileAtomic(os.DevNull, []byte("discarded")); err != nil {
+		t.Errorf("writing %s: %v", os.DevNull, err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s was replaced by a regular file", os.DevNull)
+	}
+	if err := writeFileAtomic(dir, []byte("x")); err == nil {
+		t.Error("writing over a directory succeeded")
+	}
+	assertOnlyFiles(t, dir, "new.json")
+}
