@@ -262,30 +262,36 @@ const maxObservations = 50
 // observe checks every metric of the run against its history and reports
 // the anomalous ones as Glue-shaped observations (spec §9).
 func (ev *evalState) observe(res *Result) []Observation {
+	// Series are keyed like the history: a metric computed under a where
+	// clause is its own series (HistoryKey).
+	type series struct{ metric, where string }
 	seen := map[string]bool{}
 	var order []string
 	values := map[string]float64{}
-	add := func(ms map[string]float64) {
+	of := map[string]series{}
+	add := func(ms map[string]float64, wheres map[string]string) {
 		names := make([]string, 0, len(ms))
 		for n := range ms {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if !seen[n] {
-				seen[n] = true
-				order = append(order, n)
-				values[n] = ms[n]
+			key := HistoryKey(n, wheres[n])
+			if !seen[key] {
+				seen[key] = true
+				order = append(order, key)
+				values[key] = ms[n]
+				of[key] = series{n, wheres[n]}
 			}
 		}
 	}
 	for _, rr := range res.RuleResults {
 		if rr.Result != Error {
-			add(rr.EvaluatedMetrics)
+			add(rr.EvaluatedMetrics, rr.MetricWheres)
 		}
 	}
 	for _, ar := range res.AnalyzerResults {
-		add(ar.EvaluatedMetrics)
+		add(ar.EvaluatedMetrics, nil)
 	}
 	var obs []Observation
 	for _, n := range order {
@@ -299,7 +305,10 @@ func (ev *evalState) observe(res *Result) []Observation {
 			MetricName:   n,
 			MetricValues: MetricValues{ActualValue: &actual, ExpectedValue: &exp, LowerLimit: &lo, UpperLimit: &hi},
 		}
-		if rule := suggestRule(n, b); rule != "" {
+		if rule := suggestRule(of[n].metric, b); rule != "" {
+			if w := of[n].where; w != "" {
+				rule += ` where "` + w + `"`
+			}
 			mo.NewRules = []string{rule}
 		}
 		obs = append(obs, Observation{

@@ -111,25 +111,35 @@ func backtestLeaf(ctx context.Context, name string, r *dqdl.SimpleRule, runs []R
 		}
 	}
 	bt.Metrics = metrics
+	// The stored series of a rule with a where clause is its own
+	// (HistoryKey); replayHistory is keyed the same way.
+	where := ""
+	if r.Where != nil {
+		where = r.Where.SQL
+	}
+	keys := make([]string, len(metrics))
+	for i, m := range metrics {
+		keys[i] = HistoryKey(m, where)
+	}
 	h := replayHistory{}
 	for _, run := range runs {
 		if run.At.Before(since) {
-			h.add(run, metrics)
+			h.add(run, keys)
 			continue
 		}
-		ev := &evalState{ctx: ctx, history: h, now: run.At}
+		ev := &evalState{ctx: ctx, history: h, now: run.At, where: where}
 		res := BacktestResult{ResultID: run.ResultID, At: run.At, Values: map[string]float64{}}
 		o := newOutcome()
-		for _, m := range metrics {
-			v, ok := run.Metrics[m]
+		for i, m := range metrics {
+			v, ok := run.Metrics[keys[i]]
 			if !ok {
 				continue
 			}
 			res.Values[m] = v
-			res.Excluded = res.Excluded || run.Excluded[m]
-			res.History = len(h[m])
+			res.Excluded = res.Excluded || run.Excluded[keys[i]]
+			res.History = len(h[keys[i]])
 			if r.Type == "DetectAnomalies" {
-				b, ok, _ := ev.band(m)
+				b, ok, _ := ev.band(keys[i])
 				if ok {
 					lo, hi := roundSig(b.Lower), roundSig(b.Upper)
 					res.Lower, res.Upper = &lo, &hi
@@ -144,7 +154,7 @@ func backtestLeaf(ctx context.Context, name string, r *dqdl.SimpleRule, runs []R
 			}
 			ev.check(o, cond, m, v)
 		}
-		h.add(run, metrics)
+		h.add(run, keys)
 		if len(res.Values) == 0 {
 			bt.Skipped++
 			continue

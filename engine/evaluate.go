@@ -240,6 +240,7 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			EvaluatedMetrics:  o.metrics,
 			EvaluatedRule:     ev.evaluatedRule(rp.rule),
 			Labels:            rs.EffectiveLabels(rp.rule),
+			MetricWheres:      o.wheres,
 		})
 	}
 	if len(res.RuleResults) > 0 {
@@ -267,10 +268,23 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 }
 
 func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
-	if lp.fixed != nil {
-		return lp.fixed
+	o := lp.fixed
+	where := ""
+	if lp.rule != nil && lp.rule.Where != nil {
+		where = lp.rule.Where.SQL
 	}
-	return lp.judge(ev)
+	if o == nil {
+		ev.where = where
+		o = lp.judge(ev)
+		ev.where = ""
+	}
+	if where != "" && len(o.metrics) > 0 {
+		o.wheres = make(map[string]string, len(o.metrics))
+		for n := range o.metrics {
+			o.wheres[n] = where
+		}
+	}
+	return o
 }
 
 func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node) (*outcome, error) {

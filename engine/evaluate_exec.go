@@ -24,6 +24,9 @@ type evalState struct {
 	// resolved holds the numbers each dynamic condition evaluated to, for
 	// EvaluatedRule.
 	resolved map[*dqdl.Condition][]float64
+	// where is the where clause of the leaf being judged: dynamic operands
+	// read the history of the metric as filtered by it (HistoryKey).
+	where string
 }
 
 // value returns a slot's value; null is true for SQL NULL (an empty

@@ -14,6 +14,7 @@ type outcome struct {
 	result  Outcome
 	msgs    []string
 	metrics map[string]float64
+	wheres  map[string]string // metric name → where clause it was computed under
 }
 
 func newOutcome() *outcome { return &outcome{result: Pass, metrics: map[string]float64{}} }
@@ -102,7 +103,7 @@ func compare(op dqdl.Op, m float64, xs []float64) bool {
 // operands evaluates a number condition's operands, resolving dynamic
 // expressions through the history (if any).
 func (ev *evalState) operands(c *dqdl.Condition, metric string) ([]float64, error) {
-	d := &dynEvaluator{ctx: ev.ctx, hist: ev.history, metric: metric}
+	d := &dynEvaluator{ctx: ev.ctx, hist: ev.history, metric: HistoryKey(metric, ev.where)}
 	xs := make([]float64, 0, len(c.Operands))
 	for _, o := range c.Operands {
 		f, err := d.number(o)
@@ -157,6 +158,14 @@ func combine(op dqdl.LogicalOp, kids []*outcome) *outcome {
 		o.msgs = append(o.msgs, k.msgs...)
 		for n, v := range k.metrics {
 			o.metrics[n] = v
+			if w, ok := k.wheres[n]; ok {
+				if o.wheres == nil {
+					o.wheres = map[string]string{}
+				}
+				o.wheres[n] = w
+			} else {
+				delete(o.wheres, n)
+			}
 		}
 	}
 	if (op == dqdl.And && pass < len(kids)) || (op == dqdl.Or && pass == 0) {

@@ -53,6 +53,22 @@ type RuleResult struct {
 	EvaluatedMetrics  map[string]float64 `json:"EvaluatedMetrics"` // e.g. Column.fare_amount.Completeness
 	EvaluatedRule     string             `json:"EvaluatedRule"`    // the rule with dynamic operands resolved
 	Labels            map[string]string  `json:"Labels,omitempty"`
+	// MetricWheres maps an EvaluatedMetrics name to the where clause it
+	// was computed under; metrics of the whole dataset are absent. It is
+	// not part of Glue's result or dq's JSON: the metric history uses it
+	// (HistoryKey) so that `RowCount where "..."` and a plain RowCount
+	// keep separate series.
+	MetricWheres map[string]string `json:"-"`
+}
+
+// HistoryKey is the name of a metric's series in the metric history: the
+// Glue metric name, qualified by the where clause that filtered the rows it
+// was computed on.
+func HistoryKey(metric, where string) string {
+	if where == "" {
+		return metric
+	}
+	return metric + ` where "` + where + `"`
 }
 
 // AnalyzerResult is the output of one entry of the Analyzers section.

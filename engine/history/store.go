@@ -69,32 +69,38 @@ type Store interface {
 
 // FromResult turns an evaluation result into a Run: every metric of every
 // rule that passed or failed, and of every analyzer. Errored rules are left
-// out (spec §18 #34): their metrics, if any, are not trustworthy. When two
-// rules report the same metric, the first one in ruleset order is kept, so
-// a run has one value per metric.
+// out (spec §18 #34): their metrics, if any, are not trustworthy. A metric
+// computed under a where clause is stored under engine.HistoryKey, apart
+// from the unfiltered one. When two rules report the same metric under the
+// same (or no) where clause, the first one in ruleset order is kept, so a
+// run has one value per series.
 func FromResult(res *engine.Result, datasetID string, at time.Time) Run {
 	run := Run{ResultID: res.ResultID, DatasetID: datasetID, RulesetName: res.RulesetName, At: at.UTC(), Score: res.Score}
 	seen := map[string]bool{}
-	add := func(source string, ms map[string]float64) {
+	// A metric computed under a where clause is its own series
+	// (engine.HistoryKey), so a filtered RowCount never feeds the history
+	// of the plain one.
+	add := func(source string, ms map[string]float64, wheres map[string]string) {
 		names := make([]string, 0, len(ms))
 		for n := range ms {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if !seen[n] {
-				seen[n] = true
-				run.Metrics = append(run.Metrics, Metric{Name: n, Value: ms[n], Source: source})
+			key := engine.HistoryKey(n, wheres[n])
+			if !seen[key] {
+				seen[key] = true
+				run.Metrics = append(run.Metrics, Metric{Name: key, Value: ms[n], Source: source})
 			}
 		}
 	}
 	for _, rr := range res.RuleResults {
 		if rr.Result != engine.Error {
-			add(rr.Name, rr.EvaluatedMetrics)
+			add(rr.Name, rr.EvaluatedMetrics, rr.MetricWheres)
 		}
 	}
 	for _, ar := range res.AnalyzerResults {
-		add(ar.Name, ar.EvaluatedMetrics)
+		add(ar.Name, ar.EvaluatedMetrics, nil)
 	}
 	return run
 }
