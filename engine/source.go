@@ -195,6 +195,15 @@ func selectFormat(files []string, format string) ([]string, string, error) {
 		}
 	}
 	if len(keep) == 0 {
+		others := map[string]bool{}
+		for _, f := range files {
+			if ff := formatOf(f); ff != "" {
+				others[ff] = true
+			}
+		}
+		if len(others) > 0 {
+			return nil, "", fmt.Errorf("no %s files found, only %s; check the format you gave", format, strings.Join(sortedKeys(others), ", "))
+		}
 		return nil, "", fmt.Errorf("no %s files found", format)
 	}
 	return keep, format, nil
