@@ -39,6 +39,14 @@ const (
 	classTimestampTZ // instants
 )
 
+// TypeKind names the kind of a DuckDB column type as the rules see it:
+// "numeric", "string", "boolean", "date", "timestamp" (naive, read as UTC),
+// "timestamptz", or "other". Packages that judge columns the way the engine
+// does (the profiler) use it instead of keeping their own type lists.
+func TypeKind(typ string) string {
+	return [...]string{"other", "numeric", "string", "boolean", "date", "timestamp", "timestamptz"}[classify(typ)]
+}
+
 func classify(typ string) typeClass {
 	t := strings.ToUpper(typ)
 	switch {

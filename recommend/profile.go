@@ -218,21 +218,20 @@ func ptr[T any](v T) *T { return &v }
 // classify mirrors the engine's type classes, so that the profile treats
 // as numeric exactly the columns on which numeric rules evaluate.
 func classify(typ string) Class {
-	t := strings.ToUpper(typ)
-	switch {
-	case strings.HasPrefix(t, "DECIMAL"), strings.HasPrefix(t, "NUMERIC"):
+	switch engine.TypeKind(typ) {
+	case "numeric":
 		return Numeric
-	case strings.HasPrefix(t, "TIMESTAMP"), t == "DATETIME", t == "DATE", t == "TIME", strings.HasPrefix(t, "TIME WITH"):
+	case "string":
+		return String
+	case "boolean":
+		return Boolean
+	case "date", "timestamp", "timestamptz":
 		return Temporal
 	}
-	switch t {
-	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-		"UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "REAL", "DOUBLE", "INT", "INT1", "INT2", "INT4", "INT8":
-		return Numeric
-	case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR":
-		return String
-	case "BOOLEAN", "BOOL":
-		return Boolean
+	// TIME has no date; the engine's rules leave it alone, but a profile
+	// still reports its range.
+	if t := strings.ToUpper(typ); t == "TIME" || strings.HasPrefix(t, "TIME WITH") {
+		return Temporal
 	}
 	return Other
 }
