@@ -18,6 +18,9 @@ var duckType = map[string]string{
 	"double":    "DOUBLE",
 	"int":       "INTEGER",
 	"bigint":    "BIGINT",
+	// JSON objects, read by DuckDB's read_json into maps.
+	"map<string,double>": "MAP(VARCHAR, DOUBLE)",
+	"map<string,string>": "MAP(VARCHAR, VARCHAR)",
 }
 
 // DuckDBColumns renders cols as a DuckDB read_json columns={...} struct
@@ -55,7 +58,16 @@ func toParquet(ctx context.Context, jsonl []byte, cols []Column) ([]byte, error)
 	}
 	sel := make([]string, len(cols))
 	for i, c := range cols {
-		sel[i] = fmt.Sprintf("%s AS %s", sqlIdent(c.Key), sqlIdent(strings.ToLower(c.Key)))
+		expr := sqlIdent(c.Key)
+		if c.Type == "timestamp" {
+			// DuckDB writes TIMESTAMP as INT64 microseconds, which not
+			// every Athena engine version reads; TIMESTAMP_MS is written
+			// as INT64 with the TIMESTAMP(MILLIS) logical type, which
+			// Athena engine versions 2 and 3 both read. dq's timestamps
+			// have millisecond precision, so nothing is lost.
+			expr = "CAST(" + expr + " AS TIMESTAMP_MS)"
+		}
+		sel[i] = fmt.Sprintf("%s AS %s", expr, sqlIdent(strings.ToLower(c.Key)))
 	}
 	query := fmt.Sprintf(
 		"COPY (SELECT %s FROM read_json(%s, format = 'newline_delimited', columns = %s)) TO %s (FORMAT parquet, COMPRESSION snappy)",

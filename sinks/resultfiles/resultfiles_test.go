@@ -209,8 +209,8 @@ func TestLayout(t *testing.T) {
 	}
 	want := map[string]any{
 		"catalogId": "123456789012", "databaseName": "sales", "tableName": "orders",
-		"dqRunId": "dqresult-0123456789abcdef", "evaluationStartedOn": "2026-03-04T23:59:58.123Z",
-		"evaluationCompletedOn": "2026-03-05T00:00:01.456Z", "rule": `ColumnValues "amount" >= 0`,
+		"dqRunId": "dqresult-0123456789abcdef", "evaluationStartedOn": "2026-03-04 23:59:58.123",
+		"evaluationCompletedOn": "2026-03-05 00:00:01.456", "rule": `ColumnValues "amount" >= 0`,
 		"outcome": "Failed", "failureReason": "Value: -12.5 does not meet the constraint requirement!",
 		"rulesetName": "orders_checks", "ruleName": "Rule_1", "dataset": "s3://data/sales/orders/",
 	}

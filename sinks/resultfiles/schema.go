@@ -18,9 +18,17 @@ type Column struct {
 }
 
 // RuleColumns are the fields of a rule-result line, in DDL order. The first
-// ten are Glue's (spec §16) with Glue's names and types, so a table created
-// from Glue's documentation reads dq's files; the rest are dq's additions,
-// which such a table simply does not select.
+// ten are Glue's (spec §16) with Glue's names, in Glue's order, so a table
+// created from Glue's documentation reads dq's files; the rest are dq's
+// additions, which such a table simply does not select.
+//
+// evaluatedMetrics and labels are JSON objects in the files, as in Glue's.
+// Glue's documented DDL declares evaluatedMetrics string, which only the
+// OpenX SerDe tolerates (it hands over the object's text). dq's DDL uses the
+// Hive JSON SerDe, which cannot read an object into a scalar column (Hive
+// mis-parses the rest of the line; Athena's Trino-based reader fails the
+// query with "value must be a scalar json value"), so both are declared as
+// maps, which it reads exactly.
 var RuleColumns = []Column{
 	{"catalogId", "string"},
 	{"databaseName", "string"},
@@ -31,12 +39,12 @@ var RuleColumns = []Column{
 	{"rule", "string"},
 	{"outcome", "string"},
 	{"failureReason", "string"},
-	{"evaluatedMetrics", "string"},
+	{"evaluatedMetrics", "map<string,double>"},
 	{"rulesetName", "string"},
 	{"ruleName", "string"},
 	{"evaluatedRule", "string"},
 	{"dataset", "string"},
-	{"labels", "string"},
+	{"labels", "map<string,string>"},
 }
 
 // RunColumns are the fields of a run-summary line: one per evaluation, for
@@ -59,10 +67,14 @@ var RunColumns = []Column{
 	{"totalRowsProcessed", "bigint"},
 }
 
-// TimeLayout is how timestamps are written: ISO-8601 UTC with
-// milliseconds, a form both the OpenX JSON SerDe (Athena) and DuckDB parse
-// as a timestamp.
-const TimeLayout = "2006-01-02T15:04:05.000Z"
+// TimeLayout is how timestamps are written: UTC, in the form Java's
+// java.sql.Timestamp.valueOf parses (yyyy-mm-dd hh:mm:ss.fff), with
+// milliseconds and no zone designator. It is the one form every Hive-family
+// JSON reader parses as a timestamp without configuration: the Hive JSON
+// SerDe's default parser is Timestamp.valueOf, the OpenX SerDe accepts it,
+// and so do Spark and DuckDB. ISO-8601 with "T" and "Z" is not that form, and
+// how a SerDe treats it (NULL, an error, or a lenient parse) varies.
+const TimeLayout = "2006-01-02 15:04:05.000"
 
 // ruleRecord is one line of a rule-result file. Field order follows
 // RuleColumns; absent values are JSON null (not omitted) so every line has
@@ -77,9 +89,8 @@ type ruleRecord struct {
 	Rule                  string  `json:"rule"`
 	Outcome               string  `json:"outcome"`
 	FailureReason         *string `json:"failureReason"`
-	// EvaluatedMetrics and Labels are JSON objects in the file. Athena's
-	// DDL declares them string, which the OpenX SerDe fills with the
-	// object's JSON text; json_extract reads them back.
+	// EvaluatedMetrics and Labels are JSON objects in the file, which the
+	// DDL declares as maps (see RuleColumns).
 	EvaluatedMetrics map[string]float64 `json:"evaluatedMetrics"`
 	RulesetName      string             `json:"rulesetName"`
 	RuleName         string             `json:"ruleName"`
@@ -126,7 +137,7 @@ func ruleLines(r *engine.Result) ([]byte, error) {
 			RuleName:              rr.Name,
 			EvaluatedRule:         rr.EvaluatedRule,
 			Dataset:               nonEmpty(sinks.Location(r)),
-			Labels:                rr.Labels,
+			Labels:                nonNilLabels(rr.Labels),
 		}
 		line, err := marshalLine(rec)
 		if err != nil {
@@ -199,6 +210,15 @@ func timestamp(t time.Time) *string {
 	}
 	s := t.UTC().Format(TimeLayout)
 	return &s
+}
+
+// nonNilLabels makes a rule without labels an empty map rather than null,
+// like evaluatedMetrics, so cardinality(labels) is 0, not NULL.
+func nonNilLabels(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
