@@ -3,12 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/dqlabs/dq/sinks/publish"
 	"github.com/dqlabs/dq/sinks/sinktest"
@@ -234,7 +242,7 @@ func TestAthenaDDLCommand(t *testing.T) {
 		"CREATE EXTERNAL TABLE IF NOT EXISTS `quality`.`dq_rule_results`",
 		"LOCATION 's3://acme-dq/results/'",
 		"LOCATION 's3://acme-dq/results/_runs/'",
-		"'org.openx.data.jsonserde.JsonSerDe'",
+		"'org.apache.hive.hcatalog.data.JsonSerDe'",
 		"MSCK REPAIR TABLE `quality`.`dq_runs`;",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -246,6 +254,50 @@ func TestAthenaDDLCommand(t *testing.T) {
 	}
 	if r := runDQ(t, "", "athena-ddl", "--location", "./results"); r.code != exitInvalid {
 		t.Errorf("a local location: exit %d, want %d", r.code, exitInvalid)
+	}
+	if r := runDQ(t, "", "athena-ddl", "--location", "s3://acme-dq/results", "--first-year", "2024"); r.code != exitInvalid {
+		t.Errorf("--first-year without --projection: exit %d, want %d", r.code, exitInvalid)
+	}
+}
+
+// TestAthenaDDLProjection starts the projection at the earliest year
+// published to the location, found by listing it through the SDK (pointed
+// at the fake S3 by AWS_ENDPOINT_URL); --first-year overrides it.
+func TestAthenaDDLProjection(t *testing.T) {
+	requireParser(t)
+	ts := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(ts.Close)
+	fakeAWSEnv(t, &sinktest.FakeAWS{URL: ts.URL})
+	client := s3.NewFromConfig(sinktest.AWSConfig(ts.URL), func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acme-dq")}); err != nil {
+		t.Fatal(err)
+	}
+	r := runDQ(t, "", "athena-ddl", "--location", "s3://acme-dq/results", "--projection")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	this := fmt.Sprintf("'projection.year.range'='%d,NOW'", time.Now().UTC().Year())
+	if !strings.Contains(r.stdout, this) || !strings.Contains(r.stderr, "no results under") {
+		t.Errorf("empty location: want %s and a note\nstdout:\n%s\nstderr: %s", this, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "\nMSCK REPAIR TABLE") {
+		t.Errorf("projected DDL asks for MSCK REPAIR TABLE:\n%s", r.stdout)
+	}
+	// A result file where a 2023 run's would be, and one under _runs/,
+	// which is not a rule partition.
+	for _, key := range []string{"results/year=2023/month=11/day=30/dqresult-old.jsonl", "results/_runs/year=2019/month=01/day=01/x.json"} {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("acme-dq"), Key: aws.String(key), Body: strings.NewReader("{}\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = runDQ(t, "", "athena-ddl", "--location", "s3://acme-dq/results", "--projection")
+	if r.code != exitOK || !strings.Contains(r.stdout, "'projection.year.range'='2023,NOW'") {
+		t.Errorf("exit %d; want the range to start at 2023:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runDQ(t, "", "athena-ddl", "--location", "s3://acme-dq/results", "--projection", "--first-year", "2020")
+	if r.code != exitOK || !strings.Contains(r.stdout, "'projection.year.range'='2020,NOW'") {
+		t.Errorf("--first-year 2020: exit %d\n%s", r.code, r.stdout)
 	}
 }
 

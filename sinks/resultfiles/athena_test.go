@@ -1,8 +1,10 @@
 package resultfiles_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -24,22 +26,24 @@ import (
 type ddlTable struct {
 	name     string
 	columns  [][2]string // lower-cased name, Athena type, in order
-	paths    []string    // the OpenX SerDe's JSON keys ('paths')
+	serde    string      // ROW FORMAT SERDE class, "" for Parquet
 	location string
+	props    map[string]string // TBLPROPERTIES
 }
 
 var (
 	createRE   = regexp.MustCompile("(?s)CREATE EXTERNAL TABLE IF NOT EXISTS `([a-z_]+)` \\((.*?)\\)\nPARTITIONED BY \\(`year` string, `month` string, `day` string\\)(.*?);")
-	columnRE   = regexp.MustCompile("^\\s*`([a-z0-9_]+)` ([a-z]+),?$")
-	pathsRE    = regexp.MustCompile(`'paths'='([^']*)'`)
+	columnRE   = regexp.MustCompile("^\\s*`([a-z0-9_]+)` ([a-z]+(?:<[a-z,]+>)?),?$")
+	serdeRE    = regexp.MustCompile(`ROW FORMAT SERDE '([^']*)'`)
 	locationRE = regexp.MustCompile(`LOCATION '([^']*)'`)
+	propRE     = regexp.MustCompile(`'([^']*)'='([^']*)'`)
 )
 
 func parseDDL(t *testing.T, ddl string) map[string]ddlTable {
 	t.Helper()
 	out := map[string]ddlTable{}
 	for _, m := range createRE.FindAllStringSubmatch(ddl, -1) {
-		tb := ddlTable{name: m[1]}
+		tb := ddlTable{name: m[1], props: map[string]string{}}
 		for _, line := range strings.Split(strings.TrimSpace(m[2]), "\n") {
 			c := columnRE.FindStringSubmatch(line)
 			if c == nil {
@@ -47,11 +51,16 @@ func parseDDL(t *testing.T, ddl string) map[string]ddlTable {
 			}
 			tb.columns = append(tb.columns, [2]string{c[1], c[2]})
 		}
-		if p := pathsRE.FindStringSubmatch(m[3]); p != nil {
-			tb.paths = strings.Split(p[1], ",")
+		if p := serdeRE.FindStringSubmatch(m[3]); p != nil {
+			tb.serde = p[1]
 		}
 		if l := locationRE.FindStringSubmatch(m[3]); l != nil {
 			tb.location = l[1]
+		}
+		if _, props, ok := strings.Cut(m[3], "TBLPROPERTIES"); ok {
+			for _, p := range propRE.FindAllStringSubmatch(props, -1) {
+				tb.props[p[1]] = p[2]
+			}
 		}
 		out[tb.name] = tb
 	}
@@ -61,24 +70,38 @@ func parseDDL(t *testing.T, ddl string) map[string]ddlTable {
 	return out
 }
 
+// duckOf is DuckDB's type for each Athena type the DDL declares.
+var duckOf = map[string]string{
+	"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER", "bigint": "BIGINT",
+	"map<string,double>": "MAP(VARCHAR, DOUBLE)", "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+}
+
+// hiveSerDe is the SerDe the JSON tables must use (Athena's recommendation).
+const hiveSerDe = "org.apache.hive.hcatalog.data.JsonSerDe"
+
 // duckColumns turns a parsed table into read_json's columns={...}, keyed
-// by JSON key: each declared column is matched to its key in 'paths'
-// case-insensitively, which is how the OpenX SerDe maps them.
-func duckColumns(t *testing.T, tb ddlTable) string {
+// by JSON key, the way the Hive JSON SerDe maps them: a column reads the
+// key that equals its name ignoring case (case.insensitive, the default).
+// The keys come from the files themselves, so a key the DDL cannot match,
+// or two keys that differ only in case, fail the test.
+func duckColumns(t *testing.T, tb ddlTable, lines []map[string]any) string {
 	t.Helper()
-	types := map[string]string{"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER", "bigint": "BIGINT"}
+	keys := map[string]string{} // lower-cased -> as written
+	for _, l := range lines {
+		for k := range l {
+			if prev, ok := keys[strings.ToLower(k)]; ok && prev != k {
+				t.Fatalf("table %s: keys %q and %q differ only in case; the Hive SerDe cannot tell them apart", tb.name, prev, k)
+			}
+			keys[strings.ToLower(k)] = k
+		}
+	}
 	var parts []string
 	for _, c := range tb.columns {
-		key := ""
-		for _, p := range tb.paths {
-			if strings.EqualFold(p, c[0]) {
-				key = p
-			}
+		key, ok := keys[c[0]]
+		if !ok {
+			t.Fatalf("table %s: column %s matches no JSON key in the files (%v)", tb.name, c[0], keys)
 		}
-		if key == "" {
-			t.Fatalf("table %s: column %s has no JSON key in 'paths' %v", tb.name, c[0], tb.paths)
-		}
-		dt, ok := types[c[1]]
+		dt, ok := duckOf[c[1]]
 		if !ok {
 			t.Fatalf("table %s: column %s has type %s, unknown to this test", tb.name, c[0], c[1])
 		}
@@ -87,13 +110,66 @@ func duckColumns(t *testing.T, tb ddlTable) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// glueDocColumns is the table from AWS Glue's documentation (spec §16),
-// verbatim: dq's DDL must keep it as its first columns, in order, with the
-// same types, so a Glue user's existing table reads dq's files.
+// checkHiveValues applies the Hive JSON SerDe's per-type rules to every
+// value in the files, as Athena's reader does: a scalar column must hold a
+// JSON scalar or null (an object there fails the query with "value must be
+// a scalar json value"), a map column an object of the declared value
+// type, and a timestamp a string java.sql.Timestamp.valueOf accepts.
+func checkHiveValues(t *testing.T, tb ddlTable, lines []map[string]any) {
+	t.Helper()
+	for i, l := range lines {
+		for _, c := range tb.columns {
+			var v any
+			for k, x := range l {
+				if strings.EqualFold(k, c[0]) {
+					v = x
+				}
+			}
+			if v == nil {
+				continue
+			}
+			where := fmt.Sprintf("table %s line %d column %s", tb.name, i+1, c[0])
+			switch c[1] {
+			case "string":
+				if _, ok := v.(string); !ok {
+					t.Errorf("%s: %T %v in a string column", where, v, v)
+				}
+			case "double", "int", "bigint":
+				if _, ok := v.(float64); !ok {
+					t.Errorf("%s: %T %v in a %s column", where, v, v, c[1])
+				}
+			case "timestamp":
+				s, ok := v.(string)
+				if !ok {
+					t.Errorf("%s: %T %v in a timestamp column", where, v, v)
+				} else if _, err := timestampValueOf(s); err != nil {
+					t.Errorf("%s: %v", where, err)
+				}
+			case "map<string,double>", "map<string,string>":
+				m, ok := v.(map[string]any)
+				if !ok {
+					t.Errorf("%s: %T %v in a map column", where, v, v)
+				}
+				for k, x := range m {
+					if _, num := x.(float64); num != (c[1] == "map<string,double>") {
+						t.Errorf("%s: map value %q = %T", where, k, x)
+					}
+				}
+			default:
+				t.Errorf("%s: type %s unknown to this test", where, c[1])
+			}
+		}
+	}
+}
+
+// glueDocColumns are the columns of the table in AWS Glue's documentation
+// (spec §16): dq's DDL keeps them as its first columns, in order, with
+// Glue's types, except evaluatedmetrics, a map under the Hive SerDe (see
+// resultfiles.RuleColumns for why).
 var glueDocColumns = [][2]string{
 	{"catalogid", "string"}, {"databasename", "string"}, {"tablename", "string"}, {"dqrunid", "string"},
 	{"evaluationstartedon", "timestamp"}, {"evaluationcompletedon", "timestamp"},
-	{"rule", "string"}, {"outcome", "string"}, {"failurereason", "string"}, {"evaluatedmetrics", "string"},
+	{"rule", "string"}, {"outcome", "string"}, {"failurereason", "string"}, {"evaluatedmetrics", "map<string,double>"},
 }
 
 // TestAthenaQueryable is the proof that published files are what the
@@ -136,7 +212,21 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 	// Mirror the bucket to disk exactly as listed: DuckDB sees the keys
 	// Athena would see.
 	root := t.TempDir()
+	var ruleLines, runLines []map[string]any // JSON lines, by table
 	for key, body := range f.objects(t, "quality/") {
+		if format == resultfiles.FormatJSON {
+			for _, line := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
+				var m map[string]any
+				if err := json.Unmarshal(line, &m); err != nil {
+					t.Fatalf("%s: %v", key, err)
+				}
+				if strings.HasPrefix(key, resultfiles.RunsDir) {
+					runLines = append(runLines, m)
+				} else {
+					ruleLines = append(ruleLines, m)
+				}
+			}
+		}
 		path := filepath.Join(root, filepath.FromSlash(key))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -160,6 +250,15 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 			t.Fatalf("rule table column %d is %v, want Glue's %v", i, rules.columns[i], c)
 		}
 	}
+	lines := map[string][]map[string]any{rules.name: ruleLines, runs.name: runLines}
+	for _, tb := range []ddlTable{rules, runs} {
+		if format == resultfiles.FormatJSON {
+			if tb.serde != hiveSerDe {
+				t.Errorf("table %s: SerDe %q, want %q", tb.name, tb.serde, hiveSerDe)
+			}
+			checkHiveValues(t, tb, lines[tb.name])
+		}
+	}
 
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -176,7 +275,7 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 		if dir != "" {
 			ext = ".json"
 		}
-		return fmt.Sprintf("read_json('%s%s', format = 'newline_delimited', columns = %s, %s)", glob, ext, duckColumns(t, tb), hive)
+		return fmt.Sprintf("read_json('%s%s', format = 'newline_delimited', columns = %s, %s)", glob, ext, duckColumns(t, tb, lines[tb.name]), hive)
 	}
 	for name, src := range map[string]string{"rules": from(rules, ""), "runs": from(runs, "_runs")} {
 		if _, err := db.Exec(fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", name, src)); err != nil {
@@ -186,7 +285,6 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 
 	// Column names and types, as DuckDB sees them, are the DDL's, followed
 	// by the partitions.
-	duckOf := map[string]string{"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER", "bigint": "BIGINT"}
 	for view, tb := range map[string]ddlTable{"rules": rules, "runs": runs} {
 		rows, err := db.Query("SELECT column_name, column_type FROM (DESCRIBE " + view + ")")
 		if err != nil {
@@ -226,7 +324,7 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 		minimum                                    float64
 	)
 	err = db.QueryRow(`SELECT year, month, day, outcome, failurereason, catalogid, evaluationstartedon,
-			CAST(json_extract(evaluatedmetrics, '$."Column.amount.Minimum"') AS DOUBLE)
+			evaluatedmetrics['Column.amount.Minimum']
 		FROM rules WHERE dqrunid = 'dqresult-0123456789abcdef' AND rulename = 'Rule_1'`).
 		Scan(&year, &month, &day, &outcome, &reason, &catalog, &started, &minimum)
 	if err != nil {
@@ -250,6 +348,18 @@ func testAthenaQueryable(t *testing.T, format resultfiles.Format) {
 	}
 	if outcomes != "Passed,Failed,Error" {
 		t.Errorf("outcomes = %s, want Passed,Failed,Error", outcomes)
+	}
+	// The query of AWS's Glue Data Quality walkthrough, a time window on
+	// evaluationcompletedon, in DuckDB's spelling (strptime for Athena's
+	// parse_datetime): it must see the typed timestamps, not NULLs.
+	var passedInWindow int
+	if err := db.QueryRow(`SELECT count(*) FROM rules WHERE outcome = 'Passed'
+		AND evaluationcompletedon BETWEEN strptime('2026-03-04 00:00:00', '%Y-%m-%d %H:%M:%S')
+		AND strptime('2026-03-05 23:59:59', '%Y-%m-%d %H:%M:%S')`).Scan(&passedInWindow); err != nil {
+		t.Fatal(err)
+	}
+	if passedInWindow != 1 {
+		t.Errorf("passed rules completed 2026-03-04..05 = %d, want 1 (Rule_0 of the first run)", passedInWindow)
 	}
 	var nullTable, nullReason bool
 	if err := db.QueryRow(`SELECT tablename IS NULL, failurereason IS NULL FROM rules WHERE dqrunid = 'dqresult-second'`).Scan(&nullTable, &nullReason); err != nil {
