@@ -60,9 +60,18 @@ func (s *scan) run(ctx context.Context, q querier) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	// Out of memory, a failed disk or a corrupt page is the machine
+	// failing, not a rule: the run stops (the CLI's "could not run" exit)
+	// rather than reporting ERROR for whichever rules were in the scan.
+	if ee := AsEnvironmentError(err); ee != nil {
+		return ee
+	}
 	// Tell "the data cannot be read at all" (the run fails) from "one
 	// expression fails" (that rule errors).
 	if _, perr := queryRow(ctx, q, "SELECT CAST(count(*) AS DOUBLE) FROM "+s.from, 1); perr != nil {
+		if ee := AsEnvironmentError(perr); ee != nil {
+			return ee
+		}
 		return fmt.Errorf("reading %s: %w", s.from, perr)
 	}
 	s.vals = make([]sql.NullFloat64, len(s.exprs))
@@ -72,6 +81,9 @@ func (s *scan) run(ctx context.Context, q querier) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if ee := AsEnvironmentError(err); ee != nil {
+				return ee
 			}
 			s.errs[i] = err
 			continue

@@ -24,7 +24,20 @@ func (c *customRun) describe() string {
 	return "SELECT CAST(COLUMNS(*) AS DOUBLE) FROM (\n" + c.sql + "\n) AS __custom LIMIT 2"
 }
 
+// run executes the statement. An error of the user's SQL becomes the
+// rule's outcome (c.err); an environment failure (out of memory, I/O,
+// corrupt data) stops the run, as it does for the fused scan.
 func (c *customRun) run(ctx context.Context, q querier) error {
+	if err := c.query(ctx, q); err != nil {
+		return err
+	}
+	if ee := AsEnvironmentError(c.err); ee != nil {
+		return ee
+	}
+	return nil
+}
+
+func (c *customRun) query(ctx context.Context, q querier) error {
 	rows, err := q.QueryContext(ctx, c.describe())
 	if err != nil {
 		if ctx.Err() != nil {

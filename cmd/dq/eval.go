@@ -54,7 +54,8 @@ type EvalCmd struct {
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
 // 0 when every rule passed, 1 when one failed or errored, 2 when there is
-// no verdict (bad flags, invalid ruleset, unreadable data, timeout), and 4
+// no verdict (bad flags, invalid ruleset, unreadable data, timeout), 3 when
+// the environment failed (out of memory, I/O error, corrupt file), and 4
 // when the result was printed but a publishing sink did not get it.
 func (c *EvalCmd) Run(e *env) error {
 	opts, err := c.options()
@@ -290,6 +291,9 @@ func (f *dataFlags) runError(ctx context.Context, err error) error {
 		return &exitError{code: exitInvalid, err: errors.New("interrupted")}
 	case err == nil:
 		return nil
+	}
+	if ee := engine.AsEnvironmentError(err); ee != nil {
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("the check could not run: %w\n  hint: %s", ee, ee.Hint())}
 	}
 	var unbound *engine.UnboundReferenceError
 	if errors.As(err, &unbound) {

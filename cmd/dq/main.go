@@ -16,11 +16,19 @@ import (
 
 // Exit codes are part of dq's interface: scripts and CI jobs branch on them.
 // 1 is reserved for "the data failed the rules" so that a pipeline can tell
-// bad data from a broken invocation; every other failure is 2.
+// bad data from a broken invocation (2) and from a machine that could not
+// run the check (3). When several apply, the highest wins: 4 over 3 is
+// impossible (no result exists to deliver), and 4 over 1 is explained below.
 const (
 	exitOK      = 0
 	exitFailed  = 1 // rules evaluated and at least one failed (dq eval)
 	exitInvalid = 2 // invalid ruleset, usage error, or any error that prevented a verdict
+	// exitCouldNotRun: the environment failed while the check ran — DuckDB
+	// ran out of memory or spill space, an I/O error, a corrupt data file
+	// or page. There is no verdict; running again on a healthy machine (or
+	// with more --memory-limit) may give one. Distinct from 1 so that CI
+	// does not read an out-of-memory run as bad data.
+	exitCouldNotRun = 3
 	// exitNotDelivered: the evaluation finished (its verdict is printed) but a
 	// sink did not get the result; it is spooled for dq publish. It outranks
 	// exitFailed because an alert that was never sent must not look handled.
