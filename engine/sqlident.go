@@ -397,18 +397,57 @@ func CheckReadOnlySQL(sql string) error {
 	return nil
 }
 
-// checkTokens refuses calls of session-changing functions.
+// introspectionFunctions reveal the session rather than the data: its
+// settings (temp_directory is the private spill directory, secret_directory
+// and home_directory the user's home), environment, installed extensions,
+// secrets, attached databases and temporary files. query and query_table
+// run SQL given as a string, which no static check can see into. Functions
+// named pragma_* (DuckDB's PRAGMA table functions) are refused as well.
+var introspectionFunctions = map[string]bool{
+	"current_setting": true, "duckdb_settings": true, "getenv": true,
+	"getvariable": true, "duckdb_variables": true,
+	"duckdb_extensions": true, "duckdb_secrets": true, "which_secret": true,
+	"duckdb_databases": true, "duckdb_temporary_files": true,
+	"duckdb_logs": true, "duckdb_log_contexts": true, "duckdb_external_file_cache": true,
+	"duckdb_prepared_statements": true, "duckdb_memory": true,
+	"query": true, "query_table": true,
+}
+
+// introspectionViews are DuckDB's built-in views over the same
+// information; they need no parentheses.
+var introspectionViews = map[string]bool{
+	"duckdb_databases": true, "duckdb_logs": true, "pragma_database_list": true,
+}
+
+// checkTokens refuses calls of session-changing and introspection
+// functions, whether the name is bare, quoted ("current_setting"(…)) or
+// qualified (system.main.current_setting(…)).
 func checkTokens(toks []token) error {
 	for i, t := range toks {
-		if t.kind != tkWord {
+		var name string
+		switch t.kind {
+		case tkWord:
+			name = strings.ToLower(t.text)
+		case tkQuotedIdent:
+			name = strings.ToLower(strings.ReplaceAll(t.text[1:len(t.text)-1], `""`, `"`))
+		default:
 			continue
 		}
-		name := strings.ToLower(t.text)
-		if !sideEffectFunctions[name] && !strings.HasPrefix(name, "enable_") && !strings.HasPrefix(name, "disable_") {
-			continue
+		if introspectionViews[name] {
+			return fmt.Errorf("%s is not allowed in a data quality rule: it describes dq's session, not the data", name)
 		}
+		called := false
 		if nx := nextSignificant(toks, i); nx >= 0 && toks[nx].kind == tkPunct && toks[nx].text == "(" {
-			return fmt.Errorf("function %s is not allowed in a data quality rule", t.text)
+			called = true
+		}
+		if !called {
+			continue
+		}
+		switch {
+		case introspectionFunctions[name] || strings.HasPrefix(name, "pragma_"):
+			return fmt.Errorf("function %s is not allowed in a data quality rule: it reveals dq's settings, paths or environment, not the data", name)
+		case sideEffectFunctions[name] || strings.HasPrefix(name, "enable_") || strings.HasPrefix(name, "disable_"):
+			return fmt.Errorf("function %s is not allowed in a data quality rule", name)
 		}
 	}
 	return nil

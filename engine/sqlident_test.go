@@ -106,6 +106,26 @@ func TestCheckReadOnlySQL(t *testing.T) {
 		{"select * from DISABLE_PROFILING ()", false},
 		{"select checkpoint()", false},
 		{"select nextval('s')", false},
+		{`select "nextval"('s')`, false}, // a quoted name is still a call
+		// Introspection: settings, environment and paths (issue 15 #14).
+		{"select current_setting('temp_directory')", false},
+		{"SELECT Current_Setting ('secret_directory')", false},
+		{`select "current_setting"('temp_directory')`, false},
+		{"select system.main.current_setting('home_directory')", false},
+		{"select * from duckdb_settings()", false},
+		{"select * from duckdb_extensions()", false},
+		{"select * from duckdb_secrets()", false},
+		{"select * from duckdb_temporary_files()", false},
+		{"select getenv('HOME')", false},
+		{"select * from duckdb_databases", false}, // a view: no parentheses
+		{`select * from "duckdb_databases"`, false},
+		{"select * from pragma_database_list", false},
+		{"select * from pragma_user_agent()", false},
+		{"select * from query('select current_setting(''temp_directory'')')", false},
+		{"select * from query_table('primary')", false},
+		{"select current_setting from primary", true}, // a column, not a call
+		{`select "query" from primary`, true},
+		{"select 'current_setting(1)' from primary", true},
 		{"", false},
 	}
 	for _, tc := range tests {
@@ -132,6 +152,8 @@ func TestCheckExpressionSQL(t *testing.T) {
 		{"(a = 1", "", false},
 		{"a = (1]", "", false},
 		{"enable_logging() IS NULL", "", false},
+		{"current_setting('temp_directory') LIKE '/tmp%'", "", false},
+		{"getvariable('x') IS NULL", "", false},
 		{"  ", "", false},
 		{"'unterminated", "", false},
 	}
