@@ -20,9 +20,12 @@ type SessionOptions struct {
 	Threads     int           // 0 = DuckDB default
 	MemoryLimit string        // e.g. "2GB"; "" = DuckDB default
 	Timeout     time.Duration // 0 = none; applied via context by callers, and by the session to its own queries
-	// TempDir is where DuckDB spills. "" = a private directory that Close
-	// removes. (DuckDB's own default for an in-memory database is ".tmp" in
-	// the working directory, which litters the user's directory.)
+	// TempDir is where the session's private directory (DuckDB's spill
+	// files, staged output) is made; "" = the system's temporary directory.
+	// Close removes it, and a later session removes those left by a
+	// process that died (see newSessionDir). (DuckDB's own default for an
+	// in-memory database is ".tmp" in the working directory, which litters
+	// the user's directory.)
 	TempDir string
 	// OutputPaths are files dq itself will write after Seal (the row-level
 	// Parquet). Naming them here lets DuckDB write them in place; any other
@@ -35,13 +38,15 @@ type SessionOptions struct {
 // *sql.Conn is essential: temporary views and tables, and Arrow
 // registrations, are visible only on the connection that made them.
 type Session struct {
-	db       *sql.DB // owned (OpenSession) or nil (OpenSessionOn)
-	conn     *sql.Conn
-	opts     SessionOptions
-	owned    bool   // we created the database, so we may lock it down
-	private  string // session-owned directory: spill, staged output; "" if none
-	sealed   bool
-	datasets map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
+	db      *sql.DB // owned (OpenSession) or nil (OpenSessionOn)
+	conn    *sql.Conn
+	opts    SessionOptions
+	owned   bool   // we created the database, so we may lock it down
+	private string // session-owned directory: spill, staged output; "" if none
+	// privateLock holds the private directory's owner lock until Close.
+	privateLock *os.File
+	sealed      bool
+	datasets    map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
 
 	allowedPaths   []string // data files the registered views read
 	allowedOutputs map[string]bool
@@ -87,17 +92,12 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	if s.conn, err = db.Conn(ctx); err != nil {
 		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
 	}
-	base := ""
-	if opts.TempDir != "" {
-		base = opts.TempDir
-	}
-	if s.private, err = os.MkdirTemp(base, "dq-session-"); err != nil {
+	if s.private, s.privateLock, err = newSessionDir(opts.TempDir); err != nil {
 		return nil, fmt.Errorf("creating session directory: %w", err)
 	}
-	spill := opts.TempDir
-	if spill == "" {
-		spill = filepath.Join(s.private, "spill")
-	}
+	// Spill inside the private directory even under opts.TempDir, so that
+	// Close, or the next dq after a killed one, removes the spill files.
+	spill := filepath.Join(s.private, "spill")
 	settings := []string{"SET temp_directory = " + QuoteString(spill)}
 	if opts.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
@@ -168,6 +168,10 @@ func (s *Session) Close() error {
 	if s.private != "" {
 		errs = append(errs, os.RemoveAll(s.private))
 		s.private = ""
+	}
+	if s.privateLock != nil {
+		s.privateLock.Close()
+		s.privateLock = nil
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("closing session: %w", err)
