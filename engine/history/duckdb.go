@@ -66,10 +66,50 @@ func Open(ctx context.Context, path string, opts Options) (*DuckDB, error) {
 			return nil, fmt.Errorf("creating the history directory: %w", err)
 		}
 	}
-	if err := s.with(ctx, func(c *sql.Conn) error { return migrate(ctx, c, len(migrations)) }); err != nil {
+	err := s.with(ctx, func(c *sql.Conn) error {
+		if err := migrate(ctx, c, len(migrations)); err != nil {
+			return err
+		}
+		return verify(ctx, c)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// verify reads every row of every table, so that a damaged store (a file
+// truncated by a full disk or an interrupted copy, a flipped block) is
+// reported when it is opened — before dq eval reads the data — rather than
+// when the run is recorded after its result was printed. DuckDB opens such
+// a file without complaint and reads blocks only when a query needs them.
+// Hashing whole rows makes DuckDB read every column's blocks; a store of
+// a million metrics takes a fraction of a second.
+func verify(ctx context.Context, c *sql.Conn) error {
+	for _, table := range []string{"dq_schema", "runs", "metrics", "exclusions"} {
+		var n int64
+		var h sql.NullInt64
+		q := "SELECT count(*), CAST(bit_xor(hash(t)) % 1024 AS BIGINT) FROM " + table + " AS t"
+		if err := c.QueryRowContext(ctx, q).Scan(&n, &h); err != nil {
+			return &damagedError{err: fmt.Errorf("reading table %s: %w", table, err)}
+		}
+	}
+	return nil
+}
+
+// damagedError marks a store that opened but cannot be read back.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string { return e.err.Error() }
+func (e *damagedError) Unwrap() error { return e.err }
+
+// isLockConflict reports whether err is DuckDB refusing to open the file
+// because another process holds it. Only that message means "wait": any
+// other failure (a damaged file whose message mentions a "block", say)
+// must be reported at once, not retried for LockTimeout and blamed on
+// another process.
+func isLockConflict(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
 // Path is the store's database file.
@@ -98,7 +138,7 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 	err = retry(ctx, deadline, func() (bool, error) {
 		var err error
 		db, conn, err = s.open(ctx)
-		if err != nil && strings.Contains(err.Error(), "lock") {
+		if isLockConflict(err) {
 			return false, nil
 		}
 		return err == nil, err
@@ -112,7 +152,13 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 	}
 	defer db.Close()
 	defer conn.Close()
-	return fn(conn)
+	err = fn(conn)
+	var de *damagedError
+	if errors.As(err, &de) {
+		return fmt.Errorf("history store %s is damaged (truncated or corrupt): %v. "+
+			"dq left it untouched: move it aside to start a new history, or restore it from a backup", s.path, firstLine(de.err))
+	}
+	return err
 }
 
 func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {

@@ -417,3 +417,70 @@ func TestBacktestFromStore(t *testing.T) {
 		}
 	}
 }
+
+// A store cut short (a full disk, an interrupted copy) or with a damaged
+// block is reported as damaged when it is opened — not when a run is
+// recorded after its result was printed — and never as "locked by another
+// process": only DuckDB's lock conflict means wait (issue 15 #8).
+func TestDamagedStoreDetectedAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.duckdb")
+	s := openStore(t, path)
+	for i := 0; i < 4; i++ {
+		r := run(fmt.Sprintf("r%d", i), "trips", day0.AddDate(0, 0, i), "Dataset.*.RowCount", float64(i)+0.5)
+		for j := 0; j < 5000; j++ {
+			m := r.Metrics[0]
+			m.Name = fmt.Sprintf("Column.c%d.Completeness", j)
+			r.Metrics = append(r.Metrics, m)
+		}
+		record(t, s, r)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := map[string][]byte{"truncated": good[:len(good)/2]}
+	flipped := append([]byte(nil), good...)
+	for i := 3*4096 + 8; i < len(flipped); i += 64 {
+		flipped[i] ^= 0xff
+	}
+	damaged["flipped"] = flipped
+	for name, b := range damaged {
+		p := filepath.Join(dir, name+".duckdb")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(context.Background(), p, Options{LockTimeout: time.Minute})
+		if err == nil || errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "is damaged") {
+			t.Errorf("%s store: %v, want a damaged-store error", name, err)
+		}
+		// DuckDB opens a truncated file happily; only reading it back
+		// finds the missing blocks.
+		if name == "truncated" && !strings.Contains(fmt.Sprint(err), "is damaged (truncated or corrupt)") {
+			t.Errorf("truncated store not found by verify: %v", err)
+		}
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, b) {
+			t.Errorf("%s store was modified", name)
+		}
+	}
+	// The intact copy still opens.
+	if _, err := Open(context.Background(), path, Options{}); err != nil {
+		t.Fatalf("intact store: %v", err)
+	}
+}
+
+func TestIsLockConflict(t *testing.T) {
+	for msg, want := range map[string]bool{
+		`IO Error: Could not set lock on file "/x/h.duckdb": Conflicting lock is held in /usr/bin/dq (PID 12). See also https://duckdb.org/docs/stable/connect/concurrency`: true,
+		`Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 3`:                                                                false,
+		`IO Error: Could not read enough bytes from file "/x/block.duckdb": attempted to read 262144 bytes`:                                                                 false,
+		`Catalog Error: Table with name unlock does not exist`:                                                                                                              false,
+	} {
+		if got := isLockConflict(errors.New(msg)); got != want {
+			t.Errorf("isLockConflict(%q) = %t, want %t", msg, got, want)
+		}
+	}
+	if isLockConflict(nil) {
+		t.Error("nil is not a lock conflict")
+	}
+}
