@@ -37,7 +37,14 @@ func (c *PublishCmd) Run(e *env) error {
 		return &exitError{code: exitInvalid, err: err}
 	}
 	if !e.quiet {
-		fmt.Fprintf(e.stderr, "dq: %d delivered, %d still spooled in %s\n", len(rep.Delivered), len(rep.Failed), c.Spool)
+		if rep.Recovered > 0 {
+			fmt.Fprintf(e.stderr, "dq: took over %d entries from a dq publish that stopped while sending them\n", rep.Recovered)
+		}
+		busy := ""
+		if rep.Busy > 0 {
+			busy = fmt.Sprintf(", %d being sent by another dq publish", rep.Busy)
+		}
+		fmt.Fprintf(e.stderr, "dq: %d delivered, %d still spooled in %s%s\n", len(rep.Delivered), len(rep.Failed), c.Spool, busy)
 	}
 	if len(rep.Failed) > 0 {
 		return reported(exitNotDelivered)

@@ -317,6 +317,12 @@ func (p *Publisher) put(ctx context.Context, t target, r *engine.Result, cause e
 type ResendReport struct {
 	Delivered []spool.Item
 	Failed    []Delivery // Spooled is the entry, kept for the next try
+	// Busy counts entries another publisher claimed first (a concurrent
+	// dq publish on the same spool): they are its to send.
+	Busy int
+	// Recovered counts entries given back from publishers that died
+	// while sending them; they are re-sent in this run.
+	Recovered int
 }
 
 // Err is nil when the spool was emptied, else a *NotDeliveredError.
@@ -332,10 +338,16 @@ func (r ResendReport) Err() error {
 // ignored). Delivered entries are removed; failed ones are kept with the
 // new error and attempt count. An entry that cannot be read is an error:
 // Resend stops rather than risk skipping a result.
-func Resend(ctx context.Context, dir string, cfg Config, opts Options) (ResendReport, error) {
-	var rep ResendReport
+//
+// Each entry is claimed (spool.Dir.Claim) before it is sent, so that two
+// Resends on one spool — two `dq publish` from cron, say — never deliver a
+// result twice; claims of a Resend that died are recovered first.
+func Resend(ctx context.Context, dir string, cfg Config, opts Options) (rep ResendReport, err error) {
 	sp, err := spool.Open(dir)
 	if err != nil {
+		return rep, err
+	}
+	if rep.Recovered, err = sp.RecoverStale(); err != nil {
 		return rep, err
 	}
 	items, err := sp.List()
@@ -348,47 +360,83 @@ func Resend(ctx context.Context, dir string, cfg Config, opts Options) (ResendRe
 		p.now = time.Now
 	}
 	var awsCfg *aws.Config
-	for _, it := range items {
-		var tc Config
-		if err := json.Unmarshal(it.Target, &tc); err != nil {
-			return rep, fmt.Errorf("spool entry %s: bad target: %w", it.Path, err)
-		}
-		r, err := it.Decode()
+	for _, listed := range items {
+		c, ok, err := sp.Claim(listed)
 		if err != nil {
-			return rep, fmt.Errorf("spool entry %s: %w", it.Path, err)
-		}
-		if err := tc.Validate(); err != nil {
-			return rep, fmt.Errorf("spool entry %s: %w", it.Path, err)
-		}
-		if tc.needsAWS() && awsCfg == nil {
-			if opts.AWS != nil {
-				awsCfg = opts.AWS
-			} else {
-				c, err := LoadAWS(ctx, cfg.MaxAttempts)
-				if err != nil {
-					return rep, err
-				}
-				awsCfg = &c
-			}
-		}
-		var ac aws.Config
-		if awsCfg != nil {
-			ac = *awsCfg
-		}
-		s, err := build(tc, ac)
-		if err != nil {
-			return rep, fmt.Errorf("spool entry %s: %w", it.Path, err)
-		}
-		if err := p.deliver(ctx, s, r); err != nil {
-			d := Delivery{Sink: s.Name(), Err: err}
-			d.Spooled, d.SpoolErr = p.put(ctx, target{key: it.Key, cfg: tc, sink: s}, r, err, it.Attempts+1)
-			rep.Failed = append(rep.Failed, d)
-			continue
-		}
-		if err := sp.Remove(it); err != nil {
 			return rep, err
 		}
-		rep.Delivered = append(rep.Delivered, it)
+		if !ok {
+			rep.Busy++
+			continue
+		}
+		d, delivered, err := p.resendOne(ctx, sp, c, opts, &awsCfg)
+		if delivered {
+			rep.Delivered = append(rep.Delivered, c.Item)
+		}
+		if err != nil {
+			// Not delivered: give the entry back (if it was spooled
+			// again, the newer copy stays and the claim goes).
+			if !delivered {
+				if rerr := sp.Release(c); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}
+			return rep, err
+		}
+		if !delivered {
+			rep.Failed = append(rep.Failed, d)
+		}
 	}
 	return rep, nil
+}
+
+// resendOne sends one claimed entry. A delivered entry is removed; a
+// failed one is spooled again with the new error, or, if that fails too,
+// released unchanged. An error means the entry could not be tried.
+func (p *Publisher) resendOne(ctx context.Context, sp spool.Dir, it spool.Claimed, opts Options, awsCfg **aws.Config) (Delivery, bool, error) {
+	var tc Config
+	if err := json.Unmarshal(it.Target, &tc); err != nil {
+		return Delivery{}, false, fmt.Errorf("spool entry %s: bad target: %w", it.Path, err)
+	}
+	r, err := it.Decode()
+	if err != nil {
+		return Delivery{}, false, fmt.Errorf("spool entry %s: %w", it.Path, err)
+	}
+	if err := tc.Validate(); err != nil {
+		return Delivery{}, false, fmt.Errorf("spool entry %s: %w", it.Path, err)
+	}
+	if tc.needsAWS() && *awsCfg == nil {
+		if opts.AWS != nil {
+			*awsCfg = opts.AWS
+		} else {
+			c, err := LoadAWS(ctx, p.cfg.MaxAttempts)
+			if err != nil {
+				return Delivery{}, false, err
+			}
+			*awsCfg = &c
+		}
+	}
+	var ac aws.Config
+	if *awsCfg != nil {
+		ac = **awsCfg
+	}
+	s, err := build(tc, ac)
+	if err != nil {
+		return Delivery{}, false, fmt.Errorf("spool entry %s: %w", it.Path, err)
+	}
+	if err := p.deliver(ctx, s, r); err != nil {
+		d := Delivery{Sink: s.Name(), Err: err}
+		d.Spooled, d.SpoolErr = p.put(ctx, target{key: it.Key, cfg: tc, sink: s}, r, err, it.Attempts+1)
+		if d.SpoolErr != nil {
+			// The new error could not be recorded; the entry as it was
+			// is still the result's only copy: give it back.
+			if rerr := sp.Release(it); rerr != nil {
+				return d, false, errors.Join(d.SpoolErr, rerr)
+			}
+			d.Spooled, d.SpoolErr = it.Path, nil
+			return d, false, nil
+		}
+		return d, false, sp.Done(it)
+	}
+	return Delivery{}, true, sp.Done(it)
 }

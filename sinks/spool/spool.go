@@ -5,7 +5,9 @@
 // result (in dq's documented JSON schema, see sinks/jsonout), an opaque
 // description of the sink to re-send it to, the last error and the number
 // of attempts. Spooling the same run for the same sink again replaces the
-// entry, so a run is never re-sent twice to one destination by the spool.
+// entry, so a run is never re-sent twice to one destination by the spool;
+// and a publisher claims an entry before sending it (see Claim), so two
+// concurrent `dq publish` runs never both send it.
 // Entries are written atomically and contain no credentials: the sink is
 // described by its configuration, and credentials come from the AWS SDK's
 // default chain when the entry is re-sent.
