@@ -107,7 +107,7 @@ func (c *EvalCmd) Run(e *env) error {
 		return fmt.Errorf("writing the result: %w", err)
 	}
 	recordErr := c.historyFlags.record(ctx, res)
-	if err := c.Publishing.publish(e, res); err != nil {
+	if err := c.Publishing.publishKept(e, res, c.kept(e)); err != nil {
 		return err
 	}
 	if recordErr != nil {
@@ -118,6 +118,18 @@ func (c *EvalCmd) Run(e *env) error {
 		return reported(exitFailed)
 	}
 	return nil
+}
+
+// kept says where the JSON result of this run exists besides the sinks:
+// the -o file, or stdout when the JSON went there.
+func (c *EvalCmd) kept(e *env) string {
+	switch {
+	case c.Output != "":
+		return c.Output
+	case c.format(e) == "json":
+		return "the JSON printed on standard output"
+	}
+	return ""
 }
 
 // options checks the flags and turns them into engine options. Everything

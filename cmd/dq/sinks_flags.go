@@ -145,6 +145,13 @@ func (f *PublishFlags) config() (publish.Config, error) {
 // sink failed: the result has then been spooled, and the verdict printed
 // before still stands.
 func (f *PublishFlags) publish(e *env, res *engine.Result) error {
+	return f.publishKept(e, res, "")
+}
+
+// publishKept is publish for a command that also kept the result: kept
+// says where ("FILE", or "" for nowhere), so that a result that could be
+// neither delivered nor spooled is not reported as awaiting dq publish.
+func (f *PublishFlags) publishKept(e *env, res *engine.Result, kept string) error {
 	if !f.cfg.Enabled() {
 		return nil
 	}
@@ -157,6 +164,7 @@ func (f *PublishFlags) publish(e *env, res *engine.Result) error {
 		return &exitError{code: exitInvalid, err: err}
 	}
 	rep := p.Publish(e.ctx, res)
+	spooled, lost := 0, 0
 	for _, d := range rep.Deliveries {
 		switch {
 		case d.Err == nil:
@@ -164,14 +172,26 @@ func (f *PublishFlags) publish(e *env, res *engine.Result) error {
 				fmt.Fprintf(e.stderr, "dq: published to %s\n", d.Sink)
 			}
 		case d.Spooled != "":
+			spooled++
 			fmt.Fprintf(e.stderr, "dq: not delivered: %v\n    spooled to %s\n", d.Err, d.Spooled)
 		default:
-			fmt.Fprintf(e.stderr, "dq: not delivered: %v\n    and not spooled: %v\n", d.Err, d.SpoolErr)
+			lost++
+			fmt.Fprintf(e.stderr, "dq: not delivered: %v\n    and the result was NOT spooled: %v\n", d.Err, d.SpoolErr)
 		}
 	}
-	if rep.Err() != nil {
-		fmt.Fprintf(e.stderr, "dq: re-send with: dq publish %s\n", f.cfg.SpoolDir())
-		return reported(exitNotDelivered)
+	if rep.Err() == nil {
+		return nil
 	}
-	return nil
+	if spooled > 0 {
+		fmt.Fprintf(e.stderr, "dq: re-send with: dq publish %s\n", f.cfg.SpoolDir())
+	}
+	if lost > 0 {
+		// dq publish cannot help: say where the result still exists.
+		if kept != "" {
+			fmt.Fprintf(e.stderr, "dq: dq publish cannot re-send this result (the spool %s could not be written); it is still in %s\n", f.cfg.SpoolDir(), kept)
+		} else {
+			fmt.Fprintf(e.stderr, "dq: dq publish cannot re-send this result (the spool %s could not be written), and it was not saved: run again with -o FILE to keep a copy\n", f.cfg.SpoolDir())
+		}
+	}
+	return reported(exitNotDelivered)
 }
