@@ -8,6 +8,7 @@ import (
 
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/history"
+	"github.com/dqlabs/dq/sinks/console"
 )
 
 // BacktestCmd is `dq backtest`.
@@ -55,7 +56,7 @@ func (c *BacktestCmd) Run(e *env) error {
 	if outputFormat(e, c.Format) == "json" {
 		return writeJSON(e.stdout, backtestJSON{DatasetID: c.DatasetID, Since: since.UTC(), Rules: bts})
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(console.Escaper{W: e.stdout}, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Backtest of %s over the runs since %s\n", c.DatasetID, stamp(since))
 	for _, bt := range bts {
 		fmt.Fprintf(tw, "\n%s  %s\n", bt.Name, bt.Rule)

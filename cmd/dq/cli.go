@@ -35,6 +35,12 @@ type env struct {
 	ctx    context.Context
 	stdin  io.Reader
 	stdout io.Writer
+	// stderr escapes control characters (console.Escaper): messages quote
+	// column names, values, paths and DuckDB errors, any of which may hold
+	// terminal escape sequences.
 	stderr io.Writer
-	quiet  bool
+	// rawStderr is the unescaped stream, for the progress line's own
+	// cursor control.
+	rawStderr io.Writer
+	quiet     bool
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/history"
+	"github.com/dqlabs/dq/sinks/console"
 )
 
 // storeFlag is --history, shared by eval, history and backtest.
@@ -157,7 +158,7 @@ func (c *HistoryListCmd) Run(e *env) error {
 	if outputFormat(e, c.Format) == "json" {
 		return writeJSON(e.stdout, toJSON(runs))
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(console.Escaper{W: e.stdout}, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tRESULT ID\tRULESET\tSCORE\tDATASET")
 	for _, r := range runs {
 		score := "-"
@@ -217,7 +218,7 @@ func (c *HistoryShowCmd) Run(e *env) error {
 	if outputFormat(e, c.Format) == "json" {
 		return writeJSON(e.stdout, toJSON(runs))
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(console.Escaper{W: e.stdout}, 0, 0, 2, ' ', 0)
 	if c.Metric != "" {
 		fmt.Fprintf(tw, "%s of %s\n", c.Metric, c.DatasetID)
 		fmt.Fprintln(tw, "TIME\tRESULT ID\tVALUE")

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/dqlabs/dq/sinks/console"
 )
 
 // Exit codes are part of dq's interface: scripts and CI jobs branch on them.
@@ -97,15 +99,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 
+	// Everything dq writes to stderr may quote data (column names, values,
+	// file names, DuckDB messages): control characters are escaped so that
+	// data cannot drive the terminal.
+	escStderr := console.Escaper{W: stderr}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "dq: %v\n", err)
+		fmt.Fprintf(escStderr, "dq: %v\n", err)
 		fmt.Fprintln(stderr, `Run "dq --help" for usage.`)
 		return exitInvalid
 	}
 
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, quiet: cli.Quiet}
-	return exitCode(stderr, kctx.Run(e))
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: escStderr, rawStderr: stderr, quiet: cli.Quiet}
+	return exitCode(escStderr, kctx.Run(e))
 }
 
 // exitCode reports err (unless it was already reported) and maps it to

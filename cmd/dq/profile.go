@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dqlabs/dq/recommend"
+	"github.com/dqlabs/dq/sinks/console"
 )
 
 // scanFlags are the data-reading flags of profile and recommend: eval's
@@ -86,8 +87,9 @@ func (c *ProfileCmd) Run(e *env) error {
 // moments, strings their lengths; the last column shows the most frequent
 // values of low-cardinality columns.
 func writeProfileTable(w io.Writer, p *recommend.Profile) error {
-	fmt.Fprintf(w, "%s: %s rows, %s\n\n", p.Location, thousands(p.Rows), plural(len(p.Columns), "column"))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// Column names and values are data: escape control characters.
+	fmt.Fprintf(w, "%s: %s rows, %s\n\n", console.EscapeLine(p.Location), thousands(p.Rows), plural(len(p.Columns), "column"))
+	tw := tabwriter.NewWriter(console.Escaper{W: w}, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLUMN\tTYPE\tNULLS\tDISTINCT\tMIN\tMAX\tMEAN\tSTDDEV\tLENGTH\tTOP VALUES")
 	for _, c := range p.Columns {
 		nulls := thousands(c.Nulls)

@@ -105,10 +105,10 @@ func describeProgress(pr engine.Progress) string {
 // stops the ticker and clears the line. Off a terminal, or with --quiet, it
 // returns a nil callback: logs and CI output must not fill with \r lines.
 func startProgress(e *env) (callback func(engine.Progress), stop func()) {
-	if e.quiet || !isTerminal(e.stderr) {
+	if e.quiet || !isTerminal(e.rawStderr) {
 		return nil, func() {}
 	}
-	return runProgress(newProgressLine(e.stderr, time.Now, progressDelay), progressTick)
+	return runProgress(newProgressLine(e.rawStderr, time.Now, progressDelay), progressTick)
 }
 
 // runProgress ticks p every interval until stop, which also clears the

@@ -135,14 +135,14 @@ func (p *printer) paintWords(code, s string) string {
 func heading(r *engine.Result) string {
 	var parts []string
 	if r.RulesetName != "" {
-		parts = append(parts, "Ruleset "+r.RulesetName)
+		parts = append(parts, "Ruleset "+EscapeLine(r.RulesetName))
 	}
 	if ds := r.DataSource; ds != nil {
 		switch {
 		case ds.Location != "":
-			parts = append(parts, "on "+ds.Location)
+			parts = append(parts, "on "+EscapeLine(ds.Location))
 		case ds.GlueTable != nil:
-			parts = append(parts, "on "+ds.GlueTable.DatabaseName+"."+ds.GlueTable.TableName)
+			parts = append(parts, "on "+EscapeLine(ds.GlueTable.DatabaseName+"."+ds.GlueTable.TableName))
 		}
 	}
 	if am := r.AggregatedMetrics; am != nil && am.TotalRowsProcessed > 0 {
@@ -195,17 +195,20 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 	t.Header("Rule", "Result", "Rule text", "Message", "Metrics")
 	for _, rr := range rrs {
 		mark, code := markFor(rr.Result)
-		text := rr.Description
+		// Rule text, names and messages can carry data (column names,
+		// values in messages): escape control characters before any
+		// colour is added.
+		text := Escape(rr.Description)
 		if rr.EvaluatedRule != "" && rr.EvaluatedRule != rr.Description {
 			// Dynamic rules: show what was actually checked.
-			text += "\n" + p.paintWords(ansiDim, "→ "+rr.EvaluatedRule)
+			text += "\n" + p.paintWords(ansiDim, "→ "+Escape(rr.EvaluatedRule))
 		}
 		// Glue's Description already carries a rule's own labels; only
 		// labels it lacks (e.g. inherited DefaultLabels) need a line.
 		if l := formatLabels(rr.Labels); l != "" && !strings.Contains(rr.Description, "labels=[") {
 			text += "\n" + p.paintWords(ansiDim, "labels: "+l)
 		}
-		name := rr.Name
+		name := EscapeLine(rr.Name)
 		if rr.Result != engine.Pass {
 			name = p.paint(code, name)
 		}
@@ -213,7 +216,7 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 			name,
 			p.paint(code, mark+" "+string(rr.Result)),
 			wrapLong(text, w[0]),
-			wrapLong(rr.EvaluationMessage, w[1]),
+			wrapLong(Escape(rr.EvaluationMessage), w[1]),
 			wrapLong(formatMetrics(rr.EvaluatedMetrics), w[2]),
 		); err != nil {
 			return err
@@ -227,8 +230,8 @@ func (p *printer) analyzers(ars []engine.AnalyzerResult) error {
 	t := p.newTable(map[int]int{1: w[0], 2: w[1], 3: w[2]})
 	t.Header("Analyzer", "Description", "Metrics", "Message")
 	for _, ar := range ars {
-		if err := t.Append(ar.Name, wrapLong(ar.Description, w[0]),
-			wrapLong(formatMetrics(ar.EvaluatedMetrics), w[1]), wrapLong(ar.EvaluationMessage, w[2])); err != nil {
+		if err := t.Append(EscapeLine(ar.Name), wrapLong(Escape(ar.Description), w[0]),
+			wrapLong(formatMetrics(ar.EvaluatedMetrics), w[1]), wrapLong(Escape(ar.EvaluationMessage), w[2])); err != nil {
 			return err
 		}
 	}
@@ -240,12 +243,12 @@ func (p *printer) observations(obs []engine.Observation) error {
 	t := p.newTable(map[int]int{0: w[0], 1: w[1], 2: w[2]})
 	t.Header("Observation", "Metric", "Actual / expected")
 	for _, o := range obs {
-		desc, metric, values := o.Description, "", ""
+		desc, metric, values := Escape(o.Description), "", ""
 		if m := o.MetricBasedObservation; m != nil {
-			metric = m.MetricName
+			metric = EscapeLine(m.MetricName)
 			values = formatMetricValues(m.MetricValues)
 			for _, nr := range m.NewRules {
-				desc += "\n" + p.paintWords(ansiDim, "suggested: "+nr)
+				desc += "\n" + p.paintWords(ansiDim, "suggested: "+Escape(nr))
 			}
 		}
 		if err := t.Append(wrapLong(desc, w[0]), wrapLong(metric, w[1]), wrapLong(values, w[2])); err != nil {
@@ -301,7 +304,7 @@ func formatMetrics(m map[string]float64) string {
 	sort.Strings(keys)
 	lines := make([]string, len(keys))
 	for i, k := range keys {
-		lines[i] = shortKey(k) + " = " + formatNumber(m[k])
+		lines[i] = EscapeLine(shortKey(k)) + " = " + formatNumber(m[k])
 	}
 	return strings.Join(lines, "\n")
 }
@@ -351,7 +354,7 @@ func formatLabels(l map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + l[k]
+		parts[i] = EscapeLine(k) + "=" + EscapeLine(l[k])
 	}
 	return strings.Join(parts, ", ")
 }
