@@ -19,8 +19,9 @@ import (
 // Exit codes are part of dq's interface: scripts and CI jobs branch on them.
 // 1 is reserved for "the data failed the rules" so that a pipeline can tell
 // bad data from a broken invocation (2) and from a machine that could not
-// run the check (3). When several apply, the highest wins: 4 over 3 is
-// impossible (no result exists to deliver), and 4 over 1 is explained below.
+// run the check (3). When several apply, the first of 4, 2, 1 wins (see
+// EvalCmd.Run); 3 and a 2 that stops the run leave no result, so they never
+// meet 1 or 4. The README's exit code table documents this.
 const (
 	exitOK      = 0
 	exitFailed  = 1 // rules evaluated and at least one failed (dq eval)

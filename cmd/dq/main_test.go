@@ -54,8 +54,8 @@ func writeFile(t *testing.T, dir, name, content string, mode os.FileMode) string
 
 func TestExitCodesAreInterface(t *testing.T) {
 	// Scripts depend on these values; changing one is a breaking change.
-	if exitOK != 0 || exitFailed != 1 || exitInvalid != 2 {
-		t.Fatalf("exit codes changed: ok=%d failed=%d invalid=%d", exitOK, exitFailed, exitInvalid)
+	if exitOK != 0 || exitFailed != 1 || exitInvalid != 2 || exitCouldNotRun != 3 {
+		t.Fatalf("exit codes changed: ok=%d failed=%d invalid=%d could-not-run=%d", exitOK, exitFailed, exitInvalid, exitCouldNotRun)
 	}
 }
 
