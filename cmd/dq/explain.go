@@ -22,7 +22,7 @@ func (c *ExplainCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(e.stdout, plan.String())
+	_, err = io.WriteString(terminalText(e), plan.String())
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/sinks/console"
 )
 
 // progressDelay is how long a run must take before progress appears: fast
@@ -143,4 +144,15 @@ func isTerminal(w io.Writer) bool {
 		return false
 	}
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// terminalText is where a command writes text that people read and
+// programs may also parse (a recommended ruleset, an explain plan): on a
+// terminal, control characters from the data are escaped (see
+// console.Escape); into a pipe or file the text stays exact.
+func terminalText(e *env) io.Writer {
+	if isTerminal(e.stdout) {
+		return console.Escaper{W: e.stdout}
+	}
+	return e.stdout
 }

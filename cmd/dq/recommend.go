@@ -47,7 +47,7 @@ func (c *RecommendCmd) Run(e *env) error {
 		return &exitError{code: exitInvalid, err: err}
 	}
 	if c.Output == "" {
-		if _, err := fmt.Fprint(e.stdout, rec.Text); err != nil {
+		if _, err := fmt.Fprint(terminalText(e), rec.Text); err != nil {
 			return err
 		}
 	} else if err := writeFileAtomic(c.Output, []byte(rec.Text)); err != nil {
