@@ -161,10 +161,15 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 	return err
 }
 
+// open attaches the store file to a fresh in-memory DuckDB. The path goes
+// into ATTACH as a quoted string, never into the driver's DSN: the DSN is
+// a URL whose "?" starts DuckDB options and whose ":memory:" means no file
+// at all, so a --history value such as "h.duckdb?access_mode=read_only"
+// would set options instead of naming the file it spells.
 func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
 	// One thread: the store's queries are tiny, and a thread pool per open
 	// would cost more than they do.
-	db, err := sql.Open("duckdb", s.path+"?threads=1")
+	db, err := sql.Open("duckdb", "?threads=1&autoinstall_known_extensions=false&autoload_known_extensions=false")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,8 +178,28 @@ func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
 		db.Close()
 		return nil, nil, err
 	}
+	// An absolute path also keeps a file named ":memory:" a file.
+	file, err := filepath.Abs(s.path)
+	if err != nil {
+		conn.Close()
+		db.Close()
+		return nil, nil, err
+	}
+	for _, st := range []string{
+		"ATTACH " + engine.QuoteString(file) + " AS " + storeAlias + " (TYPE duckdb)",
+		"USE " + storeAlias,
+	} {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, nil, err
+		}
+	}
 	return db, conn, nil
 }
+
+// storeAlias is the catalog name the store file is attached under.
+const storeAlias = "dq_history"
 
 // retry calls try until it succeeds, fails, the deadline passes (ErrLocked)
 // or ctx ends, sleeping with exponential backoff and jitter so that

@@ -484,3 +484,37 @@ func TestIsLockConflict(t *testing.T) {
 		t.Error("nil is not a lock conflict")
 	}
 }
+
+// TestPathIsPlain: the store path is a file name, whatever it contains. A
+// "?" once made the rest DuckDB connection options (issue 15 #13), and
+// ":memory:" meant no file at all.
+func TestPathIsPlain(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, name := range []string{"h.duckdb?access_mode=read_only", ":memory:", "a#b%zz.duckdb"} {
+		p := filepath.Join(dir, name)
+		s, err := Open(ctx, p, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		if err := s.Record(ctx, Run{ResultID: "r1", DatasetID: "d", RulesetName: "rs", At: at, Metrics: []Metric{{Name: "Dataset.*.RowCount", Value: 3, Source: "RowCount"}}}); err != nil {
+			t.Fatalf("%s: record: %v", name, err)
+		}
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Fatalf("%s: the store is not the named file: %v", name, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "h.duckdb")); err == nil {
+			t.Fatalf("%s: a store was created at the path before the ?", name)
+		}
+		// Reopened, the run is there: the file is a real, writable store.
+		s2, err := Open(ctx, p, Options{MustExist: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, err := s2.Runs(ctx, RunQuery{})
+		if err != nil || len(runs) != 1 || runs[0].ResultID != "r1" {
+			t.Fatalf("%s: runs = %v, %v", name, runs, err)
+		}
+	}
+}
