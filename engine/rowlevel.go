@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,11 +50,15 @@ func (s *Session) WriteRowLevel(ctx context.Context, ds *Dataset, checks []RowCh
 	if opts.Path == "" {
 		return RowStats{}, errors.New("writing row-level results: empty output path")
 	}
-	target, err := filepath.Abs(opts.Path)
+	abs, err := filepath.Abs(opts.Path)
 	if err != nil {
 		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	}
 	// Fail before the (possibly long) scan rather than after it.
+	target, err := outputTarget(abs)
+	if err != nil {
+		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
+	}
 	if st, err := os.Stat(filepath.Dir(target)); err != nil {
 		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	} else if !st.IsDir() {
@@ -61,17 +68,34 @@ func (s *Session) WriteRowLevel(ctx context.Context, ds *Dataset, checks []RowCh
 	if err != nil {
 		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	}
-	// A sealed session may write only in its private directory and in the
-	// OutputPaths declared up front; other targets are staged and moved.
-	write := target
-	if s.owned && !s.allowedOutputs[target] {
-		write = filepath.Join(s.private, s.internalName("rowlevel")+".parquet")
+	// DuckDB writes a staging file that is renamed over the target only
+	// once complete, so a failed, cancelled or size-limited COPY leaves the
+	// target as it was. The staging name is dq's own and unique: COPY's
+	// default replaces an existing target through tmp_<name> beside it,
+	// which would destroy an unrelated file of that name. A sealed session
+	// may write only the staging names declared in OutputPaths and its
+	// private directory; other targets are staged there and moved.
+	write, ok := s.allowedOutputs[abs]
+	if !ok {
+		write = stagingName(target)
+		if s.owned && s.sealed {
+			write = filepath.Join(s.private, s.internalName("rowlevel")+".parquet")
+		}
 	}
+	if err := reserve(write); err != nil {
+		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(write)
+		}
+	}()
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 
 	var written int64
-	copySQL := "COPY (" + query + ") TO " + QuoteString(write) + " (FORMAT parquet)"
+	copySQL := "COPY (" + query + ") TO " + QuoteString(write) + " (FORMAT parquet, USE_TMP_FILE false)"
 	if err := s.conn.QueryRowContext(ctx, copySQL).Scan(&written); err != nil {
 		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	}
@@ -91,12 +115,81 @@ func (s *Session) WriteRowLevel(ctx context.Context, ds *Dataset, checks []RowCh
 		}
 	}
 	st.Passed = st.Rows - st.Failed
-	if write != target {
-		if err := moveFile(write, target); err != nil {
-			return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
-		}
+	if err := publishStaged(write, target); err != nil {
+		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	}
+	done = true
 	return st, nil
+}
+
+// outputTarget is the file an output path names: the path itself, or, for
+// a symlink, the file it points to, which is replaced while the link stays
+// (as `dq eval -o` does). Directories and devices are refused: the staged
+// file cannot be renamed over them.
+func outputTarget(abs string) (string, error) {
+	target := abs
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		target = r
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	st, err := os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return target, nil
+	case err != nil:
+		return "", err
+	case st.IsDir():
+		return "", fmt.Errorf("%s is a directory", abs)
+	case !st.Mode().IsRegular():
+		return "", fmt.Errorf("%s is not a regular file (a device, pipe or socket); row-level output must go to a file", abs)
+	}
+	return target, nil
+}
+
+// stagingName is a fresh hidden name beside target, for the staged write.
+func stagingName(target string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail on supported platforms
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".dq-"+hex.EncodeToString(b[:])+".tmp")
+}
+
+// reserve creates the staging file, failing if the name is taken: whatever
+// is there is someone else's, and COPY would truncate it.
+func reserve(p string) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// publishStaged makes the complete staged file the target: synced, with the
+// mode of the file it replaces (0644 for a new one), then renamed over it.
+func publishStaged(staged, target string) error {
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(target); err == nil {
+		mode = st.Mode().Perm()
+	}
+	f, err := os.OpenFile(staged, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if filepath.Dir(staged) == filepath.Dir(target) {
+		return os.Rename(staged, target)
+	}
+	return moveFile(staged, target, mode)
 }
 
 // rowLevelSQL builds the SELECT behind the row-level output. Each rule's
@@ -204,7 +297,7 @@ func statusPrefix(cols []Column) string {
 
 // moveFile renames src to dst, copying when they are on different file
 // systems (the session directory may live under /tmp).
-func moveFile(src, dst string) error {
+func moveFile(src, dst string, mode os.FileMode) error {
 	if err := os.Rename(src, dst); err == nil {
 		return nil
 	}
@@ -217,12 +310,17 @@ func moveFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err
 	}
 	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err

@@ -317,3 +317,116 @@ func TestSessionTimeout(t *testing.T) {
 		t.Errorf("count after timeout = %d", got)
 	}
 }
+
+// TestWriteRowLevelAtomic: the row-level file appears complete or not at
+// all (issue 15 #2). A COPY that fails half-way leaves the target as it was
+// (it used to leave a truncated or empty Parquet file), and DuckDB's own
+// staging name tmp_<name> is never used, so a file of that name survives.
+func TestWriteRowLevelAtomic(t *testing.T) {
+	ctx := context.Background()
+	in := t.TempDir()
+	writeFixtures(t, in, rowLevelFixture)
+	// att2 holds 'f', 'd', …: the cast fails on the first row, after DuckDB
+	// has opened the output.
+	bad := []RowCheck{{Rule: `CustomSql`, Predicate: `CAST("att2" AS INTEGER) > 0`}}
+	for _, declared := range []bool{false, true} {
+		for _, fail := range []bool{true, false} {
+			t.Run(fmt.Sprintf("declared=%v,fail=%v", declared, fail), func(t *testing.T) {
+				out := t.TempDir()
+				target := filepath.Join(out, "rows.parquet")
+				neighbour := filepath.Join(out, "tmp_rows.parquet")
+				for _, f := range []string{target, neighbour} {
+					if err := os.WriteFile(f, []byte("keep me"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				so := SessionOptions{Threads: 1}
+				if declared {
+					so.OutputPaths = []string{target}
+				}
+				s := openTestSession(t, so)
+				ds, err := s.Register(ctx, "primary", Files(filepath.Join(in, "in.parquet"), FileOptions{}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Seal(ctx); err != nil {
+					t.Fatal(err)
+				}
+				checks := rowLevelChecks
+				if fail {
+					checks = bad
+				}
+				_, err = s.WriteRowLevel(ctx, ds, checks, RowLevelOptions{Path: target})
+				if fail != (err != nil) {
+					t.Fatalf("err = %v, want failure %v", err, fail)
+				}
+				if b, _ := os.ReadFile(neighbour); string(b) != "keep me" {
+					t.Errorf("tmp_rows.parquet was overwritten: %q", b)
+				}
+				if fail {
+					if b, _ := os.ReadFile(target); string(b) != "keep me" {
+						t.Errorf("a failed write changed the target: %q", b)
+					}
+				} else {
+					if got := readRowLevel(t, target); len(got) != 6 {
+						t.Errorf("target holds %d rows, want 6", len(got))
+					}
+					// The replaced file keeps its mode, as -o does.
+					if st, err := os.Stat(target); err != nil || st.Mode().Perm() != 0o600 {
+						t.Errorf("mode = %v, %v; want 0600", st.Mode(), err)
+					}
+				}
+				left, _ := os.ReadDir(out)
+				if len(left) != 2 {
+					var names []string
+					for _, e := range left {
+						names = append(names, e.Name())
+					}
+					t.Errorf("output directory holds %v, want just rows.parquet and tmp_rows.parquet", names)
+				}
+			})
+		}
+	}
+}
+
+// TestWriteRowLevelThroughSymlink: a symlinked target keeps its link; the
+// file it points to is replaced (documented in the README).
+func TestWriteRowLevelThroughSymlink(t *testing.T) {
+	ctx := context.Background()
+	in, out, real := t.TempDir(), t.TempDir(), t.TempDir()
+	writeFixtures(t, in, rowLevelFixture)
+	file := filepath.Join(real, "rows.parquet")
+	if err := os.WriteFile(file, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(out, "rows.parquet")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	s := openTestSession(t, SessionOptions{Threads: 1, OutputPaths: []string{link}})
+	ds, err := s.Register(ctx, "primary", Files(filepath.Join(in, "in.parquet"), FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WriteRowLevel(ctx, ds, rowLevelChecks, RowLevelOptions{Path: link}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", st.Mode(), err)
+	}
+	if got := readRowLevel(t, file); len(got) != 6 {
+		t.Errorf("the link's target holds %d rows, want 6", len(got))
+	}
+	for _, dir := range []string{out, real} {
+		if left, _ := os.ReadDir(dir); len(left) != 1 {
+			t.Errorf("%s holds %d entries, want 1", dir, len(left))
+		}
+	}
+	// A device is not a file to replace.
+	if _, err := s.WriteRowLevel(ctx, ds, rowLevelChecks, RowLevelOptions{Path: os.DevNull}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("writing to %s: err = %v", os.DevNull, err)
+	}
+}

@@ -48,10 +48,10 @@ type Session struct {
 	sealed      bool
 	datasets    map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
 
-	allowedPaths   []string // data files the registered views read
-	allowedOutputs map[string]bool
-	temps          []string // temp objects to drop on Close (OpenSessionOn)
-	seq            int      // for unique internal names
+	allowedPaths   []string          // data files the registered views read
+	allowedOutputs map[string]string // declared output (absolute) → its staging file beside it
+	temps          []string          // temp objects to drop on Close (OpenSessionOn)
+	seq            int               // for unique internal names
 }
 
 // Dataset is a registered relation.
@@ -77,7 +77,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	if err != nil {
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
-	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]bool{}}
+	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}}
 	// The error returns below set s to nil before this runs, so close the
 	// session through its own variable.
 	created := s
@@ -115,7 +115,14 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 		if err != nil {
 			return nil, fmt.Errorf("output path %s: %w", p, err)
 		}
-		s.allowedOutputs[abs] = true
+		target, err := outputTarget(abs)
+		if err != nil {
+			return nil, fmt.Errorf("output path %s: %w", p, err)
+		}
+		// The file is written under a name of its own beside the target
+		// and renamed over it (see WriteRowLevel); the sandbox must know
+		// that name before it is sealed.
+		s.allowedOutputs[abs] = stagingName(target)
 	}
 	return s, nil
 }
@@ -129,7 +136,7 @@ func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
 	}
-	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]bool{}}, nil
+	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}}, nil
 }
 
 // Conn is the session's connection; all queries on the datasets must use it.
@@ -284,8 +291,9 @@ func (s *Session) Seal(ctx context.Context) error {
 	defer cancel()
 	var outs []string
 	for _, p := range sortedKeys(s.allowedOutputs) {
-		// COPY … TO f writes tmp_<f> first and renames it.
-		outs = append(outs, p, filepath.Join(filepath.Dir(p), "tmp_"+filepath.Base(p)))
+		// Only the staging file: WriteRowLevel renames it over the target
+		// itself, and DuckDB's own tmp_<name> is never used.
+		outs = append(outs, s.allowedOutputs[p])
 	}
 	// Order matters: the allow-lists cannot be changed once external access
 	// is off, and nothing can be changed once the configuration is locked.
