@@ -42,6 +42,13 @@ type Options struct {
 	// FileSystems serve File* rule paths of other URL schemes ("s3" for
 	// s3://…), keyed by scheme; local paths need none.
 	FileSystems map[string]FileSystem
+	// FileRoots are where File* rules may read besides the directories the
+	// primary data and the references were read from (the default scope):
+	// local directories, or URL prefixes such as s3://bucket/prefix/,
+	// matched on the path string. A path outside makes the rule ERROR;
+	// devices, pipes and sockets are refused everywhere. Paths are checked
+	// after symlinks and ".." are resolved.
+	FileRoots []string
 }
 
 // Progress reports an evaluation's advance: Done of Total statements ran.

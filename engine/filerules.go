@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -135,6 +136,8 @@ type fileRule struct {
 	byName   bool // matchFileName
 	loc      *time.Location
 	systems  map[string]FileSystem // by URL scheme, from Options.FileSystems
+	scope    *fileScope            // where the rule's own paths may be
+	ownData  bool                  // the paths are the data's files, read already
 }
 
 func (pl *planner) planFileRule(r *dqdl.SimpleRule, lp *leafPlan) {
@@ -160,19 +163,23 @@ func (pl *planner) planFileRule(r *dqdl.SimpleRule, lp *leafPlan) {
 // fileRuleOf reads a File* rule's paths and tags. A rule without a path
 // checks the files the primary dataset was read from.
 func (pl *planner) fileRuleOf(r *dqdl.SimpleRule) (*fileRule, *outcome) {
-	fr := &fileRule{hashName: "SHA-256", newHash: sha256.New, order: []string{"recentFiles", "uriRegex"}, loc: time.UTC, systems: pl.fileSystems}
+	if pl.scope == nil {
+		pl.scope = newFileScope(pl.sess, pl.fileRoots)
+	}
+	fr := &fileRule{hashName: "SHA-256", newHash: sha256.New, order: []string{"recentFiles", "uriRegex"}, loc: time.UTC, systems: pl.fileSystems, scope: pl.scope}
 	for _, p := range r.Params {
 		fr.paths = append(fr.paths, p.Value)
 	}
 	if len(fr.paths) == 0 {
-		var loc string
+		// The files the data was read from, as read (symlinks skipped or
+		// followed alike).
+		var files []string
 		if pl.sess != nil {
 			if ds, ok := pl.sess.Dataset(pl.plan.rel.alias); ok {
-				loc = ds.Location
+				files = ds.local.files
 			}
 		}
-		files, _, err := expandFiles(loc)
-		if loc == "" || err != nil {
+		if len(files) == 0 {
 			return nil, failed("Unable to parse file path from DataFrame")
 		}
 		// The data files only: a README beside them was not read as data.
@@ -186,6 +193,9 @@ func (pl *planner) fileRuleOf(r *dqdl.SimpleRule) (*fileRule, *outcome) {
 			data = files
 		}
 		fr.paths = data
+		// Followed symlinks may lead outside the data's directory; the
+		// user chose to read them.
+		fr.ownData = true
 	}
 	if t := r.Tag("recentFiles"); t != nil {
 		n, err := strconv.Atoi(strings.TrimSpace(t.Text()))
@@ -249,6 +259,11 @@ func (fr *fileRule) list(ctx context.Context, paths ...string) ([]FileInfo, erro
 		if err != nil {
 			return nil, err
 		}
+		if !fr.ownData {
+			if err := fr.scope.check(p); err != nil {
+				return nil, &scopeError{err}
+			}
+		}
 		listed, err := fsys.List(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("listing %s: %w", p, err)
@@ -281,6 +296,10 @@ func (fr *fileRule) listOrFail(ctx context.Context, paths ...string) ([]FileInfo
 		if ctx.Err() != nil {
 			return nil, errored(ctx.Err().Error())
 		}
+		var se *scopeError
+		if errors.As(err, &se) {
+			return nil, errored(se.Error())
+		}
 		return nil, errored("Exception thrown while evaluating rule: " + err.Error())
 	}
 	if len(files) == 0 {
@@ -307,6 +326,13 @@ func (fr *fileRule) checksum(ctx context.Context, fi FileInfo) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// scopeError is a path a File* rule may not read; its message stands
+// alone, without the "Exception thrown" of a failed read.
+type scopeError struct{ err error }
+
+func (e *scopeError) Error() string { return e.err.Error() }
+func (e *scopeError) Unwrap() error { return e.err }
 
 type ctxReader struct {
 	ctx context.Context

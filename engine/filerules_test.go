@@ -78,7 +78,9 @@ func TestFileRules(t *testing.T) {
 	}
 	q := func(s string) string { return `"` + s + `"` }
 
-	runCases(t, primary, []ruleCase{
+	// The trees are not beside the data: File rules may read them only
+	// because they are allowed.
+	runCasesWith(t, primary, Options{FileRoots: []string{d, same, renamed}}, []ruleCase{
 		{rule: `FileSize ` + q(d) + ` > 2 B`, result: Pass, metrics: size(1, 3)},
 		{rule: `FileSize ` + q(d) + ` > 1 KB`, result: Fail, msg: "33.33 % of files passed the threshold", metrics: size(1.0/3, 3)},
 		{rule: `FileSize ` + q(d) + ` > 1 KB with threshold > 0.3`, result: Pass, metrics: size(1.0/3, 3)},
@@ -162,7 +164,7 @@ func (m memFS) Open(_ context.Context, p string) (io.ReadCloser, error) {
 func TestFileRulesRegisteredFileSystem(t *testing.T) {
 	systems := map[string]FileSystem{"memtest": memFS{"memtest://b/k/one": "abc", "memtest://b/k/two": "abc", "memtest://b/other": "zzzz"}}
 	primary := writeParquet(t, "primary", "SELECT 1 AS id")
-	runCasesWith(t, primary, Options{FileSystems: systems}, []ruleCase{
+	runCasesWith(t, primary, Options{FileSystems: systems, FileRoots: []string{"memtest://b/"}}, []ruleCase{
 		{rule: `FileUniqueness "memtest://b/k/" = 0.5`, result: Pass, metrics: m("Dataset.*.FileUniquenessRatio", 0.5, "Dataset.*.FileCount", 2)},
 		{rule: fmt.Sprintf(`FileMatch "memtest://b/k/" in [%q]`, sha256ABC), result: Pass, metrics: m("Dataset.*.FileMatch", 1, "Dataset.*.FileCount", 2)},
 		{rule: `FileSize "memtest://b/" >= 3 B`, result: Pass, metrics: m("Dataset.*.FileSize.Compliance", 1, "Dataset.*.FileCount", 3, "Dataset.*.MinimumFileSize", 3, "Dataset.*.MaximumFileSize", 4)},

@@ -95,6 +95,10 @@ type planner struct {
 	analyzer bool
 	// fileSystems serve non-local paths in File* rules, by URL scheme.
 	fileSystems map[string]FileSystem
+	// fileRoots extend the File* rules' scope (Options.FileRoots); scope is
+	// built from them and the session's datasets on first use.
+	fileRoots []string
+	scope     *fileScope
 }
 
 func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
@@ -107,7 +111,7 @@ func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
 // buildPlan plans every rule and analyzer of rs against rel.
 func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options) (*Plan, error) {
 	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
-		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems}
+		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots}
 	for i, r := range rs.Rules {
 		name := fmt.Sprintf("Rule_%d", i)
 		pl.user = name

@@ -48,10 +48,11 @@ type Session struct {
 	sealed      bool
 	datasets    map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
 
-	allowedPaths   []string          // data files the registered views read
-	allowedOutputs map[string]string // declared output (absolute) → its staging file beside it
-	temps          []string          // temp objects to drop on Close (OpenSessionOn)
-	seq            int               // for unique internal names
+	allowedPaths   []string              // data files the registered views read
+	allowedOutputs map[string]string     // declared output (absolute) → its staging file beside it
+	sourceFiles    map[string]localFiles // by relation: what a Files source read
+	temps          []string              // temp objects to drop on Close (OpenSessionOn)
+	seq            int                   // for unique internal names
 }
 
 // Dataset is a registered relation.
@@ -60,6 +61,8 @@ type Dataset struct {
 	Relation string   // SQL text to put after FROM, already quoted, e.g. "primary" (with the double quotes)
 	Columns  []Column // in order
 	Location string   // human description: path/glob, "arrow stream", "query: ..."
+
+	local localFiles // the files of a Files source; zero for others
 }
 
 // Column is one column of a dataset as DuckDB types it.
@@ -77,7 +80,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	if err != nil {
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
-	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}}
+	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}}
 	// The error returns below set s to nil before this runs, so close the
 	// session through its own variable.
 	created := s
@@ -136,7 +139,7 @@ func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
 	}
-	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}}, nil
+	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}}, nil
 }
 
 // Conn is the session's connection; all queries on the datasets must use it.
@@ -225,7 +228,7 @@ func (s *Session) Register(ctx context.Context, alias string, src Source) (*Data
 	if err != nil {
 		return nil, &SourceError{Location: loc, Err: err}
 	}
-	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc}
+	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel]}
 	s.datasets[key] = ds
 	return ds, nil
 }

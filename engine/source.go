@@ -27,6 +27,15 @@ type Source interface {
 type FileOptions struct {
 	Format string // "", "parquet", "csv", "json" ("" = from extension)
 	Hive   *bool  // nil = auto: on when a directory below the base path is named k=v
+	// FollowSymlinks reads symbolic links to files found in a directory or
+	// by a glob. By default they are skipped (and reported to Note): a link
+	// can point anywhere, and a directory of data should not read files
+	// outside itself unnoticed. A path given directly is always followed,
+	// and links to directories are never followed.
+	FollowSymlinks bool
+	// Note, when set, is told about files that were left out (skipped
+	// symlinks), in one message per source.
+	Note func(msg string)
 }
 
 // Files reads a file, a glob (with ** for any depth), or every file of the
@@ -58,7 +67,10 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	default:
 		return fail(fmt.Errorf("unknown format %q (want parquet, csv or json)", f.opts.Format))
 	}
-	files, base, err := expandFiles(f.path)
+	files, base, skipped, err := expandFiles(f.path, f.opts.FollowSymlinks)
+	if len(skipped) > 0 && f.opts.Note != nil {
+		f.opts.Note(skippedNote(f.path, skipped))
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -83,7 +95,28 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, files...)
+	s.sourceFiles[rel] = localFiles{files: files, root: base}
 	return loc, nil
+}
+
+// localFiles are the local files a Files source reads and the directory
+// they were found under (a single file's own directory): what the File*
+// rules check by default, and where they may read.
+type localFiles struct {
+	files []string
+	root  string
+}
+
+// skippedNote says which symlinks a directory or glob read left out.
+func skippedNote(p string, skipped []string) string {
+	const show = 3
+	names := skipped
+	more := ""
+	if len(names) > show {
+		names, more = names[:show], fmt.Sprintf(" and %d more", len(skipped)-show)
+	}
+	return fmt.Sprintf("%s: skipped %d symbolic link(s): %s%s (links to files are read with --follow-symlinks; links to directories never are)",
+		p, len(skipped), strings.Join(names, ", "), more)
 }
 
 // scanSQL builds the DuckDB table function call reading files. The list
@@ -219,35 +252,37 @@ func hiddenEntry(name string) bool {
 
 // expandFiles resolves a file, directory or glob to a sorted list of absolute
 // file paths, and the base directory below which Hive segments count.
-func expandFiles(p string) (files []string, base string, err error) {
+// Symlinks met while walking a directory are listed in skipped unless
+// follow lets links to files through.
+func expandFiles(p string, follow bool) (files []string, base string, skipped []string, err error) {
 	if p == "" {
-		return nil, "", errors.New("empty path")
+		return nil, "", nil, errors.New("empty path")
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	// An existing path is literal even if it contains glob characters
 	// (part files named "a[1].parquet" exist).
 	st, statErr := os.Stat(abs)
 	if statErr == nil || !hasGlobMeta(abs) {
 		if statErr != nil {
-			return nil, "", statErr
+			return nil, "", nil, statErr
 		}
 		if !st.IsDir() {
 			if err := openCheck(abs); err != nil {
-				return nil, "", err
+				return nil, "", nil, err
 			}
-			return []string{abs}, filepath.Dir(abs), nil
+			return []string{abs}, filepath.Dir(abs), nil, nil
 		}
-		files, err := walkFiles(abs, nil)
+		files, skipped, err := walkFiles(abs, nil, follow)
 		if err != nil {
-			return nil, "", err
+			return nil, "", skipped, err
 		}
 		if len(files) == 0 {
-			return nil, "", errors.New("directory holds no data files")
+			return nil, "", skipped, errors.New("directory holds no data files")
 		}
-		return files, abs, nil
+		return files, abs, skipped, nil
 	}
 	segs := strings.Split(filepath.ToSlash(abs), "/")
 	i := 0
@@ -261,29 +296,30 @@ func expandFiles(p string) (files []string, base string, err error) {
 	pattern := segs[i:]
 	for _, seg := range pattern {
 		if _, err := path.Match(seg, ""); err != nil {
-			return nil, "", fmt.Errorf("bad glob pattern: %w", err)
+			return nil, "", nil, fmt.Errorf("bad glob pattern: %w", err)
 		}
 	}
 	if st, err := os.Stat(base); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	} else if !st.IsDir() {
-		return nil, "", fmt.Errorf("%s is not a directory", base)
+		return nil, "", nil, fmt.Errorf("%s is not a directory", base)
 	}
-	files, err = walkFiles(base, pattern)
+	files, skipped, err = walkFiles(base, pattern, follow)
 	if err != nil {
-		return nil, "", err
+		return nil, "", skipped, err
 	}
 	if len(files) == 0 {
-		return nil, "", errors.New("no files match the pattern")
+		return nil, "", skipped, errors.New("no files match the pattern")
 	}
-	return files, base, nil
+	return files, base, skipped, nil
 }
 
 // walkFiles lists regular files under root, skipping hidden entries; with a
-// pattern, only files whose path relative to root matches it.
-func walkFiles(root string, pattern []string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// pattern, only files whose path relative to root matches it. Symlinks are
+// not descended into; links to files are listed when follow is set and
+// returned in skipped otherwise (as are links to directories, always).
+func walkFiles(root string, pattern []string, follow bool) (files, skipped []string, err error) {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -299,13 +335,6 @@ func walkFiles(root string, pattern []string) ([]string, error) {
 		if d.IsDir() {
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			// Follow symlinks to files, as a shell glob would.
-			st, err := os.Stat(p)
-			if err != nil || !st.Mode().IsRegular() {
-				return nil
-			}
-		}
 		if pattern != nil {
 			rel, err := filepath.Rel(root, p)
 			if err != nil {
@@ -315,11 +344,25 @@ func walkFiles(root string, pattern []string) ([]string, error) {
 				return nil
 			}
 		}
+		if !d.Type().IsRegular() {
+			if d.Type()&fs.ModeSymlink == 0 {
+				return nil // a device, pipe or socket is no data file
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil // a dangling link
+			}
+			if !follow || !st.Mode().IsRegular() {
+				skipped = append(skipped, p)
+				return nil
+			}
+		}
 		files = append(files, p)
 		return nil
 	})
 	sort.Strings(files)
-	return files, err
+	sort.Strings(skipped)
+	return files, skipped, err
 }
 
 func patternWantsHidden(pattern []string, name string) bool {

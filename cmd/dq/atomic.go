@@ -14,6 +14,12 @@ import (
 // 0644, ordinary output that other tools in a pipeline read. Devices and
 // pipes are written in place.
 func writeFileAtomic(path string, data []byte) (err error) {
+	// The absolute path first, as the check against inputs (outputs.go)
+	// and the row-level writer see it: "link/../x" is then x beside link,
+	// whatever link points to.
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	target, mode := path, os.FileMode(0o644)
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
 		fi, err := os.Stat(resolved)

@@ -20,16 +20,37 @@ import (
 // dataFlags are the flags shared by every command that reads data: how to
 // read it and the limits of the DuckDB session that reads it.
 type dataFlags struct {
-	FormatIn      *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
-	Hive          *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
-	CompositeMode string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
-	Now           string        `placeholder:"RFC3339" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z, for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
-	Timeout       time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit   string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
-	Threads       int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
-	Strict        bool          `help:"Treat ruleset warnings as errors."`
-	Ref           []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
-	Catalog       string        `placeholder:"FILE|DIR" help:"Local catalog resolving database.table references: a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
+	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
+	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
+	CompositeMode  string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
+	Now            string        `placeholder:"RFC3339" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z, for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
+	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
+	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
+	Strict         bool          `help:"Treat ruleset warnings as errors."`
+	Ref            []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
+	Catalog        string        `placeholder:"FILE|DIR" help:"Local catalog resolving database.table references: a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
+	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
+	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
+
+	// note reports files left out of a read (skipped symlinks) on
+	// stderr; set by setNotes.
+	note func(string)
+}
+
+// setNotes makes notes about the data (skipped symlinks) go to stderr,
+// unless -q.
+func (f *dataFlags) setNotes(e *env) {
+	f.note = func(msg string) {
+		if !e.quiet {
+			fmt.Fprintf(e.stderr, "dq: note: %s\n", msg)
+		}
+	}
+}
+
+// fileOptions are the engine's reading options for a path the user named.
+func (f *dataFlags) fileOptions() engine.FileOptions {
+	return engine.FileOptions{Hive: f.Hive, FollowSymlinks: f.FollowSymlinks, Note: f.note}
 }
 
 // EvalCmd is `dq eval`.
@@ -58,9 +79,13 @@ type EvalCmd struct {
 // the environment failed (out of memory, I/O error, corrupt file), and 4
 // when the result was printed but a publishing sink did not get it.
 func (c *EvalCmd) Run(e *env) error {
+	c.setNotes(e)
 	opts, err := c.options()
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
+	}
+	if err := c.checkOutputs(opts); err != nil {
+		return err
 	}
 	rs, err := loadRuleset(e, c.Rules, c.Strict)
 	if err != nil {
@@ -150,9 +175,6 @@ func (c *EvalCmd) options() (engine.Options, error) {
 		}
 		return opts, nil
 	}
-	if err := c.checkOutputs(); err != nil {
-		return opts, err
-	}
 	opts.RowLevel = &engine.RowLevelOptions{
 		Path:              c.RowsOut,
 		OnlyFailed:        c.Rows != nil && *c.Rows == "failed",
@@ -161,22 +183,41 @@ func (c *EvalCmd) options() (engine.Options, error) {
 	return opts, nil
 }
 
-// checkOutputs refuses output paths that would overwrite the input or each
-// other: a mistyped flag must not destroy the data being checked.
-func (c *EvalCmd) checkOutputs() error {
-	rows, err := filepath.Abs(c.RowsOut)
-	if err != nil {
-		return fmt.Errorf("--rows-out: %w", err)
+// checkOutputs refuses output paths that would overwrite an input or each
+// other (see outputs.go): a mistyped flag must not destroy the data being
+// checked. It lists the inputs but reads none of them.
+func (c *EvalCmd) checkOutputs(opts engine.Options) error {
+	var ins inputs
+	fo := engine.FileOptions{FollowSymlinks: c.FollowSymlinks}
+	ins.addData("the data being checked", c.Data, fo)
+	for _, r := range c.Ref {
+		alias, path, _ := strings.Cut(r, "=")
+		ins.addData("the reference "+strings.TrimSpace(alias), strings.TrimSpace(path), fo)
 	}
-	if c.Output != "" {
-		if out, err := filepath.Abs(c.Output); err == nil && out == rows {
-			return errors.New("--rows-out and --output name the same file")
+	if c.Catalog != "" {
+		ins.addFile("the catalog", c.Catalog)
+		for _, p := range engine.CatalogPaths(opts.Catalog) {
+			ins.addData("a catalog table", p, engine.FileOptions{})
 		}
 	}
-	if data, err := filepath.Abs(c.Data); err == nil && data == rows {
-		return fmt.Errorf("--rows-out %s would overwrite the data being checked", c.RowsOut)
+	ins.addFile("the ruleset", c.Rules)
+	ins.addFile("the publish configuration", c.Publishing.PublishConfig)
+	if !c.NoHistory {
+		if p, err := c.storeFlag.path(); err == nil {
+			for _, f := range []string{p, p + ".wal", p + ".lock"} {
+				ins.addFile("the history store", f)
+			}
+		}
 	}
-	return nil
+	cfg := c.Publishing.cfg
+	if cfg.Enabled() {
+		ins.addDir("the spool directory", cfg.SpoolDir())
+	}
+	return ins.check([]output{
+		{flag: "-o", path: c.Output},
+		{flag: "--rows-out", path: c.RowsOut, nested: true},
+		{flag: "--results", path: cfg.Results, nested: true, dir: true},
+	})
 }
 
 // format is the output format: the flag, or table for people at a terminal
@@ -245,6 +286,17 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, fmt.Errorf("--memory-limit must be a size such as 2GB or 512MiB, got %q", f.MemoryLimit)
 	}
 	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit}
+	for _, p := range f.AllowPath {
+		// A typo must not silently leave File rules erroring.
+		if !isURL(p) {
+			if st, err := os.Stat(strings.TrimPrefix(p, "file://")); err != nil {
+				return opts, fmt.Errorf("--allow-path: %w", err)
+			} else if !st.IsDir() {
+				return opts, fmt.Errorf("--allow-path %s: not a directory", p)
+			}
+		}
+		opts.FileRoots = append(opts.FileRoots, p)
+	}
 	if err := f.references(&opts); err != nil {
 		return opts, err
 	}
@@ -274,7 +326,7 @@ func validSize(s string) bool {
 
 // sourceOf is the primary dataset at path, read as the flags say.
 func (f *dataFlags) sourceOf(path string) engine.Source {
-	fo := engine.FileOptions{Hive: f.Hive}
+	fo := f.fileOptions()
 	if f.FormatIn != nil {
 		fo.Format = *f.FormatIn
 	}

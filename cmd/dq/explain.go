@@ -29,6 +29,7 @@ func (c *ExplainCmd) Run(e *env) error {
 // plan is Run without the printing, so tests can check the plan's
 // structure instead of its text.
 func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
+	c.setNotes(e)
 	opts, err := c.options()
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}

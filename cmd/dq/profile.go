@@ -16,24 +16,26 @@ import (
 // scanFlags are the data-reading flags of profile and recommend: eval's
 // dataFlags without the ones about rules (composite mode, now, strict).
 type scanFlags struct {
-	FormatIn    *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
-	Hive        *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
-	Timeout     time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB. Default: DuckDB's (80% of RAM)."`
-	Threads     int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
-	Approx      bool          `help:"Count distinct values approximately (HyperLogLog, as DuckDB's SUMMARIZE does). Columns that look unique or have few values are still counted exactly."`
-	Skip        []string      `placeholder:"COLUMN" help:"Columns to leave out."`
+	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
+	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
+	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB. Default: DuckDB's (80% of RAM)."`
+	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
+	Approx         bool          `help:"Count distinct values approximately (HyperLogLog, as DuckDB's SUMMARIZE does). Columns that look unique or have few values are still counted exactly."`
+	Skip           []string      `placeholder:"COLUMN" help:"Columns to leave out."`
+	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
 }
 
 // data reuses eval's flag handling (validation, source, timeout, error
 // mapping), so the two commands read data the same way.
 func (f *scanFlags) data() *dataFlags {
-	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset"}
+	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset", FollowSymlinks: f.FollowSymlinks}
 }
 
 // profile scans path. The error is ready to return from Run.
 func (f *scanFlags) profile(e *env, path string) (*recommend.Profile, error) {
 	df := f.data()
+	df.setNotes(e)
 	opts, err := df.options()
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}

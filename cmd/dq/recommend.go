@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/recommend"
 )
 
@@ -32,6 +33,12 @@ func (c *RecommendCmd) Run(e *env) error {
 	}
 	if c.MaxInList < 1 {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("--max-in-list must be at least 1, got %d", c.MaxInList)}
+	}
+	// The ruleset must not replace the data it is proposed for.
+	var ins inputs
+	ins.addData("the data being profiled", c.Data, engine.FileOptions{FollowSymlinks: c.FollowSymlinks})
+	if err := ins.check([]output{{flag: "-o", path: c.Output}}); err != nil {
+		return err
 	}
 	p, err := c.profile(e, c.Data)
 	if err != nil {

@@ -29,7 +29,7 @@ func (f *dataFlags) references(opts *engine.Options) error {
 		}
 		// The format comes from the reference's own file names: --format-in
 		// describes the primary data.
-		opts.References[alias] = engine.Files(path, engine.FileOptions{Hive: f.Hive})
+		opts.References[alias] = engine.Files(path, f.fileOptions())
 	}
 	if f.Catalog != "" {
 		c, err := engine.LocalCatalog(f.Catalog)
