@@ -218,3 +218,48 @@ func TestHistoryPathIsPlain(t *testing.T) {
 		t.Errorf("history list: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestRowsOutAtomicFromCLI: --rows-out never touches DuckDB's staging name
+// tmp_<name> beside the target, replaces an existing file whole, and writes
+// through a symlink to the file it points to (issue 15 #2).
+func TestRowsOutAtomicFromCLI(t *testing.T) {
+	requireParser(t)
+	dir, data := fixture(t)
+	rules := writeFile(t, dir, "rows.dqdl", rulesRowLevel, 0o644)
+	out := t.TempDir()
+	target := writeFile(t, out, "rows.parquet", "old", 0o640)
+	neighbour := writeFile(t, out, "tmp_rows.parquet", "not dq's", 0o644)
+	evalJSON(t, 1, "--no-history", "--rows-out", target, rules, data)
+	if b, _ := os.ReadFile(neighbour); string(b) != "not dq's" {
+		t.Errorf("tmp_rows.parquet was overwritten: %q", b)
+	}
+	var n int
+	if err := duck(t, "").QueryRow(`SELECT count(*) FROM read_parquet(?)`, target).Scan(&n); err != nil || n != 4 {
+		t.Errorf("rows.parquet holds %d rows (%v), want 4", n, err)
+	}
+	if st, _ := os.Stat(target); st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want the replaced file's 0640", st.Mode())
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 2 {
+		t.Errorf("%d entries left in the output directory, want 2", len(entries))
+	}
+
+	// Through a symlink: the link stays, its target is replaced.
+	real := writeFile(t, t.TempDir(), "real.parquet", "old", 0o644)
+	link := filepath.Join(out, "link.parquet")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	evalJSON(t, 1, "--no-history", "--rows-out", link, rules, data)
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced")
+	}
+	if err := duck(t, "").QueryRow(`SELECT count(*) FROM read_parquet(?)`, real).Scan(&n); err != nil || n != 4 {
+		t.Errorf("the link's target holds %d rows (%v), want 4", n, err)
+	}
+
+	// A device is refused before the data is read.
+	if r := runDQ(t, "", "eval", "--no-history", "--rows-out", os.DevNull, rules, data); r.code != 2 || !strings.Contains(r.stderr, "not a regular file") {
+		t.Errorf("--rows-out %s: exit %d %s", os.DevNull, r.code, r.stderr)
+	}
+}
