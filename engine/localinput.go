@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -37,15 +38,22 @@ func ExpandLocal(pathOrGlob string, opts FileOptions) (in LocalInput, ok bool, e
 	if err != nil {
 		return LocalInput{}, true, err
 	}
+	st, statErr := os.Stat(abs)
 	switch {
-	case len(files) == 1 && files[0] == abs:
+	case statErr == nil && !st.IsDir():
 		// A single file named directly.
-	case abs == base:
+	case statErr == nil:
 		in.Dir = base
 	default:
+		// A glob: its segments after the fixed part (whose links base
+		// has resolved).
 		in.Dir = base
-		rel := strings.TrimPrefix(filepath.ToSlash(abs), strings.TrimSuffix(filepath.ToSlash(base), "/")+"/")
-		in.Glob = strings.Split(rel, "/")
+		segs := strings.Split(filepath.ToSlash(abs), "/")
+		i := 0
+		for i < len(segs) && !hasGlobMeta(segs[i]) {
+			i++
+		}
+		in.Glob = segs[i:]
 	}
 	return in, true, nil
 }

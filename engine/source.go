@@ -275,14 +275,20 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 			}
 			return []string{abs}, filepath.Dir(abs), nil, nil
 		}
-		files, skipped, err := walkFiles(abs, nil, follow)
+		// The directory may itself be a link (named by the user, so
+		// followed); the walk must start from what it points to.
+		root, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		files, skipped, err := walkFiles(root, nil, follow)
 		if err != nil {
 			return nil, "", skipped, err
 		}
 		if len(files) == 0 {
 			return nil, "", skipped, errors.New("directory holds no data files")
 		}
-		return files, abs, skipped, nil
+		return files, root, skipped, nil
 	}
 	segs := strings.Split(filepath.ToSlash(abs), "/")
 	i := 0
@@ -303,6 +309,9 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 		return nil, "", nil, err
 	} else if !st.IsDir() {
 		return nil, "", nil, fmt.Errorf("%s is not a directory", base)
+	}
+	if base, err = filepath.EvalSymlinks(base); err != nil {
+		return nil, "", nil, err
 	}
 	files, skipped, err = walkFiles(base, pattern, follow)
 	if err != nil {

@@ -263,3 +263,21 @@ func TestRowsOutAtomicFromCLI(t *testing.T) {
 		t.Errorf("--rows-out %s: exit %d %s", os.DevNull, r.code, r.stderr)
 	}
 }
+
+// TestDataDirectoryNamedByLink: a link named as DATA is the user's choice
+// and is followed, also to a directory or as a glob's fixed part.
+func TestDataDirectoryNamedByLink(t *testing.T) {
+	requireParser(t)
+	dir, data := fixture(t)
+	link := filepath.Join(dir, "current")
+	if err := os.Symlink(filepath.Dir(data), link); err != nil {
+		t.Fatal(err)
+	}
+	rules := writeFile(t, dir, "rules.dqdl", "Rules = [ RowCount = 4 ]", 0o644)
+	evalJSON(t, 0, "--no-history", rules, link)
+	evalJSON(t, 0, "--no-history", rules, filepath.Join(link, "*.parquet"))
+	// And an output inside it through the link is still inside the data.
+	if r := runDQ(t, "", "eval", "--no-history", "--rows-out", filepath.Join(filepath.Dir(data), "r.parquet"), rules, link); r.code != 2 || !strings.Contains(r.stderr, "the next run would read it as data") {
+		t.Errorf("exit %d %s", r.code, r.stderr)
+	}
+}
