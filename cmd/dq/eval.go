@@ -71,6 +71,10 @@ type EvalCmd struct {
 
 	// --history, --no-history, --dataset-id, --observations (history.go).
 	historyFlags `embed:""`
+
+	// onResult, when set, receives the result as soon as there is one;
+	// dq serve and dq run use it (checkrun.go).
+	onResult func(*engine.Result)
 }
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
@@ -111,6 +115,9 @@ func (c *EvalCmd) Run(e *env) error {
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
 		return err
+	}
+	if c.onResult != nil {
+		c.onResult(res)
 	}
 
 	// Encode once so that the -o file and stdout are the same bytes.
