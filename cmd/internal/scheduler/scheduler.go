@@ -135,7 +135,7 @@ type state struct {
 	next    time.Time // when to dispatch (the due time plus jitter)
 	due     time.Time // the scheduled (logical) time being waited for
 	running bool
-	catchUp bool // the pending run makes up for one missed during downtime
+	catchUp bool  // the pending run makes up for one missed during downtime
 	runs    []Run // newest last, at most RunsKept
 	started *Request
 }
