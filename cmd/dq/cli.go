@@ -24,6 +24,7 @@ type CLI struct {
 	Profile    ProfileCmd   `cmd:"" help:"Profile data: per column NULLs, distinct values, min/max, mean, lengths, top values."`
 	Recommend  RecommendCmd `cmd:"" help:"Propose a starting ruleset from a profile of the data, with the evidence for each rule."`
 	Publish    PublishCmd   `cmd:"" help:"Re-send results that dq eval could not deliver (exit 4) from its spool directory."`
+	Serve      ServeCmd     `cmd:"" help:"Run the checks of a dq.yaml on their schedules and serve a results page, a JSON API and Prometheus metrics."`
 	Run        RunCmd       `cmd:"" help:"Run the checks of a dq.yaml once (for cron, CronJobs, scheduled tasks) with dq eval's exit codes."`
 	AthenaDDL  AthenaDDLCmd `cmd:"" name:"athena-ddl" help:"Print the Athena tables (CREATE EXTERNAL TABLE) over the result files of dq eval --results."`
 	VersionCmd VersionCmd   `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`
