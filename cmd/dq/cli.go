@@ -25,6 +25,7 @@ type CLI struct {
 	Recommend  RecommendCmd `cmd:"" help:"Propose a starting ruleset from a profile of the data, with the evidence for each rule."`
 	Publish    PublishCmd   `cmd:"" help:"Re-send results that dq eval could not deliver (exit 4) from its spool directory."`
 	Serve      ServeCmd     `cmd:"" help:"Run the checks of a dq.yaml on their schedules and serve a results page, a JSON API and Prometheus metrics."`
+	Report     ReportCmd    `cmd:"" help:"Write a single-file HTML report of a dataset's recorded runs: score and metric charts with the anomaly band."`
 	Run        RunCmd       `cmd:"" help:"Run the checks of a dq.yaml once (for cron, CronJobs, scheduled tasks) with dq eval's exit codes."`
 	AthenaDDL  AthenaDDLCmd `cmd:"" name:"athena-ddl" help:"Print the Athena tables (CREATE EXTERNAL TABLE) over the result files of dq eval --results."`
 	VersionCmd VersionCmd   `cmd:"" name:"version" help:"Print the version of dq and the Go toolchain it was built with."`

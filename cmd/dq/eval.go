@@ -58,8 +58,8 @@ type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
 
-	Format            *string `enum:"table,json" placeholder:"table|json" help:"Output on stdout. Default: table on a terminal, json otherwise."`
-	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says."`
+	Format            *string `enum:"table,json,html" placeholder:"table|json|html" help:"Output on stdout. Default: table on a terminal, json otherwise. html is a single-file report (with -o, written there instead of the JSON)."`
+	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
 	RowsOut           string  `name:"rows-out" placeholder:"FILE.parquet" help:"Write row-level results to a Parquet file: the input rows plus Glue's DataQualityRulesPass/Fail/Skip and DataQualityEvaluationResult columns."`
 	Rows              *string `enum:"failed,all" placeholder:"failed|all" help:"Which rows --rows-out keeps. Default: all, like Glue's rowLevelOutcomes."`
 	FilteredAsSkipped bool    `name:"filtered-as-skipped" help:"In --rows-out, list rows a rule's where clause excludes under DataQualityRulesSkip instead of Pass (Glue's filteredRowLabel=SKIPPED)."`
@@ -120,8 +120,32 @@ func (c *EvalCmd) Run(e *env) error {
 		c.onResult(res)
 	}
 
+	if c.format(e) == "html" {
+		if err := c.writeHTML(ctx, e, res); err != nil {
+			return err
+		}
+	} else if err := c.writeResult(e, res); err != nil {
+		return err
+	}
+	recordErr := c.historyFlags.record(ctx, res)
+	if err := c.Publishing.publishKept(e, res, c.kept(e)); err != nil {
+		return err
+	}
+	if recordErr != nil {
+		return recordErr
+	}
+	if !res.Passed() {
+		// The table or JSON already says which rules failed.
+		return reported(exitFailed)
+	}
+	return nil
+}
+
+// writeResult writes the JSON to -o and the table or JSON to stdout.
+func (c *EvalCmd) writeResult(e *env, res *engine.Result) error {
 	// Encode once so that the -o file and stdout are the same bytes.
 	var doc bytes.Buffer
+	var err error
 	if err := jsonout.Write(&doc, res); err != nil {
 		return fmt.Errorf("encoding the result: %w", err)
 	}
@@ -137,17 +161,6 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
-	}
-	recordErr := c.historyFlags.record(ctx, res)
-	if err := c.Publishing.publishKept(e, res, c.kept(e)); err != nil {
-		return err
-	}
-	if recordErr != nil {
-		return recordErr
-	}
-	if !res.Passed() {
-		// The table or JSON already says which rules failed.
-		return reported(exitFailed)
 	}
 	return nil
 }
