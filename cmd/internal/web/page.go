@@ -38,6 +38,7 @@ td.num{font-variant-numeric:tabular-nums}
 .chart .axis{stroke:var(--line)}.chart .lbl{font-size:11px;fill:var(--muted)}
 .chart .band{fill:var(--band);stroke:none}.chart .line{stroke:#0969da;stroke-width:1.5}
 .chart .pt{fill:#0969da}.chart .anomaly{fill:var(--fail)}
+figure{margin:0 0 18px}figcaption,h1{overflow-wrap:anywhere}
 .msg{font-size:.85rem;color:var(--muted);word-break:break-word}
 form.inline{display:inline}
 button{font:inherit;padding:4px 12px;border:1px solid var(--line);border-radius:6px;background:#f6f8fa;cursor:pointer}
@@ -48,12 +49,17 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0
 @media (max-width:600px){body{padding:10px}.hide-narrow{display:none}th,td{padding:5px 4px}}
 `
 
-// CSP is the Content-Security-Policy of every page: no scripts at all,
-// only the inline stylesheet above, forms only to this origin.
+// CSP is the Content-Security-Policy of every page, in the page itself
+// (so a static report file carries it) and in the server's header: no
+// scripts at all, only the inline stylesheet above, forms only to this
+// origin.
 var CSP = func() string {
 	sum := sha256.Sum256([]byte(css))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
 }()
+
+// HeaderCSP adds what only a header can say: no framing (clickjacking).
+var HeaderCSP = CSP + "; frame-ancestors 'none'"
 
 var funcs = template.FuncMap{
 	"score": func(s *float64) string {
@@ -83,6 +89,7 @@ var pages = template.Must(template.New("").Funcs(funcs).Parse(`
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<link rel="icon" href="data:,">
 <title>{{.Title}}</title><style>{{css}}</style></head><body>{{end}}
 
 {{define "overview"}}{{template "head" .}}
