@@ -52,7 +52,7 @@ type historyFlags struct {
 	DatasetID    string `name:"dataset-id" placeholder:"ID" help:"The dataset's identity in the history: the series dynamic rules read and this run adds to. Default: the data's absolute path."`
 	Observations bool   `help:"Check every metric that has history for anomalies and report them as Glue-shaped Observations."`
 
-	store     *history.DuckDB
+	store     history.Store
 	datasetID string
 	at        time.Time
 }
@@ -79,7 +79,7 @@ func (h *historyFlags) setup(ctx context.Context, opts *engine.Options, data str
 	if h.at.IsZero() {
 		h.at = time.Now()
 	}
-	s, err := h.open(ctx, false)
+	s, err := h.openAny(ctx)
 	if err != nil {
 		return err
 	}
