@@ -127,6 +127,7 @@ type Scheduler struct {
 	runsWG   sync.WaitGroup
 	runCtx   context.Context
 	stopRuns context.CancelFunc
+	stopping chan struct{} // closed by Shutdown
 }
 
 // state is one check's place in the schedule and its recent runs.
@@ -159,7 +160,7 @@ func New(opts Options) *Scheduler {
 	// Runs get a context of their own: SIGTERM stops the scheduling, not
 	// the runs, which Shutdown cancels only after the grace period.
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Scheduler{opts: opts, checks: map[string]*state{}, wake: make(chan struct{}, 1), runCtx: ctx, stopRuns: cancel}
+	return &Scheduler{opts: opts, checks: map[string]*state{}, wake: make(chan struct{}, 1), runCtx: ctx, stopRuns: cancel, stopping: make(chan struct{})}
 }
 
 // Load installs cfg: checks that are new get scheduled, removed checks
@@ -295,15 +296,32 @@ func (s *Scheduler) dispatchDue() {
 		if st.catchUp {
 			trigger, st.catchUp = CatchUp, false
 		}
+		// Due times that passed while the scheduler was late (a busy
+		// machine, a suspended VM) are recorded as skipped, so every due
+		// run is accounted for, and the latest one runs: it reads the
+		// freshest data. (A long gap at start is downtime: catch-up.)
+		if trigger != CatchUp {
+			for n := 0; n < maxLate; n++ {
+				next := st.check.Sched.Next(st.due)
+				if next.IsZero() || next.After(now) {
+					break
+				}
+				s.skip(st, Request{Check: st.check, Date: st.due, Trigger: OnSchedule}, now, "the scheduler was late")
+				st.due = next
+			}
+		}
 		req := Request{Check: st.check, Date: st.due, Prev: checkconfig.Prev(st.check.Sched, st.due), Trigger: trigger}
 		if st.running {
-			s.skip(st, req, now)
+			s.skip(st, req, now, "the previous run was still going")
 		} else {
 			s.start(st, req)
 		}
 		s.plan(st, now)
 	}
 }
+
+// maxLate bounds the late runs recorded as skipped at once.
+const maxLate = 100
 
 func (s *Scheduler) newID(check string, now time.Time) string {
 	s.seq++
@@ -312,11 +330,11 @@ func (s *Scheduler) newID(check string, now time.Time) string {
 
 // skip records a run that was due while the previous one was running.
 // Called with s.mu held.
-func (s *Scheduler) skip(st *state, req Request, now time.Time) {
+func (s *Scheduler) skip(st *state, req Request, now time.Time, why string) {
 	r := Run{ID: s.newID(st.check.Name, now), Check: st.check.Name, Trigger: req.Trigger, Date: req.Date, Started: now, Finished: now, Status: Skipped,
-		Error: "the previous run was still going"}
+		Error: why}
 	s.store(st, r)
-	s.opts.Logger.Warn("run skipped: the previous run is still going", "check", st.check.Name, "scheduled", req.Date)
+	s.opts.Logger.Warn("run skipped", "check", st.check.Name, "scheduled", req.Date, "reason", why)
 	if s.opts.OnRun != nil {
 		s.opts.OnRun(r)
 	}
@@ -360,8 +378,21 @@ func (s *Scheduler) start(st *state, req Request) string {
 	go func() {
 		defer s.runsWG.Done()
 		r := Run{ID: req.ID, Check: req.Check.Name, Trigger: req.Trigger, Date: req.Date}
+		// A run still waiting for a slot at shutdown never starts.
+		acquired := false
 		select {
 		case sem <- struct{}{}:
+			acquired = true
+			select {
+			case <-s.stopping:
+				<-sem
+				acquired = false
+			default:
+			}
+		case <-s.stopping:
+		case <-s.runCtx.Done():
+		}
+		if acquired {
 			defer func() { <-sem }()
 			r.Started = s.opts.Clock.Now()
 			if s.opts.OnStart != nil {
@@ -381,8 +412,8 @@ func (s *Scheduler) start(st *state, req Request) string {
 			if out.Err != nil {
 				r.Error = out.Err.Error()
 			}
-		case <-s.runCtx.Done():
-			r.Status, r.Error = Cancelled, "cancelled before it started: the server shut down"
+		} else {
+			r.Status, r.Error = Cancelled, "not started: the server shut down while it waited for a slot"
 		}
 		s.mu.Lock()
 		st.running = false
@@ -447,7 +478,10 @@ func (s *Scheduler) store(st *state, r Run) {
 // run finished within the grace period.
 func (s *Scheduler) Shutdown(grace time.Duration) bool {
 	s.mu.Lock()
-	s.stopped = true
+	if !s.stopped {
+		s.stopped = true
+		close(s.stopping)
+	}
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { s.runsWG.Wait(); close(done) }()

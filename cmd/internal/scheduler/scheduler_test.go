@@ -373,3 +373,23 @@ func TestShutdownWithRunInFlight(t *testing.T) {
 		})
 	}
 }
+
+// A scheduler that wakes late records the due times it missed as skipped.
+func TestLateWakeRecordsSkipped(t *testing.T) {
+	h := newHarness(t, t0, config(t, "", "a rate(1 minute)"), nil)
+	h.advance(t0.Add(3*time.Minute + 30*time.Second)) // 00:04:00; 00:01-00:03 passed unseen
+	var skipped []string
+	for i := 0; i < 3; i++ {
+		r := h.nextRun()
+		if r.Status != Skipped {
+			t.Fatalf("run %+v", r)
+		}
+		skipped = append(skipped, r.Date.Format("15:04"))
+	}
+	req := h.nextStart()
+	if !req.Date.Equal(time.Date(2025, 1, 1, 0, 4, 0, 0, time.UTC)) || fmt.Sprint(skipped) != "[00:01 00:02 00:03]" {
+		t.Errorf("ran %s, skipped %v", req.Date.Format("15:04"), skipped)
+	}
+	h.release <- passed()
+	h.nextRun()
+}
