@@ -264,3 +264,14 @@ func TestRunCommand(t *testing.T) {
 		t.Errorf("dq report: exit %d %s", code, stderr.String())
 	}
 }
+
+// The shipped example config (examples/serve, used by compose.yaml) loads.
+func TestServeExampleConfig(t *testing.T) {
+	cfg, err := loadChecks("../../examples/serve/dq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Checks) != 2 || cfg.Server.History != "s3://dq-results/history/" || cfg.Check("orders-morning").Loc.String() != "Europe/Berlin" {
+		t.Errorf("example config = %+v", cfg)
+	}
+}
