@@ -84,6 +84,9 @@ func checkRulesets(cfg *checkconfig.File) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, c := range cfg.Checks {
+		if c.MemoryLimit != "" && !validSize(c.MemoryLimit) {
+			errs = append(errs, fmt.Errorf("%s:%d: check %s: memoryLimit must be a size such as 2GB or 512MiB, got %q", cfg.Path, c.Line, c.Name, c.MemoryLimit))
+		}
 		if seen[c.Ruleset] {
 			continue
 		}

@@ -140,7 +140,7 @@ func Parse(path string, data []byte) (*File, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: the file is empty; it needs a checks: list", path)
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %s", path, friendlyYAML(err))
 	}
 	// A second pass over the nodes finds each check's line.
 	var nodes struct {
@@ -201,6 +201,21 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, errors.Join(errs...)
 	}
 	return f, nil
+}
+
+// friendlyYAML names the section instead of the Go type in yaml.v3's
+// unknown-field messages.
+func friendlyYAML(err error) string {
+	msg := err.Error()
+	for typ, section := range map[string]string{
+		"checkconfig.rawFile": "(the top level has server, publish and checks)",
+		"checkconfig.Server":  "in server:",
+		"checkconfig.Check":   "in a check",
+		"publish.Config":      "in publish:",
+	} {
+		msg = strings.ReplaceAll(msg, "not found in type "+typ, "is not a setting "+section)
+	}
+	return strings.Replace(msg, "yaml: unmarshal errors:\n  ", "", 1)
 }
 
 func orIndex(name string, i int) string {

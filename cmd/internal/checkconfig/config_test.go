@@ -107,9 +107,9 @@ func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "r.dqdl", "Rules = [ RowCount > 0 ]\n")
 	cases := []struct{ name, body, want string }{
-		{"unknown key with line", "checks:\n  - name: a\n    ruleset: r.dqdl\n    dataset: d\n    schedule: rate(1 hour)\n    schedul: x\n", "line 6: field schedul not found"},
-		{"unknown top-level", "chekcs: []\n", "line 1: field chekcs not found"},
-		{"unknown server key", "server:\n  maxConcurrent: 2\n", "line 2: field maxConcurrent not found"},
+		{"unknown key with line", "checks:\n  - name: a\n    ruleset: r.dqdl\n    dataset: d\n    schedule: rate(1 hour)\n    schedul: x\n", "line 6: field schedul is not a setting in a check"},
+		{"unknown top-level", "chekcs: []\n", "line 1: field chekcs is not a setting (the top level"},
+		{"unknown server key", "server:\n  maxConcurrent: 2\n", "line 2: field maxConcurrent is not a setting in server:"},
 		{"empty", "", "empty"},
 		{"no checks", "server:\n  jitter: 1s\n", "no checks"},
 		{"bad schedule", "checks:\n  - name: a\n    ruleset: r.dqdl\n    dataset: d\n    schedule: cron(0 6 * * * *)\n", "dq.yaml:2: check a: schedule \"cron(0 6 * * * *)\": exactly one of"},
