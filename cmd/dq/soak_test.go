@@ -44,9 +44,10 @@ func TestSoak(t *testing.T) {
 		dur = d
 	}
 	var reqs atomic.Int64
+	var healthy atomic.Bool
 	fake := gofakes3.New(s3mem.New()).Server()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && reqs.Add(1)%3 == 0 {
+		if r.Method == http.MethodPut && !healthy.Load() && reqs.Add(1)%3 == 0 {
 			http.Error(w, "flaky", http.StatusServiceUnavailable)
 			return
 		}
@@ -147,7 +148,7 @@ func TestSoak(t *testing.T) {
 			t.Errorf("%s: %d runs evaluated, %d in the history", cs.Check.Name, evaluated, len(hist))
 		}
 	}
-	spooled, _ := filepath.Glob(filepath.Join(dir, "spool", "*"))
+	spooled := spoolItems(t, filepath.Join(dir, "spool"))
 	t.Logf("shutdown took %s", time.Since(stopAt).Round(time.Millisecond))
 	t.Logf("%s: %d due runs: %v; %d spool entries; goroutines %d→%d→%d; heap %d→%d MiB",
 		dur, total, counts, len(spooled), baseGoroutines, g1, g2, m1.HeapAlloc>>20, m2.HeapAlloc>>20)
@@ -158,4 +159,18 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%d undelivered runs but nothing spooled", counts[scheduler.Undelivered])
 	}
 	st.Close()
+
+	// The sink recovers; a restarted server re-sends the spool at start.
+	healthy.Store(true)
+	s2, err := newServer(context.Background(), &ServeCmd{Config: cfg}, newLogger(io.Discard, "text", "info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.sched.Shutdown(0)
+	if st2, err := s2.historyStore(); err == nil {
+		st2.Close()
+	}
+	if items := spoolItems(t, filepath.Join(dir, "spool")); len(items) > 0 {
+		t.Errorf("still spooled after a restart with a healthy sink: %v", items)
+	}
 }
