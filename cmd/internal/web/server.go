@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -41,6 +42,9 @@ type Options struct {
 	// Now is the page clock; default time.Now.
 	Now func() time.Time
 }
+
+// runIDRE is what a run id looks like (scheduler.newID).
+var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,120}$`)
 
 // historyDepth is how many recorded runs a check page charts.
 const historyDepth = 500
@@ -216,7 +220,9 @@ func (s *server) checkPage(w http.ResponseWriter, r *http.Request) {
 	for i := len(cs.Runs) - 1; i >= 0 && len(p.Runs) < 50; i-- {
 		p.Runs = append(p.Runs, cs.Runs[i])
 	}
-	if id := r.URL.Query().Get("started"); id != "" {
+	// The redirect after "run now" names the run; only an id of this
+	// check's form is echoed, so a crafted link cannot put text here.
+	if id := r.URL.Query().Get("started"); strings.HasPrefix(id, cs.Check.Name+"-") && runIDRE.MatchString(id) {
 		p.Flash = "Run " + id + " started; reload the page to see its result."
 		for _, run := range cs.Runs {
 			if run.ID == id {
