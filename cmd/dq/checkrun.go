@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/dqlabs/dq/cmd/internal/checkconfig"
 	"github.com/dqlabs/dq/cmd/internal/scheduler"
 	"github.com/dqlabs/dq/dqdl"
@@ -19,7 +21,7 @@ import (
 // command, flags filled from the check, so that dq serve and dq run read
 // data, record history and publish exactly as dq eval does (and pick up
 // whatever dataset kinds dq eval learns, s3:// and glue:// included).
-func checkEval(cfg *checkconfig.File, req scheduler.Request, format string) (*EvalCmd, error) {
+func checkEval(cfg *checkconfig.File, req scheduler.Request, format string, awsHTTP aws.HTTPClient) (*EvalCmd, error) {
 	c := req.Check
 	data, err := c.DatasetAt(req.Date, req.Prev)
 	if err != nil {
@@ -48,16 +50,19 @@ func checkEval(cfg *checkconfig.File, req scheduler.Request, format string) (*Ev
 	cmd.History = cfg.Server.History
 	cmd.DatasetID = c.DatasetID
 	cmd.Publishing.cfg = c.PublishConfig(cfg.Publish)
+	cmd.Publishing.awsHTTP = awsHTTP
+	cmd.storeFlag.awsHTTP = awsHTTP
 	return cmd, nil
 }
 
 // evalCheck runs one check through dq eval and reports its exit code and
 // result. The eval's output goes to stdout in format (json or table);
 // its messages go to stderr and into the outcome.
-func evalCheck(ctx context.Context, cfg *checkconfig.File, req scheduler.Request, stdout, stderr io.Writer, format string) scheduler.Outcome {
+// awsHTTP, when not nil, is the HTTP client every AWS call shares.
+func evalCheck(ctx context.Context, cfg *checkconfig.File, req scheduler.Request, stdout, stderr io.Writer, format string, awsHTTP aws.HTTPClient) scheduler.Outcome {
 	var msgs bytes.Buffer
 	w := io.MultiWriter(&msgs, stderr)
-	cmd, err := checkEval(cfg, req, format)
+	cmd, err := checkEval(cfg, req, format, awsHTTP)
 	if err != nil {
 		fmt.Fprintf(w, "dq: check %s: %v\n", req.Check.Name, err)
 		return scheduler.Outcome{ExitCode: exitInvalid, Err: err, Messages: msgs.String()}

@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/history"
 	"github.com/dqlabs/dq/sinks/console"
@@ -21,6 +23,8 @@ import (
 // storeFlag is --history, shared by eval, history and backtest.
 type storeFlag struct {
 	History string `placeholder:"PATH" help:"Metric history store (a DuckDB file). Default: $XDG_DATA_HOME/dq/history.duckdb, i.e. ~/.local/share/dq/history.duckdb."`
+
+	awsHTTP aws.HTTPClient // for s3:// stores; nil = the SDK's default (historystore.go)
 }
 
 func (f storeFlag) path() (string, error) {

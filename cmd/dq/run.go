@@ -63,7 +63,7 @@ func (c *RunCmd) Run(e *env) error {
 		if format == "table" && !e.quiet {
 			fmt.Fprintf(e.stdout, "== %s\n", ch.Name)
 		}
-		out := evalCheck(e.ctx, cfg, req, e.stdout, e.stderr, format)
+		out := evalCheck(e.ctx, cfg, req, e.stdout, e.stderr, format, nil)
 		codes = append(codes, out.ExitCode)
 		if !e.quiet {
 			fmt.Fprintf(e.stderr, "dq: check %s: exit %d (%s)\n", ch.Name, out.ExitCode, statusWord(out.ExitCode))

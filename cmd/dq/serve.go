@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
 	"github.com/dqlabs/dq/cmd/internal/checkconfig"
 	"github.com/dqlabs/dq/cmd/internal/scheduler"
 	"github.com/dqlabs/dq/cmd/internal/web"
@@ -69,6 +71,10 @@ type server struct {
 	log     *slog.Logger
 	sched   *scheduler.Scheduler
 	metrics *web.Metrics
+	// awsHTTP is one connection pool for every run's AWS calls; a client
+	// per run would keep a run's idle connections (and their goroutines)
+	// open for the SDK's idle timeout.
+	awsHTTP *awshttp.BuildableClient
 
 	mu       sync.Mutex
 	store    history.Store // nil until it opens
@@ -92,7 +98,7 @@ func newServer(ctx context.Context, c *ServeCmd, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cmd: c, log: log, metrics: web.NewMetrics()}
+	s := &server{cmd: c, log: log, metrics: web.NewMetrics(), awsHTTP: awshttp.NewBuildableClient()}
 	s.openStore(ctx, cfg)
 	s.resendSpools(ctx, cfg)
 	s.sched = scheduler.New(scheduler.Options{
@@ -173,7 +179,7 @@ func (s *server) resendSpools(ctx context.Context, cfg *checkconfig.File) {
 
 // runCheck is the scheduler's Runner: dq eval, with the config in force.
 func (s *server) runCheck(ctx context.Context, req scheduler.Request) scheduler.Outcome {
-	return evalCheck(ctx, s.sched.Config(), req, io.Discard, io.Discard, "json")
+	return evalCheck(ctx, s.sched.Config(), req, io.Discard, io.Discard, "json", s.awsHTTP)
 }
 
 // reload re-reads the config; a bad one is rejected and the old one

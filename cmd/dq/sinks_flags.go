@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/sinks/publish"
@@ -38,6 +41,9 @@ type PublishFlags struct {
 	PublishAttempts int           `name:"publish-attempts" placeholder:"N" group:"Publishing" help:"Attempts per AWS request, with exponential backoff (1 = no retry). Default: 3."`
 
 	cfg publish.Config // file and flags merged by Validate
+	// awsHTTP, when set, is the HTTP client AWS sinks share (dq serve:
+	// one connection pool for every run instead of one per run).
+	awsHTTP aws.HTTPClient
 }
 
 // Validate merges the config file and the flags and checks the result, so
@@ -157,7 +163,7 @@ func (f *PublishFlags) publishKept(e *env, res *engine.Result, kept string) erro
 	}
 	// The evaluation's --timeout does not cover publishing: a slow run
 	// must not leave no time to deliver its result.
-	p, err := publish.New(e.ctx, f.cfg, publish.Options{})
+	p, err := publish.New(e.ctx, f.cfg, f.options(e.ctx))
 	if err != nil {
 		// Only an invalid configuration gets here, and Validate has
 		// checked it; this is a safety net.
@@ -194,4 +200,19 @@ func (f *PublishFlags) publishKept(e *env, res *engine.Result, kept string) erro
 		}
 	}
 	return reported(exitNotDelivered)
+}
+
+// options are the publisher's options: the defaults, or with awsHTTP set,
+// the SDK configuration on that shared client.
+func (f *PublishFlags) options(ctx context.Context) publish.Options {
+	if f.awsHTTP == nil {
+		return publish.Options{}
+	}
+	c, err := publish.LoadAWS(ctx, f.cfg.MaxAttempts)
+	if err != nil {
+		// publish.New loads it again and reports the error.
+		return publish.Options{}
+	}
+	c.HTTPClient = f.awsHTTP
+	return publish.Options{AWS: &c}
 }
