@@ -198,9 +198,9 @@ func (pl *planner) grouping(cols []string) *scan {
 
 // column resolves a rule's column parameter against the schema.
 func (pl *planner) column(name string) (column, *outcome) {
-	c, ok := pl.plan.rel.lookup(name)
-	if !ok {
-		return column{}, failed(missingColumnMessage(name))
+	c, err := pl.plan.rel.lookup(name)
+	if err != nil {
+		return column{}, err.outcome(missingColumnMessage(name))
 	}
 	return c, nil
 }

@@ -156,7 +156,7 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 	}
 	var missing, outer, inner []string
 	for i, n := range names {
-		if _, ok := pl.plan.rel.lookup(n); !ok {
+		if _, err := pl.plan.rel.lookup(n); err != nil {
 			missing = append(missing, n)
 		}
 		key := QuoteString(fmt.Sprintf("c%d", i))

@@ -88,7 +88,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			// are not numbers become NULL and fail (spec §6.21).
 			v = "TRY_CAST(" + q + " AS DOUBLE)"
 		default:
-			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList+",VARCHAR", c.typ))
+			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList+",VARCHAR", c.typ))
 			return
 		}
 		pred := numberPredicate(cond.Op, v, q, xs, hasNull)
@@ -98,13 +98,13 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			pl.minMaxValues(r, lp, c, v, w, xs, pred)
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", []string{c.label()}, false)
 	case dqdl.StringCondition:
 		v := q
 		if cls != classString {
 			if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
 				// Deequ's PatternMatch needs a string column.
-				lp.fixed = failed(wrongTypeMessage(c.name, "VARCHAR", c.typ))
+				lp.fixed = failed(wrongTypeMessage(c.label(), "VARCHAR", c.typ))
 				return
 			}
 			v = sparkString(c)
@@ -115,11 +115,11 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		metric := columnMetric(c.name, "ColumnValues.Compliance")
+		metric := columnMetric(c.label(), "ColumnValues.Compliance")
 		if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
-			metric = columnMetric(c.name, "PatternMatch") // Deequ's name (spec §5.6)
+			metric = columnMetric(c.label(), "PatternMatch") // Deequ's name (spec §5.6)
 		}
-		pl.compliance(r, lp, pred, w, metric, "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, metric, "Compliance", []string{c.label()}, false)
 	case dqdl.DateCondition:
 		loc, err := ruleLocation(r)
 		if err != nil {
@@ -138,7 +138,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", []string{c.label()}, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}
@@ -183,9 +183,9 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w
 			case err != nil:
 				o.setError(execMessage(err))
 			case null:
-				o.fail(emptyStateMessage(kind, []string{c.name}, w))
+				o.fail(emptyStateMessage(kind, []string{c.label()}, w))
 			default:
-				o.metric(columnMetric(c.name, metric), m)
+				o.metric(columnMetric(c.label(), metric), m)
 				if !ok(m) { // NaN fails every comparison
 					o.fail(valueMessage(m))
 				}
@@ -246,9 +246,9 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 			case err != nil:
 				o.setError(execMessage(err))
 			case null:
-				o.msgs = append(o.msgs, emptyStateMessage(names[i], []string{c.name}, ""))
+				o.msgs = append(o.msgs, emptyStateMessage(names[i], []string{c.label()}, ""))
 			default:
-				o.metric(columnMetric(c.name, names[i]), m)
+				o.metric(columnMetric(c.label(), names[i]), m)
 			}
 		}
 		return o
@@ -289,7 +289,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	q := QuoteIdent(c.name)
 	l := lengthExpr(c, true)
 	if pl.analyzer {
-		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR"})
+		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR", ref: c.ref})
 		return
 	}
 	cond := r.Condition
@@ -306,7 +306,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		pred = l + " NOT IN (" + joinLits(xs) + ")"
 	}
 	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "LengthCompliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", []string{c.label()}, false)
 		return
 	}
 	lp.row = &rowCheck{pred: pred, filter: w}
@@ -324,9 +324,9 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 				o.setError(execMessage(err))
 			case null && w != "":
 			case null:
-				o.fail(emptyStateMessage(name, []string{c.name}, w))
+				o.fail(emptyStateMessage(name, []string{c.label()}, w))
 			default:
-				o.metric(columnMetric(c.name, name), m)
+				o.metric(columnMetric(c.label(), name), m)
 				ok := compare(op, m, xs)
 				switch op {
 				case dqdl.OpBetween:
