@@ -134,6 +134,9 @@ func (r *relation) lookup(name string) (column, *resolveError) {
 	var fold []column
 	for _, c := range r.columns {
 		if c.sourceName() == name || c.name == name {
+			if c.name != name {
+				c.ref = name
+			}
 			return c, nil
 		}
 		if strings.EqualFold(c.sourceName(), name) {

@@ -230,12 +230,21 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 	err, seen := pl.wheres[w]
 	if !seen {
 		var clean string
-		clean, err = CheckExpressionSQL(sparkIdentifiers(w))
+		clean, err = CheckExpressionSQL(sparkIdentifiers(unescapeQuotes(w)))
+		if err == nil {
+			clean, err = pl.plan.rel.bindNames(clean)
+			if err != nil {
+				err = &ambiguousError{err}
+			}
+		}
 		if err == nil {
 			pl.clean[w] = clean
 			err = pl.bindCheck("EXPLAIN SELECT 1 FROM " + pl.plan.rel.from + " WHERE (" + clean + ")")
 		}
 		pl.wheres[w] = err
+	}
+	if a, ok := err.(*ambiguousError); ok {
+		return "", errored(fmt.Sprintf("Rule %s: %s", r.String(), a.err.Error()))
 	}
 	if err != nil {
 		bare := *r
@@ -244,6 +253,12 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 	}
 	return pl.clean[w], nil
 }
+
+// ambiguousError marks a where clause naming a column that differs from
+// another only by case: the rule ERRORs rather than FAILs.
+type ambiguousError struct{ err error }
+
+func (e *ambiguousError) Error() string { return e.err.Error() }
 
 // bindCheck runs a statement that binds SQL without reading data.
 func (pl *planner) bindCheck(query string) error {
