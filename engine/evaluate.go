@@ -297,7 +297,15 @@ func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
 
 func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node) (*outcome, error) {
 	if n.leaf != nil {
-		return judgeLeaf(ev, n.leaf), nil
+		o := judgeLeaf(ev, n.leaf)
+		if o.result == Fail && n.leaf.fixed == nil && n.leaf.sample != nil {
+			d, err := n.leaf.sample.details(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			o.details = d
+		}
+		return o, nil
 	}
 	if n.row != nil {
 		leaves := map[*leafPlan]*outcome{}

@@ -72,6 +72,9 @@ type leafPlan struct {
 	// rowExcluded says why the rule cannot take part in a ROW-mode
 	// composite, or is "".
 	rowExcluded string
+	// sample describes the failing rows when the rule fails; nil for rules
+	// without row-level failures to show.
+	sample *failureSample
 }
 
 // rowCheck is a per-row predicate over the primary relation's columns.

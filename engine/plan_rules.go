@@ -135,7 +135,12 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	q := QuoteIdent(c.name)
 	lp.row = &rowCheck{pred: q + " IS NOT NULL", filter: w}
-	get := ratio(pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w)))
+	nonNull, rows := pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w))
+	get := ratio(nonNull, rows)
+	if !pl.analyzer {
+		// Every failing value is NULL: the counts say it all.
+		lp.sample = &failureSample{from: pl.plan.rel.from, pass: nonNull, total: rows, where: w}
+	}
 	metric := columnMetric(c.label(), "Completeness")
 	onEmpty := func() *outcome { return emptyState("Completeness", []string{c.label()}, w) }
 	if r.Type == "Completeness" {
@@ -206,6 +211,11 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		u, _, err := unique.value()
 		return u / t, false, err
+	}
+	if (r.Type == "Uniqueness" || r.Type == "IsUnique") && !pl.analyzer {
+		// Failing rows are those of duplicated tuples; rows whose columns
+		// are all NULL are not judged.
+		lp.sample = &failureSample{from: pl.plan.rel.from, pass: unique, total: total, where: w, group: quoted}
 	}
 	switch r.Type {
 	case "Uniqueness":

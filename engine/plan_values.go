@@ -12,10 +12,15 @@ import (
 // (filtered) rows where it is TRUE, against the threshold or exactly 1.0.
 // messages picks Deequ's "Value: ..." wording or the "% of rows passed"
 // wording of DataFreshness and ColumnDataType.
-func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, cols []string, pctStyle bool) {
+func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, c column, pctStyle bool) {
+	cols := []string{c.label()}
 	lp.row = &rowCheck{pred: pred, filter: w}
-	get := ratio(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)))
+	pass, total := pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w))
+	get := ratio(pass, total)
 	analyzer := pl.analyzer
+	if !analyzer {
+		lp.sample = pl.valueSample(pass, total, w, c, pred)
+	}
 	lp.judge = func(ev *evalState) *outcome {
 		m, empty, err := get()
 		if err != nil {
@@ -98,7 +103,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			pl.minMaxValues(r, lp, c, v, w, xs, pred)
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", []string{c.label()}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	case dqdl.StringCondition:
 		v := q
 		if cls != classString {
@@ -119,7 +124,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 		if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
 			metric = columnMetric(c.label(), "PatternMatch") // Deequ's name (spec §5.6)
 		}
-		pl.compliance(r, lp, pred, w, metric, "Compliance", []string{c.label()}, false)
+		pl.compliance(r, lp, pred, w, metric, "Compliance", c, false)
 	case dqdl.DateCondition:
 		loc, err := ruleLocation(r)
 		if err != nil {
@@ -138,7 +143,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", []string{c.label()}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}
@@ -168,6 +173,7 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w
 	maxS := pl.aggregate(filtered("max("+v+")", w))
 	nonNull := pl.aggregate(filtered("count("+v+")", w))
 	rows := pl.aggregate(filtered("count(*)", w))
+	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), rows, w, c, pred)
 	lp.judge = func(*evalState) *outcome {
 		o := newOutcome()
 		n, _, err := rows.value()
@@ -306,10 +312,11 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		pred = l + " NOT IN (" + joinLits(xs) + ")"
 	}
 	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", []string{c.label()}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", c, false)
 		return
 	}
 	lp.row = &rowCheck{pred: pred, filter: w}
+	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)), w, c, pred)
 	minS := pl.aggregate(filtered("min("+l+")", w))
 	maxS := pl.aggregate(filtered("max("+l+")", w))
 	op := cond.Op
