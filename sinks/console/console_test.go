@@ -185,7 +185,7 @@ func TestWriteTableFailureDetails(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"Value: 0.9994 does not meet the constraint requirement!",
+		"Value: 0.9994 does not meet the constraint",
 		`12 of 20,000 rows failed; top values: "XX" (7),`, `"usd" (4), NULL (1)`,
 		`did you mean "country"?`,
 	} {
