@@ -57,6 +57,9 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 		}
 		b.checkSatisfiable(r, r.Condition, rg, "")
 	}
+	if c := r.Condition; c != nil && c.Kind != NumberCondition && (c.Op == OpBetween || c.Op == OpNotBetween) && len(c.Operands) == 2 {
+		b.checkBounds(r, c)
+	}
 	if r.Threshold != nil {
 		b.checkSatisfiable(r, r.Threshold, metricRange{lo: 0, hi: 1, what: "the share of rows that pass, between 0 and 1"}, "with threshold ")
 	}
@@ -283,4 +286,31 @@ func (b *builder) checkDataType(r *SimpleRule) {
 		hint = "every value converts to a string, so there is nothing to check; ColumnDataType checks that strings hold values of another type (e.g. \"Integer\")"
 	}
 	b.warnf(lexerPos(lit.Pos), "rule %s: unknown ColumnDataType type %q; %s; this rule will fail", r, lit.Value, hint)
+}
+
+// checkBounds warns about reversed or equal bounds of a date or duration
+// between: `between "2024-02-01" and "2024-01-01"` matches nothing.
+func (b *builder) checkBounds(r *SimpleRule, c *Condition) {
+	lo, ok1 := orderKey(c.Operands[0])
+	hi, ok2 := orderKey(c.Operands[1])
+	if !ok1 || !ok2 || lo < hi {
+		return
+	}
+	if c.Op == OpBetween {
+		b.warnf(lexerPos(c.Pos), "rule %s can never pass: the bounds of its between are reversed or equal (between excludes both bounds); write the smaller bound first", r)
+	} else {
+		b.warnf(lexerPos(c.Pos), "rule %s can never fail: the bounds of its not between are reversed or equal; write the smaller bound first", r)
+	}
+}
+
+// orderKey orders static dates and durations; ok is false for anything
+// else (dynamic dates such as now() are decided at run time).
+func orderKey(o Operand) (float64, bool) {
+	switch o := o.(type) {
+	case *Duration:
+		return float64(o.Minutes()), true
+	case *DateLit:
+		return float64(o.Year*10000 + o.Month*100 + o.Day), true
+	}
+	return 0, false
 }

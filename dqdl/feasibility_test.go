@@ -33,6 +33,12 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnValues "a" between 3 and 3`, "1:28", []string{"never pass"}},
 		{`Sum "a" not between 5 and 1`, "1:19", []string{"never fail", "reversed"}},
 		{`ColumnValues "a" > 3 with threshold between 0.9 and 0.1`, "1:47", []string{"never pass", "reversed"}},
+		{`DataFreshness "t" between 48 hours and 24 hours`, "1:29", []string{"never pass", "reversed"}},
+		{`DataFreshness "t" between 2 hours and 3 days`, "", nil},
+		{`ColumnValues "d" between "2024-02-01" and "2024-01-01"`, "1:28", []string{"never pass"}},
+		{`ColumnValues "d" not between "2024-01-01" and "2024-01-01"`, "1:28", []string{"never fail"}},
+		{`ColumnValues "d" between "2024-01-01" and "2024-02-01"`, "", nil},
+		{`ColumnValues "d" between (now() - 1 days) and now()`, "", nil},
 		// Counts and lengths.
 		{`RowCount < 0`, "1:20", []string{"rule RowCount < 0", "never pass", "count, 0 or more"}},
 		{`RowCount <= 0`, "", nil},
