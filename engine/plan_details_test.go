@@ -110,3 +110,19 @@ func TestShowValue(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureDetailsUniqueness: duplicated tuples are the offending values;
+// rows whose columns are all NULL are not judged, as in the metric.
+func TestFailureDetailsUniqueness(t *testing.T) {
+	p := writeParquet(t, "multi", `SELECT * FROM (VALUES (1, 'x'), (1, 'x'), (2, NULL), (2, NULL), (NULL, NULL), (NULL, NULL), (3, 'y')) AS v(a, b)`)
+	res := evaluate(t, p, `Rules = [ Uniqueness "a" "b" > 0.9, IsUnique "a" where "a > 1", Uniqueness "a" "b" > 0.1 ]`, Options{})
+	for i, want := range []string{
+		`4 of 5 rows failed; top values: "(1, x)" (2), "(2, NULL)" (2)`,
+		`2 of 3 rows failed; top values: "2" (2)`,
+		"", // passes: no details
+	} {
+		if got := res.RuleResults[i].FailureDetails.Summary(); got != want {
+			t.Errorf("%s: %q, want %q", res.RuleResults[i].Description, got, want)
+		}
+	}
+}
