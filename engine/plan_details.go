@@ -40,8 +40,8 @@ func (s *failureSample) details(ctx context.Context, q querier) (*FailureDetails
 		return nil, nil
 	}
 	t, tNull, err := s.total.value()
-	if err != nil || tNull {
-		return nil, nil
+	if err != nil || tNull || t == 0 {
+		return nil, nil // no rows: the empty-state message says it all
 	}
 	if pNull {
 		p = 0

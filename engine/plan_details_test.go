@@ -126,3 +126,13 @@ func TestFailureDetailsUniqueness(t *testing.T) {
 		}
 	}
 }
+
+func TestFailureDetailsEmptyInput(t *testing.T) {
+	p := writeParquet(t, "empty", `SELECT 'a' AS s, 1 AS n WHERE false`)
+	res := evaluate(t, p, `Rules = [ IsComplete "s", ColumnValues "s" in ["a"], IsUnique "n" ]`, Options{})
+	for _, rr := range res.RuleResults {
+		if rr.Result != Fail || rr.FailureDetails != nil {
+			t.Errorf("%s: %s with details %+v; want FAIL (empty state) without details", rr.Description, rr.Result, rr.FailureDetails)
+		}
+	}
+}
