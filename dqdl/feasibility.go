@@ -261,7 +261,7 @@ var (
 // operator other than =, or a type name dq does not know.
 func (b *builder) checkDataType(r *SimpleRule) {
 	c := r.Condition
-	if c == nil {
+	if c == nil || len(c.Operands) == 0 {
 		return
 	}
 	if c.Op != OpEq {
