@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxTopValues is how many distinct offending values a failing rule shows.
@@ -68,7 +69,7 @@ func (s *failureSample) details(ctx context.Context, q querier) (*FailureDetails
 		}
 		vc := ValueCount{Count: n}
 		if v.Valid {
-			s := v.String
+			s := cutValue(v.String)
 			vc.Value = &s
 		}
 		d.TopValues = append(d.TopValues, vc)
@@ -77,6 +78,17 @@ func (s *failureSample) details(ctx context.Context, q querier) (*FailureDetails
 		d.TopValues = nil
 	}
 	return d, ctx.Err()
+}
+
+// maxValueRunes bounds a value kept in FailureDetails, so that a huge text
+// value cannot bloat the result; a cut value ends in "…".
+const maxValueRunes = 200
+
+func cutValue(s string) string {
+	if utf8.RuneCountInString(s) <= maxValueRunes {
+		return s
+	}
+	return string([]rune(s)[:maxValueRunes]) + "…"
 }
 
 // valuesQuery is the bounded query for the most frequent offending values,

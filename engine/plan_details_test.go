@@ -88,6 +88,15 @@ func TestFailureDetails(t *testing.T) {
 	}
 }
 
+func TestCutValue(t *testing.T) {
+	if got := cutValue(strings.Repeat("ü", 200)); got != strings.Repeat("ü", 200) {
+		t.Errorf("200 runes cut: %q", got)
+	}
+	if got := cutValue(strings.Repeat("ü", 201)); got != strings.Repeat("ü", 200)+"…" {
+		t.Errorf("201 runes: %q", got)
+	}
+}
+
 func TestShowValue(t *testing.T) {
 	s := func(v string) *string { return &v }
 	for _, c := range []struct {

@@ -76,7 +76,8 @@ type FailureDetails struct {
 }
 
 // ValueCount is one offending value and how many failing rows hold it.
-// Value is nil for SQL NULL; long values are cut (see Summary).
+// Value is nil for SQL NULL; a value longer than 200 characters is cut
+// and ends in "…" (Summary shows at most 40).
 type ValueCount struct {
 	Value *string `json:"Value"`
 	Count int64   `json:"Count"`

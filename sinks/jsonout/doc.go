@@ -31,7 +31,8 @@
 //	                              rows judged after the where clause), TopValues
 //	                              (up to 5 {"Value": string or null for NULL,
 //	                              "Count": number}, most frequent offending
-//	                              values first), Hint (e.g. a close column
+//	                              values first; a value over 200 characters
+//	                              is cut and ends in "…"), Hint (e.g. a close column
 //	                              name for a missing one)
 //	AnalyzerResults    array    always present:
 //	  Name               string   "Analyzer_<i>"
