@@ -251,6 +251,9 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			FailureDetails:    o.details,
 		})
 	}
+	if err := p.topValues(ctx, q); err != nil {
+		return err
+	}
 	if len(res.RuleResults) > 0 {
 		passed, failed, errored := res.Counts()
 		score := float64(passed) / float64(passed+failed+errored)
@@ -299,11 +302,7 @@ func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node)
 	if n.leaf != nil {
 		o := judgeLeaf(ev, n.leaf)
 		if o.result == Fail && n.leaf.fixed == nil && n.leaf.sample != nil {
-			d, err := n.leaf.sample.details(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			o.details = d
+			o.details = p.failureCounts(n.leaf.sample)
 		}
 		return o, nil
 	}

@@ -33,51 +33,126 @@ func (pl *planner) valueSample(pass, total slot, where string, c column, pred st
 		value: "CAST(" + QuoteIdent(c.name) + " AS VARCHAR)", fail: "NOT " + isTrue(pred)}
 }
 
-// details computes the FailureDetails; errors of the values query leave
-// the values out (the verdict stands), but a cancelled run is an error.
-func (s *failureSample) details(ctx context.Context, q querier) (*FailureDetails, error) {
-	p, pNull, err := s.pass.value()
+// pendingValues is a failing rule's details awaiting its top values.
+type pendingValues struct {
+	s *failureSample
+	d *FailureDetails
+}
+
+// failureCounts builds a failing leaf's details from the plan's counts and
+// queues it for its top values; nil when the counts are unavailable or
+// there were no rows (the empty-state message says it all).
+func (p *Plan) failureCounts(s *failureSample) *FailureDetails {
+	pass, pNull, err := s.pass.value()
 	if err != nil {
-		return nil, nil
+		return nil
 	}
 	t, tNull, err := s.total.value()
 	if err != nil || tNull || t == 0 {
-		return nil, nil // no rows: the empty-state message says it all
+		return nil
 	}
 	if pNull {
-		p = 0
+		pass = 0
 	}
-	failed, total := int64(t-p), int64(t)
+	failed, total := int64(t-pass), int64(t)
 	d := &FailureDetails{FailedRows: &failed, TotalRows: &total}
-	if failed <= 0 {
-		return d, nil
+	if failed > 0 && (s.value != "" || len(s.group) > 0) {
+		p.pending = append(p.pending, pendingValues{s, d})
 	}
-	query := s.valuesQuery()
-	if query == "" {
-		return d, nil
+	return d
+}
+
+// topValues fills the queued details with their most frequent offending
+// values. Per-row predicates share one extra scan of the primary dataset
+// for all failing rules; uniqueness rules group by their own columns. A
+// query that fails leaves the values out (the verdicts stand); only a
+// cancelled run is an error.
+func (p *Plan) topValues(ctx context.Context, q querier) error {
+	var batch []pendingValues
+	for _, pv := range p.pending {
+		if len(pv.s.group) > 0 {
+			pv.d.TopValues = p.runValues(ctx, q, pv.s.valuesQuery(), nil)[0]
+			continue
+		}
+		batch = append(batch, pv)
 	}
+	p.pending = nil
+	if len(batch) > 0 {
+		samples := make([]*failureSample, len(batch))
+		for i, pv := range batch {
+			samples[i] = pv.s
+		}
+		vals := p.runValues(ctx, q, batchValuesQuery(p.rel.from, samples), samples)
+		for i, pv := range batch {
+			pv.d.TopValues = vals[i]
+		}
+	}
+	return ctx.Err()
+}
+
+// runValues runs a top-values query returning (rule index, value, count)
+// rows, or (value, count) rows when samples is nil, and groups them by rule.
+// When a batched query fails, each sample is retried on its own so one bad
+// predicate cannot hide the others' values.
+func (p *Plan) runValues(ctx context.Context, q querier, query string, samples []*failureSample) [][]ValueCount {
+	n := max(len(samples), 1)
+	out := make([][]ValueCount, n)
 	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return d, ctx.Err()
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v sql.NullString
-		var n int64
-		if err := rows.Scan(&v, &n); err != nil {
-			return d, ctx.Err()
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var i int
+			var v sql.NullString
+			var c int64
+			if samples == nil {
+				err = rows.Scan(&v, &c)
+			} else {
+				err = rows.Scan(&i, &v, &c)
+			}
+			if err != nil || i < 0 || i >= n {
+				break
+			}
+			vc := ValueCount{Count: c}
+			if v.Valid {
+				s := cutValue(v.String)
+				vc.Value = &s
+			}
+			out[i] = append(out[i], vc)
 		}
-		vc := ValueCount{Count: n}
-		if v.Valid {
-			s := cutValue(v.String)
-			vc.Value = &s
+		if err == nil {
+			err = rows.Err()
 		}
-		d.TopValues = append(d.TopValues, vc)
 	}
-	if rows.Err() != nil {
-		d.TopValues = nil
+	if err == nil || ctx.Err() != nil {
+		return out
 	}
-	return d, ctx.Err()
+	out = make([][]ValueCount, n)
+	if len(samples) > 1 {
+		for i, s := range samples {
+			out[i] = p.runValues(ctx, q, s.valuesQuery(), nil)[0]
+		}
+	}
+	return out
+}
+
+// batchValuesQuery finds the top offending values of many per-row
+// predicates in one scan: each row contributes a (rule, value) pair per
+// rule it fails, and the pairs are counted and ranked per rule.
+func batchValuesQuery(from string, samples []*failureSample) string {
+	pairs := make([]string, len(samples))
+	for i, s := range samples {
+		cond := s.fail
+		if s.where != "" {
+			cond = "(" + s.where + ") AND " + cond
+		}
+		pairs[i] = "CASE WHEN " + cond + " THEN {'r': " + strconv.Itoa(i) + ", 'v': " + s.value + "} END"
+	}
+	return "SELECT __r, __v, __n FROM (\n" +
+		"  SELECT __p.r AS __r, __p.v AS __v, count(*) AS __n FROM (\n" +
+		"    SELECT unnest(list_value(" + strings.Join(pairs, ",\n      ") + ")) AS __p FROM " + from + "\n" +
+		"  ) WHERE __p IS NOT NULL GROUP BY __p.r, __p.v\n" +
+		") QUALIFY row_number() OVER (PARTITION BY __r ORDER BY __n DESC, __v ASC NULLS FIRST) <= " + strconv.Itoa(maxTopValues) +
+		"\nORDER BY __r, __n DESC, __v ASC NULLS FIRST"
 }
 
 // maxValueRunes bounds a value kept in FailureDetails, so that a huge text

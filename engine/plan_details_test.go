@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -143,5 +145,31 @@ func TestFailureDetailsEmptyInput(t *testing.T) {
 		if rr.Result != Fail || rr.FailureDetails != nil {
 			t.Errorf("%s: %s with details %+v; want FAIL (empty state) without details", rr.Description, rr.Result, rr.FailureDetails)
 		}
+	}
+}
+
+// TestTopValuesFallback: when the batched values query fails, each rule's
+// values are fetched on their own, so one bad predicate cannot hide the
+// others' values.
+func TestTopValuesFallback(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	from := "(SELECT * FROM (VALUES ('a', 1), ('b', 0), ('b', 0)) AS v(s, n)) AS t"
+	good := &failureSample{from: from, value: "CAST(s AS VARCHAR)", fail: "n = 0"}
+	bad := &failureSample{from: from, value: "CAST(s AS VARCHAR)", fail: "error('boom') IS NULL"}
+	p := &Plan{rel: &relation{from: from}}
+	d1, d2 := &FailureDetails{}, &FailureDetails{}
+	p.pending = []pendingValues{{good, d1}, {bad, d2}}
+	if err := p.topValues(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	if len(d1.TopValues) != 1 || *d1.TopValues[0].Value != "b" || d1.TopValues[0].Count != 2 {
+		t.Errorf("good rule's values: %+v", d1.TopValues)
+	}
+	if d2.TopValues != nil {
+		t.Errorf("failing query's values: %+v", d2.TopValues)
 	}
 }
