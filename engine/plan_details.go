@@ -13,8 +13,8 @@ const maxTopValues = 5
 
 // failureSample says how to describe a failing leaf's rows: the counts
 // come from slots of the fused plan (no extra scan for rules that pass);
-// the offending values from one bounded query, run only when the rule
-// fails.
+// the offending values from one extra scan shared by every failing rule
+// (see topValues), returning at most maxTopValues rows per rule.
 type failureSample struct {
 	from        string
 	pass, total slot   // rows that pass, rows judged (after the where clause)
