@@ -167,3 +167,20 @@ func TestTokenizeBackticks(t *testing.T) {
 		t.Errorf("unterminated backtick: %v", err)
 	}
 }
+
+// TestBacktickSandbox: a backtick-quoted name is the same identifier to the
+// sandbox as a bare or double-quoted one.
+func TestBacktickSandbox(t *testing.T) {
+	for _, s := range []string{
+		"select `current_setting`('memory_limit')",
+		"select * from `duckdb_settings`()",
+		`select "current_setting"('memory_limit')`,
+	} {
+		if err := CheckReadOnlySQL(s); err == nil || !strings.Contains(err.Error(), "not allowed") {
+			t.Errorf("CheckReadOnlySQL(%s) = %v, want refusal", s, err)
+		}
+	}
+	if _, err := CheckExpressionSQL("`enable_logging`() IS NULL"); err == nil {
+		t.Error("backtick-quoted enable_logging() accepted in a where clause")
+	}
+}
