@@ -225,6 +225,7 @@ func (b *builder) rule(g *gRule) *SimpleRule {
 	}
 	if r.Spec != nil {
 		b.dynamicChecks(r)
+		b.feasibilityChecks(r)
 	}
 	return r
 }

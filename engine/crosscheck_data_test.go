@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,16 @@ func (d *cxData) idx(name string) int {
 }
 
 func (d *cxData) has(name string) bool { return d.idx(name) >= 0 }
+
+// hasFold reports whether a column equals name ignoring case.
+func (d *cxData) hasFold(name string) bool {
+	for _, c := range d.cols {
+		if strings.EqualFold(c.name, name) {
+			return true
+		}
+	}
+	return false
+}
 
 func (d *cxData) typ(name string) string { return d.cols[d.idx(name)].typ }
 

@@ -137,7 +137,9 @@ func cxCases(d *cxData) []cxCase {
 	}
 	for _, c := range append(d.colNames(), "nope", "ID") {
 		add("ColumnExists "+cxQ(c), func() *cxWant {
-			if d.has(c) {
+			// Names resolve ignoring case, as Spark's default
+			// spark.sql.caseSensitive=false (issue 11): "ID" finds "id".
+			if d.hasFold(c) {
 				return cxPass()
 			}
 			return cxFailed("Input data does not include column " + c + "!")

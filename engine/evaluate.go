@@ -176,11 +176,11 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 }
 
 func relationOf(ds *Dataset) *relation {
-	rel := &relation{alias: ds.Alias, from: ds.Relation}
+	cols := make([]column, 0, len(ds.Columns))
 	for _, c := range ds.Columns {
-		rel.columns = append(rel.columns, column{name: c.Name, typ: c.Type})
+		cols = append(cols, column{name: c.Name, typ: c.Type})
 	}
-	return rel
+	return newRelation(ds.Alias, ds.Relation, cols)
 }
 
 // runInstant is the one instant now() means for the whole run, truncated
@@ -248,7 +248,11 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			EvaluatedRule:     ev.evaluatedRule(rp.rule),
 			Labels:            rs.EffectiveLabels(rp.rule),
 			MetricWheres:      o.wheres,
+			FailureDetails:    o.details,
 		})
+	}
+	if err := p.topValues(ctx, q); err != nil {
+		return err
 	}
 	if len(res.RuleResults) > 0 {
 		passed, failed, errored := res.Counts()
@@ -296,7 +300,11 @@ func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
 
 func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node) (*outcome, error) {
 	if n.leaf != nil {
-		return judgeLeaf(ev, n.leaf), nil
+		o := judgeLeaf(ev, n.leaf)
+		if o.result == Fail && n.leaf.fixed == nil && n.leaf.sample != nil {
+			o.details = p.failureCounts(n.leaf.sample)
+		}
+		return o, nil
 	}
 	if n.row != nil {
 		leaves := map[*leafPlan]*outcome{}

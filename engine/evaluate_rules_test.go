@@ -58,7 +58,8 @@ func TestEvalBasicRules(t *testing.T) {
 		{rule: `ColumnCorrelation "id" "amount" > 0.5`, result: Pass, metrics: m("Multicolumn.id,amount.ColumnCorrelation", corr), approx: true},
 		{rule: `ColumnCorrelation "id" and "amount" > 0.99`, result: Fail, msg: "Value: " + javaDouble(corr) + " does not meet the constraint requirement!", metrics: m("Multicolumn.id,amount.ColumnCorrelation", corr), approx: true},
 		{rule: `ColumnExists "id"`, result: Pass},
-		{rule: `ColumnExists "ID"`, result: Fail, msg: "Input data does not include column ID!"},
+		{rule: `ColumnExists "ID"`, result: Pass}, // names resolve ignoring case, as in Spark
+		{rule: `ColumnExists "idd"`, result: Fail, msg: "Input data does not include column idd!"},
 		{rule: `ColumnNamesMatchPattern "[a-z]+"`, result: Pass, metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 1)},
 		{rule: `ColumnNamesMatchPattern "i.*"`, result: Fail, msg: "Columns that do not match the pattern: cat, amount, email", metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 0.25)},
 		{rule: `ColumnNamesMatchPattern "a"`, result: Fail, msg: "Columns that do not match the pattern: id, cat, amount, email", metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 0)},

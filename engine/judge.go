@@ -15,6 +15,9 @@ type outcome struct {
 	msgs    []string
 	metrics map[string]float64
 	wheres  map[string]string // metric name → where clause it was computed under
+	// details are dq's additions for a person fixing the data (failing
+	// rows and values, a close column name); nil when there are none.
+	details *FailureDetails
 }
 
 func newOutcome() *outcome { return &outcome{result: Pass, metrics: map[string]float64{}} }
@@ -156,6 +159,13 @@ func combine(op dqdl.LogicalOp, kids []*outcome) *outcome {
 			pass++
 		}
 		o.msgs = append(o.msgs, k.msgs...)
+		if k.details != nil && k.details.Hint != "" {
+			// Row counts belong to one leaf; a composite keeps only hints.
+			if o.details == nil {
+				o.details = &FailureDetails{}
+			}
+			o.details.Hint = strings.TrimPrefix(o.details.Hint+"; "+k.details.Hint, "; ")
+		}
 		for n, v := range k.metrics {
 			o.metrics[n] = v
 			if w, ok := k.wheres[n]; ok {

@@ -27,6 +27,9 @@ type Plan struct {
 	analyzers []*analyzerPlan
 	now       time.Time
 	mode      CompositeMode
+	// pending are the failing rules' details still waiting for their top
+	// values (topValues fills them after judging).
+	pending []pendingValues
 }
 
 // PlannedQuery is one statement of a Plan.
@@ -72,6 +75,9 @@ type leafPlan struct {
 	// rowExcluded says why the rule cannot take part in a ROW-mode
 	// composite, or is "".
 	rowExcluded string
+	// sample describes the failing rows when the rule fails; nil for rules
+	// without row-level failures to show.
+	sample *failureSample
 }
 
 // rowCheck is a per-row predicate over the primary relation's columns.
@@ -198,9 +204,9 @@ func (pl *planner) grouping(cols []string) *scan {
 
 // column resolves a rule's column parameter against the schema.
 func (pl *planner) column(name string) (column, *outcome) {
-	c, ok := pl.plan.rel.lookup(name)
-	if !ok {
-		return column{}, failed(missingColumnMessage(name))
+	c, err := pl.plan.rel.lookup(name)
+	if err != nil {
+		return column{}, err.outcome(missingColumnMessage(name))
 	}
 	return c, nil
 }
@@ -230,12 +236,21 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 	err, seen := pl.wheres[w]
 	if !seen {
 		var clean string
-		clean, err = CheckExpressionSQL(sparkIdentifiers(w))
+		clean, err = CheckExpressionSQL(sparkIdentifiers(unescapeQuotes(w)))
+		if err == nil {
+			clean, err = pl.plan.rel.bindNames(clean)
+			if err != nil {
+				err = &ambiguousError{err}
+			}
+		}
 		if err == nil {
 			pl.clean[w] = clean
 			err = pl.bindCheck("EXPLAIN SELECT 1 FROM " + pl.plan.rel.from + " WHERE (" + clean + ")")
 		}
 		pl.wheres[w] = err
+	}
+	if a, ok := err.(*ambiguousError); ok {
+		return "", errored(fmt.Sprintf("Rule %s: %s", r.String(), a.err.Error()))
 	}
 	if err != nil {
 		bare := *r
@@ -244,6 +259,12 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 	}
 	return pl.clean[w], nil
 }
+
+// ambiguousError marks a where clause naming a column that differs from
+// another only by case: the rule ERRORs rather than FAILs.
+type ambiguousError struct{ err error }
+
+func (e *ambiguousError) Error() string { return e.err.Error() }
 
 // bindCheck runs a statement that binds SQL without reading data.
 func (pl *planner) bindCheck(query string) error {

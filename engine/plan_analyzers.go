@@ -56,7 +56,7 @@ func (pl *planner) planAnalyzer(a *dqdl.Analyzer) (*analyzerPlan, error) {
 			types = append(types, "Entropy", "Mean", "StandardDeviation", "Sum")
 		}
 		for _, typ := range types {
-			if err := add(typ, c.name); err != nil {
+			if err := add(typ, c.label()); err != nil {
 				return nil, err
 			}
 		}

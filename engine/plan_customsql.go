@@ -90,9 +90,15 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 	rels["primary"] = pl.plan.rel.from
 	// Glue runs the statement as written (Raw keeps escapes); a $variable
 	// has no source text of its own, so its value is used.
-	text := r.Params[0].Raw
+	// \" is how a DQDL string holds a double-quoted identifier.
+	text := unescapeQuotes(r.Params[0].Raw)
 	if r.Params[0].Var != "" {
 		text = r.Params[0].Value
+	}
+	text, err := pl.plan.rel.bindNames(text)
+	if err != nil {
+		lp.fixed = errored("Error executing SQL statement: " + err.Error())
+		return nil
 	}
 	stmt, err := RewriteRelations(text, rels)
 	if err == nil && pl.sess != nil {
@@ -156,7 +162,7 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 	}
 	var missing, outer, inner []string
 	for i, n := range names {
-		if _, ok := pl.plan.rel.lookup(n); !ok {
+		if _, err := pl.plan.rel.lookup(n); err != nil {
 			missing = append(missing, n)
 		}
 		key := QuoteString(fmt.Sprintf("c%d", i))

@@ -42,9 +42,9 @@ func (pl *planner) reference(alias string) (*relation, *outcome) {
 
 // refColumn resolves a column of a reference dataset.
 func refColumn(ref *relation, name string) (column, *outcome) {
-	c, ok := ref.lookup(name)
-	if !ok {
-		return column{}, failed(fmt.Sprintf("Reference dataset %s does not include column %s!", ref.alias, name))
+	c, err := ref.lookup(name)
+	if err != nil {
+		return column{}, err.outcome(fmt.Sprintf("Reference dataset %s does not include column %s!", ref.alias, name))
 	}
 	return c, nil
 }
@@ -214,24 +214,6 @@ func (pl *planner) planDatasetMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	var pm, rm []string
-	if len(r.Params) > 2 {
-		if pm, rm, err = parseMappings(r.Params[2].Value); err != nil {
-			lp.fixed = failed(err.Error())
-			return
-		}
-	} else {
-		// Every non-key column the two datasets share by name.
-		keyP, keyR := map[string]bool{}, map[string]bool{}
-		for i := range pk {
-			keyP[pk[i]], keyR[rk[i]] = true, true
-		}
-		for _, c := range pl.plan.rel.columns {
-			if _, ok := ref.lookup(c.name); ok && !keyP[c.name] && !keyR[c.name] {
-				pm, rm = append(pm, c.name), append(rm, c.name)
-			}
-		}
-	}
 	resolve := func(pnames, rnames []string) (pcs, rcs []column, bad *outcome) {
 		for i := range pnames {
 			pc, bad := pl.column(pnames[i])
@@ -247,15 +229,35 @@ func (pl *planner) planDatasetMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		return pcs, rcs, nil
 	}
 	pkc, rkc, bad := resolve(pk, rk)
-	if bad == nil {
-		var pmc, rmc []column
-		pmc, rmc, bad = resolve(pm, rm)
-		if bad == nil {
-			pl.datasetMatch(r, lp, ref, pkc, rkc, pmc, rmc)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	var pm, rm []string
+	if len(r.Params) > 2 {
+		if pm, rm, err = parseMappings(r.Params[2].Value); err != nil {
+			lp.fixed = failed(err.Error())
 			return
 		}
+	} else {
+		// Every non-key column the two datasets share by name (ignoring
+		// case, as names resolve).
+		keyP, keyR := map[string]bool{}, map[string]bool{}
+		for i := range pkc {
+			keyP[pkc[i].name], keyR[rkc[i].name] = true, true
+		}
+		for _, c := range pl.plan.rel.columns {
+			if rc, err := ref.lookup(c.sourceName()); err == nil && !keyP[c.name] && !keyR[rc.name] {
+				pm, rm = append(pm, c.sourceName()), append(rm, c.sourceName())
+			}
+		}
 	}
-	lp.fixed = bad
+	pmc, rmc, bad := resolve(pm, rm)
+	if bad != nil {
+		lp.fixed = bad
+		return
+	}
+	pl.datasetMatch(r, lp, ref, pkc, rkc, pmc, rmc)
 }
 
 func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation, pk, rk, pm, rm []column) {
@@ -349,13 +351,13 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 			return
 		}
 		if classify(c.typ) != classNumeric {
-			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList, c.typ))
+			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList, c.typ))
 			return
 		}
 		if alias == "" {
 			slots[i] = pl.aggregate(fn + "(" + QuoteIdent(c.name) + ")")
 		}
-		names[i] = c.name
+		names[i] = c.label()
 	}
 	metric := columnMetric(names[0], "AggregateMatch")
 	if names[0] != names[1] {
@@ -433,7 +435,7 @@ func (pl *planner) planSchemaMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	same := 0
 	for _, c := range pcols {
-		if rc, ok := ref.lookup(c.name); ok && schemaTypeName(c.typ) == schemaTypeName(rc.typ) {
+		if rc, err := ref.lookup(c.sourceName()); err == nil && schemaTypeName(c.typ) == schemaTypeName(rc.typ) {
 			same++
 		}
 	}

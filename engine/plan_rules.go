@@ -135,9 +135,14 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	q := QuoteIdent(c.name)
 	lp.row = &rowCheck{pred: q + " IS NOT NULL", filter: w}
-	get := ratio(pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w)))
-	metric := columnMetric(c.name, "Completeness")
-	onEmpty := func() *outcome { return emptyState("Completeness", []string{c.name}, w) }
+	nonNull, rows := pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w))
+	get := ratio(nonNull, rows)
+	if !pl.analyzer {
+		// Every failing value is NULL: the counts say it all.
+		lp.sample = &failureSample{from: pl.plan.rel.from, pass: nonNull, total: rows, where: w}
+	}
+	metric := columnMetric(c.label(), "Completeness")
+	onEmpty := func() *outcome { return emptyState("Completeness", []string{c.label()}, w) }
 	if r.Type == "Completeness" {
 		lp.judge = numberJudge(r, metric, get, onEmpty)
 		return
@@ -160,19 +165,24 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 // planFrequency plans the rules computed from value frequencies: they share
 // one grouping scan per column set (spec Appendix C).
 func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
+	// cols name the metrics, as the rule wrote them; sqlCols are the
+	// resolved columns the statements use.
 	cols := paramValues(r)
-	for _, name := range cols {
-		if _, bad := pl.column(name); bad != nil {
+	sqlCols := make([]string, len(cols))
+	for i, name := range cols {
+		c, bad := pl.column(name)
+		if bad != nil {
 			lp.fixed = bad
 			return
 		}
+		sqlCols[i] = c.name
 	}
 	w, bad := pl.where(r)
 	if bad != nil {
 		lp.fixed = bad
 		return
 	}
-	g := pl.grouping(cols)
+	g := pl.grouping(sqlCols)
 	n := g.groupCount(w)
 	total := g.add(fmt.Sprintf("sum(%s) FILTER (WHERE NOT %s)", n, allNullColumn))
 	unique := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s = 1 AND NOT %s)", n, allNullColumn))
@@ -183,7 +193,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	quoted := make([]string, len(cols))
 	nulls := make([]string, len(cols))
 	notNulls := make([]string, len(cols))
-	for i, c := range cols {
+	for i, c := range sqlCols {
 		quoted[i] = QuoteIdent(c)
 		nulls[i] = quoted[i] + " IS NULL"
 		notNulls[i] = quoted[i] + " IS NOT NULL"
@@ -201,6 +211,11 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		u, _, err := unique.value()
 		return u / t, false, err
+	}
+	if (r.Type == "Uniqueness" || r.Type == "IsUnique") && !pl.analyzer {
+		// Failing rows are those of duplicated tuples; rows whose columns
+		// are all NULL are not judged.
+		lp.sample = &failureSample{from: pl.plan.rel.from, pass: unique, total: total, where: w, group: quoted}
 	}
 	switch r.Type {
 	case "Uniqueness":
@@ -304,7 +319,7 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 		return
 	}
 	if classify(c.typ) != classNumeric {
-		lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList, c.typ))
+		lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList, c.typ))
 		return
 	}
 	w, bad := pl.where(r)
@@ -319,8 +334,8 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 		expr = nonFinite(fn+"("+q+")", w, q)
 	}
 	s := pl.aggregate(expr)
-	lp.judge = numberJudge(r, columnMetric(c.name, r.Type), single(s), func() *outcome {
-		return emptyState(r.Type, []string{c.name}, w)
+	lp.judge = numberJudge(r, columnMetric(c.label(), r.Type), single(s), func() *outcome {
+		return emptyState(r.Type, []string{c.label()}, w)
 	})
 }
 
@@ -350,7 +365,7 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 			return
 		}
 		if classify(c.typ) != classNumeric {
-			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList, c.typ))
+			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList, c.typ))
 			return
 		}
 		cols[i] = c
@@ -363,7 +378,7 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 	a, b := QuoteIdent(cols[0].name), QuoteIdent(cols[1].name)
 	pairs := pl.aggregate(filtered("count(*)", w, a+" IS NOT NULL AND "+b+" IS NOT NULL"))
 	corr := pl.aggregate(nonFinite("corr("+a+", "+b+")", w, a, b))
-	names := []string{cols[0].name, cols[1].name}
+	names := []string{cols[0].label(), cols[1].label()}
 	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func() (float64, bool, error) {
 		n, _, err := pairs.value()
 		if err != nil || n == 0 {
@@ -394,8 +409,8 @@ func (pl *planner) planNamesMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	var bad []string
 	for _, c := range pl.plan.rel.columns {
-		if !re.MatchString(c.name) {
-			bad = append(bad, c.name)
+		if !re.MatchString(c.sourceName()) {
+			bad = append(bad, c.sourceName())
 		}
 	}
 	o := newOutcome()

@@ -141,7 +141,7 @@ func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = failed(err.Error())
 		return
 	}
-	pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnDataType.Compliance"), "ColumnDataType", []string{c.name}, true)
+	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
 }
 
 // roundHalfUp rounds to n decimals, halves away from zero (Java HALF_UP).
@@ -168,7 +168,7 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 	case classString:
 		ts = "TRY_CAST(" + q + " AS TIMESTAMP)"
 	default:
-		lp.fixed = failed(wrongTypeMessage(c.name, "DATE,TIMESTAMP,TIMESTAMP WITH TIME ZONE,VARCHAR", c.typ))
+		lp.fixed = failed(wrongTypeMessage(c.label(), "DATE,TIMESTAMP,TIMESTAMP WITH TIME ZONE,VARCHAR", c.typ))
 		return
 	}
 	var xs []float64
@@ -192,5 +192,5 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 	now := pl.plan.now.UnixMicro()
 	age := fmt.Sprintf("round((%d - epoch_us(%s)) / 3600000000.0, 2)", now, ts)
 	pred := ts + " IS NOT NULL AND (" + numberPredicate(r.Condition.Op, age, q, xs, false) + ")"
-	pl.compliance(r, lp, pred, w, columnMetric(c.name, "DataFreshness.Compliance"), "DataFreshness", []string{c.name}, true)
+	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
 }

@@ -12,10 +12,15 @@ import (
 // (filtered) rows where it is TRUE, against the threshold or exactly 1.0.
 // messages picks Deequ's "Value: ..." wording or the "% of rows passed"
 // wording of DataFreshness and ColumnDataType.
-func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, cols []string, pctStyle bool) {
+func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, c column, pctStyle bool) {
+	cols := []string{c.label()}
 	lp.row = &rowCheck{pred: pred, filter: w}
-	get := ratio(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)))
+	pass, total := pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w))
+	get := ratio(pass, total)
 	analyzer := pl.analyzer
+	if !analyzer {
+		lp.sample = pl.valueSample(pass, total, w, c, pred)
+	}
 	lp.judge = func(ev *evalState) *outcome {
 		m, empty, err := get()
 		if err != nil {
@@ -88,7 +93,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			// are not numbers become NULL and fail (spec §6.21).
 			v = "TRY_CAST(" + q + " AS DOUBLE)"
 		default:
-			lp.fixed = failed(wrongTypeMessage(c.name, numericTypeList+",VARCHAR", c.typ))
+			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList+",VARCHAR", c.typ))
 			return
 		}
 		pred := numberPredicate(cond.Op, v, q, xs, hasNull)
@@ -98,13 +103,13 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			pl.minMaxValues(r, lp, c, v, w, xs, pred)
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	case dqdl.StringCondition:
 		v := q
 		if cls != classString {
 			if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
 				// Deequ's PatternMatch needs a string column.
-				lp.fixed = failed(wrongTypeMessage(c.name, "VARCHAR", c.typ))
+				lp.fixed = failed(wrongTypeMessage(c.label(), "VARCHAR", c.typ))
 				return
 			}
 			v = sparkString(c)
@@ -115,11 +120,11 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		metric := columnMetric(c.name, "ColumnValues.Compliance")
+		metric := columnMetric(c.label(), "ColumnValues.Compliance")
 		if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
-			metric = columnMetric(c.name, "PatternMatch") // Deequ's name (spec §5.6)
+			metric = columnMetric(c.label(), "PatternMatch") // Deequ's name (spec §5.6)
 		}
-		pl.compliance(r, lp, pred, w, metric, "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, metric, "Compliance", c, false)
 	case dqdl.DateCondition:
 		loc, err := ruleLocation(r)
 		if err != nil {
@@ -138,7 +143,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "ColumnValues.Compliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}
@@ -168,6 +173,7 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w
 	maxS := pl.aggregate(filtered("max("+v+")", w))
 	nonNull := pl.aggregate(filtered("count("+v+")", w))
 	rows := pl.aggregate(filtered("count(*)", w))
+	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), rows, w, c, pred)
 	lp.judge = func(*evalState) *outcome {
 		o := newOutcome()
 		n, _, err := rows.value()
@@ -183,9 +189,9 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w
 			case err != nil:
 				o.setError(execMessage(err))
 			case null:
-				o.fail(emptyStateMessage(kind, []string{c.name}, w))
+				o.fail(emptyStateMessage(kind, []string{c.label()}, w))
 			default:
-				o.metric(columnMetric(c.name, metric), m)
+				o.metric(columnMetric(c.label(), metric), m)
 				if !ok(m) { // NaN fails every comparison
 					o.fail(valueMessage(m))
 				}
@@ -246,9 +252,9 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 			case err != nil:
 				o.setError(execMessage(err))
 			case null:
-				o.msgs = append(o.msgs, emptyStateMessage(names[i], []string{c.name}, ""))
+				o.msgs = append(o.msgs, emptyStateMessage(names[i], []string{c.label()}, ""))
 			default:
-				o.metric(columnMetric(c.name, names[i]), m)
+				o.metric(columnMetric(c.label(), names[i]), m)
 			}
 		}
 		return o
@@ -289,7 +295,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	q := QuoteIdent(c.name)
 	l := lengthExpr(c, true)
 	if pl.analyzer {
-		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR"})
+		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR", ref: c.ref})
 		return
 	}
 	cond := r.Condition
@@ -306,10 +312,11 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		pred = l + " NOT IN (" + joinLits(xs) + ")"
 	}
 	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
-		pl.compliance(r, lp, pred, w, columnMetric(c.name, "LengthCompliance"), "Compliance", []string{c.name}, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", c, false)
 		return
 	}
 	lp.row = &rowCheck{pred: pred, filter: w}
+	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)), w, c, pred)
 	minS := pl.aggregate(filtered("min("+l+")", w))
 	maxS := pl.aggregate(filtered("max("+l+")", w))
 	op := cond.Op
@@ -324,9 +331,9 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 				o.setError(execMessage(err))
 			case null && w != "":
 			case null:
-				o.fail(emptyStateMessage(name, []string{c.name}, w))
+				o.fail(emptyStateMessage(name, []string{c.label()}, w))
 			default:
-				o.metric(columnMetric(c.name, name), m)
+				o.metric(columnMetric(c.label(), name), m)
 				ok := compare(op, m, xs)
 				switch op {
 				case dqdl.OpBetween:

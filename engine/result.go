@@ -59,6 +59,28 @@ type RuleResult struct {
 	// (HistoryKey) so that `RowCount where "..."` and a plain RowCount
 	// keep separate series.
 	MetricWheres map[string]string `json:"-"`
+	// FailureDetails is dq's own addition, absent from Glue's result: what
+	// a person needs to fix the data. nil when there is nothing to add.
+	FailureDetails *FailureDetails `json:"FailureDetails,omitempty"`
+}
+
+// FailureDetails says how a rule failed beyond Glue's EvaluationMessage,
+// which dq keeps as Glue words it: how many rows failed out of how many,
+// the most frequent offending values, and a hint such as a close column
+// name for a missing one.
+type FailureDetails struct {
+	FailedRows *int64       `json:"FailedRows,omitempty"`
+	TotalRows  *int64       `json:"TotalRows,omitempty"`
+	TopValues  []ValueCount `json:"TopValues,omitempty"`
+	Hint       string       `json:"Hint,omitempty"`
+}
+
+// ValueCount is one offending value and how many failing rows hold it.
+// Value is nil for SQL NULL; a value longer than 200 characters is cut
+// and ends in "…" (Summary shows at most 40).
+type ValueCount struct {
+	Value *string `json:"Value"`
+	Count int64   `json:"Count"`
 }
 
 // HistoryKey is the name of a metric's series in the metric history: the

@@ -131,6 +131,17 @@ func tokenize(sql string) ([]token, error) {
 			}
 			i = end
 			emit(tkQuotedIdent, start, i)
+		case r == '`':
+			// Spark's `backtick` identifier (`` doubles a backtick), which
+			// Glue users write in where clauses and CustomSql. DuckDB has
+			// no backtick quoting, so the token becomes "…" when rendered.
+			end, err := scanQuoted(sql, i, '`', false)
+			if err != nil {
+				return nil, err
+			}
+			i = end
+			name := strings.ReplaceAll(sql[start+1:end-1], "``", "`")
+			toks = append(toks, token{kind: tkQuotedIdent, text: QuoteIdent(name), pos: start})
 		case r == '$':
 			if tag, ok := dollarTag(sql[i:]); ok {
 				closeAt := strings.Index(sql[i+len(tag):], tag)
@@ -201,8 +212,11 @@ func scanQuoted(sql string, open int, q byte, backslash bool) (int, error) {
 		}
 	}
 	what := "string literal"
-	if q == '"' {
+	switch q {
+	case '"':
 		what = "quoted identifier"
+	case '`':
+		what = "backtick-quoted identifier"
 	}
 	return 0, fmt.Errorf("unterminated %s starting at offset %d", what, open)
 }

@@ -212,11 +212,17 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 		if rr.Result != engine.Pass {
 			name = p.paint(code, name)
 		}
+		// dq's failure details (failing rows, top values, hints) go under
+		// Glue's message, which stays as Glue words it.
+		msg := rr.EvaluationMessage
+		if s := rr.FailureDetails.Summary(); s != "" {
+			msg = strings.TrimPrefix(msg+"\n"+s, "\n")
+		}
 		if err := t.Append(
 			name,
 			p.paint(code, mark+" "+string(rr.Result)),
 			wrapLong(text, w[0]),
-			wrapLong(Escape(rr.EvaluationMessage), w[1]),
+			wrapLong(Escape(msg), w[1]),
 			wrapLong(formatMetrics(rr.EvaluatedMetrics), w[2]),
 		); err != nil {
 			return err

@@ -163,3 +163,34 @@ func TestFormatNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTableFailureDetails: dq's failure details show under Glue's
+// message in the message column.
+func TestWriteTableFailureDetails(t *testing.T) {
+	failed, total := int64(12), int64(20000)
+	xx, usd := "XX", "usd"
+	r := &engine.Result{RuleResults: []engine.RuleResult{
+		{Name: "Rule_0", Description: `ColumnValues "currency" in ["USD", "EUR"]`, Result: engine.Fail,
+			EvaluationMessage: "Value: 0.9994 does not meet the constraint requirement!",
+			EvaluatedMetrics:  map[string]float64{"Column.currency.ColumnValues.Compliance": 0.9994},
+			FailureDetails: &engine.FailureDetails{FailedRows: &failed, TotalRows: &total,
+				TopValues: []engine.ValueCount{{Value: &xx, Count: 7}, {Value: &usd, Count: 4}, {Value: nil, Count: 1}}}},
+		{Name: "Rule_1", Description: `ColumnExists "countyr"`, Result: engine.Fail,
+			EvaluationMessage: "Input data does not include column countyr!",
+			FailureDetails:    &engine.FailureDetails{Hint: `did you mean "country"?`}},
+	}}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, r, Options{Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"Value: 0.9994 does not meet the constraint",
+		`12 of 20,000 rows failed; top values: "XX" (7),`, `"usd" (4), NULL (1)`,
+		`did you mean "country"?`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -26,6 +26,14 @@
 //	                              e.g. "Column.fare_amount.Minimum"
 //	  EvaluatedRule      string   the rule with dynamic operands resolved
 //	  Labels             object   string → string; omitted when none
+//	  FailureDetails     object   dq's addition (not in Glue), omitted when
+//	                              empty: FailedRows and TotalRows (numbers;
+//	                              rows judged after the where clause), TopValues
+//	                              (up to 5 {"Value": string or null for NULL,
+//	                              "Count": number}, most frequent offending
+//	                              values first; a value over 200 characters
+//	                              is cut and ends in "…"), Hint (e.g. a close column
+//	                              name for a missing one)
 //	AnalyzerResults    array    always present:
 //	  Name               string   "Analyzer_<i>"
 //	  Description        string

@@ -72,6 +72,31 @@ type ruleResult struct {
 	EvaluatedMetrics  map[string]float64 `json:"EvaluatedMetrics"`
 	EvaluatedRule     string             `json:"EvaluatedRule"`
 	Labels            map[string]string  `json:"Labels,omitempty"`
+	// FailureDetails is dq's own field; Glue's fields above are unchanged.
+	FailureDetails *failureDetails `json:"FailureDetails,omitempty"`
+}
+
+type failureDetails struct {
+	FailedRows *int64       `json:"FailedRows,omitempty"`
+	TotalRows  *int64       `json:"TotalRows,omitempty"`
+	TopValues  []valueCount `json:"TopValues,omitempty"`
+	Hint       string       `json:"Hint,omitempty"`
+}
+
+type valueCount struct {
+	Value *string `json:"Value"`
+	Count int64   `json:"Count"`
+}
+
+func convertDetails(d *engine.FailureDetails) *failureDetails {
+	if d == nil {
+		return nil
+	}
+	out := &failureDetails{FailedRows: d.FailedRows, TotalRows: d.TotalRows, Hint: d.Hint}
+	for _, v := range d.TopValues {
+		out.TopValues = append(out.TopValues, valueCount{Value: v.Value, Count: v.Count})
+	}
+	return out
 }
 
 type analyzerResult struct {
@@ -136,6 +161,7 @@ func convert(r *engine.Result) result {
 			EvaluatedMetrics:  finiteMap(rr.EvaluatedMetrics),
 			EvaluatedRule:     rr.EvaluatedRule,
 			Labels:            rr.Labels,
+			FailureDetails:    convertDetails(rr.FailureDetails),
 		})
 	}
 	for _, ar := range r.AnalyzerResults {

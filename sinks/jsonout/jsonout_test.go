@@ -36,7 +36,9 @@ func sampleResult() *engine.Result {
 				EvaluationMessage: "Value: -73.0 does not meet the constraint requirement!",
 				EvaluatedMetrics:  map[string]float64{"Column.fare_amount.Minimum": -73, "Column.fare_amount.Weird": math.Inf(1)},
 				EvaluatedRule:     `ColumnValues "fare_amount" >= 0`,
-				Labels:            map[string]string{"team": "finance", "severity": "high"}},
+				Labels:            map[string]string{"team": "finance", "severity": "high"},
+				FailureDetails: &engine.FailureDetails{FailedRows: ptrInt(3), TotalRows: ptrInt(20000),
+					TopValues: []engine.ValueCount{{Value: ptrStr("-73.0"), Count: 2}, {Value: nil, Count: 1}}}},
 			{Name: "Rule_2", Description: `Mean "x" > 1`, Result: engine.Error,
 				EvaluationMessage: "Binder Error: column \"x\" not found",
 				EvaluatedMetrics:  map[string]float64{"Column.x.Mean": math.NaN()},
@@ -96,6 +98,10 @@ func TestRoundTrip(t *testing.T) {
 	if len(out.RuleResults) != 3 || out.RuleResults[1].Result != engine.Fail || out.RuleResults[1].Labels["team"] != "finance" {
 		t.Errorf("rule results did not survive: %+v", out.RuleResults)
 	}
+	if d := out.RuleResults[1].FailureDetails; d == nil || *d.FailedRows != 3 || *d.TotalRows != 20000 || len(d.TopValues) != 2 ||
+		*d.TopValues[0].Value != "-73.0" || d.TopValues[1].Value != nil || d.TopValues[1].Count != 1 {
+		t.Errorf("FailureDetails did not survive: %+v", d)
+	}
 	if _, ok := out.RuleResults[1].EvaluatedMetrics["Column.fare_amount.Weird"]; ok {
 		t.Error("+Inf metric was written")
 	}
@@ -132,3 +138,6 @@ func TestEmptyAndNil(t *testing.T) {
 		t.Error("nil result accepted")
 	}
 }
+
+func ptrInt(n int64) *int64   { return &n }
+func ptrStr(s string) *string { return &s }
