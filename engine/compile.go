@@ -3,6 +3,8 @@ package engine
 import (
 	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -35,6 +37,12 @@ type scan struct {
 	exprs []string
 	index map[string]int
 	users []string // rule and analyzer names served, in first-use order
+	// served indexes users; cur is the user being planned, whom add
+	// records in exprUsers[i] (the users of expression i), so that a
+	// statement split into parts lists only the rules each part serves.
+	served    map[string]bool
+	cur       string
+	exprUsers [][]string
 
 	// groupingScan: the column set and one count per where clause.
 	cols   []string
@@ -42,7 +50,8 @@ type scan struct {
 	windex map[string]int
 
 	// rowScan: the projected per-row expressions.
-	projs []string
+	projs  []string
+	pindex map[string]int
 
 	vals []sql.NullFloat64
 	errs []error // per expression; set when the expression could not be computed
@@ -55,25 +64,32 @@ type slot struct {
 }
 
 func newScan(kind scanKind, from string) *scan {
-	return &scan{kind: kind, from: from, index: map[string]int{}, windex: map[string]int{}}
+	return &scan{kind: kind, from: from, index: map[string]int{}, windex: map[string]int{},
+		served: map[string]bool{}, pindex: map[string]int{}}
 }
 
 func (s *scan) add(expr string) slot {
-	if i, ok := s.index[expr]; ok {
-		return slot{s, i}
+	i, ok := s.index[expr]
+	if !ok {
+		s.exprs = append(s.exprs, expr)
+		s.exprUsers = append(s.exprUsers, nil)
+		i = len(s.exprs) - 1
+		s.index[expr] = i
 	}
-	s.exprs = append(s.exprs, expr)
-	s.index[expr] = len(s.exprs) - 1
-	return slot{s, len(s.exprs) - 1}
+	if us := s.exprUsers[i]; s.cur != "" && (len(us) == 0 || us[len(us)-1] != s.cur) {
+		s.exprUsers[i] = append(us, s.cur)
+	}
+	return slot{s, i}
 }
 
+// serve records that user's metrics come from this scan; expressions
+// added next are attributed to user.
 func (s *scan) serve(user string) {
-	for _, u := range s.users {
-		if u == user {
-			return
-		}
+	s.cur = user
+	if !s.served[user] {
+		s.served[user] = true
+		s.users = append(s.users, user)
 	}
-	s.users = append(s.users, user)
 }
 
 // groupCount returns the name of the per-group row count under a where
@@ -90,12 +106,11 @@ func (s *scan) groupCount(where string) string {
 
 // project adds a per-row expression to a row scan and returns its name.
 func (s *scan) project(expr string) string {
-	for i, p := range s.projs {
-		if p == expr {
-			return fmt.Sprintf("__r%d", i)
-		}
+	if i, ok := s.pindex[expr]; ok {
+		return fmt.Sprintf("__r%d", i)
 	}
 	s.projs = append(s.projs, expr)
+	s.pindex[expr] = len(s.projs) - 1
 	return fmt.Sprintf("__r%d", len(s.projs)-1)
 }
 
@@ -104,7 +119,9 @@ func (s *scan) project(expr string) string {
 const allNullColumn = "__allnull"
 
 // sql renders the statement with every expression, or only the
-// expressions in only (for the one-by-one fallback).
+// expressions in only (one part, or one expression for the one-by-one
+// fallback). A grouping scan computes only the per-where counts that the
+// chosen expressions read.
 func (s *scan) sql(only ...int) string {
 	idx := only
 	if idx == nil {
@@ -132,8 +149,8 @@ func (s *scan) sql(only ...int) string {
 			nulls[i] = quoted[i] + " IS NULL"
 		}
 		fmt.Fprintf(&b, "(\n  SELECT (%s) AS %s", strings.Join(nulls, " AND "), allNullColumn)
-		for i, w := range s.wheres {
-			fmt.Fprintf(&b, ",\n    %s AS __n%d", filtered("count(*)", w), i)
+		for _, i := range s.wheresOf(idx) {
+			fmt.Fprintf(&b, ",\n    %s AS __n%d", filtered("count(*)", s.wheres[i]), i)
 		}
 		fmt.Fprintf(&b, "\n  FROM %s\n  GROUP BY %s\n) AS __groups", s.from, strings.Join(quoted, ", "))
 	case rowScan:
@@ -150,4 +167,135 @@ func (s *scan) sql(only ...int) string {
 		fmt.Fprintf(&b, "\n  FROM %s\n) AS __rows", s.from)
 	}
 	return b.String()
+}
+
+// Statement width bounds. DuckDB's working memory for one aggregate
+// statement grows with the number of expressions it computes, outside the
+// buffer manager (so --memory-limit does not cap it), and so does the
+// time to plan it: a single statement of 20,000 aggregates took 700 MB and
+// 50 s of CPU where 40 statements of 500 took 180 MB and 15 s (10,000
+// rules with distinct where clauses on the 20k-row taxi sample; see
+// bench/scale_test.go; widths from 100 to 1,000 cost the same CPU). A scan
+// beyond the bounds is split into several statements, each a full pass
+// over the data, so that each statement's memory stays fixed and the total
+// grows linearly with the ruleset. Ordinary rulesets stay far below and
+// keep the one scan.
+const (
+	// maxAggregates is the most expressions in one aggregate or grouping
+	// statement.
+	maxAggregates = 500
+	// maxGroupCounts is the most per-where counts one grouping statement
+	// computes per group (each widens every group's hash-table row).
+	maxGroupCounts = 64
+)
+
+// parts splits the scan's expressions into statements of bounded width,
+// as lists of expression indexes in order. Grouping scans are split by
+// where clause, since the per-group counts are what widen them.
+func (s *scan) parts() [][]int {
+	n := len(s.exprs)
+	if n == 0 {
+		return nil
+	}
+	if s.kind == rowScan {
+		return [][]int{s.all()}
+	}
+	if s.kind == groupingScan && len(s.wheres) > maxGroupCounts {
+		// Expressions go to the part of the where clause they read; the
+		// parts then keep the expressions' order.
+		byPart := map[int][]int{}
+		var order []int
+		for i := range s.exprs {
+			k := 0
+			if ws := s.wheresOf([]int{i}); len(ws) > 0 {
+				k = ws[0] / maxGroupCounts
+			}
+			if _, ok := byPart[k]; !ok {
+				order = append(order, k)
+			}
+			byPart[k] = append(byPart[k], i)
+		}
+		var out [][]int
+		for _, k := range order {
+			out = append(out, chunk(byPart[k], maxAggregates)...)
+		}
+		return out
+	}
+	return chunk(s.all(), maxAggregates)
+}
+
+func (s *scan) all() []int {
+	idx := make([]int, len(s.exprs))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+func chunk(idx []int, size int) [][]int {
+	var out [][]int
+	for len(idx) > size {
+		out = append(out, idx[:size:size])
+		idx = idx[size:]
+	}
+	return append(out, idx)
+}
+
+// partUsers lists the rules and analyzers a part serves, in the scan's
+// first-use order.
+func (s *scan) partUsers(part []int) []string {
+	if len(part) == len(s.exprs) {
+		return s.users
+	}
+	in := map[string]bool{}
+	for _, i := range part {
+		for _, u := range s.exprUsers[i] {
+			in[u] = true
+		}
+	}
+	var out []string
+	for _, u := range s.users {
+		if in[u] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// wheresOf returns the indexes of the per-where counts (__n<i>) that the
+// given expressions of a grouping scan read, ascending.
+func (s *scan) wheresOf(idx []int) []int {
+	if len(idx) == len(s.exprs) {
+		all := make([]int, len(s.wheres))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	seen := map[int]bool{}
+	for _, i := range idx {
+		e := s.exprs[i]
+		for {
+			j := strings.Index(e, "__n")
+			if j < 0 {
+				break
+			}
+			e = e[j+3:]
+			k := 0
+			for k < len(e) && e[k] >= '0' && e[k] <= '9' {
+				k++
+			}
+			if k > 0 {
+				if w, err := strconv.Atoi(e[:k]); err == nil && w < len(s.wheres) {
+					seen[w] = true
+				}
+			}
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for w := range seen {
+		out = append(out, w)
+	}
+	slices.Sort(out)
+	return out
 }

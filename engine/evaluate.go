@@ -212,8 +212,7 @@ func (p *Plan) execute(ctx context.Context, q querier, progress func(Progress)) 
 		if len(s.exprs) == 0 {
 			continue
 		}
-		step()
-		if err := s.run(ctx, q); err != nil {
+		if err := s.run(ctx, q, step); err != nil {
 			return err
 		}
 	}

@@ -45,16 +45,33 @@ func (s slot) value() (v float64, null bool, err error) {
 	return nv.Float64, false, nil
 }
 
-// run executes the scan. When the fused statement fails (an aggregate that
-// overflows, a where clause that errors at run time), every expression is
-// retried on its own so that one bad rule cannot take the others down.
-func (s *scan) run(ctx context.Context, q querier) error {
+// run executes the scan, one statement per part (see parts), calling step
+// (if not nil) before each. When a statement fails (an aggregate that
+// overflows, a where clause that errors at run time), each of its
+// expressions is retried on its own so that one bad rule cannot take the
+// others down.
+func (s *scan) run(ctx context.Context, q querier, step func()) error {
 	if len(s.exprs) == 0 {
 		return nil
 	}
-	vals, err := queryRow(ctx, q, s.sql(), len(s.exprs))
+	s.vals = make([]sql.NullFloat64, len(s.exprs))
+	for _, part := range s.parts() {
+		if step != nil {
+			step()
+		}
+		if err := s.runPart(ctx, q, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *scan) runPart(ctx context.Context, q querier, part []int) error {
+	vals, err := queryRow(ctx, q, s.sql(part...), len(part))
 	if err == nil {
-		s.vals = vals
+		for n, i := range part {
+			s.vals[i] = vals[n]
+		}
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -74,9 +91,10 @@ func (s *scan) run(ctx context.Context, q querier) error {
 		}
 		return fmt.Errorf("reading %s: %w", s.from, perr)
 	}
-	s.vals = make([]sql.NullFloat64, len(s.exprs))
-	s.errs = make([]error, len(s.exprs))
-	for i := range s.exprs {
+	if s.errs == nil {
+		s.errs = make([]error, len(s.exprs))
+	}
+	for _, i := range part {
 		v, err := queryRow(ctx, q, s.sql(i), 1)
 		if err != nil {
 			if ctx.Err() != nil {

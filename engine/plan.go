@@ -118,6 +118,9 @@ func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
 func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options) (*Plan, error) {
 	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
 		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots}
+	if len(rs.Rules) > 1 {
+		pl.vetWheres(rs)
+	}
 	for i, r := range rs.Rules {
 		name := fmt.Sprintf("Rule_%d", i)
 		pl.user = name
@@ -151,7 +154,9 @@ func (p *Plan) listQueries() {
 		if len(s.exprs) == 0 {
 			continue
 		}
-		p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: s.sql(), Serves: s.users})
+		for _, part := range s.parts() {
+			p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: s.sql(part...), Serves: s.partUsers(part)})
+		}
 	}
 	for _, c := range p.customs {
 		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}})

@@ -131,7 +131,7 @@ func (p *Plan) judgeRowMode(ctx context.Context, q querier, n *node, leaves map[
 		s := newScan(rowScan, p.rel.from)
 		name := s.project(rowExpr(n, verdicts))
 		rm.fail, rm.total = s.add("count(*) FILTER (WHERE NOT "+name+")"), s.add("count(*)")
-		if err := s.run(ctx, q); err != nil {
+		if err := s.run(ctx, q, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -184,8 +184,8 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	g := pl.grouping(sqlCols)
 	n := g.groupCount(w)
-	total := g.add(fmt.Sprintf("sum(%s) FILTER (WHERE NOT %s)", n, allNullColumn))
-	unique := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s = 1 AND NOT %s)", n, allNullColumn))
+	total := g.add(filtered("sum("+n+")", "NOT "+allNullColumn))
+	unique := g.add(filtered("count(*)", n+" = 1", "NOT "+allNullColumn))
 	onEmpty := func(kind string) func() *outcome {
 		return func() *outcome { return emptyState(kind, cols, w) }
 	}
@@ -273,18 +273,19 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 			return o
 		}
 	case "UniqueValueRatio":
-		distinct := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s > 0 AND NOT %s)", n, allNullColumn))
+		distinct := g.add(filtered("count(*)", n+" > 0", "NOT "+allNullColumn))
 		lp.judge = numberJudge(r, multiMetric(cols, "UniqueValueRatio"), ratio(unique, distinct), onEmpty("UniqueValueRatio"))
 	case "Entropy":
 		// H = -Σ (c/N) ln(c/N) = ln N - (Σ c ln c)/N, computed over the
 		// groups so the scan stays one pass.
-		// greatest() because DuckDB evaluates ln() before the FILTER drops the
-		// groups with no filtered rows, and ln(0) is an error.
-		cln := g.add(fmt.Sprintf("sum(%s * ln(greatest(%s, 1))) FILTER (WHERE %s > 0 AND NOT %s)", n, n, n, allNullColumn))
+		// greatest() because ln(0) is an error, and whether DuckDB
+		// evaluates ln() only on the groups the condition keeps is its
+		// choice, not a guarantee.
+		cln := g.add(filtered("sum("+n+" * ln(greatest("+n+", 1)))", n+" > 0", "NOT "+allNullColumn))
 		lp.judge = numberJudge(r, multiMetric(cols, "Entropy"), entropy(total, cln), onEmpty("Entropy"))
 	case "DistinctValuesCount":
 		// NULL is one distinct value, as in Deequ's Histogram (spec §6.17).
-		d := g.add(fmt.Sprintf("count(*) FILTER (WHERE %s > 0)", n))
+		d := g.add(filtered("count(*)", n+" > 0"))
 		lp.judge = numberJudge(r, multiMetric(cols, "DistinctValuesCount"), func() (float64, bool, error) {
 			v, _, err := d.value()
 			return v, false, err
