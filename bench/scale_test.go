@@ -3,10 +3,13 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/recommend"
 	"github.com/dqlabs/dq/testdata/gen/scalegen"
 )
 
@@ -32,4 +35,67 @@ func BenchmarkManyWhereRules(b *testing.B) {
 			}
 		})
 	}
+}
+
+// wideCSV writes the wide scale-test CSV (scalegen.WideCSV) into a
+// temporary directory.
+func wideCSV(tb testing.TB, cols, rows int) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), fmt.Sprintf("wide-%dx%d.csv", cols, rows))
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := scalegen.WideCSV(f, cols, rows, seed); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkWide profiles a 3,000-column, 50-row CSV, recommends a ruleset
+// from the profile, and evaluates that ruleset on the same file, each as a
+// sub-benchmark (in process; BenchmarkScaleProcess has the peak RSS).
+func BenchmarkWide(b *testing.B) {
+	const cols, rows = 3000, 50
+	data := wideCSV(b, cols, rows)
+	ctx := context.Background()
+	opts := engine.SessionOptions{MemoryLimit: "1GB"}
+	profile := func(b *testing.B) *recommend.Profile {
+		p, err := recommend.ProfileSource(ctx, engine.Files(data, engine.FileOptions{}), recommend.ProfileOptions{Session: opts})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Rows != rows || len(p.Columns) != cols {
+			b.Fatalf("profiled %d rows × %d columns", p.Rows, len(p.Columns))
+		}
+		return p
+	}
+	b.Run("profile", func(b *testing.B) {
+		for b.Loop() {
+			profile(b)
+		}
+	})
+	rec, err := recommend.Recommend(profile(b), recommend.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := dqdl.Parse("recommended.dqdl", rec.Text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("evaluate-recommended", func(b *testing.B) {
+		b.ReportMetric(float64(len(rs.Rules)), "rules")
+		for b.Loop() {
+			res, err := engine.Evaluate(ctx, rs, engine.Files(data, engine.FileOptions{}), engine.Options{Session: opts})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.RuleResults) != len(rs.Rules) {
+				b.Fatalf("got %d rule results, want %d", len(res.RuleResults), len(rs.Rules))
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -308,5 +309,48 @@ func TestMetricsMatchAllStatistics(t *testing.T) {
 	}
 	if compared < 100 {
 		t.Errorf("only %d metrics compared", compared)
+	}
+}
+
+// A table wider than profileBatch is profiled in several statements; every
+// column still gets its own statistics, and the row count set by the first
+// statement reaches the columns of the later ones.
+func TestProfileWideTableBatches(t *testing.T) {
+	const cols = profileBatch + 13
+	db := duck(t)
+	var sel []string
+	for j := 0; j < cols; j++ {
+		if j%2 == 0 { // numeric: i*j, NULL on every 4th row
+			sel = append(sel, fmt.Sprintf("CASE WHEN i %% 4 = 0 THEN NULL ELSE i * %d END AS n%d", j, j))
+		} else { // string: j distinct lengths cycle
+			sel = append(sel, fmt.Sprintf("repeat('s', 1 + (i + %d) %% 3) AS s%d", j, j))
+		}
+	}
+	path := writeParquet(t, db, "wide.parquet", "SELECT "+strings.Join(sel, ", ")+" FROM range(1, 21) t(i)")
+	p, err := ProfileSource(context.Background(), engine.Files(path, engine.FileOptions{}), ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows != 20 || len(p.Columns) != cols {
+		t.Fatalf("profiled %d rows × %d columns", p.Rows, len(p.Columns))
+	}
+	for j, c := range p.Columns {
+		if c.Rows != 20 {
+			t.Errorf("%s: Rows = %d, want 20", c.Name, c.Rows)
+		}
+		if j%2 == 0 {
+			// Rows 4, 8, ..., 20 are NULL; 15 values i*j remain.
+			wantDistinct, wantMax := int64(15), float64(19*j)
+			if j == 0 {
+				wantDistinct, wantMax = 1, 0
+			}
+			if c.Nulls != 5 || c.Distinct != wantDistinct || c.Numeric == nil || c.Numeric.Max != wantMax {
+				t.Errorf("%s: nulls %d distinct %d numeric %+v, want 5, %d, max %v", c.Name, c.Nulls, c.Distinct, c.Numeric, wantDistinct, wantMax)
+			}
+			continue
+		}
+		if c.Nulls != 0 || c.Distinct != 3 || c.Length == nil || c.Length.Min != 1 || c.Length.Max != 3 {
+			t.Errorf("%s: nulls %d distinct %d length %+v, want 0, 3, 1..3", c.Name, c.Nulls, c.Distinct, c.Length)
+		}
 	}
 }

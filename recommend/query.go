@@ -52,16 +52,43 @@ func (a *aggregate) run(ctx context.Context, s *engine.Session, from string) err
 // Parses field order.
 var parseTypes = []string{"Integer", "Double", "Boolean", "Date", "Timestamp"}
 
-// runAggregate is the single scan behind most of the profile. The inner
-// projection renames the columns c0, c1, ... (so that no source name can
-// collide with the helper columns) and adds f<i>, the finite DOUBLE view
-// of each numeric column.
+// profileBatch is how many columns one profiling statement covers. Each
+// column adds a dozen aggregates, and DuckDB's memory for a statement grows
+// with its aggregates outside the buffer manager (count(DISTINCT) keeps a
+// hash table per column), so one statement over 3,000 columns took 6.7 GB;
+// batches keep each statement's memory fixed. Tables up to this width keep
+// the one scan.
+const profileBatch = 100
+
+// runAggregate is the scan behind most of the profile: one statement per
+// profileBatch columns. The inner projection renames the columns c0, c1,
+// ... (so that no source name can collide with the helper columns) and
+// adds f<i>, the finite DOUBLE view of each numeric column.
 func runAggregate(ctx context.Context, s *engine.Session, ds *engine.Dataset, p *Profile, approx bool) error {
-	var a aggregate
+	for start := 0; start == 0 || start < len(p.Columns); start += profileBatch {
+		var a aggregate
+		if start == 0 {
+			// First, so that p.Rows is known when the columns' setters run.
+			a.add("count(*)", func(v any) error { return setInt(&p.Rows, v) })
+		}
+		inner := addColumns(&a, p, start, min(start+profileBatch, len(p.Columns)), approx)
+		from := ds.Relation
+		if len(inner) > 0 {
+			from = "(SELECT " + strings.Join(inner, ", ") + " FROM " + ds.Relation + ")"
+		}
+		if err := a.run(ctx, s, from); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumns adds the statistics of the columns from index first to end
+// (exclusive) and returns the inner projection they read.
+func addColumns(a *aggregate, p *Profile, first, end int, approx bool) []string {
 	var inner []string
-	a.add("count(*)", func(v any) error { return setInt(&p.Rows, v) })
-	for i, c := range p.Columns {
-		c := c
+	for i := first; i < end; i++ {
+		c := p.Columns[i]
 		q := fmt.Sprintf(`"c%d"`, i)
 		inner = append(inner, engine.QuoteIdent(c.Name)+" AS "+q)
 		a.add("count("+q+")", func(v any) error {
@@ -85,20 +112,16 @@ func runAggregate(ctx context.Context, s *engine.Session, ds *engine.Dataset, p 
 				d = "CASE WHEN isfinite(" + d + ") THEN " + d + " END"
 			}
 			inner = append(inner, d+" AS "+fin)
-			addNumeric(&a, c, q, fin)
+			addNumeric(a, c, q, fin)
 		case String:
-			addString(&a, c, q, engine.Column{Name: fmt.Sprintf("c%d", i), Type: c.Type})
+			addString(a, c, q, engine.Column{Name: fmt.Sprintf("c%d", i), Type: c.Type})
 		}
 		if c.Class == String || c.Class == Boolean || c.Class == Temporal {
 			a.add("CAST(min("+q+") AS VARCHAR)", func(v any) error { return setString(&c.Min, v) })
 			a.add("CAST(max("+q+") AS VARCHAR)", func(v any) error { return setString(&c.Max, v) })
 		}
 	}
-	from := ds.Relation
-	if len(inner) > 0 {
-		from = "(SELECT " + strings.Join(inner, ", ") + " FROM " + ds.Relation + ")"
-	}
-	return a.run(ctx, s, from)
+	return inner
 }
 
 // addNumeric adds a numeric column's statistics. fin is the column as a
