@@ -18,6 +18,17 @@ import (
 // FileOptions.Format (the CLI's --format-in).
 var ErrFormatUnknown = errors.New("format unknown")
 
+// formatError is an error that Is ErrFormatUnknown without saying so in
+// its text.
+type formatError struct{ msg string }
+
+func (e *formatError) Error() string        { return e.msg }
+func (e *formatError) Is(target error) bool { return target == ErrFormatUnknown }
+
+func unknownFormat(format string, args ...any) error {
+	return &formatError{msg: fmt.Sprintf(format, args...)}
+}
+
 // Content kinds found by sniffKind, besides the format names.
 const (
 	kindText   = "text"   // UTF-8 text that is not JSON: CSV only if the user says so
@@ -130,15 +141,15 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 				if kinds[0] == kindText {
 					what = "its name (it is text: CSV?)"
 				}
-				return nil, "", fmt.Errorf("cannot tell the format of %s from %s; give the format explicitly: %w", files[0], what, ErrFormatUnknown)
+				return nil, "", unknownFormat("cannot tell the format of %s from %s; give the format explicitly", files[0], what)
 			}
-			return nil, "", fmt.Errorf("no Parquet, CSV or JSON files found among %s; give the format explicitly: %w", pluralCount(int64(len(files)), "file"), ErrFormatUnknown)
+			return nil, "", unknownFormat("no Parquet, CSV or JSON files found among %s; give the format explicitly", pluralCount(int64(len(files)), "file"))
 		case 1:
 			for k := range seen {
 				format = k
 			}
 		default:
-			return nil, "", fmt.Errorf("files of several formats found (%s); give the format explicitly to read one of them: %w", strings.Join(sortedKeys(seen), ", "), ErrFormatUnknown)
+			return nil, "", unknownFormat("files of several formats found (%s); give the format explicitly to read one of them", strings.Join(sortedKeys(seen), ", "))
 		}
 	}
 	var keep, skipped []string
@@ -201,4 +212,19 @@ func pluralCount(n int64, noun string) string {
 		return fmt.Sprintf("%d %s", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// DetectFormat tells the data format of one file from its name or, for a
+// name without a known extension, its first bytes (Parquet magic, JSON's
+// first character, looking into gzip): FormatParquet, FormatCSV,
+// FormatJSON, or "" when it does not look like data dq reads.
+func DetectFormat(path string) string {
+	if f := formatOf(path); f != "" {
+		return f
+	}
+	switch k := sniffKind(path); k {
+	case FormatParquet, FormatJSON:
+		return k
+	}
+	return ""
 }
