@@ -33,9 +33,9 @@ type forcedColumn struct {
 const noNullString = "\x01"
 
 // reader plans the read of files in format. CSV and JSON column types are
-// inferred from every row of every file (DuckDB's sample_size = -1) once,
-// here, and then fixed in the view, so that neither a late bad value nor a
-// late new field is missed and no later query infers again.
+// decided from every row of every file once, here, and then fixed in the
+// view, so that neither a late bad value nor a late new field is missed
+// and no later query infers again.
 func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, files []string, base string, hive bool) (*readPlan, error) {
 	forced, err := parseForcedTypes(f.opts.ColumnTypes)
 	if err != nil {
@@ -413,23 +413,101 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 			}
 		}
 	}
+	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, sniffs[0]); err != nil {
+		return nil, err
+	}
 	replace := map[string]string{}
 	for _, c := range cols {
 		if _, ok := forced[c.Name]; ok {
 			continue
 		}
-		if e := f.csvConvert(c, sniffs[0]); e != "" {
+		if e := f.csvConvert(c, sniffs[0], false); e != "" {
 			replace[c.Name] = e
 		}
 	}
 	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + QuoteIdent(c) + ", '')" }, replace)
 }
 
+// verifyCSVTypes checks the types DuckDB's sniffer inferred from a sample
+// against every row, in one parallel scan, converting exactly as the view
+// will: a column with a value that does not convert is widened (BIGINT to
+// DOUBLE) or read as text (VARCHAR), so a bad value at row 290,000 neither
+// fails the view nor becomes NULL unnoticed. cols is updated in place.
+func (f fileSource) verifyCSVTypes(ctx context.Context, conn *sql.Conn, scan string, files []string, cols []Column, forced map[string]string, sn csvSniff) error {
+	type probe struct {
+		col int
+		typ string
+	}
+	var probes []probe
+	var aggs []string
+	for i, c := range cols {
+		if _, ok := forced[c.Name]; ok || c.Type == "VARCHAR" {
+			continue
+		}
+		cands := []string{c.Type}
+		if c.Type == "BIGINT" || c.Type == "INTEGER" {
+			cands = append(cands, "DOUBLE")
+		}
+		for _, t := range cands {
+			e := f.csvConvert(Column{Name: c.Name, Type: t}, sn, true)
+			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", QuoteIdent(c.Name), e))
+			probes = append(probes, probe{col: i, typ: t})
+		}
+	}
+	// The scan also checks every line's field count (DuckDB's strict
+	// mode), which the sniffer's sample did not.
+	if len(aggs) == 0 {
+		aggs = []string{"count(*)"}
+	}
+	vals := make([]any, len(aggs))
+	ptrs := make([]any, len(aggs))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ", ")+" FROM "+scan).Scan(ptrs...); err != nil {
+		for _, file := range files {
+			if rerr := f.raggedLine(file, f.csvDelimiter(sn)); rerr != nil {
+				return rerr
+			}
+		}
+		return fmt.Errorf("checking column types over all rows: %w", err)
+	}
+	settled := map[int]bool{}
+	for i, p := range probes {
+		if settled[p.col] {
+			continue
+		}
+		if n, _ := vals[i].(int64); n == 0 {
+			cols[p.col].Type = p.typ
+			settled[p.col] = true
+		}
+	}
+	for i, c := range cols {
+		if _, ok := forced[c.Name]; !ok && c.Type != "VARCHAR" && !settled[i] {
+			cols[i].Type = "VARCHAR"
+		}
+	}
+	return nil
+}
+
+// csvDelimiter is the user's delimiter, else the sniffed one.
+func (f fileSource) csvDelimiter(sn csvSniff) string {
+	if f.opts.CSV.Delimiter != "" {
+		return normalizeDelim(f.opts.CSV.Delimiter)
+	}
+	return sn.delim
+}
+
 // csvConvert is the view's expression converting text column c to its
-// inferred type; "" keeps the text as it is.
-func (f fileSource) csvConvert(c Column, sn csvSniff) string {
+// inferred type; "" keeps the text as it is. With try, a value that does
+// not convert is NULL instead of an error.
+func (f fileSource) csvConvert(c Column, sn csvSniff, try bool) string {
 	q := QuoteIdent(c.Name)
 	blankNull := "NULLIF(" + q + ", '')"
+	cast, strptime := "CAST(", "strptime("
+	if try {
+		cast, strptime = "TRY_CAST(", "try_strptime("
+	}
 	switch {
 	case c.Type == "VARCHAR":
 		if f.opts.CSV.EmptyAsNull {
@@ -437,19 +515,21 @@ func (f fileSource) csvConvert(c Column, sn csvSniff) string {
 		}
 		return ""
 	case c.Type == "DATE" && sn.dateFormat != "":
-		return "CAST(strptime(" + blankNull + ", " + QuoteString(sn.dateFormat) + ") AS DATE)"
+		return cast + strptime + blankNull + ", " + QuoteString(sn.dateFormat) + ") AS DATE)"
 	case strings.HasPrefix(c.Type, "TIMESTAMP") && sn.timestampFormat != "":
-		return "CAST(strptime(" + blankNull + ", " + QuoteString(sn.timestampFormat) + ") AS " + c.Type + ")"
+		return cast + strptime + blankNull + ", " + QuoteString(sn.timestampFormat) + ") AS " + c.Type + ")"
 	}
 	// The type came from DuckDB's sniffer, not the user.
-	return "CAST(" + blankNull + " AS " + c.Type + ")"
+	return cast + blankNull + " AS " + c.Type + ")"
 }
 
-// sniffCSV asks DuckDB for the dialect and column types of one file, over
-// all of its rows, and checks that its lines have a consistent number of
-// fields.
+// sniffCSV asks DuckDB for the dialect and column types of one file, and
+// checks for the signs of lines with inconsistent field counts.
 func (f fileSource) sniffCSV(ctx context.Context, conn *sql.Conn, file string, userArgs, nulls []string) (csvSniff, error) {
-	args := append([]string{QuoteString(file), "sample_size = -1"}, userArgs...)
+	// The sniffer reads a sample (DuckDB's default 20,480 rows): reading
+	// all rows here is single-threaded and several times slower than the
+	// parallel scan in which verifyCSVTypes checks the types on all rows.
+	args := append([]string{QuoteString(file)}, userArgs...)
 	// Blank fields are NULL for inference: they do not make a numeric
 	// column text.
 	args = append(args, "nullstr = "+quoteStringList(append(append([]string{}, nulls...), "")))
