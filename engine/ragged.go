@@ -11,14 +11,18 @@ import (
 	"unicode/utf8"
 )
 
+// raggedLine is what findRagged learnt: the first line whose field count
+// differs (ragged), or else the consistent field count want.
 type raggedLine struct {
+	ragged          bool
 	line, got, want int
 	delim           string
 }
 
 // findRagged reads a CSV file (plain or gzip) with RFC 4180 quoting and
 // returns the first record whose field count differs from the first
-// record's, or nil. An empty delim is guessed from the first line: the
+// record's (ragged), or the field count all records share; nil when it
+// cannot tell. An empty delim is guessed from the first line: the
 // most frequent of , ; tab |. zstd files and quotes other than '"' are not
 // checked here (nil); DuckDB's strict reading still reports their lines.
 func findRagged(path, delim string) (*raggedLine, error) {
@@ -41,6 +45,10 @@ func findRagged(path, delim string) (*raggedLine, error) {
 		return nil, nil
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
+	// A UTF-8 byte order mark would make a quoted first field unquoted.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3)
+	}
 	if delim == "" {
 		first, err := br.Peek(1 << 16)
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -70,11 +78,14 @@ func findRagged(path, delim string) (*raggedLine, error) {
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return nil, nil
+			if want < 0 {
+				return nil, nil
+			}
+			return &raggedLine{want: want, delim: delim}, nil
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-			return &raggedLine{line: pe.StartLine, got: len(rec), want: want, delim: delim}, nil
+			return &raggedLine{ragged: true, line: pe.StartLine, got: len(rec), want: want, delim: delim}, nil
 		}
 		if err != nil {
 			// Not RFC 4180 (e.g. another quote character): leave it to DuckDB.

@@ -590,8 +590,17 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 	case !oneCol:
 		delim = sn.delim
 	}
-	if err := f.raggedLine(file, delim); err != nil {
-		return err
+	rg, err := findRagged(file, delim)
+	if err != nil {
+		return fmt.Errorf("%s: checking field counts: %w", file, err)
+	}
+	if rg != nil && rg.ragged {
+		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+	}
+	if oneCol && rg != nil && rg.want > 1 {
+		// Consistent fields, yet one column: DuckDB's sniffer failed
+		// (it does on a byte order mark before a quoted header).
+		return fmt.Errorf("%s: DuckDB reads this file as one column although each line has %d fields separated by %q; give the delimiter explicitly, or remove a byte order mark before a quoted first field", file, rg.want, rg.delim)
 	}
 	if sn.skip > 0 {
 		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(sn.skip, "line")))
@@ -610,7 +619,7 @@ func (f fileSource) raggedLine(file, delim string) error {
 	if err != nil {
 		return fmt.Errorf("%s: checking field counts: %w", file, err)
 	}
-	if rg != nil {
+	if rg != nil && rg.ragged {
 		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
 	}
 	return nil

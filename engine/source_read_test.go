@@ -316,6 +316,13 @@ func TestRaggedCSV(t *testing.T) {
 	if got := query(t, s, `SELECT count(*), count(c) FROM "primary"`); got != "4|3" {
 		t.Errorf("null-pad: %s", got)
 	}
+	// DuckDB's sniffer reads a byte order mark before a quoted header as
+	// one column; dq says so instead of evaluating one column.
+	bom := writeText(t, dir, "bom.csv", "\xef\xbb\xbf\"a,b\",c\n1,2\n")
+	s2 := openTestSession(t, SessionOptions{Threads: 1})
+	if _, err := s2.Register(context.Background(), "primary", Files(bom, FileOptions{})); err == nil || !strings.Contains(err.Error(), "as one column although each line has 2 fields") {
+		t.Errorf("BOM: %v", err)
+	}
 	// A consistent one-column file is not ragged.
 	one := writeText(t, dir, "one.csv", "name\nx\ny\n")
 	if ds, _ := registered(t, one, FileOptions{}); len(ds.Columns) != 1 {
