@@ -133,7 +133,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		ResultID:    newResultID(),
 		RulesetName: opts.RulesetName,
 		StartedOn:   time.Now().UTC(),
-		DataSource:  &DataSource{Location: primary.Location},
+		DataSource:  &DataSource{Location: primary.Location, UnparseableValues: primary.Unparseable},
 	}
 	if err := checkReferences(rs, s); err != nil {
 		return nil, err

@@ -35,6 +35,18 @@ type DataSource struct {
 	// Location is dq's own field: the path, glob or description of the
 	// primary dataset.
 	Location string `json:"Location,omitempty"`
+	// UnparseableValues is dq's own field: for each column read with a
+	// forced type (--column-type), how many values did not convert and
+	// were read as NULL.
+	UnparseableValues []UnparseableCount `json:"UnparseableValues,omitempty"`
+}
+
+// UnparseableCount says how many present, non-blank values of a column
+// could not be read as its type and became NULL.
+type UnparseableCount struct {
+	Column string `json:"Column"`
+	Type   string `json:"Type"`
+	Count  int64  `json:"Count"`
 }
 
 // GlueTable identifies a Glue Data Catalog table.

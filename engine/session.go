@@ -48,11 +48,12 @@ type Session struct {
 	sealed      bool
 	datasets    map[string]*Dataset // by lower-cased alias: DuckDB names ignore case
 
-	allowedPaths   []string              // data files the registered views read
-	allowedOutputs map[string]string     // declared output (absolute) → its staging file beside it
-	sourceFiles    map[string]localFiles // by relation: what a Files source read
-	temps          []string              // temp objects to drop on Close (OpenSessionOn)
-	seq            int                   // for unique internal names
+	allowedPaths   []string                      // data files the registered views read
+	allowedOutputs map[string]string             // declared output (absolute) → its staging file beside it
+	sourceFiles    map[string]localFiles         // by relation: what a Files source read
+	temps          []string                      // temp objects to drop on Close (OpenSessionOn)
+	unparseable    map[string][]UnparseableCount // by relation, set by sources during register
+	seq            int                           // for unique internal names
 }
 
 // Dataset is a registered relation.
@@ -63,6 +64,9 @@ type Dataset struct {
 	Location string   // human description: path/glob, "arrow stream", "query: ..."
 
 	local localFiles // the files of a Files source; zero for others
+	// Unparseable counts, per column read with FileOptions.ColumnTypes,
+	// the values that did not convert and are NULL in the relation.
+	Unparseable []UnparseableCount
 }
 
 // Column is one column of a dataset as DuckDB types it.
@@ -228,7 +232,7 @@ func (s *Session) Register(ctx context.Context, alias string, src Source) (*Data
 	if err != nil {
 		return nil, &SourceError{Location: loc, Err: err}
 	}
-	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel]}
+	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel], Unparseable: s.unparseable[rel]}
 	s.datasets[key] = ds
 	return ds, nil
 }

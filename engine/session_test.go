@@ -207,7 +207,7 @@ func TestFileSourceErrors(t *testing.T) {
 		{"not really parquet", "fake.parquet", FileOptions{}, "fake.parquet"},
 		{"unknown extension", "noext", FileOptions{}, "cannot tell the format"},
 		{"bad format option", "a.parquet", FileOptions{Format: "xlsx"}, "unknown format"},
-		{"format given does not match", "a.parquet", FileOptions{Format: "csv"}, "no csv files found, only parquet"},
+		{"format given does not match", "a.parquet", FileOptions{Format: "csv"}, "a.parquet is Parquet, not CSV"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

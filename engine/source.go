@@ -25,7 +25,7 @@ type Source interface {
 
 // FileOptions tune how Files reads its input.
 type FileOptions struct {
-	Format string // "", "parquet", "csv", "json" ("" = from extension)
+	Format string // "", "parquet", "csv", "json" ("" = from extension, or content for files without one)
 	Hive   *bool  // nil = auto: on when a directory below the base path is named k=v
 	// FollowSymlinks reads symbolic links to files found in a directory or
 	// by a glob. By default they are skipped (and reported to Note): a link
@@ -33,10 +33,49 @@ type FileOptions struct {
 	// outside itself unnoticed. A path given directly is always followed,
 	// and links to directories are never followed.
 	FollowSymlinks bool
-	// Note, when set, is told about files that were left out (skipped
-	// symlinks), in one message per source.
+	// Note, when set, is told about what the reader decided on its own:
+	// files left out (skipped symlinks, files of another kind in a
+	// directory), values that did not convert to a forced column type.
 	Note func(msg string)
+
+	// CSV controls the CSV dialect; ignored for other formats.
+	CSV CSVOptions
+	// DateFormat and TimestampFormat are strptime formats ("%d/%m/%Y") for
+	// CSV and JSON text that should be read as dates or timestamps; "" =
+	// detect the ISO forms and the common formats DuckDB knows.
+	DateFormat, TimestampFormat string
+	// ColumnTypes force columns (by exact name) to a DuckDB type
+	// (ParseColumnType's names, e.g. "DECIMAL(10,2)"). Values that do not
+	// convert are read as NULL and counted in Dataset.Unparseable.
+	ColumnTypes map[string]string
 }
+
+// CSVOptions describe a CSV dialect. Zero values mean "detect": column
+// types are inferred from every row of every file, never a sample.
+type CSVOptions struct {
+	Delimiter string // one character, or "\t"; "" = detect
+	Quote     string // one character; "" = detect
+	Header    *bool  // nil = detect
+	// NullValues are field texts read as NULL (e.g. "NA", "n/a"), in
+	// every column. Blank fields are NULL in typed columns regardless.
+	NullValues []string
+	// EmptyAsNull reads a blank field of a text column as NULL. By
+	// default it is the empty string, as AWS Glue's CSV reader does (so it
+	// passes Completeness); blank fields of numeric, date and boolean
+	// columns are always NULL.
+	EmptyAsNull bool
+	// Ragged is what to do with lines whose field count differs from the
+	// header's: RaggedError (default), RaggedIgnore (drop those lines) or
+	// RaggedNullPad (pad short lines with NULL).
+	Ragged string
+}
+
+// Ragged-line policies for CSVOptions.Ragged.
+const (
+	RaggedError   = "error"
+	RaggedIgnore  = "ignore"
+	RaggedNullPad = "null-pad"
+)
 
 // Files reads a file, a glob (with ** for any depth), or every file of the
 // detected format under a directory, recursively.
@@ -74,7 +113,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	if err != nil {
 		return fail(err)
 	}
-	files, format, err = selectFormat(files, format)
+	files, format, err = selectFormat(files, format, f.notice)
 	if err != nil {
 		return fail(err)
 	}
@@ -84,19 +123,42 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	} else {
 		hive = looksHive(base, files)
 	}
-	scan, err := scanSQL(format, files, hive)
+	rd, err := f.reader(ctx, s.conn, format, files, base, hive)
 	if err != nil {
 		return fail(err)
 	}
 	// The view reads the files again whenever it is queried, which is
-	// why Seal adds exactly these files to DuckDB's allowed_paths.
-	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM "+scan); err != nil {
+	// why Seal adds exactly these files to DuckDB's allowed_paths. Its
+	// column types are fixed here, so no query re-infers them.
+	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS "+rd.query); err != nil {
 		return fail(err)
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, files...)
 	s.sourceFiles[rel] = localFiles{files: files, root: base}
+	if len(rd.forced) > 0 {
+		counts, err := countUnparseable(ctx, s.conn, rd)
+		if err != nil {
+			return fail(err)
+		}
+		if s.unparseable == nil {
+			s.unparseable = map[string][]UnparseableCount{}
+		}
+		s.unparseable[rel] = counts
+		for _, c := range counts {
+			if c.Count > 0 {
+				f.notice(fmt.Sprintf("%s: %s in column %q could not be read as %s and %s read as NULL",
+					loc, pluralCount(c.Count, "value"), c.Column, c.Type, map[bool]string{true: "is", false: "are"}[c.Count == 1]))
+			}
+		}
+	}
 	return loc, nil
+}
+
+func (f fileSource) notice(msg string) {
+	if f.opts.Note != nil {
+		f.opts.Note(msg)
+	}
 }
 
 // localFiles are the local files a Files source reads and the directory
@@ -165,9 +227,9 @@ func compressionOf(name string) string {
 // suffixes DuckDB does not recognise (.zstd, .gzip) still work; "" leaves it
 // to DuckDB's per-file detection (uncompressed or mixed lists).
 func commonCompression(files []string) string {
-	c := compressionOf(files[0])
+	c := fileCompression(files[0])
 	for _, f := range files[1:] {
-		if compressionOf(f) != c {
+		if fileCompression(f) != c {
 			return ""
 		}
 	}
@@ -190,56 +252,6 @@ func formatOf(name string) string {
 		return FormatJSON
 	}
 	return ""
-}
-
-// selectFormat decides the format and keeps the files of that format. An
-// explicit format also takes files without a recognisable extension (Hive
-// and Spark writers often produce names like 000000_0).
-func selectFormat(files []string, format string) ([]string, string, error) {
-	// Files without a recognised extension are data only when the user
-	// named the format; otherwise a README or a .dqdl next to the data
-	// would be handed to DuckDB as Parquet.
-	explicit := format != ""
-	if format == "" {
-		seen := map[string]bool{}
-		for _, f := range files {
-			if ff := formatOf(f); ff != "" {
-				seen[ff] = true
-			}
-		}
-		switch len(seen) {
-		case 0:
-			if len(files) == 1 {
-				return nil, "", fmt.Errorf("cannot tell the format of %s from its name; give the format explicitly", files[0])
-			}
-			return nil, "", errors.New("no Parquet, CSV or JSON files found; give the format explicitly")
-		case 1:
-			for ff := range seen {
-				format = ff
-			}
-		default:
-			return nil, "", fmt.Errorf("files of several formats found (%s); give the format explicitly", strings.Join(sortedKeys(seen), ", "))
-		}
-	}
-	var keep []string
-	for _, f := range files {
-		if ff := formatOf(f); ff == format || ff == "" && explicit {
-			keep = append(keep, f)
-		}
-	}
-	if len(keep) == 0 {
-		others := map[string]bool{}
-		for _, f := range files {
-			if ff := formatOf(f); ff != "" {
-				others[ff] = true
-			}
-		}
-		if len(others) > 0 {
-			return nil, "", fmt.Errorf("no %s files found, only %s; check the format you gave", format, strings.Join(sortedKeys(others), ", "))
-		}
-		return nil, "", fmt.Errorf("no %s files found", format)
-	}
-	return keep, format, nil
 }
 
 func hasGlobMeta(p string) bool { return strings.ContainsAny(p, "*?[") }

@@ -33,6 +33,9 @@ type dataFlags struct {
 	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
 
+	// --delimiter, --null-value, --column-type, … (readers.go).
+	readerFlags `embed:""`
+
 	// note reports files left out of a read (skipped symlinks) on
 	// stderr; set by setNotes.
 	note func(string)
@@ -84,6 +87,9 @@ type EvalCmd struct {
 // when the result was printed but a publishing sink did not get it.
 func (c *EvalCmd) Run(e *env) error {
 	c.setNotes(e)
+	if err := c.checkArgs(c.Rules, c.Data); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	opts, err := c.options()
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
@@ -111,7 +117,7 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
-	res, err := engine.Evaluate(ctx, rs, c.source(), opts)
+	res, err := engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
 		return err
@@ -317,6 +323,9 @@ func (f *dataFlags) options() (engine.Options, error) {
 		}
 		opts.FileRoots = append(opts.FileRoots, p)
 	}
+	if _, err := f.readerOptions(); err != nil {
+		return opts, err
+	}
 	if err := f.references(&opts); err != nil {
 		return opts, err
 	}
@@ -344,16 +353,29 @@ func validSize(s string) bool {
 	return false
 }
 
-// sourceOf is the primary dataset at path, read as the flags say.
+// sourceOf is the primary dataset at path, read as the flags say (the
+// reader flags describe the primary data only; checked by options).
 func (f *dataFlags) sourceOf(path string) engine.Source {
 	fo := f.fileOptions()
+	ro, _ := f.readerOptions()
+	fo.CSV, fo.DateFormat, fo.TimestampFormat, fo.ColumnTypes = ro.CSV, ro.DateFormat, ro.TimestampFormat, ro.ColumnTypes
 	if f.FormatIn != nil {
 		fo.Format = *f.FormatIn
 	}
 	return engine.Files(path, fo)
 }
 
-func (c *EvalCmd) source() engine.Source { return c.sourceOf(c.Data) }
+// checkArgs catches swapped RULES and DATA before anything is read; rules
+// is "" for commands without a ruleset. (Shell-expanded globs are caught
+// when parsing the arguments: see parseErrorHint.)
+func (f *dataFlags) checkArgs(rules, data string) error {
+	if rules != "" {
+		if err := checkRulesPath(rules, data); err != nil {
+			return err
+		}
+	}
+	return checkDataPath(data)
+}
 
 // context bounds the run by --timeout. The parent is cancelled by SIGINT
 // and SIGTERM (see main).
@@ -386,7 +408,7 @@ func (f *dataFlags) runError(ctx context.Context, err error) error {
 	var se *engine.SourceError
 	if errors.As(err, &se) {
 		// SourceError's text already names the data ("reading x: ...").
-		return &exitError{code: exitInvalid, err: err}
+		return &exitError{code: exitInvalid, err: sourceHint(err)}
 	}
 	return &exitError{code: exitInvalid, err: fmt.Errorf("evaluation failed: %w", err)}
 }
@@ -401,6 +423,9 @@ func loadRuleset(e *env, path string, strict bool) (*dqdl.Ruleset, error) {
 	res := parse(name, src, strict)
 	printDiags(e, res.diags)
 	if !res.valid() {
+		if looksLikeCSVText(src) {
+			fmt.Fprintf(e.stderr, "dq: %s looks like CSV data, not a ruleset: RULES and DATA are swapped? The ruleset comes first: dq eval RULES DATA\n", name)
+		}
 		return nil, reported(exitInvalid)
 	}
 	return res.rs, nil

@@ -30,6 +30,9 @@ func (c *ExplainCmd) Run(e *env) error {
 // structure instead of its text.
 func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	c.setNotes(e)
+	if err := c.checkArgs(c.Rules, c.Data); err != nil {
+		return nil, &exitError{code: exitInvalid, err: err}
+	}
 	opts, err := c.options()
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}

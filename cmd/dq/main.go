@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	escStderr := console.Escaper{W: stderr}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(escStderr, "dq: %v\n", err)
+		fmt.Fprintf(escStderr, "dq: %v\n", parseErrorHint(args, err))
 		fmt.Fprintln(stderr, `Run "dq --help" for usage.`)
 		return exitInvalid
 	}

@@ -76,6 +76,7 @@ func WriteTable(w io.Writer, r *engine.Result, opts Options) error {
 		}
 	}
 	p.printf("%s\n", p.summary(r))
+	p.unparseable(r)
 	if len(r.AnalyzerResults) > 0 {
 		p.printf("\nAnalyzers\n")
 		if err := p.analyzers(r.AnalyzerResults); err != nil {
@@ -285,6 +286,25 @@ func (p *printer) summary(r *engine.Result) string {
 		code = ansiYellow
 	}
 	return p.paint(code, s)
+}
+
+// unparseable notes the columns whose values dq read as NULL because they
+// did not convert to the type the user forced (--column-type).
+func (p *printer) unparseable(r *engine.Result) {
+	if r.DataSource == nil {
+		return
+	}
+	for _, u := range r.DataSource.UnparseableValues {
+		if u.Count == 0 {
+			continue
+		}
+		verb := "were"
+		noun := "values"
+		if u.Count == 1 {
+			verb, noun = "was", "value"
+		}
+		p.printf("Note: %d %s of column %q could not be read as %s and %s read as NULL.\n", u.Count, noun, u.Column, u.Type, verb)
+	}
 }
 
 func markFor(o engine.Outcome) (mark, ansi string) {

@@ -11,7 +11,11 @@
 //	                            are no rules
 //	DataSource         object   optional: {"Location": path or glob} for
 //	                            local data, or {"GlueTable": {"DatabaseName",
-//	                            "TableName", "CatalogId"?}}
+//	                            "TableName", "CatalogId"?}}; dq adds
+//	                            "UnparseableValues": [{"Column", "Type",
+//	                            "Count"}] for columns read with a forced
+//	                            type (--column-type): values that did not
+//	                            convert and were read as NULL
 //	RulesetName        string   may be ""
 //	EvaluationContext  string   optional
 //	StartedOn          string   ISO-8601 UTC with milliseconds,

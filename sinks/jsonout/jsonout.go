@@ -54,8 +54,15 @@ type result struct {
 }
 
 type dataSource struct {
-	GlueTable *glueTable `json:"GlueTable,omitempty"`
-	Location  string     `json:"Location,omitempty"`
+	GlueTable         *glueTable    `json:"GlueTable,omitempty"`
+	Location          string        `json:"Location,omitempty"`
+	UnparseableValues []unparseable `json:"UnparseableValues,omitempty"`
+}
+
+type unparseable struct {
+	Column string `json:"Column"`
+	Type   string `json:"Type"`
+	Count  int64  `json:"Count"`
 }
 
 type glueTable struct {
@@ -148,6 +155,9 @@ func convert(r *engine.Result) result {
 	}
 	if ds := r.DataSource; ds != nil {
 		out.DataSource = &dataSource{Location: ds.Location}
+		for _, u := range ds.UnparseableValues {
+			out.DataSource.UnparseableValues = append(out.DataSource.UnparseableValues, unparseable(u))
+		}
 		if gt := ds.GlueTable; gt != nil {
 			out.DataSource.GlueTable = &glueTable{DatabaseName: gt.DatabaseName, TableName: gt.TableName, CatalogID: gt.CatalogID}
 		}

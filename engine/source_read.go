@@ -1,0 +1,652 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// readPlan is how a Files source is read: the view's SELECT, and for
+// columns forced to a type, what is needed to count the values that did
+// not convert.
+type readPlan struct {
+	query  string // SELECT … the view's body
+	raw    string // table function call yielding the columns before conversion
+	forced []forcedColumn
+}
+
+// forcedColumn is a column read with FileOptions.ColumnTypes.
+type forcedColumn struct {
+	name, typ string
+	rawExpr   string // the value before conversion, NULL when absent/blank
+	castExpr  string // the converted value, NULL when it does not convert
+}
+
+// noNullString stands in for "no null string" in read_csv, which insists on
+// a non-empty list: dq decides itself which blank fields are NULL. A field
+// consisting of exactly this control character would read as NULL.
+const noNullString = "\x01"
+
+// reader plans the read of files in format. CSV and JSON column types are
+// decided from every row of every file once, here, and then fixed in the
+// view, so that neither a late bad value nor a late new field is missed
+// and no later query infers again.
+func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, files []string, base string, hive bool) (*readPlan, error) {
+	forced, err := parseForcedTypes(f.opts.ColumnTypes)
+	if err != nil {
+		return nil, err
+	}
+	var rp *readPlan
+	switch format {
+	case FormatCSV:
+		rp, err = f.csvReader(ctx, conn, files, base, hive, forced)
+	case FormatJSON:
+		rp, err = f.jsonReader(ctx, conn, files, base, hive, forced)
+	case FormatParquet:
+		var scan string
+		scan, err = scanSQL(format, files, hive)
+		if err == nil {
+			var cols []Column
+			cols, err = describeSQL(ctx, conn, "SELECT * FROM "+scan)
+			if err == nil {
+				rp, err = f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
+			}
+		}
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	return rp, err
+}
+
+// parseForcedTypes validates FileOptions.ColumnTypes.
+func parseForcedTypes(m map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(m))
+	for _, name := range sortedKeys(m) {
+		if name == "" {
+			return nil, errors.New("column type for an empty column name")
+		}
+		t, err := ParseColumnType(m[name])
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// finish builds the view over scan: the columns in replace get the given
+// expressions, forced columns are converted with TRY_CAST from
+// rawExpr(column). Every forced column must exist.
+func (f fileSource) finish(scan string, cols []Column, forced map[string]string, rawExpr func(string) string, replace map[string]string) (*readPlan, error) {
+	rp := &readPlan{raw: scan}
+	exprs := map[string]string{}
+	for k, v := range replace {
+		exprs[k] = v
+	}
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[c.Name] = true
+	}
+	for _, name := range sortedKeys(forced) {
+		if !have[name] {
+			return nil, fmt.Errorf("a type is given for column %q, which the data does not have (columns: %s)", name, columnList(cols))
+		}
+		typ := forced[name]
+		raw := rawExpr(name)
+		cast := "TRY_CAST(" + raw + " AS " + typ + ")"
+		if ff := f.formatFor(typ); ff != "" {
+			cast = "TRY_CAST(try_strptime(" + raw + ", " + QuoteString(ff) + ") AS " + typ + ")"
+		}
+		if typ == "VARCHAR" {
+			cast = raw
+		}
+		exprs[name] = cast
+		rp.forced = append(rp.forced, forcedColumn{name: name, typ: typ, rawExpr: raw, castExpr: cast})
+	}
+	sel := "*"
+	if len(exprs) > 0 {
+		var parts []string
+		for _, c := range cols { // in column order, for a stable text
+			if e, ok := exprs[c.Name]; ok {
+				parts = append(parts, e+" AS "+QuoteIdent(c.Name))
+			}
+		}
+		sel = "* REPLACE (" + strings.Join(parts, ", ") + ")"
+	}
+	rp.query = "SELECT " + sel + " FROM " + scan
+	return rp, nil
+}
+
+// formatFor is the user's strptime format for a date or timestamp type.
+func (f fileSource) formatFor(typ string) string {
+	switch typ {
+	case "DATE":
+		return f.opts.DateFormat
+	case "TIMESTAMP", "TIMESTAMPTZ":
+		return f.opts.TimestampFormat
+	}
+	return ""
+}
+
+func columnList(cols []Column) string {
+	const show = 20
+	var names []string
+	for i, c := range cols {
+		if i == show {
+			names = append(names, fmt.Sprintf("… %d more", len(cols)-show))
+			break
+		}
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// countUnparseable counts, per forced column, the present values that did
+// not convert to the column's type.
+func countUnparseable(ctx context.Context, conn *sql.Conn, rp *readPlan) ([]UnparseableCount, error) {
+	var aggs []string
+	var out []UnparseableCount
+	for _, fc := range rp.forced {
+		if fc.typ == "VARCHAR" {
+			continue
+		}
+		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE %s IS NOT NULL AND %s IS NULL)", fc.rawExpr, fc.castExpr))
+		out = append(out, UnparseableCount{Column: fc.name, Type: fc.typ})
+	}
+	if len(aggs) == 0 {
+		return nil, nil
+	}
+	vals := make([]any, len(aggs))
+	ptrs := make([]any, len(aggs))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ", ")+" FROM "+rp.raw).Scan(ptrs...); err != nil {
+		return nil, fmt.Errorf("counting values that do not convert: %w", err)
+	}
+	for i, v := range vals {
+		n, _ := v.(int64)
+		out[i].Count = n
+	}
+	return out, nil
+}
+
+// describeSQL returns the columns a query yields.
+func describeSQL(ctx context.Context, conn *sql.Conn, query string) ([]Column, error) {
+	rows, err := conn.QueryContext(ctx, "DESCRIBE "+query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var cols []Column
+	for rows.Next() {
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		name, _ := vals[0].(string)
+		typ, _ := vals[1].(string)
+		cols = append(cols, Column{Name: name, Type: typ})
+	}
+	return cols, rows.Err()
+}
+
+// hiveKeys are the partition column names (lower-cased) of the k=v
+// directories between base and the files.
+func hiveKeys(base string, files []string) map[string]bool {
+	keys := map[string]bool{}
+	for _, f := range files {
+		rel, err := filepath.Rel(base, filepath.Dir(f))
+		if err != nil || rel == "." {
+			continue
+		}
+		for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+			if k, _, ok := strings.Cut(seg, "="); ok && k != "" {
+				keys[strings.ToLower(k)] = true
+			}
+		}
+	}
+	return keys
+}
+
+// jsonReader infers the columns of every object in every file, then pins
+// them in the view (read_json's columns), so a field that first appears on
+// line 50,000 is a column and later scans do not infer again.
+func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	common := []string{quoteStringList(files), "format = 'auto'", fmt.Sprintf("hive_partitioning = %t", hive)}
+	if c := commonCompression(files); c != "" {
+		common = append(common, "compression = "+QuoteString(c))
+	}
+	if f.opts.DateFormat != "" {
+		common = append(common, "dateformat = "+QuoteString(f.opts.DateFormat))
+	}
+	if f.opts.TimestampFormat != "" {
+		common = append(common, "timestampformat = "+QuoteString(f.opts.TimestampFormat))
+	}
+	infer := append(append([]string{}, common...), "sample_size = -1",
+		fmt.Sprintf("maximum_sample_files = %d", max(len(files), 1)))
+	if len(files) > 1 {
+		infer = append(infer, "union_by_name = true")
+	}
+	cols, err := describeSQL(ctx, conn, "SELECT * FROM read_json("+strings.Join(infer, ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	skip := map[string]bool{}
+	if hive {
+		skip = hiveKeys(base, files)
+	}
+	var pins []string
+	for _, c := range cols {
+		if skip[strings.ToLower(c.Name)] {
+			continue
+		}
+		t := c.Type
+		if _, ok := forced[c.Name]; ok {
+			t = "VARCHAR" // converted by the view, counting failures
+		}
+		pins = append(pins, QuoteString(c.Name)+": "+QuoteString(t))
+	}
+	if len(pins) == 0 {
+		return nil, errors.New("no columns found in the JSON data")
+	}
+	scan := "read_json(" + strings.Join(append(common, "columns = {"+strings.Join(pins, ", ")+"}"), ", ") + ")"
+	return f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
+}
+
+// csvSniff is what DuckDB's sniff_csv found in one file, over all its rows.
+type csvSniff struct {
+	file                        string
+	delim, quote, escape, comm  string
+	skip                        int64
+	header                      bool
+	cols                        []Column
+	dateFormat, timestampFormat string
+}
+
+func (f fileSource) csvArgs() ([]string, error) {
+	o := f.opts.CSV
+	var args []string
+	if o.Delimiter != "" {
+		d := normalizeDelim(o.Delimiter)
+		if utf8.RuneCountInString(d) != 1 {
+			return nil, fmt.Errorf("the CSV delimiter must be one character, got %q", o.Delimiter)
+		}
+		args = append(args, "delim = "+QuoteString(d))
+	}
+	if o.Quote != "" {
+		if utf8.RuneCountInString(o.Quote) != 1 {
+			return nil, fmt.Errorf("the CSV quote must be one character, got %q", o.Quote)
+		}
+		args = append(args, "quote = "+QuoteString(o.Quote))
+	}
+	if o.Header != nil {
+		args = append(args, fmt.Sprintf("header = %t", *o.Header))
+	}
+	if f.opts.DateFormat != "" {
+		args = append(args, "dateformat = "+QuoteString(f.opts.DateFormat))
+	}
+	if f.opts.TimestampFormat != "" {
+		args = append(args, "timestampformat = "+QuoteString(f.opts.TimestampFormat))
+	}
+	switch o.Ragged {
+	case "", RaggedError:
+	case RaggedIgnore:
+		args = append(args, "ignore_errors = true")
+	case RaggedNullPad:
+		args = append(args, "null_padding = true")
+	default:
+		return nil, fmt.Errorf("unknown ragged-line policy %q (want error, ignore or null-pad)", o.Ragged)
+	}
+	return args, nil
+}
+
+// csvReader reads CSV as text and converts each column in the view to the
+// type inferred from all of its values. Reading text first is what lets a
+// blank field be "" in a text column but NULL in a numeric one (AWS Glue's
+// CSV behaviour), which DuckDB's null string, being per file, cannot.
+func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	userArgs, err := f.csvArgs()
+	if err != nil {
+		return nil, err
+	}
+	nulls := f.opts.CSV.NullValues
+	var sniffs []csvSniff
+	for _, file := range files {
+		sn, err := f.sniffCSV(ctx, conn, file, userArgs, nulls)
+		if err != nil {
+			return nil, err
+		}
+		sniffs = append(sniffs, sn)
+	}
+
+	// Columns in order of first appearance, each with the type every file
+	// agrees on; disagreement means text.
+	var cols []Column
+	idx := map[string]int{}
+	for _, sn := range sniffs {
+		for _, c := range sn.cols {
+			t := c.Type
+			if t == "DATE" && sn.dateFormat != sniffs[0].dateFormat ||
+				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != sniffs[0].timestampFormat {
+				t = "VARCHAR"
+			}
+			if i, ok := idx[c.Name]; ok {
+				if cols[i].Type != t {
+					cols[i].Type = "VARCHAR"
+				}
+				continue
+			}
+			idx[c.Name] = len(cols)
+			cols = append(cols, Column{Name: c.Name, Type: t})
+		}
+	}
+
+	args := append([]string{quoteStringList(files)}, userArgs...)
+	// The dialect every file agrees on is given to the view, so that its
+	// scans do not detect it again from a sample.
+	agree := func(get func(csvSniff) string) (string, bool) {
+		for _, sn := range sniffs[1:] {
+			if get(sn) != get(sniffs[0]) {
+				return "", false
+			}
+		}
+		return get(sniffs[0]), true
+	}
+	if f.opts.CSV.Delimiter == "" {
+		if d, ok := agree(func(s csvSniff) string { return s.delim }); ok {
+			args = append(args, "delim = "+QuoteString(d))
+		}
+	}
+	if f.opts.CSV.Quote == "" {
+		if q, ok := agree(func(s csvSniff) string { return s.quote + "\x00" + s.escape }); ok {
+			quote, esc, _ := strings.Cut(q, "\x00")
+			args = append(args, "quote = "+QuoteString(quote), "escape = "+QuoteString(esc))
+		}
+	}
+	if f.opts.CSV.Header == nil {
+		if h, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.header) }); ok {
+			args = append(args, "header = "+h)
+		}
+	}
+	if c, ok := agree(func(s csvSniff) string { return s.comm }); ok && c != "" {
+		args = append(args, "comment = "+QuoteString(c))
+	}
+	// skip = 0 given explicitly upsets DuckDB's dialect check of
+	// null-padded files, so only a real skip is passed on.
+	if sk, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.skip) }); ok && sk != "0" {
+		args = append(args, "skip = "+sk)
+	}
+	readNulls := nulls
+	if len(readNulls) == 0 {
+		readNulls = []string{noNullString}
+	}
+	args = append(args, "all_varchar = true", "nullstr = "+quoteStringList(readNulls),
+		fmt.Sprintf("hive_partitioning = %t", hive))
+	if len(files) > 1 {
+		args = append(args, "union_by_name = true")
+	}
+	if c := commonCompression(files); c != "" {
+		args = append(args, "compression = "+QuoteString(c))
+	}
+	scan := "read_csv(" + strings.Join(args, ", ") + ")"
+
+	// Hive partition columns come after the file's columns.
+	all := append([]Column{}, cols...)
+	if hive {
+		for _, k := range sortedKeys(hiveKeys(base, files)) {
+			if _, ok := idx[k]; !ok {
+				all = append(all, Column{Name: k, Type: "VARCHAR"})
+			}
+		}
+	}
+	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, sniffs[0]); err != nil {
+		return nil, err
+	}
+	replace := map[string]string{}
+	for _, c := range cols {
+		if _, ok := forced[c.Name]; ok {
+			continue
+		}
+		if e := f.csvConvert(c, sniffs[0], false); e != "" {
+			replace[c.Name] = e
+		}
+	}
+	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + QuoteIdent(c) + ", '')" }, replace)
+}
+
+// verifyCSVTypes checks the types DuckDB's sniffer inferred from a sample
+// against every row, in one parallel scan, converting exactly as the view
+// will: a column with a value that does not convert is widened (BIGINT to
+// DOUBLE) or read as text (VARCHAR), so a bad value at row 290,000 neither
+// fails the view nor becomes NULL unnoticed. cols is updated in place.
+func (f fileSource) verifyCSVTypes(ctx context.Context, conn *sql.Conn, scan string, files []string, cols []Column, forced map[string]string, sn csvSniff) error {
+	type probe struct {
+		col int
+		typ string
+	}
+	var probes []probe
+	var aggs []string
+	for i, c := range cols {
+		if _, ok := forced[c.Name]; ok || c.Type == "VARCHAR" {
+			continue
+		}
+		cands := []string{c.Type}
+		if c.Type == "BIGINT" || c.Type == "INTEGER" {
+			cands = append(cands, "DOUBLE")
+		}
+		for _, t := range cands {
+			e := f.csvConvert(Column{Name: c.Name, Type: t}, sn, true)
+			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", QuoteIdent(c.Name), e))
+			probes = append(probes, probe{col: i, typ: t})
+		}
+	}
+	// The scan also checks every line's field count (DuckDB's strict
+	// mode), which the sniffer's sample did not.
+	if len(aggs) == 0 {
+		aggs = []string{"count(*)"}
+	}
+	vals := make([]any, len(aggs))
+	ptrs := make([]any, len(aggs))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(aggs, ", ")+" FROM "+scan).Scan(ptrs...); err != nil {
+		for _, file := range files {
+			if rerr := f.raggedLine(file, f.csvDelimiter(sn)); rerr != nil {
+				return rerr
+			}
+		}
+		return fmt.Errorf("checking column types over all rows: %w", err)
+	}
+	settled := map[int]bool{}
+	for i, p := range probes {
+		if settled[p.col] {
+			continue
+		}
+		if n, _ := vals[i].(int64); n == 0 {
+			cols[p.col].Type = p.typ
+			settled[p.col] = true
+		}
+	}
+	for i, c := range cols {
+		if _, ok := forced[c.Name]; !ok && c.Type != "VARCHAR" && !settled[i] {
+			cols[i].Type = "VARCHAR"
+		}
+	}
+	return nil
+}
+
+// csvDelimiter is the user's delimiter, else the sniffed one.
+func (f fileSource) csvDelimiter(sn csvSniff) string {
+	if f.opts.CSV.Delimiter != "" {
+		return normalizeDelim(f.opts.CSV.Delimiter)
+	}
+	return sn.delim
+}
+
+// csvConvert is the view's expression converting text column c to its
+// inferred type; "" keeps the text as it is. With try, a value that does
+// not convert is NULL instead of an error.
+func (f fileSource) csvConvert(c Column, sn csvSniff, try bool) string {
+	q := QuoteIdent(c.Name)
+	blankNull := "NULLIF(" + q + ", '')"
+	cast, strptime := "CAST(", "strptime("
+	if try {
+		cast, strptime = "TRY_CAST(", "try_strptime("
+	}
+	switch {
+	case c.Type == "VARCHAR":
+		if f.opts.CSV.EmptyAsNull {
+			return blankNull
+		}
+		return ""
+	case c.Type == "DATE" && sn.dateFormat != "":
+		return cast + strptime + blankNull + ", " + QuoteString(sn.dateFormat) + ") AS DATE)"
+	case strings.HasPrefix(c.Type, "TIMESTAMP") && sn.timestampFormat != "":
+		return cast + strptime + blankNull + ", " + QuoteString(sn.timestampFormat) + ") AS " + c.Type + ")"
+	}
+	// The type came from DuckDB's sniffer, not the user.
+	return cast + blankNull + " AS " + c.Type + ")"
+}
+
+// sniffCSV asks DuckDB for the dialect and column types of one file, and
+// checks for the signs of lines with inconsistent field counts.
+func (f fileSource) sniffCSV(ctx context.Context, conn *sql.Conn, file string, userArgs, nulls []string) (csvSniff, error) {
+	// The sniffer reads a sample (DuckDB's default 20,480 rows): reading
+	// all rows here is single-threaded and several times slower than the
+	// parallel scan in which verifyCSVTypes checks the types on all rows.
+	args := append([]string{QuoteString(file)}, userArgs...)
+	// Blank fields are NULL for inference: they do not make a numeric
+	// column text.
+	args = append(args, "nullstr = "+quoteStringList(append(append([]string{}, nulls...), "")))
+	if c := fileCompression(file); c != "" {
+		args = append(args, "compression = "+QuoteString(c))
+	}
+	sn := csvSniff{file: file}
+	var date, ts sql.NullString
+	var colsJSON string
+	err := conn.QueryRowContext(ctx, `SELECT Delimiter, Quote, Escape, Comment, SkipRows, HasHeader,
+		DateFormat, TimestampFormat, CAST(to_json(Columns) AS VARCHAR) FROM sniff_csv(`+strings.Join(args, ", ")+`)`).
+		Scan(&sn.delim, &sn.quote, &sn.escape, &sn.comm, &sn.skip, &sn.header, &date, &ts, &colsJSON)
+	if err != nil {
+		// Over all rows, DuckDB's sniffer may give up on a ragged file
+		// without saying where; find the line.
+		if rerr := f.raggedLine(file, normalizeDelim(f.opts.CSV.Delimiter)); rerr != nil {
+			return sn, rerr
+		}
+		return sn, fmt.Errorf("%s: %w", file, err)
+	}
+	for _, p := range []*string{&sn.delim, &sn.quote, &sn.escape, &sn.comm} {
+		if *p == "(empty)" {
+			*p = ""
+		}
+	}
+	sn.dateFormat, sn.timestampFormat = date.String, ts.String
+	var cols []struct{ Name, Type string }
+	if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
+		return sn, fmt.Errorf("%s: reading DuckDB's sniff: %w", file, err)
+	}
+	for _, c := range cols {
+		sn.cols = append(sn.cols, Column{Name: c.Name, Type: c.Type})
+	}
+	if err := f.checkRagged(file, sn); err != nil {
+		return sn, err
+	}
+	return sn, nil
+}
+
+// checkRagged looks for lines with a different number of fields when
+// DuckDB's sniff shows the signs of one: everything in one column although
+// the header holds a delimiter, or leading lines skipped. DuckDB then reads
+// the file silently as one column, or drops the lines before the one it
+// liked, so dq stops with the line instead (unless told to ignore or pad).
+func (f fileSource) checkRagged(file string, sn csvSniff) error {
+	mode := f.opts.CSV.Ragged
+	if mode != "" && mode != RaggedError {
+		return nil
+	}
+	oneCol := len(sn.cols) == 1 && strings.ContainsAny(sn.cols[0].Name, ",;\t|")
+	if !oneCol && sn.skip == 0 {
+		return nil
+	}
+	delim := "" // findRagged guesses it from line 1
+	switch {
+	case f.opts.CSV.Delimiter != "":
+		delim = normalizeDelim(f.opts.CSV.Delimiter)
+	case !oneCol:
+		delim = sn.delim
+	}
+	rg, err := findRagged(file, delim)
+	if err != nil {
+		return fmt.Errorf("%s: checking field counts: %w", file, err)
+	}
+	if rg != nil && rg.ragged {
+		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+	}
+	if oneCol && rg != nil && rg.want > 1 {
+		// Consistent fields, yet one column: DuckDB's sniffer failed
+		// (it does on a byte order mark before a quoted header).
+		return fmt.Errorf("%s: DuckDB reads this file as one column although each line has %d fields separated by %q; give the delimiter explicitly, or remove a byte order mark before a quoted first field", file, rg.want, rg.delim)
+	}
+	if sn.skip > 0 {
+		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(sn.skip, "line")))
+	}
+	return nil
+}
+
+// raggedLine returns a *RaggedCSVError naming the first line of file whose
+// field count differs from line 1's, or nil (also when the policy is not
+// RaggedError). An empty delim is guessed.
+func (f fileSource) raggedLine(file, delim string) error {
+	if mode := f.opts.CSV.Ragged; mode != "" && mode != RaggedError {
+		return nil
+	}
+	rg, err := findRagged(file, delim)
+	if err != nil {
+		return fmt.Errorf("%s: checking field counts: %w", file, err)
+	}
+	if rg != nil && rg.ragged {
+		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+	}
+	return nil
+}
+
+// RaggedCSVError is a CSV file whose lines do not all have the same number of
+// fields.
+type RaggedCSVError struct {
+	File         string
+	Line         int // 1-based line number in the file
+	Fields, Want int
+	Delimiter    string
+}
+
+func (e *RaggedCSVError) Error() string {
+	d := e.Delimiter
+	if d == "\t" {
+		d = `\t`
+	}
+	return fmt.Sprintf("%s: line %d has %s but line 1 has %d (delimiter %q): the CSV is ragged; fix the file, or read it with ragged lines ignored or padded with NULLs",
+		e.File, e.Line, pluralCount(int64(e.Fields), "field"), e.Want, d)
+}
+
+// normalizeDelim accepts \t and "tab" for a tab, which is hard to type.
+func normalizeDelim(d string) string {
+	if d == `\t` || strings.EqualFold(d, "tab") {
+		return "\t"
+	}
+	return d
+}

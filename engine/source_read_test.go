@@ -1,0 +1,428 @@
+package engine
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeText writes a file for a reader test and returns its path.
+func writeText(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// registered registers path with opts and returns the dataset and session.
+func registered(t *testing.T, path string, opts FileOptions) (*Dataset, *Session) {
+	t.Helper()
+	s := openTestSession(t, SessionOptions{Threads: 2})
+	ds, err := s.Register(context.Background(), "primary", Files(path, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, s
+}
+
+func colType(ds *Dataset, name string) string {
+	for _, c := range ds.Columns {
+		if c.Name == name {
+			return c.Type
+		}
+	}
+	return "<missing>"
+}
+
+// query runs one query on the session and returns its single row as text.
+func query(t *testing.T, s *Session, q string) string {
+	t.Helper()
+	rows, err := s.Conn().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if v == nil {
+				out = append(out, "NULL")
+			} else if b, ok := v.([]byte); ok {
+				out = append(out, string(b))
+			} else {
+				out = append(out, fmt.Sprint(v))
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return strings.Join(out, "|")
+}
+
+// A numeric column with 'n/a' at row 150,000 (far past DuckDB's 20,480-row
+// sample) is read as text, and the rules on the other columns still
+// evaluate instead of ERRORing on a conversion failure.
+func TestCSVLateBadValue(t *testing.T) {
+	const n = 160_000
+	var b strings.Builder
+	b.WriteString("id,amount,name\n")
+	for i := 1; i <= n; i++ {
+		amount := fmt.Sprintf("%d.5", i%1000)
+		if i == 150_000 {
+			amount = "n/a"
+		}
+		fmt.Fprintf(&b, "%d,%s,name%d\n", i, amount, i%7)
+	}
+	p := writeText(t, t.TempDir(), "late.csv", b.String())
+	res, err := Evaluate(context.Background(), parseRules(t, `Rules = [
+		RowCount = 160000,
+		IsComplete "id",
+		ColumnValues "id" between 0 and 160001,
+		ColumnLength "name" = 5,
+		ColumnValues "amount" in ["n/a"] with threshold <= 0.00001
+	]`), Files(p, FileOptions{}), Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range res.RuleResults {
+		if rr.Result != Pass {
+			t.Errorf("%s: %s %s", rr.Description, rr.Result, rr.EvaluationMessage)
+		}
+	}
+	ds, _ := registered(t, p, FileOptions{})
+	if got := colType(ds, "amount"); got != "VARCHAR" {
+		t.Errorf("amount type = %s, want VARCHAR", got)
+	}
+	if got := colType(ds, "id"); got != "BIGINT" {
+		t.Errorf("id type = %s, want BIGINT", got)
+	}
+
+	// Forcing the type instead keeps it numeric; the one bad value is NULL
+	// and counted.
+	ds, s := registered(t, p, FileOptions{ColumnTypes: map[string]string{"amount": "decimal(10, 2)"}})
+	if got := colType(ds, "amount"); got != "DECIMAL(10,2)" {
+		t.Errorf("forced amount type = %s", got)
+	}
+	want := []UnparseableCount{{Column: "amount", Type: "DECIMAL(10,2)", Count: 1}}
+	if fmt.Sprint(ds.Unparseable) != fmt.Sprint(want) {
+		t.Errorf("Unparseable = %v, want %v", ds.Unparseable, want)
+	}
+	// Hand arithmetic: 160 full cycles of 0.5..999.5 (sum 500,000 each),
+	// minus the value 150000 % 1000 = 0 → 0.5 replaced by NULL.
+	if got := query(t, s, `SELECT count(amount), sum(amount) FROM "primary"`); got != "159999|79999999.5" {
+		t.Errorf("count, sum = %s", got)
+	}
+}
+
+// A JSON Lines field that first appears on line 50,000 is a column.
+func TestJSONLateField(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 60_000; i++ {
+		if i == 50_000 {
+			fmt.Fprintf(&b, `{"id":%d,"extra":"late é"}`+"\n", i)
+			continue
+		}
+		fmt.Fprintf(&b, `{"id":%d}`+"\n", i)
+	}
+	p := writeText(t, t.TempDir(), "late.jsonl", b.String())
+	ds, s := registered(t, p, FileOptions{})
+	if got := colType(ds, "extra"); got != "VARCHAR" {
+		t.Fatalf("extra type = %s (columns %v)", got, ds.Columns)
+	}
+	if got := query(t, s, `SELECT count(extra), max(extra), count(*) FROM "primary"`); got != "1|late é|60000" {
+		t.Errorf("got %s", got)
+	}
+	res := evaluate(t, p, `Rules = [ ColumnExists "extra", Completeness "extra" between 0.00001 and 0.0001 ]`, Options{})
+	for _, rr := range res.RuleResults {
+		if rr.Result != Pass {
+			t.Errorf("%s: %s %s", rr.Description, rr.Result, rr.EvaluationMessage)
+		}
+	}
+}
+
+// Blank CSV fields: "" in text columns (as Glue reads them), NULL in
+// typed ones; --null-value strings are NULL everywhere.
+func TestCSVBlankAndNullStrings(t *testing.T) {
+	dir := t.TempDir()
+	p := writeText(t, dir, "b.csv", "id,name,amount,d\n1,a,1.5,2024-01-01\n2,,,\n3,\"\",2,2024-01-03\n4,NA,NA,NA\n")
+
+	ds, s := registered(t, p, FileOptions{CSV: CSVOptions{NullValues: []string{"NA"}}})
+	for name, want := range map[string]string{"id": "BIGINT", "name": "VARCHAR", "amount": "DOUBLE", "d": "DATE"} {
+		if got := colType(ds, name); got != want {
+			t.Errorf("%s: type %s, want %s", name, got, want)
+		}
+	}
+	if got := query(t, s, `SELECT list(name ORDER BY id), list(amount ORDER BY id), count(d) FROM "primary"`); got != "[a   <nil>]|[1.5 <nil> 2 <nil>]|2" {
+		t.Errorf("got %s", got)
+	}
+
+	// Default: no null strings, so NA is text and makes amount and d text.
+	_, s = registered(t, p, FileOptions{})
+	if got := query(t, s, `SELECT count(name), count(*) FILTER (WHERE name = ''), typeof(any_value(amount)) FROM "primary"`); got != "4|2|VARCHAR" {
+		t.Errorf("default: got %s", got)
+	}
+
+	// EmptyAsNull: blank text is NULL.
+	_, s = registered(t, p, FileOptions{CSV: CSVOptions{NullValues: []string{"NA"}, EmptyAsNull: true}})
+	if got := query(t, s, `SELECT count(name) FROM "primary"`); got != "1" {
+		t.Errorf("EmptyAsNull: non-null names = %s, want 1", got)
+	}
+
+	res := evaluate(t, p, `Rules = [ Completeness "name" = 1.0, ColumnValues "name" in ["a", ""] with threshold = 0.75 ]`, Options{})
+	for _, rr := range res.RuleResults {
+		if rr.Result != Pass {
+			t.Errorf("%s: %s %s", rr.Description, rr.Result, rr.EvaluationMessage)
+		}
+	}
+}
+
+func TestCSVDialectOptions(t *testing.T) {
+	dir := t.TempDir()
+	// Semicolons, single quotes, no header, day-first dates and a custom
+	// timestamp format.
+	p := writeText(t, dir, "d.csv", "1;'x;y';03/02/2024;2024.02.03-10h11\n2;'z';31/12/2023;2023.12.31-23h59\n")
+	hdr := false
+	ds, s := registered(t, p, FileOptions{
+		CSV:             CSVOptions{Delimiter: ";", Quote: "'", Header: &hdr},
+		DateFormat:      "%d/%m/%Y",
+		TimestampFormat: "%Y.%m.%d-%Hh%M",
+	})
+	if len(ds.Columns) != 4 || colType(ds, "column2") != "DATE" || colType(ds, "column3") != "TIMESTAMP" {
+		t.Fatalf("columns %v", ds.Columns)
+	}
+	if got := query(t, s, `SELECT list(column1 ORDER BY column0), min(column2)::VARCHAR, max(column3)::VARCHAR FROM "primary"`); got != "[x;y z]|2023-12-31|2024-02-03 10:11:00" {
+		t.Errorf("got %s", got)
+	}
+
+	// A tab given as \t, and a header.
+	p = writeText(t, dir, "t.txt", "a\tb\n1\tx y\n")
+	ds, _ = registered(t, p, FileOptions{CSV: CSVOptions{Delimiter: `\t`}})
+	if len(ds.Columns) != 2 || ds.Columns[1].Name != "b" {
+		t.Errorf("tab columns %v", ds.Columns)
+	}
+
+	// Bad options are errors, not guesses.
+	for _, o := range []FileOptions{
+		{CSV: CSVOptions{Delimiter: ",,"}},
+		{CSV: CSVOptions{Quote: "ab"}},
+		{CSV: CSVOptions{Ragged: "sometimes"}},
+		{ColumnTypes: map[string]string{"a": "DOUBLE); DROP TABLE x; --"}},
+		{ColumnTypes: map[string]string{"a": "DECIMAL(40,2)"}},
+		{ColumnTypes: map[string]string{"nope": "INTEGER"}},
+	} {
+		s := openTestSession(t, SessionOptions{Threads: 1})
+		if _, err := s.Register(context.Background(), "primary", Files(p, o)); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
+
+func TestParseColumnType(t *testing.T) {
+	for in, want := range map[string]string{
+		"int": "INTEGER", " Decimal( 10 , 2 ) ": "DECIMAL(10,2)", "numeric(5)": "DECIMAL(5,0)",
+		"timestamp with time zone": "TIMESTAMPTZ", "string": "VARCHAR", "varchar(20)": "VARCHAR", "BOOL": "BOOLEAN",
+	} {
+		if got, err := ParseColumnType(in); err != nil || got != want {
+			t.Errorf("ParseColumnType(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "INTEGER[]", "STRUCT(a INT)", "DOUBLE)", "DECIMAL(2,3)", "DECIMAL(1,2,3)", "INT(3)", "x'; --", "DECIMAL(-1)"} {
+		if got, err := ParseColumnType(in); err == nil {
+			t.Errorf("ParseColumnType(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+// Forced types in JSON and dates with a user format.
+func TestForcedTypesJSONAndDates(t *testing.T) {
+	dir := t.TempDir()
+	p := writeText(t, dir, "f.jsonl", `{"a":"1.25","d":"02/01/2024"}
+{"a":"oops","d":"31/12/2023"}
+{"a":null,"d":"not a date"}
+{"a":7,"d":null}
+`)
+	ds, s := registered(t, p, FileOptions{DateFormat: "%d/%m/%Y", ColumnTypes: map[string]string{"a": "DOUBLE", "d": "DATE"}})
+	want := "[{a DOUBLE 1} {d DATE 1}]"
+	if got := fmt.Sprint(ds.Unparseable); got != want {
+		t.Errorf("Unparseable = %s, want %s", got, want)
+	}
+	if got := query(t, s, `SELECT sum(a), min(d)::VARCHAR, max(d)::VARCHAR FROM "primary"`); got != "8.25|2023-12-31|2024-01-02" {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestRaggedCSV(t *testing.T) {
+	dir := t.TempDir()
+	early := writeText(t, dir, "r.csv", "a,b,c\n1,2,3\n4,5,6,7\n8,9\n10,11,12\n")
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for i := 0; i < 30_000; i++ {
+		fmt.Fprintf(&b, "%d,%d,%d\n", i, i, i)
+	}
+	b.WriteString("1,2,3,4\n")
+	late := writeText(t, dir, "late.csv", b.String())
+	for _, tc := range []struct {
+		path       string
+		opts       FileOptions
+		line, got  int
+		sawIn, out string
+	}{
+		{path: early, line: 3, got: 4},
+		{path: late, line: 30_002, got: 4},
+		{path: early, opts: FileOptions{CSV: CSVOptions{Delimiter: ","}}, line: 3, got: 4},
+	} {
+		s := openTestSession(t, SessionOptions{Threads: 1})
+		_, err := s.Register(context.Background(), "primary", Files(tc.path, tc.opts))
+		var re *RaggedCSVError
+		if !errors.As(err, &re) {
+			t.Errorf("%s: err = %v, want a RaggedCSVError", filepath.Base(tc.path), err)
+			continue
+		}
+		if re.Line != tc.line || re.Fields != tc.got || re.Want != 3 {
+			t.Errorf("%s: %+v", filepath.Base(tc.path), re)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("line %d has 4 fields but line 1 has 3", tc.line)) {
+			t.Errorf("message: %v", err)
+		}
+	}
+
+	ds, s := registered(t, early, FileOptions{CSV: CSVOptions{Ragged: RaggedIgnore}})
+	if got := query(t, s, `SELECT count(*), sum(a) FROM "primary"`); len(ds.Columns) != 3 || got != "2|11" {
+		t.Errorf("ignore: %v %s", ds.Columns, got)
+	}
+	_, s = registered(t, early, FileOptions{CSV: CSVOptions{Ragged: RaggedNullPad}})
+	if got := query(t, s, `SELECT count(*), count(c) FROM "primary"`); got != "4|3" {
+		t.Errorf("null-pad: %s", got)
+	}
+	// DuckDB's sniffer reads a byte order mark before a quoted header as
+	// one column; dq says so instead of evaluating one column.
+	bom := writeText(t, dir, "bom.csv", "\xef\xbb\xbf\"a,b\",c\n1,2\n")
+	s2 := openTestSession(t, SessionOptions{Threads: 1})
+	if _, err := s2.Register(context.Background(), "primary", Files(bom, FileOptions{})); err == nil || !strings.Contains(err.Error(), "as one column although each line has 2 fields") {
+		t.Errorf("BOM: %v", err)
+	}
+	// A consistent one-column file is not ragged.
+	one := writeText(t, dir, "one.csv", "name\nx\ny\n")
+	if ds, _ := registered(t, one, FileOptions{}); len(ds.Columns) != 1 {
+		t.Errorf("one column: %v", ds.Columns)
+	}
+}
+
+// Files without an extension are told apart by content; others in a
+// directory are skipped with a note.
+func TestFormatByContent(t *testing.T) {
+	dir := t.TempDir()
+	pq := writeParquet(t, "p", "SELECT 1 AS id UNION ALL SELECT 2")
+	raw, err := os.ReadFile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := filepath.Join(dir, "table")
+	writeText(t, d, "part-00000", string(raw))
+	writeText(t, d, "part-00001", string(raw))
+	writeText(t, d, "README.md", "# notes\n")
+	var notes []string
+	ds, s := registered(t, d, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	if got := query(t, s, `SELECT count(*) FROM "primary"`); got != "4" || len(ds.Columns) != 1 {
+		t.Errorf("rows %s, columns %v", got, ds.Columns)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "skipped 1 file that is not Parquet: README.md (text)") {
+		t.Errorf("notes = %q", notes)
+	}
+
+	// JSON by its first byte, gzip looked into.
+	j := filepath.Join(dir, "json")
+	for i, doc := range []string{"  \n{\"id\": 5}\n", "[{\"id\": 6}]"} {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(doc))
+		zw.Close()
+		writeText(t, j, fmt.Sprintf("00000%d_0", i), gz.String())
+	}
+	_, s = registered(t, j, FileOptions{})
+	if got := query(t, s, `SELECT sum(id) FROM "primary"`); got != "11" {
+		t.Errorf("json sum = %s", got)
+	}
+
+	// Text without an extension is CSV only when the format says so.
+	c := filepath.Join(dir, "csv")
+	writeText(t, c, "000000_0", "id\n1\n2\n")
+	s2 := openTestSession(t, SessionOptions{Threads: 1})
+	if _, err := s2.Register(context.Background(), "primary", Files(c, FileOptions{})); !errors.Is(err, ErrFormatUnknown) {
+		t.Errorf("text without format: %v", err)
+	}
+	_, s = registered(t, c, FileOptions{Format: "csv"})
+	if got := query(t, s, `SELECT sum(id) FROM "primary"`); got != "3" {
+		t.Errorf("csv sum = %s", got)
+	}
+}
+
+// BenchmarkCSVInference measures what reading every row for type inference
+// costs on a 1,000,000-row, 6-column CSV (~48 MB): "register" is the
+// one-time inference (DuckDB's sniff_csv over the whole file), "scan" one
+// full read through the resulting view, for comparison.
+func BenchmarkCSVInference(b *testing.B) {
+	dir := b.TempDir()
+	p := filepath.Join(dir, "big.csv")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`COPY (SELECT i AS id, 'name' || i AS name, (i * 1.5)::DECIMAL(12,2) AS amount,
+		DATE '2024-01-01' + (i % 365)::INT AS d, i % 3 = 0 AS flag, 'x' || (i % 100) AS cat
+		FROM range(1000000) t(i)) TO ` + QuoteString(p) + ` (HEADER)`); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("register", func(b *testing.B) {
+		for b.Loop() {
+			s, err := OpenSession(ctx, SessionOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Register(ctx, "primary", Files(p, FileOptions{})); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		s, err := OpenSession(ctx, SessionOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.Register(ctx, "primary", Files(p, FileOptions{})); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			var n int64
+			if err := s.Conn().QueryRowContext(ctx, `SELECT count(amount) + count(d) + count(flag) FROM "primary"`).Scan(&n); err != nil || n != 3_000_000 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+}
