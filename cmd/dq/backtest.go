@@ -46,6 +46,11 @@ func (c *BacktestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	id, err := resolveDatasetID(e.ctx, s, c.DatasetID)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	c.DatasetID = id
 	bts, err := history.Backtest(e.ctx, s, c.DatasetID, rs, since)
 	if err != nil {
 		return err

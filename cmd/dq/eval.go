@@ -58,7 +58,7 @@ type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
 
-	Format            *string `enum:"table,json,html" placeholder:"table|json|html" help:"Output on stdout. Default: table on a terminal, json otherwise. html is a single-file report (with -o, written there instead of the JSON)."`
+	Format            *string `enum:"table,json,html,junit,markdown" placeholder:"table|json|html|junit|markdown" help:"Output on stdout: table, json (Glue's GetDataQualityResult), html (a single-file report; with -o, written there instead of the JSON), junit (XML for CI test reports) or markdown (for pull-request comments and job summaries). Default: table on a terminal, json otherwise."`
 	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
 	RowsOut           string  `name:"rows-out" placeholder:"FILE.parquet" help:"Write row-level results to a Parquet file: the input rows plus Glue's DataQualityRulesPass/Fail/Skip and DataQualityEvaluationResult columns."`
 	Rows              *string `enum:"failed,all" placeholder:"failed|all" help:"Which rows --rows-out keeps. Default: all, like Glue's rowLevelOutcomes."`
@@ -75,6 +75,8 @@ type EvalCmd struct {
 	// onResult, when set, receives the result as soon as there is one;
 	// dq serve and dq run use it (checkrun.go).
 	onResult func(*engine.Result)
+	// --rules-with, --fail-on, --warn-on (eval_ci.go).
+	ciFlags `embed:""`
 }
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
@@ -91,9 +93,20 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.checkOutputs(opts); err != nil {
 		return err
 	}
+	if err := c.ciFlags.check(); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	identity, err := datasetIdentity(c.DatasetID, c.Data)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	rs, err := loadRuleset(e, c.Rules, c.Strict)
 	if err != nil {
 		return err
+	}
+	rs, selected, err := c.selectRules(rs)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
 	}
 	if opts.RulesetName == "" {
 		opts.RulesetName = rulesetName(c.Rules)
@@ -106,7 +119,7 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.runError(ctx, nil); err != nil {
 		return err
 	}
-	if err := c.historyFlags.setup(ctx, &opts, c.Data); err != nil {
+	if err := c.historyFlags.setup(ctx, e, &opts, identity, engine.NeedsHistory(rs)); err != nil {
 		return err
 	}
 	progress, stopProgress := startProgress(e)
@@ -116,6 +129,8 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.runError(ctx, err); err != nil {
 		return err
 	}
+	selected.rename(res)
+	setIdentity(res, identity)
 	if c.onResult != nil {
 		c.onResult(res)
 	}
@@ -134,7 +149,7 @@ func (c *EvalCmd) Run(e *env) error {
 	if recordErr != nil {
 		return recordErr
 	}
-	if !res.Passed() {
+	if c.ciFlags.gating(e, res) {
 		// The table or JSON already says which rules failed.
 		return reported(exitFailed)
 	}
@@ -154,10 +169,14 @@ func (c *EvalCmd) writeResult(e *env, res *engine.Result) error {
 			return &exitError{code: exitInvalid, err: fmt.Errorf("writing the result: %w", err)}
 		}
 	}
-	if c.format(e) == "json" {
-		_, err = e.stdout.Write(doc.Bytes())
-	} else {
+	if f := c.format(e); f == "table" {
 		err = console.WriteTable(e.stdout, res, console.Options{Color: c.color(e), Width: terminalWidth(e)})
+	} else {
+		err = writeFormat(e.stdout, f, res, doc.Bytes())
+		if !e.quiet && !isTerminal(e.stdout) {
+			// A CI log shows stderr; the verdict should be there too.
+			fmt.Fprintln(e.stderr, summaryLine(res))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)

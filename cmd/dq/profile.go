@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -47,6 +48,10 @@ func (f *scanFlags) profile(e *env, path string) (*recommend.Profile, error) {
 		Skip:    f.Skip,
 		Session: opts.Session,
 	})
+	var skipErr *recommend.SkipError
+	if errors.As(err, &skipErr) {
+		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("--skip: %s", skipErr.Msg)}
+	}
 	if err := df.runError(ctx, err); err != nil {
 		return nil, err
 	}
