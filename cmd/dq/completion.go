@@ -121,13 +121,13 @@ _dq() {
 		}
 		fmt.Fprintf(&b, "        %q) subs=%q; flags=%q ;;\n", c.path, strings.Join(c.subs, " "), strings.Join(fl, " "))
 	}
-	b.WriteString("    esac\n    case \"$prev\" in\n")
-	seen := map[string]bool{}
+	// Enum values per command: --format means different things to eval
+	// and validate.
+	b.WriteString("    esac\n    case \"$path:$prev\" in\n")
 	for _, c := range cmds {
 		for _, f := range c.flags {
-			if len(f.enum) > 0 && !seen[f.long] {
-				seen[f.long] = true
-				fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", f.long, strings.Join(f.enum, " "))
+			if len(f.enum) > 0 {
+				fmt.Fprintf(&b, "        %q) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", c.path+":--"+f.long, strings.Join(f.enum, " "))
 			}
 		}
 	}

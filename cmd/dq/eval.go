@@ -23,9 +23,9 @@ type dataFlags struct {
 	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
 	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
 	CompositeMode  string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
-	Now            string        `placeholder:"RFC3339" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z, for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
+	Now            string        `placeholder:"TIME" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z or 2026-01-31 (midnight UTC), for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
 	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit in DuckDB's spellings, e.g. 2G, 2GB (10^9 bytes), 2GiB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
 	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
 	Strict         bool          `help:"Treat ruleset warnings as errors."`
 	Ref            []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
@@ -214,6 +214,9 @@ func (c *EvalCmd) options() (engine.Options, error) {
 		}
 		return opts, nil
 	}
+	if err := checkRowsOutExt(c.RowsOut); err != nil {
+		return opts, err
+	}
 	opts.RowLevel = &engine.RowLevelOptions{
 		Path:              c.RowsOut,
 		OnlyFailed:        c.Rows != nil && *c.Rows == "failed",
@@ -309,9 +312,9 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, fmt.Errorf("--composite-mode must be dataset or row (Glue's COLUMN or ROW), got %q", f.CompositeMode)
 	}
 	if f.Now != "" {
-		t, err := time.Parse(time.RFC3339, f.Now)
+		t, err := parseInstant(f.Now)
 		if err != nil {
-			return opts, fmt.Errorf("--now must be an RFC 3339 time such as 2026-01-31T08:00:00Z, got %q", f.Now)
+			return opts, fmt.Errorf("--now must be a date (2026-01-31, midnight UTC) or an RFC 3339 time such as 2026-01-31T08:00:00Z, got %q", f.Now)
 		}
 		opts.Now = t
 	}
@@ -354,6 +357,7 @@ func validSize(s string) bool {
 	}
 	switch unit {
 	case "b", "byte", "bytes",
+		"k", "m", "g", "t",
 		"kb", "mb", "gb", "tb",
 		"kib", "mib", "gib", "tib",
 		"kilobyte", "kilobytes", "megabyte", "megabytes",
