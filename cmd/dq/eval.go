@@ -295,7 +295,8 @@ func terminalWidth(e *env) int {
 	}
 	n, err := strconv.Atoi(os.Getenv("COLUMNS"))
 	if err != nil || n <= 0 {
-		return 0
+		// Shells rarely export COLUMNS; ask the terminal.
+		return ttyWidth(e.stdout)
 	}
 	return n
 }
