@@ -150,6 +150,14 @@ func TestFmtAndValidateDirectories(t *testing.T) {
 			t.Errorf("%s = %q, want %q", f, got, want)
 		}
 	}
+	// A quoted glob: ** matches any depth (the hidden directory is skipped).
+	r = runDQ(t, "", "validate", filepath.Join(dir, "**", "*.DQDL"), filepath.Join(dir, "nothing*.dqdl"))
+	if r.code != 0 || r.stdout != deep+": ok (1 rule, 0 analyzers)\n" || !strings.Contains(r.stderr, "no files match "+filepath.Join(dir, "nothing*.dqdl")) {
+		t.Errorf("validate glob: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got, err := globFiles(filepath.Join(dir, "**", "*.dqdl")); err != nil || len(got) != 1 || got[0] != one {
+		t.Errorf("globFiles: %v %v", got, err)
+	}
 	writeFile(t, filepath.Join(dir, "a"), "bad.dqdl", "Rules = [", 0o644)
 	r = runDQ(t, "", "validate", dir)
 	if r.code != 2 || !strings.Contains(r.stdout, deep+": ok (1 rule") || !strings.Contains(r.stdout, filepath.Join(dir, "a", "bad.dqdl")+": invalid") {
