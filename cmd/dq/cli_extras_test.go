@@ -105,7 +105,7 @@ func TestFlagValueSpellings(t *testing.T) {
 	if _, err := parseInstant("90d"); err == nil {
 		t.Error("--now 90d accepted")
 	}
-	for path, ok := range map[string]bool{"rows.parquet": true, "r.PQ": true, "out/rows.parq": true, "/dev/stdout": true,
+	for path, ok := range map[string]bool{"rows.parquet": true, "r.PQ": true, "out/rows.parq": true, "/dev/stdout": true, "rows.pq.out": true,
 		"rows.csv": false, "rows.json": false, "rows.parquet.gz": false, "rows.jsonl": false} {
 		if err := checkRowsOutExt(path); (err == nil) != ok {
 			t.Errorf("checkRowsOutExt(%q) = %v", path, err)

@@ -93,6 +93,11 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.checkOutputs(opts); err != nil {
 		return err
 	}
+	if c.RowsOut != "" {
+		if err := checkRowsOutExt(c.RowsOut); err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+	}
 	if err := c.ciFlags.check(); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
@@ -213,9 +218,6 @@ func (c *EvalCmd) options() (engine.Options, error) {
 			return opts, errors.New("--filtered-as-skipped needs --rows-out")
 		}
 		return opts, nil
-	}
-	if err := checkRowsOutExt(c.RowsOut); err != nil {
-		return opts, err
 	}
 	opts.RowLevel = &engine.RowLevelOptions{
 		Path:              c.RowsOut,

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,28 +17,23 @@ func parseInstant(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
 }
 
-// parquetExts are the names --rows-out accepts for the Parquet file it
-// writes.
-var parquetExts = []string{".parquet", ".parq", ".pq"}
+// otherFormatExts are extensions that name a format other than the
+// Parquet --rows-out writes.
+var otherFormatExts = []string{".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".gz", ".zst", ".zstd", ".bz2", ".xz",
+	".avro", ".orc", ".arrow", ".feather", ".xlsx", ".xls"}
 
 // checkRowsOutExt refuses a --rows-out name whose extension promises
-// another format: rows.csv holding Parquet would confuse every reader
-// (and dq itself, which reads by extension). A name without an extension,
-// such as /dev/stdout or a named pipe, is accepted.
+// another format: rows.csv holding Parquet would confuse every reader (and
+// dq itself, which reads by extension). Other names (.parquet, none, or an
+// extension of no data format) are accepted.
 func checkRowsOutExt(path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
-	for _, c := range []string{".gz", ".zst"} {
-		if ext == c {
-			return fmt.Errorf("--rows-out writes Parquet (compressed inside the file), not %s; name it e.g. %s", ext, strings.TrimSuffix(path, filepath.Ext(path)))
-		}
-	}
-	if ext == "" || strings.Contains(ext, string(filepath.Separator)) {
+	if !slices.Contains(otherFormatExts, ext) {
 		return nil
 	}
-	for _, p := range parquetExts {
-		if ext == p {
-			return nil
-		}
+	base := strings.TrimSuffix(path, filepath.Ext(path))
+	if strings.HasSuffix(strings.ToLower(base), ".parquet") {
+		return fmt.Errorf("--rows-out writes Parquet, which compresses inside the file, not %s; name it %s", ext, base)
 	}
-	return fmt.Errorf("--rows-out writes Parquet, but %s has the extension %s; name it %s", path, ext, strings.TrimSuffix(path, filepath.Ext(path))+".parquet")
+	return fmt.Errorf("--rows-out writes Parquet, but %s has the extension %s; name it %s", path, ext, base+".parquet")
 }
