@@ -45,6 +45,12 @@ type Ruleset struct {
 	// Warnings are problems that do not stop the ruleset from running in
 	// Glue, such as text after the last section that Glue ignores.
 	Warnings []*Diagnostic
+	// Trailing is the source text after the last section, from its first
+	// token to the end (comments included), which Glue ignores. The
+	// formatter prints it as written, so that formatting never deletes
+	// text; "" when there is none.
+	Trailing    string
+	TrailingPos Pos
 
 	layout *layout // source layout for the formatter; nil for built rulesets
 }

@@ -3,6 +3,7 @@ package dqdl
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -77,7 +78,9 @@ func (b *builder) document(d *gDocument) *Ruleset {
 		}
 		b.errorf(p, "no Rules or Analyzers section: a ruleset needs `Rules = [ ... ]` and/or `Analyzers = [ ... ]`")
 	case len(d.Trailing) > 0:
-		b.warnf(d.Trailing[0].Pos, "text after the last section is ignored (Glue ignores it silently); remove it, or check for a misplaced section or an extra bracket")
+		if !b.misplacedSections(d) {
+			b.warnf(d.Trailing[0].Pos, "text after the last section is ignored (Glue ignores it silently); dq fmt keeps it as written; remove it, or check for an extra bracket")
+		}
 	}
 	if len(rs.Rules) == 0 && len(rs.Analyzers) == 0 && (d.Rules != nil || d.Analyzers != nil) && len(b.errs) == 0 {
 		p := d.Pos
@@ -219,4 +222,44 @@ func (b *builder) inheritedLabels() int {
 		return 0
 	}
 	return len(b.rs.DefaultLabels.Labels)
+}
+
+// sectionOrder is the order Glue's grammar reads the sections in.
+var sectionOrder = []string{"Metadata", "DataSources", "DefaultLabels", "Rules", "Analyzers"}
+
+// misplacedSections reports each `Section =` in the text after the last
+// section as an error: Glue evaluates only the first Rules section and
+// silently ignores a second one or a section out of order, so a ruleset
+// that looks like it checks more than it does must not run (spec §18 #26
+// as amended by issue 11). It returns whether it reported any.
+func (b *builder) misplacedSections(d *gDocument) bool {
+	first := map[string]lexer.Position{}
+	if d.Metadata != nil {
+		first["Metadata"] = d.Metadata.Pos
+	}
+	if d.DataSources != nil {
+		first["DataSources"] = d.DataSources.Pos
+	}
+	if d.DefaultLabels != nil {
+		first["DefaultLabels"] = d.DefaultLabels.Pos
+	}
+	if d.Rules != nil {
+		first["Rules"] = d.Rules.Pos
+	}
+	if d.Analyzers != nil {
+		first["Analyzers"] = d.Analyzers.Pos
+	}
+	found := false
+	for i, t := range d.Trailing {
+		if i+1 >= len(d.Trailing) || d.Trailing[i+1].Tok != "=" || !slices.Contains(sectionOrder, t.Tok) {
+			continue
+		}
+		found = true
+		if at, dup := first[t.Tok]; dup {
+			b.errorf(t.Pos, "a second %s section (the first is at line %d): Glue reads only the first and silently ignores this one; merge the two into one list", t.Tok, at.Line)
+			continue
+		}
+		b.errorf(t.Pos, "%s section out of order: sections go in the order %s, and Glue silently ignores one that comes later; move it up", t.Tok, strings.Join(sectionOrder, ", "))
+	}
+	return found
 }

@@ -608,38 +608,28 @@ var confLintCases = []confValidCase{
 	},
 }
 
-// --- Text after the last section: Glue ignores it; dq warns. ---
+// --- Text after the last section: Glue ignores it; dq warns and the
+// formatter keeps it as written (a misplaced section is an error, see
+// errors_test.go). ---
 
 var confWarningCases = []confValidCase{
 	{
 		name:  "extra closing bracket",
 		in:    `Rules = [ RowCount > 0 ]]`,
-		want:  confRules(`RowCount > 0`),
+		want:  confRules(`RowCount > 0`) + "\n]",
 		warns: []string{"1:25"},
-	},
-	{
-		name:  "second Rules section",
-		in:    "Rules = [ RowCount > 0 ]\nRules = [ IsComplete \"a\" ]",
-		want:  confRules(`RowCount > 0`),
-		warns: []string{"2:1"},
-	},
-	{
-		name:  "Metadata after Rules",
-		in:    "Rules = [ RowCount > 0 ]\n\n  Metadata = { \"Version\": \"1.0\" }",
-		want:  confRules(`RowCount > 0`),
-		warns: []string{"3:3"},
-	},
-	{
-		name:  "Rules after Analyzers",
-		in:    "Analyzers = [ RowCount ]\nRules = [ IsComplete \"a\" ]",
-		want:  confAnalyzers(`RowCount`),
-		warns: []string{"2:1"},
 	},
 	{
 		name:  "trailing words",
 		in:    "Rules = [ IsComplete \"a\" ] then more",
-		want:  confRules(`IsComplete "a"`),
+		want:  confRules(`IsComplete "a"`) + "\nthen more",
 		warns: []string{"1:28"},
+	},
+	{
+		name:  "trailing text with comments",
+		in:    "Rules = [ IsComplete \"a\" ]\n# before\n}  # inside\n  RowCount > 3\n# last\n\n",
+		want:  confRules(`IsComplete "a"`) + "\n\n# before\n}  # inside\n  RowCount > 3\n# last",
+		warns: []string{"3:1"},
 	},
 }
 

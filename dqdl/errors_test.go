@@ -49,6 +49,11 @@ func confLabels(n int) string {
 }
 
 var confErrorCases = []confErrorCase{
+	// A misplaced section: Glue ignores it silently, dq refuses.
+	e1("sections", "second Rules section", "Rules = [ RowCount > 0 ]\nRules = [ IsComplete \"a\" ]", "2:1", "Rules", "second Rules section", "line 1", "merge"),
+	e1("sections", "Metadata after Rules", "Rules = [ RowCount > 0 ]\n\n  Metadata = { \"Version\": \"1.0\" }", "3:3", "Metadata", "Metadata section out of order", "move it up"),
+	e1("sections", "Rules after Analyzers", "Analyzers = [ RowCount ]\nRules = [ IsComplete \"a\" ]", "2:1", "Rules", "Rules section out of order"),
+	e1("sections", "second Analyzers section after junk", "Rules = [ RowCount > 0 ]\nAnalyzers = [ RowCount ]\n] Analyzers = [ Completeness \"a\" ]", "3:3", "Analyzers", "second Analyzers section", "line 2"),
 	// Rule types and parameters.
 	e1("rule type", "unknown type with suggestion", `Rules = [ Completenes "a" > 0.5 ]`, "1:11", "Completenes", "Completenes", "did you mean", "Completeness"),
 	e1("rule type", "rule types are case-sensitive", `Rules = [ isComplete "a" ]`, "1:11", "isComplete", "isComplete", "IsComplete"),

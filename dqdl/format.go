@@ -93,12 +93,23 @@ func (rs *Ruleset) String() string {
 		}
 		p.list("Analyzers", items, offs, lay.analyzerEndLines, lay.analyzersClose, rs.layout != nil)
 	}
-	// Comments after the last section.
-	if p.next < len(p.comments) {
+	// Comments after the last section, up to the text Glue ignores, which
+	// follows as written (its own comments included).
+	end := len(p.comments)
+	if rs.Trailing != "" {
+		end = p.next
+		for end < len(p.comments) && p.comments[end].Pos.Offset < rs.TrailingPos.Offset {
+			end++
+		}
+	}
+	if p.next < end {
 		p.b.WriteString("\n")
-		for _, c := range p.comments[p.next:] {
+		for _, c := range p.comments[p.next:end] {
 			p.b.WriteString(c.Text + "\n")
 		}
+	}
+	if rs.Trailing != "" {
+		p.b.WriteString(rs.Trailing + "\n")
 	}
 	return p.b.String()
 }

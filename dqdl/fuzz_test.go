@@ -59,6 +59,16 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		s1 := rs.String()
+		// Formatting never deletes text: every comment survives, and so
+		// does the text Glue ignores after the last section.
+		for _, c := range rs.Comments {
+			if !strings.Contains(s1, c.Text) {
+				t.Fatalf("comment %q lost\ninput: %q\ncanonical:\n%s", c.Text, src, s1)
+			}
+		}
+		if rs.Trailing != "" && !strings.Contains(s1, rs.Trailing) {
+			t.Fatalf("trailing text %q lost\ninput: %q\ncanonical:\n%s", rs.Trailing, src, s1)
+		}
 		again, err := dqdl.Parse("fuzz.dqdl", src)
 		if err != nil || again.String() != s1 {
 			t.Fatalf("Parse is not deterministic for %q", src)

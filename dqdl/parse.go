@@ -46,6 +46,12 @@ func Parse(name, src string) (*Ruleset, error) {
 		}
 	}
 	rs.layout = sourceLayout(doc, toks, rules)
+	if len(doc.Trailing) > 0 {
+		rs.TrailingPos = toPos(doc.Trailing[0].Pos)
+		// The raw text, so that the formatter keeps it byte for byte;
+		// trailing blank space is not text.
+		rs.Trailing = strings.TrimRight(src[doc.Trailing[0].Pos.Offset:], " \t\r\n")
+	}
 	rs.Warnings = b.warnings
 	if len(b.errs) > 0 {
 		all := append(append(ErrorList{}, b.errs...), b.warnings...)
@@ -205,10 +211,22 @@ func misspeltSection(errOffset int, toks []lexer.Token) *Diagnostic {
 // rulesSpan finds the token range between the brackets of `Rules = [ ... ]`
 // (exclusive). ok is false when there is no such list.
 func rulesSpan(toks []lexer.Token) (start, end int, ok bool) {
+	// next is the index of the first non-comment token after i: a comment
+	// may sit between `Rules`, `=` and `[`.
+	next := func(i int) int {
+		for i++; i < len(toks) && toks[i].Type == tokComment; i++ {
+		}
+		return i
+	}
 	for i := 0; i+2 < len(toks); i++ {
-		if toks[i].Type == tokKeyword && toks[i].Value == "Rules" && toks[i+1].Value == "=" && toks[i+2].Value == "[" {
+		eq := next(i)
+		if eq >= len(toks) {
+			break
+		}
+		open := next(eq)
+		if toks[i].Type == tokKeyword && toks[i].Value == "Rules" && toks[eq].Value == "=" && open < len(toks) && toks[open].Value == "[" {
 			depth := 0
-			for j := i + 2; j < len(toks); j++ {
+			for j := open; j < len(toks); j++ {
 				if toks[j].Type == tokComment || toks[j].Type != tokPunct {
 					continue
 				}
@@ -218,11 +236,11 @@ func rulesSpan(toks []lexer.Token) (start, end int, ok bool) {
 				case "]", ")", "}":
 					depth--
 					if depth == 0 {
-						return i + 3, j, true
+						return open + 1, j, true
 					}
 				}
 			}
-			return i + 3, len(toks) - 1, true
+			return open + 1, len(toks) - 1, true
 		}
 	}
 	return 0, 0, false

@@ -16,14 +16,23 @@ import (
 //
 //  1. Take the most recent AnomalyWindow points of the metric before the run.
 //  2. Trend: with at least 7 points (a week of daily runs), the Theil–Sen
-//     line through (days since the first point, value): slope = median of
-//     the pairwise slopes, intercept = median of value − slope·x. Medians
-//     ignore a planted spike where least squares would chase it. With fewer
-//     points a slope is mostly noise, and extrapolating it flags normal
-//     values, so the level is just the median.
-//  3. Weekly seasonality: each weekday (UTC) with at least 3 points gets a
-//     seasonal offset, the median of its residuals from the trend. Fewer
-//     points would make the offset mostly noise and narrow the band.
+//     line through (x, value): slope = median of the pairwise slopes,
+//     intercept = median of value − slope·x. Medians ignore a planted spike
+//     where least squares would chase it. With fewer points a slope is
+//     mostly noise, and extrapolating it flags normal values, so the level
+//     is just the median. x is days since the first point when the runs are
+//     typically at least an hour apart; closer runs (a CI loop, a test,
+//     a retry) are placed by their order instead, x = 0, 1, 2, … and the run
+//     being judged at x = n. Seconds-apart timestamps carry no trend worth
+//     extrapolating: slopes over tiny time deltas are huge, and the run's
+//     own instant (now() is truncated to the minute) can even precede the
+//     last point. Either way a series evenly spaced in time gives the same
+//     band at any time scale, because Theil–Sen is scale-equivariant.
+//  3. Weekly seasonality (time axis only): a weekday (UTC) gets a seasonal
+//     offset, the median of its residuals from the trend, when its points
+//     come from at least 3 different dates. Fewer would make the offset
+//     mostly noise and narrow the band; many runs on one day are that
+//     day's level, not a weekly pattern.
 //  4. Spread: σ = 1.4826 · MAD of the residuals left after trend and season
 //     (1.4826 makes the MAD estimate σ for normal noise).
 //  5. Expected = trend + season at the run's instant; the band is
@@ -39,8 +48,12 @@ const (
 	anomalyRelFloor   = 0.01
 	// anomalyAbsFloor absorbs float noise around an expected value of 0.
 	anomalyAbsFloor = 1e-9
-	// seasonMinPoints is how many points a weekday needs for its own offset.
+	// seasonMinPoints is how many different dates a weekday's points must
+	// come from for it to get its own offset.
 	seasonMinPoints = 3
+	// stepAxisBelow: when the median gap between consecutive runs is below
+	// this, runs are placed by order rather than by time (see step 2).
+	stepAxisBelow = time.Hour
 	// trendMinPoints is how many points a trend needs.
 	trendMinPoints = 7
 )
@@ -54,8 +67,9 @@ type Point struct {
 // Band is the range a metric is expected in, given its history.
 type Band struct {
 	Expected, Lower, Upper float64
-	Slope                  float64 // trend, per day
+	Slope                  float64 // trend, per day; per run when ByOrder
 	Seasonal               bool    // a weekday offset was applied
+	ByOrder                bool    // runs were placed by order, not by time (they are less than an hour apart)
 	N                      int     // history points used
 }
 
@@ -73,22 +87,28 @@ func ExpectedBand(history []Point, at time.Time) (b Band, ok bool) {
 			pts = append(pts, p)
 		}
 	}
-	sort.SliceStable(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
+	// Equal instants are ordered by value so that the input's order never
+	// changes the band (same inputs, byte-identical output).
+	sort.SliceStable(pts, func(i, j int) bool {
+		if !pts[i].At.Equal(pts[j].At) {
+			return pts[i].At.Before(pts[j].At)
+		}
+		return pts[i].Value < pts[j].Value
+	})
 	if len(pts) > AnomalyWindow {
 		pts = pts[len(pts)-AnomalyWindow:]
 	}
 	if len(pts) < MinAnomalyHistory {
 		return Band{N: len(pts)}, false
 	}
-	t0 := pts[0].At
-	days := func(t time.Time) float64 { return t.Sub(t0).Hours() / 24 }
+	xs, xAt, byOrder := anomalyAxis(pts, at)
 
 	slope := 0.0
 	if len(pts) >= trendMinPoints {
 		var slopes []float64
 		for i := range pts {
 			for j := i + 1; j < len(pts); j++ {
-				if dx := days(pts[j].At) - days(pts[i].At); dx > 0 {
+				if dx := xs[j] - xs[i]; dx > 0 {
 					slopes = append(slopes, (pts[j].Value-pts[i].Value)/dx)
 				}
 			}
@@ -99,25 +119,35 @@ func ExpectedBand(history []Point, at time.Time) (b Band, ok bool) {
 	}
 	icpt := make([]float64, len(pts))
 	for i, p := range pts {
-		icpt[i] = p.Value - slope*days(p.At)
+		icpt[i] = p.Value - slope*xs[i]
 	}
 	intercept := median(icpt)
 
 	resid := make([]float64, len(pts))
 	byDay := map[time.Weekday][]float64{}
+	dates := map[time.Weekday]map[string]bool{}
 	for i, p := range pts {
-		resid[i] = p.Value - (intercept + slope*days(p.At))
+		resid[i] = p.Value - (intercept + slope*xs[i])
+		if byOrder {
+			continue
+		}
 		wd := p.At.UTC().Weekday()
 		byDay[wd] = append(byDay[wd], resid[i])
+		if dates[wd] == nil {
+			dates[wd] = map[string]bool{}
+		}
+		dates[wd][p.At.UTC().Format(time.DateOnly)] = true
 	}
 	season := map[time.Weekday]float64{}
 	for wd, rs := range byDay {
-		if len(rs) >= seasonMinPoints {
+		if len(dates[wd]) >= seasonMinPoints {
 			season[wd] = median(rs)
 		}
 	}
-	for i, p := range pts {
-		resid[i] -= season[p.At.UTC().Weekday()]
+	if len(season) > 0 {
+		for i, p := range pts {
+			resid[i] -= season[p.At.UTC().Weekday()]
+		}
 	}
 	mid := median(resid)
 	dev := make([]float64, len(resid))
@@ -127,9 +157,33 @@ func ExpectedBand(history []Point, at time.Time) (b Band, ok bool) {
 	sigma := 1.4826 * median(dev)
 
 	off, seasonal := season[at.UTC().Weekday()]
-	expected := intercept + slope*days(at) + off
+	expected := intercept + slope*xAt + off
 	half := math.Max(anomalySigmas*sigma, math.Max(anomalyRelFloor*math.Abs(expected), anomalyAbsFloor))
-	return Band{Expected: expected, Lower: expected - half, Upper: expected + half, Slope: slope, Seasonal: seasonal, N: len(pts)}, true
+	return Band{Expected: expected, Lower: expected - half, Upper: expected + half, Slope: slope, Seasonal: seasonal, ByOrder: byOrder, N: len(pts)}, true
+}
+
+// anomalyAxis places the (sorted) points and the judged run on the x axis
+// of the trend: days since the first point, or, when the median gap between
+// consecutive runs is under stepAxisBelow, the runs' order (0 … n-1, the
+// judged run at n). See step 2 of the method above.
+func anomalyAxis(pts []Point, at time.Time) (xs []float64, xAt float64, byOrder bool) {
+	xs = make([]float64, len(pts))
+	gaps := make([]float64, 0, len(pts)-1)
+	for i := 1; i < len(pts); i++ {
+		gaps = append(gaps, float64(pts[i].At.Sub(pts[i-1].At)))
+	}
+	if len(gaps) == 0 || median(gaps) < float64(stepAxisBelow) {
+		for i := range xs {
+			xs[i] = float64(i)
+		}
+		return xs, float64(len(pts)), true
+	}
+	t0 := pts[0].At
+	days := func(t time.Time) float64 { return t.Sub(t0).Hours() / 24 }
+	for i, p := range pts {
+		xs[i] = days(p.At)
+	}
+	return xs, days(at), false
 }
 
 func median(xs []float64) float64 {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +203,99 @@ func TestObservations(t *testing.T) {
 	// Off by default.
 	if res := evaluate(t, p, src, Options{History: hist}); len(res.Observations) != 0 {
 		t.Errorf("observations without the option: %+v", res.Observations)
+	}
+}
+
+// spaced returns points step apart starting at start, in order.
+func spaced(start time.Time, step time.Duration, vals ...float64) []Point {
+	out := make([]Point, len(vals))
+	for i, v := range vals {
+		out[i] = Point{At: start.Add(time.Duration(i) * step), Value: v}
+	}
+	return out
+}
+
+// TestExpectedBandTimeScale: the same ten values give the same band
+// whether the runs are days, hours, minutes, seconds or milliseconds apart,
+// and a stable series recorded seconds apart does not alarm on a normal
+// value, even when the judged run's instant (truncated to the minute)
+// precedes the last recorded point.
+func TestExpectedBandTimeScale(t *testing.T) {
+	vals := []float64{100, 102, 98, 101, 99, 100, 103, 97, 100, 101}
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) // a Monday
+	// Hand computation on x = 0..9: of the 45 pairwise slopes 20 are
+	// negative, 4 zero and 21 positive, so the median (the 23rd) is 0; the
+	// intercept is
+	// median(vals) = 100, the residuals are vals-100 with MAD
+	// median(0,2,2,1,1,0,3,3,0,1) = 1, σ = 1.4826, half = 3σ = 4.4478.
+	want := Band{Expected: 100, Lower: 100 - 3*1.4826, Upper: 100 + 3*1.4826, N: 10}
+	for _, tc := range []struct {
+		name string
+		step time.Duration
+	}{
+		{"days", 24 * time.Hour}, {"hours", time.Hour}, {"minutes", time.Minute},
+		{"seconds", time.Second}, {"milliseconds", time.Millisecond},
+	} {
+		pts := spaced(start, tc.step, vals...)
+		b, ok := ExpectedBand(pts, start.Add(10*tc.step))
+		checkBand(t, tc.name, b, ok, want)
+		if b.ByOrder != (tc.step < time.Hour) {
+			t.Errorf("%s: ByOrder = %v", tc.name, b.ByOrder)
+		}
+		for _, v := range []float64{96, 100, 104} {
+			if !b.Contains(v) {
+				t.Errorf("%s: normal value %v flagged, band %+v", tc.name, v, b)
+			}
+		}
+		if b.Contains(110) || b.Contains(90) {
+			t.Errorf("%s: 90 and 110 must be anomalies, band %+v", tc.name, b)
+		}
+	}
+
+	// Seconds apart, judged at the minute the last runs fall in (now() is
+	// truncated to the minute, so the instant precedes them): still the same
+	// band, where a time axis would extrapolate a slope of thousands per day
+	// backwards.
+	pts := spaced(start.Add(5*time.Second), 5*time.Second, vals...)
+	b, ok := ExpectedBand(pts, start)
+	checkBand(t, "judged before the last point", b, ok, want)
+
+	// Irregular sub-second jitter and duplicate instants: still by order.
+	jit := make([]Point, len(vals))
+	for i, v := range vals {
+		jit[i] = Point{At: start.Add(time.Duration(i/2) * 3 * time.Millisecond), Value: v}
+	}
+	b, ok = ExpectedBand(jit, start.Add(time.Minute))
+	if !ok || !b.ByOrder || b.Seasonal || !b.Contains(100) {
+		t.Errorf("jittered: %+v", b)
+	}
+}
+
+// TestExpectedBandNoSeasonWithinADay: hourly runs on one day put many
+// points on one weekday, but a weekly offset needs that weekday on 3
+// different dates.
+func TestExpectedBandNoSeasonWithinADay(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	var vals []float64
+	for i := 0; i < 20; i++ {
+		vals = append(vals, 50)
+	}
+	b, ok := ExpectedBand(spaced(start, time.Hour, vals...), start.Add(20*time.Hour))
+	checkBand(t, "hourly", b, ok, Band{Expected: 50, Lower: 49.5, Upper: 50.5, N: 20})
+}
+
+// TestExpectedBandDeterministic: points in any order, including ties on
+// the instant, give the identical band.
+func TestExpectedBandDeterministic(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	pts := []Point{{start, 5}, {start, 9}, {start, 7}, {start.Add(time.Second), 6}, {start.Add(time.Second), 8},
+		{start.Add(2 * time.Second), 4}, {start.Add(2 * time.Second), 10}, {start.Add(3 * time.Second), 6}}
+	want, _ := ExpectedBand(pts, start.Add(time.Minute))
+	for k := 0; k < 20; k++ {
+		sh := slices.Clone(pts)
+		rand.New(rand.NewPCG(uint64(k), 1)).Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		if got, _ := ExpectedBand(sh, start.Add(time.Minute)); got != want {
+			t.Fatalf("shuffle %d: %+v, want %+v", k, got, want)
+		}
 	}
 }

@@ -165,6 +165,9 @@ func ProfileSource(ctx context.Context, src engine.Source, opts ProfileOptions) 
 // distinct values, one grouping query for their histograms (and, with
 // Approx, one small query for exact counts the recommendations need).
 func ProfileDataset(ctx context.Context, s *engine.Session, ds *engine.Dataset, opts ProfileOptions) (*Profile, error) {
+	if err := checkSkip(opts.Skip, ds.Columns); err != nil {
+		return nil, err
+	}
 	p := &Profile{Location: ds.Location, ApproxDistinct: opts.Approx, Columns: []*ColumnProfile{}}
 	for _, c := range ds.Columns {
 		if slices.Contains(opts.Skip, c.Name) {
@@ -288,3 +291,44 @@ func (p *Profile) Metrics() map[string]float64 {
 	}
 	return m
 }
+
+// checkSkip reports Skip names that are not columns: a typo would
+// otherwise profile (and recommend rules for) the column the user meant to
+// leave out, without a word.
+func checkSkip(skip []string, cols []engine.Column) error {
+	var bad []string
+	for _, name := range skip {
+		found, hint := false, ""
+		for _, c := range cols {
+			if c.Name == name {
+				found = true
+				break
+			}
+			if strings.EqualFold(c.Name, name) {
+				hint = c.Name
+			}
+		}
+		if found {
+			continue
+		}
+		if hint != "" {
+			bad = append(bad, fmt.Sprintf("%q (did you mean %q? names are exact)", name, hint))
+		} else {
+			bad = append(bad, fmt.Sprintf("%q", name))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return &SkipError{Msg: fmt.Sprintf("no column %s; the columns are %s", strings.Join(bad, ", "), strings.Join(names, ", "))}
+}
+
+// SkipError is returned when ProfileOptions.Skip names a column the data
+// does not have.
+type SkipError struct{ Msg string }
+
+func (e *SkipError) Error() string { return "skip: " + e.Msg }

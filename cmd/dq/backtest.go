@@ -16,7 +16,7 @@ type BacktestCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 
 	storeFlag `embed:""`
-	DatasetID string  `name:"dataset-id" required:"" placeholder:"ID" help:"The dataset whose recorded runs to replay (as dq eval --dataset-id, or the data's absolute path)."`
+	DatasetID string  `name:"dataset-id" required:"" placeholder:"ID" help:"The dataset whose recorded runs to replay: the dq eval --dataset-id, or the data path given to dq eval (relative paths are resolved as dq eval resolves them)."`
 	Since     string  `default:"90d" placeholder:"AGE|TIME" help:"Judge the runs since then: an age (90d, 12w, 36h) or a time (2026-01-31, RFC 3339). Older runs still count as history."`
 	All       bool    `help:"In the table, list every replayed run, not only those a rule would have failed."`
 	Format    *string `enum:"table,json" placeholder:"table|json" help:"Output. Default: table on a terminal, json otherwise."`
@@ -46,6 +46,11 @@ func (c *BacktestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	id, err := resolveDatasetID(e.ctx, s, c.DatasetID)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	c.DatasetID = id
 	bts, err := history.Backtest(e.ctx, s, c.DatasetID, rs, since)
 	if err != nil {
 		return err

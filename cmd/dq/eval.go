@@ -23,9 +23,9 @@ type dataFlags struct {
 	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
 	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
 	CompositeMode  string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
-	Now            string        `placeholder:"RFC3339" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z, for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
+	Now            string        `placeholder:"TIME" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z or 2026-01-31 (midnight UTC), for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
 	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit in DuckDB's spellings, e.g. 2G, 2GB (10^9 bytes), 2GiB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
 	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
 	Strict         bool          `help:"Treat ruleset warnings as errors."`
 	Ref            []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
@@ -61,7 +61,7 @@ type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
 
-	Format            *string `enum:"table,json,html" placeholder:"table|json|html" help:"Output on stdout. Default: table on a terminal, json otherwise. html is a single-file report (with -o, written there instead of the JSON)."`
+	Format            *string `enum:"table,json,html,junit,markdown" placeholder:"table|json|html|junit|markdown" help:"Output on stdout: table, json (Glue's GetDataQualityResult), html (a single-file report; with -o, written there instead of the JSON), junit (XML for CI test reports) or markdown (for pull-request comments and job summaries). Default: table on a terminal, json otherwise."`
 	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
 	RowsOut           string  `name:"rows-out" placeholder:"FILE.parquet" help:"Write row-level results to a Parquet file: the input rows plus Glue's DataQualityRulesPass/Fail/Skip and DataQualityEvaluationResult columns."`
 	Rows              *string `enum:"failed,all" placeholder:"failed|all" help:"Which rows --rows-out keeps. Default: all, like Glue's rowLevelOutcomes."`
@@ -78,6 +78,8 @@ type EvalCmd struct {
 	// onResult, when set, receives the result as soon as there is one;
 	// dq serve and dq run use it (checkrun.go).
 	onResult func(*engine.Result)
+	// --rules-with, --fail-on, --warn-on (eval_ci.go).
+	ciFlags `embed:""`
 }
 
 // Run evaluates the ruleset against the data. The exit code is the verdict:
@@ -97,9 +99,25 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.checkOutputs(opts); err != nil {
 		return err
 	}
+	if c.RowsOut != "" {
+		if err := checkRowsOutExt(c.RowsOut); err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+	}
+	if err := c.ciFlags.check(); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	identity, err := datasetIdentity(c.DatasetID, c.Data)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	rs, err := loadRuleset(e, c.Rules, c.Strict)
 	if err != nil {
 		return err
+	}
+	rs, selected, err := c.selectRules(rs)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
 	}
 	if opts.RulesetName == "" {
 		opts.RulesetName = rulesetName(c.Rules)
@@ -112,7 +130,7 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.runError(ctx, nil); err != nil {
 		return err
 	}
-	if err := c.historyFlags.setup(ctx, &opts, c.Data); err != nil {
+	if err := c.historyFlags.setup(ctx, e, &opts, identity, engine.NeedsHistory(rs)); err != nil {
 		return err
 	}
 	progress, stopProgress := startProgress(e)
@@ -122,6 +140,8 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.runError(ctx, err); err != nil {
 		return err
 	}
+	selected.rename(res)
+	setIdentity(res, identity)
 	if c.onResult != nil {
 		c.onResult(res)
 	}
@@ -140,7 +160,7 @@ func (c *EvalCmd) Run(e *env) error {
 	if recordErr != nil {
 		return recordErr
 	}
-	if !res.Passed() {
+	if c.ciFlags.gating(e, res) {
 		// The table or JSON already says which rules failed.
 		return reported(exitFailed)
 	}
@@ -160,10 +180,14 @@ func (c *EvalCmd) writeResult(e *env, res *engine.Result) error {
 			return &exitError{code: exitInvalid, err: fmt.Errorf("writing the result: %w", err)}
 		}
 	}
-	if c.format(e) == "json" {
-		_, err = e.stdout.Write(doc.Bytes())
-	} else {
+	if f := c.format(e); f == "table" {
 		err = console.WriteTable(e.stdout, res, console.Options{Color: c.color(e), Width: terminalWidth(e)})
+	} else {
+		err = writeFormat(e.stdout, f, res, doc.Bytes())
+		if !e.quiet && !isTerminal(e.stdout) {
+			// A CI log shows stderr; the verdict should be there too.
+			fmt.Fprintln(e.stderr, summaryLine(res))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
@@ -279,7 +303,8 @@ func terminalWidth(e *env) int {
 	}
 	n, err := strconv.Atoi(os.Getenv("COLUMNS"))
 	if err != nil || n <= 0 {
-		return 0
+		// Shells rarely export COLUMNS; ask the terminal.
+		return ttyWidth(e.stdout)
 	}
 	return n
 }
@@ -296,9 +321,9 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, fmt.Errorf("--composite-mode must be dataset or row (Glue's COLUMN or ROW), got %q", f.CompositeMode)
 	}
 	if f.Now != "" {
-		t, err := time.Parse(time.RFC3339, f.Now)
+		t, err := parseInstant(f.Now)
 		if err != nil {
-			return opts, fmt.Errorf("--now must be an RFC 3339 time such as 2026-01-31T08:00:00Z, got %q", f.Now)
+			return opts, fmt.Errorf("--now must be a date (2026-01-31, midnight UTC) or an RFC 3339 time such as 2026-01-31T08:00:00Z, got %q", f.Now)
 		}
 		opts.Now = t
 	}
@@ -344,6 +369,7 @@ func validSize(s string) bool {
 	}
 	switch unit {
 	case "b", "byte", "bytes",
+		"k", "m", "g", "t",
 		"kb", "mb", "gb", "tb",
 		"kib", "mib", "gib", "tib",
 		"kilobyte", "kilobytes", "megabyte", "megabytes",

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -53,7 +53,7 @@ func (f storeFlag) open(ctx context.Context, mustExist bool) (*history.DuckDB, e
 type historyFlags struct {
 	storeFlag    `embed:""`
 	NoHistory    bool   `name:"no-history" help:"Neither read nor record metric history (throwaway runs). Dynamic rules and DetectAnomalies then ERROR."`
-	DatasetID    string `name:"dataset-id" placeholder:"ID" help:"The dataset's identity in the history: the series dynamic rules read and this run adds to. Default: the data's absolute path."`
+	DatasetID    string `name:"dataset-id" placeholder:"ID" help:"The dataset's identity in the history (the series dynamic rules read and this run adds to) and in everything published (result files, SNS, EventBridge, CloudWatch). Default: the data's absolute path."`
 	Observations bool   `help:"Check every metric that has history for anomalies and report them as Glue-shaped Observations."`
 
 	store     history.Store
@@ -61,31 +61,41 @@ type historyFlags struct {
 	at        time.Time
 }
 
-// setup opens the store before the data is read, so that a damaged or
-// newer store fails the run at once, and gives the engine the history of
-// this dataset before the run's instant (--now, or the current time).
-func (h *historyFlags) setup(ctx context.Context, opts *engine.Options, data string) error {
+// setup opens the store before the data is read and gives the engine the
+// history of the dataset id before the run's instant (--now, or the
+// current time). A store that cannot be opened does not stop the run: it
+// is not recorded (one warning says why), and when rules need history (or
+// --observations asks for it) they ERROR with the reason while the rest
+// evaluate.
+func (h *historyFlags) setup(ctx context.Context, e *env, opts *engine.Options, id string, needsHistory bool) error {
 	if h.NoHistory {
-		if h.History != "" || h.DatasetID != "" || h.Observations {
-			return &exitError{code: exitInvalid, err: errors.New("--no-history cannot be combined with --history, --dataset-id or --observations")}
+		if h.History != "" || h.Observations {
+			return &exitError{code: exitInvalid, err: errors.New("--no-history cannot be combined with --history or --observations")}
 		}
 		return nil
 	}
-	h.datasetID = h.DatasetID
-	if h.datasetID == "" {
-		abs, err := filepath.Abs(data)
-		if err != nil {
-			return &exitError{code: exitInvalid, err: fmt.Errorf("--dataset-id: %w", err)}
-		}
-		h.datasetID = abs
-	}
+	h.datasetID = id
 	h.at = opts.Now
 	if h.at.IsZero() {
 		h.at = time.Now()
 	}
 	s, err := h.openAny(ctx)
 	if err != nil {
-		return err
+		var xe *exitError
+		if errors.As(err, &xe) && xe.err != nil {
+			err = xe.err
+		}
+		if ctx.Err() != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+		if needsHistory || h.Observations {
+			warnf(e, "metric history unavailable, so rules that read it ERROR and this run is not recorded: %v", err)
+			opts.History = unavailableHistory{fmt.Errorf("metric history unavailable: %w", err)}
+			opts.Observations = h.Observations
+		} else {
+			warnf(e, "metric history unavailable, so this run is not recorded: %v", err)
+		}
+		return nil
 	}
 	h.store = s
 	opts.History = history.NewView(s, h.datasetID, h.at)
@@ -204,7 +214,8 @@ func (c *HistoryShowCmd) Run(e *env) error {
 	}
 	if c.Metric != "" {
 		// Keep only the metric; runs without it are not part of its series.
-		kept := runs[:0]
+		all := slices.Clone(runs)
+		var kept []history.Run
 		for _, r := range runs {
 			for _, m := range r.Metrics {
 				if m.Name == c.Metric {
@@ -214,10 +225,10 @@ func (c *HistoryShowCmd) Run(e *env) error {
 				}
 			}
 		}
-		runs = kept
-		if len(runs) == 0 {
-			return &exitError{code: exitInvalid, err: fmt.Errorf("no values of %s recorded for %s", c.Metric, c.DatasetID)}
+		if len(kept) == 0 {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("no values of %s recorded for %s%s", c.Metric, c.DatasetID, metricHint(c.Metric, all))}
 		}
+		runs = kept
 	}
 	if outputFormat(e, c.Format) == "json" {
 		return writeJSON(e.stdout, toJSON(runs))

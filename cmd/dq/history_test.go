@@ -187,12 +187,27 @@ func TestEvalNoHistoryAndBadStore(t *testing.T) {
 		t.Fatalf("default store: %v %s %s", err, r.stdout, r.stderr)
 	}
 
-	// A damaged store stops the run before the data is read, and is left
-	// as it was.
+	// A damaged store is left as it was and the run goes on: the rule
+	// that needs history ERRORs with the reason, the others evaluate
+	// (issue 11 point 13).
 	bad := writeFile(t, dir, "bad.duckdb", strings.Repeat("garbage ", 500), 0o644)
-	r = runDQ(t, "", "eval", "--history", bad, rules, data)
-	if r.code != exitInvalid || !strings.Contains(r.stderr, "not a DuckDB database or it is damaged") || r.stdout != "" {
-		t.Errorf("damaged store: exit %d\n%s", r.code, r.stderr)
+	mixed := writeFile(t, dir, "mixed.dqdl", `Rules = [ RowCount > avg(last(3)), RowCount > 0, DetectAnomalies "RowCount" ]`, 0o644)
+	res, r = evalJSON(t, exitFailed, "--history", bad, mixed, data)
+	if strings.Count(r.stderr, "warning: metric history unavailable, so rules that read it ERROR and this run is not recorded") != 1 ||
+		!strings.Contains(r.stderr, "not a DuckDB database or it is damaged") {
+		t.Errorf("damaged store: stderr\n%s", r.stderr)
+	}
+	for i, want := range []engine.Outcome{engine.Error, engine.Pass, engine.Error} {
+		rr := res.RuleResults[i]
+		if rr.Result != want || want == engine.Error && !strings.Contains(rr.EvaluationMessage, "metric history unavailable") {
+			t.Errorf("damaged store, rule %d: %s %q", i, rr.Result, rr.EvaluationMessage)
+		}
+	}
+	// Without rules that need history, one warning and the verdict.
+	static := writeFile(t, dir, "static.dqdl", `Rules = [ RowCount > 0 ]`, 0o644)
+	_, r = evalJSON(t, exitOK, "--history", bad, static, data)
+	if !strings.Contains(r.stderr, "dq: warning: metric history unavailable, so this run is not recorded: ") {
+		t.Errorf("damaged store, static rules: %s", r.stderr)
 	}
 	if b, _ := os.ReadFile(bad); !bytes.Equal(b, []byte(strings.Repeat("garbage ", 500))) {
 		t.Error("damaged store modified")

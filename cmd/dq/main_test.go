@@ -88,7 +88,7 @@ func TestUsage(t *testing.T) {
 		{name: "fmt missing file", args: []string{"fmt", missing}, wantCode: 2, wantStderr: "no such file"},
 		{name: "fmt -w on stdin", args: []string{"fmt", "-w"}, wantCode: 2, wantStderr: "-w needs a file"},
 		{name: "fmt -w on explicit stdin", args: []string{"fmt", "-w", "-"}, wantCode: 2, wantStderr: "-w needs a file"},
-		{name: "fmt two files", args: []string{"fmt", "a.dqdl", "b.dqdl"}, wantCode: 2, wantStderr: "unexpected argument"},
+		{name: "fmt prints one file", args: []string{"fmt", missing, missing}, wantCode: 2, wantStderr: "use -w (rewrite them) or --check"},
 		{name: "fmt invalid stdin", args: []string{"fmt"}, stdin: "Rules = [ RowCount >", wantCode: 2, wantStderr: "<stdin>:1:"},
 	}
 	for _, tt := range tests {
@@ -295,7 +295,7 @@ func TestValidateQuickstartJSON(t *testing.T) {
 
 // trailing holds text after the last section, which Glue silently ignores
 // and dq reports as a warning.
-const trailing = "Rules = [ RowCount > 0 ]\nRules = [ IsComplete \"id\" ]\n"
+const trailing = "Rules = [ RowCount > 0 ]\n] IsComplete \"id\"\n"
 
 func TestStrict(t *testing.T) {
 	requireParser(t)

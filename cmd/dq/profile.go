@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,7 +20,7 @@ type scanFlags struct {
 	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
 	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
 	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2GB. Default: DuckDB's (80% of RAM)."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2G, 2GB or 2GiB. Default: DuckDB's (80% of RAM)."`
 	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
 	Approx         bool          `help:"Count distinct values approximately (HyperLogLog, as DuckDB's SUMMARIZE does). Columns that look unique or have few values are still counted exactly."`
 	Skip           []string      `placeholder:"COLUMN" help:"Columns to leave out."`
@@ -53,6 +54,10 @@ func (f *scanFlags) profile(e *env, path string) (*recommend.Profile, error) {
 		Skip:    f.Skip,
 		Session: opts.Session,
 	})
+	var skipErr *recommend.SkipError
+	if errors.As(err, &skipErr) {
+		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("--skip: %s", skipErr.Msg)}
+	}
 	if err := df.runError(ctx, err); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,9 @@ func (c *PublishCmd) Run(e *env) error {
 	if err := cfg.Validate(); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
+	if err := checkSpoolDir(c.Spool); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	rep, err := publish.Resend(e.ctx, c.Spool, cfg, publish.Options{})
 	if !e.quiet {
 		for _, it := range rep.Delivered {

@@ -32,6 +32,16 @@ const (
 // fakeAWSEnv points the AWS SDK's default chain at fake: static
 // credentials, a region, AWS_ENDPOINT_URL, and no shared files or instance
 // metadata from the machine running the test.
+// absPath is the dataset identity dq gives a relative data path.
+func absPath(t *testing.T, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
 func fakeAWSEnv(t *testing.T, fake *sinktest.FakeAWS) {
 	t.Helper()
 	none := filepath.Join(t.TempDir(), "none")
@@ -94,7 +104,7 @@ func TestEvalPublishes(t *testing.T) {
 		t.Fatalf("%d PutMetricData calls, want 1", len(calls))
 	}
 	for _, d := range calls[0].Data {
-		if d.Dimensions["Ruleset"] != "taxi" || d.Dimensions["Environment"] != "test" || d.Dimensions["Dataset"] != pubData {
+		if d.Dimensions["Ruleset"] != "taxi" || d.Dimensions["Environment"] != "test" || d.Dimensions["Dataset"] != absPath(t, pubData) {
 			t.Errorf("%s dimensions %v", d.Name, d.Dimensions)
 		}
 		if d.Name == "glue.data.quality.rules.failed" && d.Value != 3 {

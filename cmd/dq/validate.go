@@ -11,7 +11,15 @@ import (
 type ValidateCmd struct {
 	Strict bool     `help:"Treat warnings as errors."`
 	Format string   `enum:"text,json" default:"text" help:"Output format: text or json (${enum})."`
-	Files  []string `arg:"" name:"file" help:"Ruleset files; - reads standard input."`
+	Files  []string `arg:"" name:"path" help:"Ruleset files, or directories (every *.dqdl below them); - reads standard input."`
+}
+
+// Help is shown after the flags by dq validate --help.
+func (c *ValidateCmd) Help() string {
+	return `Examples:
+  dq validate rules.dqdl
+  dq validate --strict rules/        every rules/**/*.dqdl; warnings fail too
+  dq validate --format json a.dqdl   machine-readable diagnostics for editors`
 }
 
 // validateReport is one element of `dq validate --format json`. Its shape is
@@ -38,8 +46,16 @@ type jsonDiagnostic struct {
 // Run validates every file and reports them all, so that one run shows
 // every problem; it fails if any file is invalid.
 func (c *ValidateCmd) Run(e *env) error {
-	reports := make([]validateReport, 0, len(c.Files))
-	for _, path := range c.Files {
+	files, err := expandRulesets(c.Files, func(msg string) {
+		if c.Format == "text" {
+			warnf(e, "%s", msg)
+		}
+	})
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	reports := make([]validateReport, 0, len(files))
+	for _, path := range files {
 		reports = append(reports, c.validate(e, path))
 	}
 	if c.Format == "json" {

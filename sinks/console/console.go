@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -168,6 +169,26 @@ func (p *printer) columnWidths(fixed int, shares ...int) []int {
 	return out
 }
 
+// narrowBelow is the width under which the rule table drops its Metrics
+// column (they are in the JSON output) and gives the rule text the room it
+// needs before the message gets any: on a narrow terminal the message
+// column wraps, not the rule.
+const narrowBelow = 100
+
+// narrowWidths sizes the rule text column to the longest rule text line,
+// up to two thirds of the free space, and gives the message the rest.
+func (p *printer) narrowWidths(rrs []engine.RuleResult) []int {
+	free := p.width - (1 + 8 + 3 + 7 + 3) - 3 - 3
+	longest := 9 // "Rule text"
+	for _, rr := range rrs {
+		for _, s := range []string{rr.Description, "→ " + rr.EvaluatedRule} {
+			longest = max(longest, runewidth.StringWidth(s))
+		}
+	}
+	rule := min(longest, free*2/3)
+	return []int{rule, max(free-rule, 12), 0}
+}
+
 func (p *printer) newTable(colWidths map[int]int) *tablewriter.Table {
 	return tablewriter.NewTable(p.w,
 		// ASCII borders: box-drawing runes are East-Asian-ambiguous and
@@ -192,8 +213,17 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 	// Left border, then "Rule_NN" and "! ERROR" with 3 columns of padding
 	// and separator each; the rest is split 4:3:3.
 	w := p.columnWidths(1+8+3+7+3, 4, 3, 3)
+	narrow := p.width < narrowBelow
+	if narrow {
+		w = p.narrowWidths(rrs)
+	}
 	t := p.newTable(map[int]int{2: w[0], 3: w[1], 4: w[2]})
-	t.Header("Rule", "Result", "Rule text", "Message", "Metrics")
+	if narrow {
+		t = p.newTable(map[int]int{2: w[0], 3: w[1]})
+		t.Header("Rule", "Result", "Rule text", "Message")
+	} else {
+		t.Header("Rule", "Result", "Rule text", "Message", "Metrics")
+	}
 	for _, rr := range rrs {
 		mark, code := markFor(rr.Result)
 		// Rule text, names and messages can carry data (column names,
@@ -219,13 +249,16 @@ func (p *printer) rules(rrs []engine.RuleResult) error {
 		if s := rr.FailureDetails.Summary(); s != "" {
 			msg = strings.TrimPrefix(msg+"\n"+s, "\n")
 		}
-		if err := t.Append(
+		cells := []any{
 			name,
 			p.paint(code, mark+" "+string(rr.Result)),
 			wrapLong(text, w[0]),
 			wrapLong(Escape(msg), w[1]),
-			wrapLong(formatMetrics(rr.EvaluatedMetrics), w[2]),
-		); err != nil {
+		}
+		if !narrow {
+			cells = append(cells, wrapLong(formatMetrics(rr.EvaluatedMetrics), w[2]))
+		}
+		if err := t.Append(cells...); err != nil {
 			return err
 		}
 	}
