@@ -52,6 +52,7 @@ type Session struct {
 	allowedOutputs map[string]string     // declared output (absolute) → its staging file beside it
 	sourceFiles    map[string]localFiles // by relation: what a Files source read
 	temps          []string              // temp objects to drop on Close (OpenSessionOn)
+	cleanups       []func() error        // run on Close after the connection is gone (Remote sources' temporary copies)
 	seq            int                   // for unique internal names
 }
 
@@ -175,6 +176,10 @@ func (s *Session) Close() error {
 		errs = append(errs, s.db.Close())
 		s.db = nil
 	}
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
 	if s.private != "" {
 		errs = append(errs, os.RemoveAll(s.private))
 		s.private = ""
