@@ -75,10 +75,10 @@ type Fetched struct {
 	Files    []string // absolute local paths, sorted
 	Format   string   // FormatParquet, FormatCSV or FormatJSON
 	// Hive reads k=v directories below the files' common base as columns;
-	// HiveTypes gives their DuckDB types by name (Glue's declared partition
-	// key types); partition keys without one are typed by DuckDB.
-	Hive      bool
-	HiveTypes map[string]string
+	// HiveKeys declares the partition keys in order, with DuckDB types
+	// (Glue's partition keys); nil lets DuckDB find and type them.
+	Hive     bool
+	HiveKeys []DeclaredColumn
 	// Columns are the declared columns (a Glue table's schema) with DuckDB
 	// types; nil reads the files' own schema. CSV files are then read by
 	// position, as Glue's LazySimpleSerDe does, and values that do not
@@ -150,7 +150,7 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 // remoteSQL is the SELECT reading fd: the files as Files would read them,
 // or, with declared columns, those columns under their declared types.
 func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
-	extra := hiveTypesArg(fd.HiveTypes)
+	extra := hiveTypesArg(fd.HiveKeys)
 	if fd.Format == FormatCSV && fd.Columns != nil {
 		// Positional, every field as text first: the declared type is
 		// applied with TRY_CAST so that a value that does not parse is
@@ -231,32 +231,24 @@ func declaredSelect(fd *Fetched, present map[string]string) string {
 		}
 	}
 	if fd.Hive {
-		keys := make([]string, 0, len(fd.HiveTypes))
-		for k := range fd.HiveTypes {
-			if !seen[strings.ToLower(k)] {
-				keys = append(keys, k)
+		for _, k := range fd.HiveKeys {
+			if !seen[strings.ToLower(k.Name)] {
+				out = append(out, QuoteIdent(k.Name))
 			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			out = append(out, QuoteIdent(k))
 		}
 	}
 	return strings.Join(out, ", ")
 }
 
-func hiveTypesArg(types map[string]string) []string {
-	if len(types) == 0 {
+func hiveTypesArg(keys []DeclaredColumn) []string {
+	var parts []string
+	for _, k := range keys {
+		if k.Type != "" {
+			parts = append(parts, QuoteString(k.Name)+": "+QuoteString(k.Type))
+		}
+	}
+	if len(parts) == 0 {
 		return nil
-	}
-	keys := make([]string, 0, len(types))
-	for k := range types {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = QuoteString(k) + ": " + QuoteString(types[k])
 	}
 	return []string{"hive_types = {" + strings.Join(parts, ", ") + "}"}
 }

@@ -125,3 +125,7 @@ func hiveDirs(rel string) bool {
 	}
 	return false
 }
+
+// Hidden reports a relative key that readers skip: _SUCCESS, .crc files,
+// anything under _temporary/ and other _ or . entries.
+func Hidden(rel string) bool { return hiddenRel(rel) }
