@@ -237,17 +237,17 @@ func TestParseExpr(t *testing.T) {
 	vals := map[string]string{"year": "2024", "month": "01", "name": "it's"}
 	num := map[string]bool{"year": true}
 	for expr, want := range map[string]bool{
-		"year = 2024":                        true,
-		"year = '2024'":                      true,
-		"year > 999":                         true, // numeric, not string, order
-		"month > '1'":                        false,
-		"year <> 2024 OR month = '01'":       true,
-		"NOT year = 2024":                    false,
-		"year NOT IN (2023, 2025)":           true,
-		"year NOT BETWEEN 2020 AND 2030":     false,
+		"year = 2024":                         true,
+		"year = '2024'":                       true,
+		"year > 999":                          true, // numeric, not string, order
+		"month > '1'":                         false,
+		"year <> 2024 OR month = '01'":        true,
+		"NOT year = 2024":                     false,
+		"year NOT IN (2023, 2025)":            true,
+		"year NOT BETWEEN 2020 AND 2030":      false,
 		"(year = 2024 AND (month LIKE '_1'))": true,
-		"name = 'it''s'":                     true,
-		"`year` != 2023":                     true,
+		"name = 'it''s'":                      true,
+		"`year` != 2023":                      true,
 	} {
 		e, err := gluecatalog.ParseExpr(expr)
 		if err != nil {
