@@ -135,7 +135,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		ResultID:    newResultID(),
 		RulesetName: opts.RulesetName,
 		StartedOn:   time.Now().UTC(),
-		DataSource:  &DataSource{Location: primary.Location},
+		DataSource:  &DataSource{Location: primary.Location, GlueTable: s.glueTable(primary.Relation)},
 	}
 	if err := checkReferences(rs, s); err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -85,6 +87,9 @@ type Fetched struct {
 	// parse as the declared type become NULL, as in Athena.
 	Columns []DeclaredColumn
 	CSV     CSVDialect // for Format csv with declared Columns
+	// GlueTable names the catalog table read, for Result.DataSource; nil
+	// for plain S3 data.
+	GlueTable *GlueTable
 	// Cleanup removes temporary copies; run when the session closes.
 	Cleanup func() error
 }
@@ -128,7 +133,11 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 		s.cleanups = append(s.cleanups, fd.Cleanup)
 	}
 	if err != nil {
-		return "", err
+		var se *SourceError
+		if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return "", err
+		}
+		return "", &SourceError{Err: err}
 	}
 	loc := fd.Location
 	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
@@ -144,7 +153,26 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if fd.GlueTable != nil {
+		s.glueTables = append(s.glueTables, glueTableOf{rel: rel, t: *fd.GlueTable})
+	}
 	return loc, nil
+}
+
+type glueTableOf struct {
+	rel string
+	t   GlueTable
+}
+
+// glueTable is the catalog table registered as rel, or nil.
+func (s *Session) glueTable(rel string) *GlueTable {
+	for _, g := range s.glueTables {
+		if g.rel == rel {
+			t := g.t
+			return &t
+		}
+	}
+	return nil
 }
 
 // remoteSQL is the SELECT reading fd: the files as Files would read them,
@@ -253,6 +281,8 @@ func hiveTypesArg(keys []DeclaredColumn) []string {
 	return []string{"hive_types = {" + strings.Join(parts, ", ") + "}"}
 }
 
+var countStar = regexp.MustCompile(`(?i)\bcount\s*\(\s*\*\s*\)`)
+
 // RulesetColumnNeed is the columns of the primary dataset that evaluating
 // rs may read, for Fetchers that fetch column by column. It is
 // deliberately generous (every word of the ruleset that could name a
@@ -265,7 +295,8 @@ func RulesetColumnNeed(rs *dqdl.Ruleset, rowLevel bool) ColumnNeed {
 	words := map[string]bool{}
 	all := false
 	addText := func(s string) {
-		if strings.Contains(s, "*") || strings.EqualFold(strings.TrimSpace(s), "AllColumns") {
+		// count(*) reads no column; any other star (SELECT *, a * b) may.
+		if strings.Contains(countStar.ReplaceAllString(s, ""), "*") || strings.EqualFold(strings.TrimSpace(s), "AllColumns") {
 			all = true
 		}
 		words[strings.ToLower(strings.TrimSpace(s))] = true

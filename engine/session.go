@@ -52,6 +52,7 @@ type Session struct {
 	allowedOutputs map[string]string     // declared output (absolute) → its staging file beside it
 	sourceFiles    map[string]localFiles // by relation: what a Files source read
 	temps          []string              // temp objects to drop on Close (OpenSessionOn)
+	glueTables     []glueTableOf         // Remote sources that are Glue tables, by relation
 	cleanups       []func() error        // run on Close after the connection is gone (Remote sources' temporary copies)
 	seq            int                   // for unique internal names
 }
@@ -380,5 +381,10 @@ type SourceError struct {
 	Err      error
 }
 
-func (e *SourceError) Error() string { return fmt.Sprintf("reading %s: %v", e.Location, e.Err) }
+func (e *SourceError) Error() string {
+	if e.Location == "" {
+		return e.Err.Error() // a Remote fetcher's error names its object or table itself
+	}
+	return fmt.Sprintf("reading %s: %v", e.Location, e.Err)
+}
 func (e *SourceError) Unwrap() error { return e.Err }

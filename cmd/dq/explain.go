@@ -22,7 +22,13 @@ func (c *ExplainCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(terminalText(e), plan.String())
+	// What the data resolved to (table, partitions, objects, bytes a run
+	// fetches) comes first: explain fetched metadata only.
+	out := terminalText(e)
+	for _, r := range c.remotes {
+		r.report(out)
+	}
+	_, err = io.WriteString(out, plan.String())
 	return err
 }
 

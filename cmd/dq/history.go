@@ -72,6 +72,9 @@ func (h *historyFlags) setup(ctx context.Context, opts *engine.Options, data str
 		return nil
 	}
 	h.datasetID = h.DatasetID
+	if id, ok := remoteDatasetID(data); ok && h.datasetID == "" {
+		h.datasetID = id
+	}
 	if h.datasetID == "" {
 		abs, err := filepath.Abs(data)
 		if err != nil {

@@ -24,12 +24,13 @@ type scanFlags struct {
 	Approx         bool          `help:"Count distinct values approximately (HyperLogLog, as DuckDB's SUMMARIZE does). Columns that look unique or have few values are still counted exactly."`
 	Skip           []string      `placeholder:"COLUMN" help:"Columns to leave out."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
+	remoteFlags    `embed:""`
 }
 
 // data reuses eval's flag handling (validation, source, timeout, error
 // mapping), so the two commands read data the same way.
 func (f *scanFlags) data() *dataFlags {
-	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset", FollowSymlinks: f.FollowSymlinks}
+	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset", FollowSymlinks: f.FollowSymlinks, remoteFlags: f.remoteFlags}
 }
 
 // profile scans path. The error is ready to return from Run.

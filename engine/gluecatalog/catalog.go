@@ -382,6 +382,7 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 		return nil, err
 	}
 	fd.Location = t.URL()
+	fd.GlueTable = &engine.GlueTable{DatabaseName: t.Database, TableName: t.Name, CatalogID: t.c.CatalogID}
 	for _, c := range sd.Columns {
 		fd.Columns = append(fd.Columns, engine.DeclaredColumn{Name: aws.ToString(c.Name), Type: DuckType(aws.ToString(c.Type))})
 	}

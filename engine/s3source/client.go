@@ -43,6 +43,9 @@ func (c *Client) forRegion(region string) *s3.Client {
 	}
 	cl := s3.NewFromConfig(c.cfg, func(o *s3.Options) {
 		o.UsePathStyle = o.UsePathStyle || c.pathStyle
+		// Ranged GETs carry no whole-object checksum to validate; the
+		// ETag check and exact lengths guard what is read.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		if region != "" {
 			o.Region = region
 		}

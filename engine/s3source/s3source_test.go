@@ -2,6 +2,7 @@ package s3source_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -302,3 +303,61 @@ func TestETagChangeIsAnError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// File* rules on s3:// paths give what they give on a local copy.
+func TestFileRulesOnS3(t *testing.T) {
+	fx := newFixture(t)
+	local := t.TempDir()
+	files := map[string]string{"a.csv": "x\n1\n", "b.csv": "x\n1\n", "sub/c.csv": strings.Repeat("y", 2048), "_SUCCESS": ""}
+	for name, body := range files {
+		fx.s3.Put("lake", "files/"+name, []byte(body))
+		os.MkdirAll(filepath.Join(local, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(local, name), []byte(body), 0o644)
+	}
+	fsys := s3source.NewFS(fx.client)
+	rules := func(d, a string) string {
+		return `Rules = [
+		FileSize "` + d + `" > 2 B,
+		FileSize "` + d + `" between 1 B and 4 B,
+		FileFreshness "` + d + `" > (now() - 1 hours),
+		FileFreshness "` + a + `" > (now() - 1 hours),
+		FileUniqueness "` + d + `" > 0.5,
+		FileMatch "` + a + `" in ["` + fmt.Sprintf("%x", sha256Sum("x\n1\n")) + `"],
+		FileMatch "` + a + `" "` + strings.Replace(a, "a.csv", "b.csv", 1) + `"
+	]`
+	}
+	ctx := context.Background()
+	want, err := engine.Evaluate(ctx, parse(t, rules(local, filepath.Join(local, "a.csv"))), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := engine.Evaluate(ctx, parse(t, rules("s3://lake/files/", "s3://lake/files/a.csv")), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(verdicts(got), verdicts(want)) {
+		t.Fatalf("S3 and local differ:\n s3:    %v\n local: %v", verdicts(got), verdicts(want))
+	}
+	for _, r := range got.RuleResults {
+		if r.Result != engine.Pass && r.Name != "Rule_1" {
+			t.Errorf("%s %s %s", r.Name, r.Result, r.EvaluationMessage)
+		}
+	}
+	// A missing key is the rule's failure, naming it.
+	got, err = engine.Evaluate(ctx, parse(t, `Rules = [ FileSize "s3://lake/nope.csv" > 0 ]`), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.RuleResults[0]; r.Result == engine.Pass {
+		t.Errorf("missing key: %s %s", r.Result, r.EvaluationMessage)
+	}
+	// Allowed roots scope what File* rules may read.
+	fsys.Allowed = []string{"s3://lake/other/"}
+	if _, err := fsys.Stat(ctx, "s3://lake/files/a.csv"); err == nil || !strings.Contains(err.Error(), "outside the allowed paths") {
+		t.Errorf("scope: %v", err)
+	}
+}
+
+func sha256Sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }
