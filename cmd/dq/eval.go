@@ -61,7 +61,7 @@ func (f *dataFlags) fileOptions() engine.FileOptions {
 // EvalCmd is `dq eval`.
 type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
-	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 
 	Format            *string `enum:"table,json,html" placeholder:"table|json|html" help:"Output on stdout. Default: table on a terminal, json otherwise. html is a single-file report (with -o, written there instead of the JSON)."`
 	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
