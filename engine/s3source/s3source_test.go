@@ -361,3 +361,34 @@ func TestFileRulesOnS3(t *testing.T) {
 }
 
 func sha256Sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// A bucket in another region answers 301 with x-amz-bucket-region; the
+// request is repeated, signed for that region.
+func TestBucketRegionDiscovery(t *testing.T) {
+	var regions []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		regions = append(regions, auth)
+		if !strings.Contains(auth, "/eu-west-1/s3/") {
+			w.Header().Set("X-Amz-Bucket-Region", "eu-west-1")
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusMovedPermanently)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>wrong region</Message></Error>`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>far</Name><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>d/a.csv</Key><Size>4</Size><ETag>"x"</ETag><LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>`)
+	}))
+	defer srv.Close()
+	c := s3source.NewClient(sinktest.AWSConfig(srv.URL))
+	for i := 0; i < 2; i++ {
+		objs, err := c.ListPrefix(context.Background(), "far", "d/", nil)
+		if err != nil || len(objs) != 1 || objs[0].Key != "d/a.csv" {
+			t.Fatalf("objs %v, err %v", objs, err)
+		}
+	}
+	// First call: us-east-1 then eu-west-1; the second goes straight there.
+	if len(regions) != 3 {
+		t.Errorf("%d requests, want 3", len(regions))
+	}
+}
