@@ -178,6 +178,9 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 	cols := make([]colCount, len(objs))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Objects in flight are bounded too: each holds an open cache file
+	// while it waits for GET slots, and a prefix may hold 10,000 objects.
+	objSem := make(chan struct{}, 2*concurrency(opts))
 	for i, p := range objs {
 		rep.Objects = append(rep.Objects, p.Object)
 		rep.BytesTotal += p.Object.Size
@@ -193,6 +196,13 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			select {
+			case objSem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-objSem }()
 			cols[i], errs[i] = f.object(ctx, entries[i], &rep.BytesNeeded, &rep.BytesCached)
 			if errs[i] != nil {
 				cancel()
