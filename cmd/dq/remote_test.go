@@ -145,3 +145,20 @@ func TestGlueTableCommands(t *testing.T) {
 	}
 	_ = fake
 }
+
+func TestRemoteDatasetID(t *testing.T) {
+	for in, want := range map[string]string{
+		"glue://sales_db/orders":      "glue:sales_db.orders",
+		"GLUE://sales_db.orders":      "glue:sales_db.orders",
+		"s3://bucket/trips/":          "s3://bucket/trips/",
+		"S3://bucket/trips/a.parquet": "s3://bucket/trips/a.parquet",
+		"s3a://bucket/trips":          "s3://bucket/trips",
+	} {
+		if got, ok := remoteDatasetID(in); !ok || got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+	if _, ok := remoteDatasetID("trips/"); ok {
+		t.Error("local path taken as remote")
+	}
+}

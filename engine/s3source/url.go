@@ -29,9 +29,15 @@ type Location struct {
 // String is the canonical s3:// URL.
 func (l Location) String() string { return "s3://" + l.Bucket + "/" + l.Key }
 
-// IsS3 reports whether s is an s3:// URL (the scheme ignoring case).
+// IsS3 reports whether s is an s3:// URL (or s3a://, s3n://; the scheme
+// ignoring case).
 func IsS3(s string) bool {
-	return len(s) >= 5 && strings.EqualFold(s[:5], "s3://")
+	for _, scheme := range []string{"s3://", "s3a://", "s3n://"} {
+		if len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			return true
+		}
+	}
+	return false
 }
 
 // Parse reads s3://bucket/key. s3a:// and s3n:// (Hadoop spellings,
