@@ -337,7 +337,7 @@ func TestFileRulesOnS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := engine.Evaluate(ctx, parse(t, rules("s3://lake/files/", "s3://lake/files/a.csv")), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
-		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}})
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}, FileRoots: []string{"s3://lake/files/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestFileRulesOnS3(t *testing.T) {
 	}
 	// A missing key is the rule's failure, naming it.
 	got, err = engine.Evaluate(ctx, parse(t, `Rules = [ FileSize "s3://lake/nope.csv" > 0 ]`), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
-		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}})
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}, FileRoots: []string{"s3://lake/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
