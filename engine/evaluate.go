@@ -72,7 +72,7 @@ func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Option
 		return nil, err
 	}
 	opts.References = refs
-	sess, ds, err := openPrimary(ctx, primary, opts)
+	sess, ds, err := openPrimary(ctx, primary, opts, RulesetColumnNeed(rs, opts.RowLevel != nil))
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options
 		return nil, err
 	}
 	opts.References = refs
-	sess, ds, err := openPrimary(ctx, primary, opts)
+	sess, ds, err := openPrimary(ctx, primary, opts, explainNeed(rs, opts))
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options
 	return buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), opts)
 }
 
-func openPrimary(ctx context.Context, primary Source, opts Options) (*Session, *Dataset, error) {
+func openPrimary(ctx context.Context, primary Source, opts Options, need ColumnNeed) (*Session, *Dataset, error) {
 	so := opts.Session
 	if opts.RowLevel != nil && opts.RowLevel.Path != "" {
 		so.OutputPaths = append(append([]string(nil), so.OutputPaths...), opts.RowLevel.Path)
@@ -105,7 +105,9 @@ func openPrimary(ctx context.Context, primary Source, opts Options) (*Session, *
 	if err != nil {
 		return nil, nil, err
 	}
-	ds, err := sess.Register(ctx, "primary", primary)
+	// A Remote primary fetches only the columns the ruleset reads;
+	// references are read whole.
+	ds, err := sess.Register(withColumnNeed(ctx, need), "primary", primary)
 	if err == nil {
 		for alias, src := range opts.References {
 			if _, err = sess.Register(ctx, alias, src); err != nil {
@@ -133,7 +135,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		ResultID:    newResultID(),
 		RulesetName: opts.RulesetName,
 		StartedOn:   time.Now().UTC(),
-		DataSource:  &DataSource{Location: primary.Location, UnparseableValues: primary.Unparseable},
+		DataSource:  &DataSource{Location: primary.Location, UnparseableValues: primary.Unparseable, GlueTable: s.glueTable(primary.Relation)},
 	}
 	if err := checkReferences(rs, s); err != nil {
 		return nil, err
@@ -351,4 +353,12 @@ func allPerRow(n *node) bool {
 		}
 	}
 	return true
+}
+
+// explainNeed is the column need of a plan-only run: Remote sources fetch
+// metadata and report what evaluating would fetch.
+func explainNeed(rs *dqdl.Ruleset, opts Options) ColumnNeed {
+	n := RulesetColumnNeed(rs, opts.RowLevel != nil)
+	n.MetadataOnly = true
+	return n
 }

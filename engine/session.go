@@ -53,6 +53,8 @@ type Session struct {
 	sourceFiles    map[string]localFiles         // by relation: what a Files source read
 	temps          []string                      // temp objects to drop on Close (OpenSessionOn)
 	unparseable    map[string][]UnparseableCount // by relation, set by sources during register
+	glueTables     []glueTableOf                 // Remote sources that are Glue tables, by relation
+	cleanups       []func() error                // run on Close after the connection is gone (Remote sources' temporary copies)
 	seq            int                           // for unique internal names
 }
 
@@ -179,6 +181,10 @@ func (s *Session) Close() error {
 		errs = append(errs, s.db.Close())
 		s.db = nil
 	}
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
 	if s.private != "" {
 		errs = append(errs, os.RemoveAll(s.private))
 		s.private = ""
@@ -379,5 +385,10 @@ type SourceError struct {
 	Err      error
 }
 
-func (e *SourceError) Error() string { return fmt.Sprintf("reading %s: %v", e.Location, e.Err) }
+func (e *SourceError) Error() string {
+	if e.Location == "" {
+		return e.Err.Error() // a Remote fetcher's error names its object or table itself
+	}
+	return fmt.Sprintf("reading %s: %v", e.Location, e.Err)
+}
 func (e *SourceError) Unwrap() error { return e.Err }

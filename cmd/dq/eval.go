@@ -29,12 +29,17 @@ type dataFlags struct {
 	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
 	Strict         bool          `help:"Treat ruleset warnings as errors."`
 	Ref            []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
-	Catalog        string        `placeholder:"FILE|DIR" help:"Local catalog resolving database.table references: a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
+	Catalog        string        `placeholder:"FILE|DIR|glue" help:"Catalog resolving database.table references: glue (the AWS Glue Data Catalog), a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
 	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
 
 	// --delimiter, --null-value, --column-type, … (readers.go).
 	readerFlags `embed:""`
+
+	remoteFlags `embed:""`
+
+	aws     *awsEnv    // S3 and Glue access, loaded on first use
+	remotes []reporter // remote sources made by sourceOf, for explain
 
 	// note reports files left out of a read (skipped symlinks) on
 	// stderr; set by setNotes.
@@ -59,7 +64,7 @@ func (f *dataFlags) fileOptions() engine.FileOptions {
 // EvalCmd is `dq eval`.
 type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
-	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 
 	Format            *string `enum:"table,json,html,junit,markdown" placeholder:"table|json|html|junit|markdown" help:"Output on stdout: table, json (Glue's GetDataQualityResult), html (a single-file report; with -o, written there instead of the JSON), junit (XML for CI test reports) or markdown (for pull-request comments and job summaries). Default: table on a terminal, json otherwise."`
 	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
@@ -354,6 +359,7 @@ func (f *dataFlags) options() (engine.Options, error) {
 	if err := f.references(&opts); err != nil {
 		return opts, err
 	}
+	opts.FileSystems = map[string]engine.FileSystem{"s3": lazyS3FS{a: f.awsEnv()}}
 	return opts, nil
 }
 
@@ -379,14 +385,18 @@ func validSize(s string) bool {
 	return false
 }
 
-// sourceOf is the primary dataset at path, read as the flags say (the
-// reader flags describe the primary data only; checked by options).
+// sourceOf is the primary dataset at path, read as the flags say: local
+// files, s3:// objects or a glue:// table (the reader flags describe the
+// primary data only; checked by options).
 func (f *dataFlags) sourceOf(path string) engine.Source {
 	fo := f.fileOptions()
 	ro, _ := f.readerOptions()
 	fo.CSV, fo.DateFormat, fo.TimestampFormat, fo.ColumnTypes = ro.CSV, ro.DateFormat, ro.TimestampFormat, ro.ColumnTypes
 	if f.FormatIn != nil {
 		fo.Format = *f.FormatIn
+	}
+	if isRemote(path) || f.Partition != "" {
+		return f.remote(path, fo, f.Partition)
 	}
 	return engine.Files(path, fo)
 }
@@ -402,6 +412,43 @@ func (f *dataFlags) checkArgs(rules, data string) error {
 	}
 	return checkDataPath(data)
 }
+
+// refSource is a --ref dataset: its format comes from its own names.
+func (f *dataFlags) refSource(path string) engine.Source {
+	if isRemote(path) {
+		return f.remote(path, engine.FileOptions{Hive: f.Hive}, "")
+	}
+	return engine.Files(path, f.fileOptions())
+}
+
+func (f *dataFlags) awsEnv() *awsEnv {
+	if f.aws == nil {
+		f.aws = &awsEnv{flags: &f.remoteFlags}
+	}
+	return f.aws
+}
+
+func (f *dataFlags) remote(path string, fo engine.FileOptions, partition string) engine.Source {
+	if !isRemote(path) {
+		return engine.Remote(failFetcher{fmt.Errorf("--partition applies to glue://database/table data, not %s", path)})
+	}
+	src, rep, err := f.awsEnv().remoteSource(path, fo, partition)
+	if err != nil {
+		return engine.Remote(failFetcher{err})
+	}
+	f.remotes = append(f.remotes, rep)
+	return src
+}
+
+// failFetcher reports a bad remote path when the source is registered,
+// where a bad local path is reported too.
+type failFetcher struct{ err error }
+
+func (f failFetcher) Fetch(context.Context, engine.ColumnNeed) (*engine.Fetched, error) {
+	return nil, f.err
+}
+
+func (c *EvalCmd) source() engine.Source { return c.sourceOf(c.Data) }
 
 // context bounds the run by --timeout. The parent is cancelled by SIGINT
 // and SIGTERM (see main).

@@ -9,7 +9,7 @@ import (
 // ExplainCmd is `dq explain`.
 type ExplainCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
-	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 
 	dataFlags `embed:""`
 }
@@ -22,7 +22,13 @@ func (c *ExplainCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(terminalText(e), plan.String())
+	// What the data resolved to (table, partitions, objects, bytes a run
+	// fetches) comes first: explain fetched metadata only.
+	out := terminalText(e)
+	for _, r := range c.remotes {
+		r.report(out)
+	}
+	_, err = io.WriteString(out, plan.String())
 	return err
 }
 

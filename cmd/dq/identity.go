@@ -15,14 +15,17 @@ import (
 // DataSource.Location, and through it the result files, SNS, EventBridge
 // and CloudWatch. An explicit --dataset-id wins; otherwise a local path is
 // made absolute and cleaned, so `data/x.parquet`, `./data/x.parquet` and
-// `/abs/data/x.parquet` are one dataset, and a URL (s3://…) is kept as
-// written.
+// `/abs/data/x.parquet` are one dataset; a Glue table is glue:db.table, S3
+// data its canonical s3:// URL, and any other URL is kept as written.
 func datasetIdentity(explicit, data string) (string, error) {
 	if explicit != "" {
 		if strings.TrimSpace(explicit) == "" {
 			return "", errors.New("--dataset-id must not be blank")
 		}
 		return explicit, nil
+	}
+	if id, ok := remoteDatasetID(data); ok {
+		return id, nil // glue:db.table, or the canonical s3:// URL
 	}
 	if strings.Contains(data, "://") {
 		return data, nil

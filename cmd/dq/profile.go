@@ -28,12 +28,13 @@ type scanFlags struct {
 
 	// --delimiter, --null-value, --column-type, … (readers.go).
 	readerFlags `embed:""`
+	remoteFlags `embed:""`
 }
 
 // data reuses eval's flag handling (validation, source, timeout, error
 // mapping), so the two commands read data the same way.
 func (f *scanFlags) data() *dataFlags {
-	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset", FollowSymlinks: f.FollowSymlinks, readerFlags: f.readerFlags}
+	return &dataFlags{FormatIn: f.FormatIn, Hive: f.Hive, Timeout: f.Timeout, MemoryLimit: f.MemoryLimit, Threads: f.Threads, CompositeMode: "dataset", FollowSymlinks: f.FollowSymlinks, readerFlags: f.readerFlags, remoteFlags: f.remoteFlags}
 }
 
 // profile scans path. The error is ready to return from Run.
@@ -66,7 +67,7 @@ func (f *scanFlags) profile(e *env, path string) (*recommend.Profile, error) {
 
 // ProfileCmd is `dq profile`.
 type ProfileCmd struct {
-	Data   string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth) or a directory (read recursively)."`
+	Data   string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 	Format string `enum:"table,json" default:"table" placeholder:"table|json" help:"Output: a table for people, or the full profile as JSON."`
 
 	scanFlags `embed:""`

@@ -29,9 +29,11 @@ func (f *dataFlags) references(opts *engine.Options) error {
 		}
 		// The format comes from the reference's own file names: --format-in
 		// describes the primary data.
-		opts.References[alias] = engine.Files(path, f.fileOptions())
+		opts.References[alias] = f.refSource(path)
 	}
-	if f.Catalog != "" {
+	if strings.EqualFold(f.Catalog, "glue") {
+		opts.Catalog = lazyGlueCatalog{a: f.awsEnv()}
+	} else if f.Catalog != "" {
 		c, err := engine.LocalCatalog(f.Catalog)
 		if err != nil {
 			return fmt.Errorf("--catalog: %w", err)

@@ -7,29 +7,46 @@ import (
 	"testing"
 )
 
-// FakeAWS serves the CloudWatch and EventBridge fakes on one endpoint, the
-// way AWS_ENDPOINT_URL points every client at one host. Each service keeps
-// its own Faults.
+// FakeAWS serves the S3, Glue Data Catalog, CloudWatch and EventBridge
+// fakes on one endpoint, the way AWS_ENDPOINT_URL points every client at
+// one host. Each service keeps its own Faults.
 type FakeAWS struct {
 	URL         string
 	CloudWatch  *FakeCloudWatch
 	EventBridge *FakeEventBridge
+	S3          *FakeS3
+	Glue        *FakeGlue
 }
 
-// NewAWS starts the combined fake, closed when t ends.
-func NewAWS(t testing.TB) *FakeAWS {
-	f := &FakeAWS{CloudWatch: newCloudWatch(), EventBridge: newEventBridge()}
+// Handler routes a request to the fake serving it: by X-Amz-Target (Glue,
+// EventBridge), CloudWatch's query path, else S3.
+func (f *FakeAWS) Handler() http.Handler {
 	cw, eb := f.CloudWatch.Faults.Wrap(f.CloudWatch), f.EventBridge.Faults.Wrap(f.EventBridge)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/service/GraniteServiceVersion20100801/"):
 			cw.ServeHTTP(w, r)
 		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents."):
 			eb.ServeHTTP(w, r)
+		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue."):
+			f.Glue.ServeHTTP(w, r)
+		case r.Header.Get("X-Amz-Target") != "":
+			http.Error(w, "FakeAWS serves S3, Glue, CloudWatch and EventBridge only", http.StatusBadRequest)
 		default:
-			http.Error(w, "FakeAWS serves CloudWatch and EventBridge only", http.StatusBadRequest)
+			f.S3.ServeHTTP(w, r)
 		}
-	}))
+	})
+}
+
+// NewAWSHandlers makes the fakes without a server (fakeaws serves them).
+func NewAWSHandlers() *FakeAWS {
+	return &FakeAWS{CloudWatch: newCloudWatch(), EventBridge: newEventBridge(), S3: NewS3(), Glue: NewGlue()}
+}
+
+// NewAWS starts the combined fake, closed when t ends.
+func NewAWS(t testing.TB) *FakeAWS {
+	f := NewAWSHandlers()
+	ts := httptest.NewServer(f.Handler())
 	t.Cleanup(ts.Close)
 	f.URL = ts.URL
 	f.CloudWatch.URL, f.EventBridge.URL = ts.URL, ts.URL

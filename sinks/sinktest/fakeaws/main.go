@@ -1,8 +1,11 @@
-// Command fakeaws is a local stand-in for the AWS services dq publishes
-// to, for trying `dq eval --results/--sns/--cloudwatch/--eventbridge`
-// without an AWS account. One endpoint serves:
+// Command fakeaws is a local stand-in for the AWS services dq reads from
+// and publishes to, for trying `dq eval s3://… / glue://…` and
+// `--results/--sns/--cloudwatch/--eventbridge` without an AWS account.
+// One endpoint serves:
 //
 //	S3           gofakes3, in memory (path-style addressing)
+//	Glue         the Data Catalog's GetDatabase/GetTable/GetPartitions,
+//	             seeded with -seed (testdata/glue/lake.json)
 //	SNS          goaws
 //	CloudWatch   PutMetricData, decoded from the SDK's gzip CBOR
 //	EventBridge  PutEvents
@@ -33,8 +36,6 @@ import (
 
 	"github.com/Admiral-Piett/goaws/app"
 	"github.com/Admiral-Piett/goaws/app/router"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/sirupsen/logrus"
 
 	"github.com/dqlabs/dq/sinks/sinktest"
@@ -44,22 +45,28 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:4566", "listen address")
 	bucket := flag.String("bucket", "dq-results", "S3 bucket to create")
 	topic := flag.String("topic", "dq-alerts", "SNS topic to create")
+	seed := flag.String("seed", "", "seed S3 objects and Glue tables from this file (e.g. testdata/glue/lake.json)")
 	flag.Parse()
-	if err := serve(*addr, *bucket, *topic, os.Stdout); err != nil {
+	if err := serve(*addr, *bucket, *topic, *seed, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func serve(addr, bucket, topic string, out io.Writer) error {
+func serve(addr, bucket, topic, seed string, out io.Writer) error {
 	logrus.SetOutput(io.Discard) // goaws logs every request
 	app.CurrentEnvironment.AccountID = "000000000000"
 	app.CurrentEnvironment.Region = "us-east-1"
 
-	s3b := s3mem.New()
-	if err := s3b.CreateBucket(bucket); err != nil {
+	lake := sinktest.NewAWSHandlers()
+	if err := lake.S3.Backend.CreateBucket(bucket); err != nil {
 		return fmt.Errorf("creating bucket: %w", err)
 	}
-	s3h := gofakes3.New(s3b).Server()
+	if seed != "" {
+		if err := sinktest.SeedLake(lake, seed); err != nil {
+			return fmt.Errorf("seeding: %w", err)
+		}
+	}
+	s3h, glueh := lake.S3, lake.Glue
 	snsh := router.New()
 	// goaws has no API to create a topic in-process: send it the request.
 	rec := httptest.NewRecorder()
@@ -89,6 +96,8 @@ func serve(addr, bucket, topic string, out io.Writer) error {
 					report("cloudwatch  %s  %s = %v %s  %v\n", c.Namespace, d.Name, d.Value, d.Unit, d.Dimensions)
 				}
 			}
+		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue."):
+			glueh.ServeHTTP(w, r)
 		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents."):
 			n := len(eb.Events())
 			eb.ServeHTTP(w, r)
@@ -120,7 +129,10 @@ func serve(addr, bucket, topic string, out io.Writer) error {
 		<-sig
 		srv.Close()
 	}()
-	fmt.Fprintf(out, "fakeaws on http://%s: S3 bucket %s, SNS topic %s, CloudWatch, EventBridge\n", addr, bucket, topicARN)
+	fmt.Fprintf(out, "fakeaws on http://%s: S3 bucket %s, SNS topic %s, CloudWatch, EventBridge, Glue Data Catalog\n", addr, bucket, topicARN)
+	if seed != "" {
+		fmt.Fprintf(out, "seeded from %s\n", seed)
+	}
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}

@@ -1,0 +1,285 @@
+package gluecatalog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/gluecatalog"
+	"github.com/dqlabs/dq/engine/s3source"
+	"github.com/dqlabs/dq/sinks/sinktest"
+)
+
+func setup(t *testing.T) (*sinktest.FakeAWS, *gluecatalog.Catalog) {
+	t.Helper()
+	fake := sinktest.NewAWS(t)
+	if err := sinktest.SeedLake(fake, "../../testdata/glue/lake.json"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sinktest.AWSConfig(fake.URL)
+	return fake, gluecatalog.New(cfg, s3source.NewClient(cfg), s3source.Options{CacheDir: t.TempDir()})
+}
+
+func parse(t *testing.T, src string) *dqdl.Ruleset {
+	t.Helper()
+	rs, err := dqdl.Parse("rules.dqdl", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func verdicts(r *engine.Result) []string {
+	var out []string
+	for _, rr := range r.RuleResults {
+		out = append(out, fmt.Sprintf("%s %s %v %s", rr.Name, rr.Result, rr.EvaluatedMetrics, rr.EvaluationMessage))
+	}
+	return out
+}
+
+func TestTaxiTableSameAsLocal(t *testing.T) {
+	_, cat := setup(t)
+	b, err := os.ReadFile("../../testdata/taxi/taxi.dqdl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A crawler lower-cases column names: the local copy and the
+	// ruleset say them as the catalog does.
+	text := string(b)
+	for _, c := range []string{"VendorID", "RatecodeID", "PULocationID", "DOLocationID"} {
+		text = strings.ReplaceAll(text, c, strings.ToLower(c))
+	}
+	rs := parse(t, text)
+	ctx := context.Background()
+	local := t.TempDir() + "/taxi.parquet"
+	s, err := engine.OpenSession(ctx, engine.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Conn().ExecContext(ctx, "COPY (SELECT VendorID AS vendorid, * EXCLUDE (VendorID, RatecodeID, PULocationID, DOLocationID), RatecodeID AS ratecodeid, PULocationID AS pulocationid, DOLocationID AS dolocationid FROM '../../testdata/taxi/sample.parquet') TO '"+local+"'")
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := engine.Evaluate(ctx, rs, engine.Files(local, engine.FileOptions{}), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := cat.Table("lake", "taxi", "")
+	got, err := engine.Evaluate(ctx, rs, engine.Remote(tb), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(verdicts(got), verdicts(want)) {
+		t.Fatalf("Glue and local differ:\n glue:  %v\n local: %v", verdicts(got), verdicts(want))
+	}
+	if got.DataSource.Location != "glue://lake/taxi" {
+		t.Errorf("location %q", got.DataSource.Location)
+	}
+	if rep := tb.LastReport(); rep.Format != "parquet" || len(rep.S3.Objects) != 1 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+// query registers a table and runs one query over it.
+func query(t *testing.T, src engine.Source, q string) []any {
+	t.Helper()
+	ctx := context.Background()
+	s, err := engine.OpenSession(ctx, engine.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Register(ctx, "primary", src); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Conn().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	out := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	if !rows.Next() {
+		t.Fatal("no row")
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCSVTablePartitionsAndDeclaredTypes(t *testing.T) {
+	fake, cat := setup(t)
+	// Declared types: amount decimal(10,2) (not-a-number is NULL, as in
+	// Athena), year int, month string; columns in declared order, then
+	// the partition keys.
+	got := query(t, engine.Remote(cat.Table("lake", "sales", "")), `
+		SELECT count(*), count(amount), sum(amount)::VARCHAR, string_agg(DISTINCT typeof(year), ','),
+		       string_agg(DISTINCT typeof(month), ','), string_agg(DISTINCT typeof(amount), ','),
+		       (SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'primary'),
+		       max(customer) FILTER (WHERE id = 3)
+		FROM "primary"`)
+	want := []any{int64(7), int64(5), "132.84", "INTEGER", "VARCHAR", "DECIMAL(10,2)", "id,amount,customer,year,month", "Çelik"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+
+	for _, tc := range []struct {
+		filter string
+		rows   int64
+	}{
+		{"year = 2024", 4},
+		{"year=2024 AND month='01'", 3},
+		{"month IN ('12', '02')", 4},
+		{"year BETWEEN 2023 AND 2023", 3},
+		{"NOT (year = 2024)", 3},
+		{"month LIKE '0%' OR year < 2024", 7},
+		{"year >= 2024 AND month <> '01'", 1},
+	} {
+		got := query(t, engine.Remote(cat.Table("lake", "sales", tc.filter)), "SELECT count(*) FROM \"primary\"")
+		if got[0] != tc.rows {
+			t.Errorf("%s: %v rows, want %d", tc.filter, got[0], tc.rows)
+		}
+	}
+	// The filter went to GetPartitions as its Expression.
+	found := false
+	for _, c := range fake.Glue.Calls() {
+		if c == "GetPartitions year=2024 AND month='01'" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("GetPartitions calls %v", fake.Glue.Calls())
+	}
+}
+
+func TestProjectedTable(t *testing.T) {
+	fake, cat := setup(t)
+	got := query(t, engine.Remote(cat.Table("lake", "events", "")), "SELECT count(*), sum(event_id), string_agg(DISTINCT region || '/' || dt, ',' ORDER BY region || '/' || dt) FROM \"primary\"")
+	want := []any{int64(3), float64(6), "eu/2024-01-01,us/2024-01-02"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	tb := cat.Table("lake", "events", "region = 'eu' AND dt >= '2024-01-01'")
+	got = query(t, engine.Remote(tb), "SELECT count(*) FROM \"primary\"")
+	if got[0] != int64(2) {
+		t.Errorf("eu rows %v", got[0])
+	}
+	if rep := tb.LastReport(); !rep.Projected || len(rep.Partitions) != 3 || rep.Partitions[0] != "region=eu/dt=2024-01-01" {
+		t.Errorf("report %+v", rep)
+	}
+	for _, c := range fake.Glue.Calls() {
+		if strings.HasPrefix(c, "GetPartitions") {
+			t.Errorf("projected table called %s", c)
+		}
+	}
+}
+
+func TestCatalogResolvesReferences(t *testing.T) {
+	_, cat := setup(t)
+	rs := parse(t, `Rules = [ RowCountMatch "lake.sales" = 1.0, ReferentialIntegrity "id" "lake.sales.id" = 1.0 ]`)
+	res, err := engine.Evaluate(context.Background(), rs, engine.Remote(cat.Table("lake", "sales", "")), engine.Options{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.RuleResults {
+		if r.Result != engine.Pass {
+			t.Errorf("%s: %s %s", r.Name, r.Result, r.EvaluationMessage)
+		}
+	}
+	// A table the catalog lacks is unbound, as with the local catalog.
+	rs = parse(t, `Rules = [ RowCountMatch "lake.nope" = 1.0 ]`)
+	_, err = engine.Evaluate(context.Background(), rs, engine.Remote(cat.Table("lake", "sales", "")), engine.Options{Catalog: cat})
+	var ub *engine.UnboundReferenceError
+	if !errors.As(err, &ub) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	fake, cat := setup(t)
+	rs := parse(t, `Rules = [ RowCount > 0 ]`)
+	for _, tc := range []struct {
+		db, table, filter, want string
+	}{
+		{"lake", "nope", "", `glue://lake/nope: table "nope" does not exist in database "lake"`},
+		{"nodb", "taxi", "", `glue://nodb/taxi: database "nodb" does not exist`},
+		{"lake", "orders_orc", "", "glue://lake/orders_orc: is stored as ORC; dq reads Parquet, CSV (optionally gzip) and JSON tables"},
+		{"lake", "trips_iceberg", "", "glue://lake/trips_iceberg: is an Apache Iceberg table"},
+		{"lake", "sales", "year = 1999", `glue://lake/sales: no partitions match --partition "year = 1999"`},
+		{"lake", "sales", "year = = 1", `partition filter "year = = 1"`},
+		{"lake", "taxi", "year = 1", "glue://lake/taxi: --partition given but the table has no partition keys"},
+	} {
+		_, err := engine.Evaluate(context.Background(), rs, engine.Remote(cat.Table(tc.db, tc.table, tc.filter)), engine.Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s.%s %q: %v, want %q", tc.db, tc.table, tc.filter, err, tc.want)
+		}
+	}
+	// Throttling (HTTP 500s) recovers through the SDK's retryer.
+	fake.Glue.Faults.FailNext(2, 500)
+	if _, err := engine.Evaluate(context.Background(), rs, engine.Remote(cat.Table("lake", "sales", "")), engine.Options{}); err != nil {
+		t.Errorf("after retries: %v", err)
+	}
+}
+
+func TestParseExpr(t *testing.T) {
+	vals := map[string]string{"year": "2024", "month": "01", "name": "it's"}
+	num := map[string]bool{"year": true}
+	for expr, want := range map[string]bool{
+		"year = 2024":                         true,
+		"year = '2024'":                       true,
+		"year > 999":                          true, // numeric, not string, order
+		"month > '1'":                         false,
+		"year <> 2024 OR month = '01'":        true,
+		"NOT year = 2024":                     false,
+		"year NOT IN (2023, 2025)":            true,
+		"year NOT BETWEEN 2020 AND 2030":      false,
+		"(year = 2024 AND (month LIKE '_1'))": true,
+		"name = 'it''s'":                      true,
+		"`year` != 2023":                      true,
+	} {
+		e, err := gluecatalog.ParseExpr(expr)
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		got, err := e.Eval(vals, num)
+		if err != nil || got != want {
+			t.Errorf("%s = %v (%v), want %v", expr, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "year =", "year = 1 AND", "(year = 1", "year ~ 1", "'a' = year", "year NOT = 1"} {
+		if _, err := gluecatalog.ParseExpr(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	e, _ := gluecatalog.ParseExpr("nokey = 1")
+	if _, err := e.Eval(vals, num); err == nil {
+		t.Error("unknown key evaluated")
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	for in, want := range map[string]string{"glue://db/t": "db.t", "GLUE://db.t": "db.t", "glue://db/t/": "db.t"} {
+		db, tb, err := gluecatalog.ParseURL(in)
+		if err != nil || db+"."+tb != want {
+			t.Errorf("%s: %s.%s %v", in, db, tb, err)
+		}
+	}
+	for _, bad := range []string{"glue://", "glue://db", "glue://db/t/x", "s3://db/t"} {
+		if _, _, err := gluecatalog.ParseURL(bad); err == nil {
+			t.Errorf("%s parsed", bad)
+		}
+	}
+}

@@ -1,0 +1,370 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/dqlabs/dq/dqdl"
+)
+
+// Fetcher makes remote data (S3 objects, Glue Data Catalog tables) local
+// for DuckDB, which in this build has no network extension. Packages such
+// as engine/s3source implement it; Remote turns one into a Source.
+type Fetcher interface {
+	// Fetch copies (or finds in a cache) what need asks for and describes
+	// the local files. It must never return files holding partial data:
+	// a failure is an error naming the object or table.
+	Fetch(ctx context.Context, need ColumnNeed) (*Fetched, error)
+}
+
+// ColumnNeed tells a Fetcher which columns the run will read. Formats that
+// can be read column by column (Parquet) fetch only those; others fetch
+// whole objects. The zero value (All false, no Names) is never passed:
+// an unknown need is All.
+type ColumnNeed struct {
+	// All: every column may be read (profile, recommend, row-level
+	// output, SELECT * in CustomSql, or a caller that did not say).
+	All bool
+	// Names are lower-cased words that may name a column: every
+	// identifier-like word of the ruleset's parameters, where clauses and
+	// SQL. It over-approximates; a column is needed when its lower-cased
+	// name (or the first component of a nested path) is among them.
+	Names []string
+	// MetadataOnly: the run only plans (dq explain). Fetchers fetch what
+	// describing the data needs (Parquet footers) and report what a real
+	// run would fetch.
+	MetadataOnly bool
+}
+
+// Wants reports whether the column named name may be read.
+func (n ColumnNeed) Wants(name string) bool {
+	if n.All {
+		return true
+	}
+	l := strings.ToLower(name)
+	for _, w := range n.Names {
+		if w == l {
+			return true
+		}
+	}
+	return false
+}
+
+// FormatOf tells a file's format from its name (FormatParquet, FormatCSV,
+// FormatJSON), ignoring a compression suffix; "" when unknown. Remote
+// fetchers use it to read object keys as Files reads file names.
+func FormatOf(name string) string { return formatOf(name) }
+
+// SelectFormat decides the format of a remote listing: format ("" = from
+// the names) and the names of that format. Unlike local files, objects
+// cannot be sniffed before they are fetched, so the format comes from the
+// names that have an extension, and objects without one (Hive's 000000_0,
+// Spark's part-00000) are taken as that format, as Glue reads a table's
+// objects as its declared format.
+func SelectFormat(names []string, format string) ([]string, string, error) {
+	format = strings.ToLower(format)
+	if format == "" {
+		var known []string
+		for _, n := range names {
+			if formatOf(n) != "" {
+				known = append(known, n)
+			}
+		}
+		if len(known) == 0 {
+			return nil, "", unknownFormat("cannot tell the format of %s from the object names; give the format explicitly", pluralCount(int64(len(names)), "object"))
+		}
+		var err error
+		if _, format, err = selectFormat(known, "", nil); err != nil {
+			return nil, "", err
+		}
+	}
+	var keep []string
+	for _, n := range names {
+		if k := formatOf(n); k == format || k == "" {
+			keep = append(keep, n)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, "", fmt.Errorf("no %s objects found", kindName(format))
+	}
+	return keep, format, nil
+}
+
+// AllColumns is the need of a run that may read anything.
+var AllColumns = ColumnNeed{All: true}
+
+// Fetched describes the local copy of a remote dataset.
+type Fetched struct {
+	// Location is the dataset as the user named it, canonical
+	// (s3://bucket/prefix/, glue://db/table); it becomes Dataset.Location.
+	Location string
+	Files    []string // absolute local paths, sorted
+	Format   string   // FormatParquet, FormatCSV or FormatJSON
+	// Hive reads k=v directories below the files' common base as columns;
+	// HiveKeys declares the partition keys in order, with DuckDB types
+	// (Glue's partition keys); nil lets DuckDB find and type them.
+	Hive     bool
+	HiveKeys []DeclaredColumn
+	// Columns are the declared columns (a Glue table's schema) with DuckDB
+	// types; nil reads the files' own schema. CSV files are then read by
+	// position, as Glue's LazySimpleSerDe does, and values that do not
+	// parse as the declared type become NULL, as in Athena.
+	Columns []DeclaredColumn
+	CSV     CSVDialect // for Format csv with declared Columns
+	// GlueTable names the catalog table read, for Result.DataSource; nil
+	// for plain S3 data.
+	GlueTable *GlueTable
+	// Cleanup removes temporary copies; run when the session closes.
+	Cleanup func() error
+}
+
+// DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
+// or "" to keep the type the reader infers (nested types).
+type DeclaredColumn struct{ Name, Type string }
+
+// CSVDialect is how a catalogued CSV table is written.
+type CSVDialect struct {
+	Header    bool   // the first line of each file is a header (skip.header.line.count=1)
+	Delimiter string // "" = ","
+	Quote     string // "" = no quoting rule given: '"'
+	Escape    string // "" = same as Quote
+}
+
+// Remote is the source whose data a Fetcher fetches when the session
+// registers it. Evaluate and Explain tell the fetcher which columns the
+// ruleset reads; every other caller gets every column.
+func Remote(f Fetcher) Source { return remoteSource{f: f} }
+
+type remoteSource struct{ f Fetcher }
+
+type needKey struct{}
+
+// withColumnNeed passes the primary dataset's column need to its Fetcher.
+func withColumnNeed(ctx context.Context, need ColumnNeed) context.Context {
+	return context.WithValue(ctx, needKey{}, need)
+}
+
+func columnNeedOf(ctx context.Context) ColumnNeed {
+	if n, ok := ctx.Value(needKey{}).(ColumnNeed); ok {
+		return n
+	}
+	return AllColumns
+}
+
+func (r remoteSource) register(ctx context.Context, s *Session, rel string) (string, error) {
+	fd, err := r.f.Fetch(ctx, columnNeedOf(ctx))
+	if fd != nil && fd.Cleanup != nil {
+		s.cleanups = append(s.cleanups, fd.Cleanup)
+	}
+	if err != nil {
+		var se *SourceError
+		if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return "", err
+		}
+		return "", &SourceError{Err: err}
+	}
+	loc := fd.Location
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	if len(fd.Files) == 0 {
+		return fail(fmt.Errorf("no data files"))
+	}
+	body, err := remoteSQL(ctx, s, fd)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS "+body); err != nil {
+		return fail(err)
+	}
+	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
+	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if fd.GlueTable != nil {
+		s.glueTables = append(s.glueTables, glueTableOf{rel: rel, t: *fd.GlueTable})
+	}
+	return loc, nil
+}
+
+type glueTableOf struct {
+	rel string
+	t   GlueTable
+}
+
+// glueTable is the catalog table registered as rel, or nil.
+func (s *Session) glueTable(rel string) *GlueTable {
+	for _, g := range s.glueTables {
+		if g.rel == rel {
+			t := g.t
+			return &t
+		}
+	}
+	return nil
+}
+
+// remoteSQL is the SELECT reading fd: the files as Files would read them,
+// or, with declared columns, those columns under their declared types.
+func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
+	extra := hiveTypesArg(fd.HiveKeys)
+	if fd.Format == FormatCSV && fd.Columns != nil {
+		// Positional, every field as text first: the declared type is
+		// applied with TRY_CAST so that a value that does not parse is
+		// NULL, as with Glue's SerDe, rather than an error.
+		d := fd.CSV
+		delim, quote := d.Delimiter, d.Quote
+		if delim == "" {
+			delim = ","
+		}
+		if quote == "" {
+			quote = `"`
+		}
+		cols := make([]string, len(fd.Columns))
+		for i, c := range fd.Columns {
+			cols[i] = QuoteString(c.Name) + ": 'VARCHAR'"
+		}
+		args := []string{quoteStringList(fd.Files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
+			fmt.Sprintf("header = %t", d.Header), "delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
+			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
+		if d.Escape != "" {
+			args = append(args, "escape = "+QuoteString(d.Escape))
+		}
+		if c := commonCompression(fd.Files); c != "" {
+			args = append(args, "compression = "+QuoteString(c))
+		}
+		args = append(args, extra...)
+		scan := "read_csv(" + strings.Join(args, ", ") + ")"
+		return "SELECT " + declaredSelect(fd, nil) + " FROM " + scan, nil
+	}
+	scan, err := scanSQL(fd.Format, fd.Files, fd.Hive)
+	if err != nil {
+		return "", err
+	}
+	if len(extra) > 0 {
+		scan = strings.TrimSuffix(scan, ")") + ", " + strings.Join(extra, ", ") + ")"
+	}
+	if fd.Columns == nil {
+		return "SELECT * FROM " + scan, nil
+	}
+	// By name, as Glue reads Parquet and JSON: a declared column the files
+	// lack reads as NULL.
+	have, err := s.describe(ctx, "(SELECT * FROM "+scan+")")
+	if err != nil {
+		return "", err
+	}
+	present := map[string]string{}
+	for _, c := range have {
+		present[strings.ToLower(c.Name)] = c.Name
+	}
+	return "SELECT " + declaredSelect(fd, present) + " FROM " + scan, nil
+}
+
+// declaredSelect lists the declared columns then the partition keys.
+// present maps lower-cased names the scan has to their spelling; nil
+// means every declared column is there (positional CSV).
+func declaredSelect(fd *Fetched, present map[string]string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range fd.Columns {
+		seen[strings.ToLower(c.Name)] = true
+		src := QuoteIdent(c.Name)
+		if present != nil {
+			name, ok := present[strings.ToLower(c.Name)]
+			if !ok {
+				t := c.Type
+				if t == "" {
+					t = "VARCHAR"
+				}
+				out = append(out, "CAST(NULL AS "+t+") AS "+QuoteIdent(c.Name))
+				continue
+			}
+			src = QuoteIdent(name)
+		}
+		if c.Type == "" {
+			out = append(out, src+" AS "+QuoteIdent(c.Name))
+		} else {
+			out = append(out, "TRY_CAST("+src+" AS "+c.Type+") AS "+QuoteIdent(c.Name))
+		}
+	}
+	if fd.Hive {
+		for _, k := range fd.HiveKeys {
+			if !seen[strings.ToLower(k.Name)] {
+				out = append(out, QuoteIdent(k.Name))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func hiveTypesArg(keys []DeclaredColumn) []string {
+	var parts []string
+	for _, k := range keys {
+		if k.Type != "" {
+			parts = append(parts, QuoteString(k.Name)+": "+QuoteString(k.Type))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{"hive_types = {" + strings.Join(parts, ", ") + "}"}
+}
+
+var countStar = regexp.MustCompile(`(?i)\bcount\s*\(\s*\*\s*\)`)
+
+// RulesetColumnNeed is the columns of the primary dataset that evaluating
+// rs may read, for Fetchers that fetch column by column. It is
+// deliberately generous (every word of the ruleset that could name a
+// column) and falls back to every column whenever a rule may read them
+// all: a SELECT * or a star in SQL, AllColumns, or row-level output.
+func RulesetColumnNeed(rs *dqdl.Ruleset, rowLevel bool) ColumnNeed {
+	if rs == nil || rowLevel {
+		return AllColumns
+	}
+	words := map[string]bool{}
+	all := false
+	addText := func(s string) {
+		// count(*) reads no column; any other star (SELECT *, a * b) may.
+		if strings.Contains(countStar.ReplaceAllString(s, ""), "*") || strings.EqualFold(strings.TrimSpace(s), "AllColumns") {
+			all = true
+		}
+		words[strings.ToLower(strings.TrimSpace(s))] = true
+		for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+			return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '$')
+		}) {
+			words[strings.ToLower(w)] = true
+		}
+	}
+	leaf := func(typ string, params []*dqdl.Param, where *dqdl.Where) {
+		for _, p := range params {
+			addText(p.Value)
+		}
+		if where != nil {
+			addText(where.SQL)
+		}
+		switch typ {
+		case "DatasetMatch":
+			// Compares whole rows when no key mapping narrows it.
+			all = true
+		}
+	}
+	for _, r := range rs.Rules {
+		for _, l := range dqdl.Leaves(r) {
+			leaf(l.Type, l.Params, l.Where)
+		}
+	}
+	for _, a := range rs.Analyzers {
+		leaf(a.Type, a.Params, nil)
+	}
+	if all {
+		return AllColumns
+	}
+	need := ColumnNeed{Names: make([]string, 0, len(words))}
+	for w := range words {
+		if w != "" {
+			need.Names = append(need.Names, w)
+		}
+	}
+	sort.Strings(need.Names)
+	return need
+}

@@ -1,0 +1,156 @@
+package s3source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Client is an S3 client that follows buckets to their region: a bucket
+// in another region than the configured one answers with its region in
+// x-amz-bucket-region, and the request is repeated there once.
+type Client struct {
+	cfg       aws.Config
+	pathStyle bool
+
+	mu      sync.Mutex
+	regions map[string]string     // bucket → region, once discovered
+	clients map[string]*s3.Client // by region
+}
+
+// NewClient makes a Client from an SDK configuration (the default
+// credential chain: aws config.LoadDefaultConfig). With an endpoint
+// override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, cfg.BaseEndpoint) it
+// addresses buckets path-style, as S3-compatible stores expect.
+func NewClient(cfg aws.Config) *Client {
+	ps := cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	return &Client{cfg: cfg, pathStyle: ps, regions: map[string]string{}, clients: map[string]*s3.Client{}}
+}
+
+func (c *Client) forRegion(region string) *s3.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[region]; ok {
+		return cl
+	}
+	cl := s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+		o.UsePathStyle = o.UsePathStyle || c.pathStyle
+		// Ranged GETs carry no whole-object checksum to validate; the
+		// ETag check and exact lengths guard what is read.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if region != "" {
+			o.Region = region
+		}
+	})
+	c.clients[region] = cl
+	return cl
+}
+
+// do runs fn with the client for bucket's region, discovering the region
+// from a redirect when the configured one is wrong.
+func (c *Client) do(ctx context.Context, bucket string, fn func(*s3.Client) error) error {
+	c.mu.Lock()
+	region := c.regions[bucket]
+	c.mu.Unlock()
+	err := fn(c.forRegion(region))
+	if err == nil {
+		return nil
+	}
+	if r := bucketRegionOf(err); r != "" && r != region && r != c.cfg.Region {
+		c.mu.Lock()
+		c.regions[bucket] = r
+		c.mu.Unlock()
+		return fn(c.forRegion(r))
+	}
+	return err
+}
+
+// bucketRegionOf returns the region an S3 error response names for the
+// bucket (301 PermanentRedirect, 400 AuthorizationHeaderMalformed).
+func bucketRegionOf(err error) string {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		switch re.Response.StatusCode {
+		case http.StatusMovedPermanently, http.StatusBadRequest, http.StatusTemporaryRedirect:
+			return re.Response.Header.Get("X-Amz-Bucket-Region")
+		}
+	}
+	return ""
+}
+
+// Error is a failed S3 operation on one object, prefix or bucket, with a
+// hint where one helps. It never holds credentials.
+type Error struct {
+	URL  string // s3://bucket/key
+	Op   string // "listing", "reading", …
+	Code string // S3 error code or HTTP status text
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%s %s: %s", e.Op, e.URL, e.Code)
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// wrapErr turns an SDK error into an *Error naming url.
+func wrapErr(op, url string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		return err
+	}
+	e := &Error{URL: url, Op: op, Err: err}
+	var api smithy.APIError
+	status := 0
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	code := ""
+	if errors.As(err, &api) {
+		code = api.ErrorCode()
+	}
+	switch {
+	case code == "NoSuchBucket":
+		e.Code, e.Hint = "no such bucket", "check the bucket name (and the endpoint, AWS_ENDPOINT_URL)"
+	case code == "NoSuchKey" || code == "NotFound" && op == "reading" || status == http.StatusNotFound:
+		e.Code, e.Hint = "no such key", "check the path; a prefix ends in /"
+	case code == "AccessDenied" || status == http.StatusForbidden && code == "":
+		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects"
+	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired":
+		e.Code, e.Hint = "the AWS credentials have expired ("+code+")", "refresh them (aws sso login, or new session credentials)"
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken":
+		e.Code, e.Hint = "the AWS credentials were rejected ("+code+")", "check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
+		e.Code, e.Hint = "the object changed while it was being read (ETag mismatch)", "run again once writers have finished"
+	case code != "":
+		e.Code = code
+		if msg := api.ErrorMessage(); msg != "" {
+			e.Code += ": " + msg
+		}
+	case status != 0:
+		e.Code = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	default:
+		e.Code = err.Error()
+	}
+	return e
+}

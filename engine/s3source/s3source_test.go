@@ -1,0 +1,399 @@
+package s3source_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/s3source"
+	"github.com/dqlabs/dq/sinks/sinktest"
+)
+
+const taxiSample = "../../testdata/taxi/sample.parquet"
+
+// threeColumns touches 3 of the taxi file's 19 columns.
+const threeColumns = `Rules = [
+    IsComplete "VendorID",
+    ColumnValues "fare_amount" >= 0,
+    Mean "trip_distance" between 1 and 10,
+    RowCount > 10000
+]`
+
+type fixture struct {
+	s3     *sinktest.FakeS3
+	client *s3source.Client
+	cache  string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := sinktest.NewS3()
+	ts := httptest.NewServer(f)
+	t.Cleanup(ts.Close)
+	return &fixture{s3: f, client: s3source.NewClient(sinktest.AWSConfig(ts.URL)), cache: t.TempDir()}
+}
+
+func (fx *fixture) source(t *testing.T, url string, opts s3source.Options) *s3source.Source {
+	t.Helper()
+	if opts.CacheDir == "" {
+		opts.CacheDir = fx.cache
+	}
+	src, err := s3source.New(fx.client, url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func parse(t *testing.T, src string) *dqdl.Ruleset {
+	t.Helper()
+	rs, err := dqdl.Parse("rules.dqdl", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// verdicts is the comparable part of a result: outcomes, metrics, messages.
+func verdicts(r *engine.Result) []string {
+	var out []string
+	for _, rr := range r.RuleResults {
+		out = append(out, fmt.Sprintf("%s %s %v %s", rr.Name, rr.Result, rr.EvaluatedMetrics, rr.EvaluationMessage))
+	}
+	return out
+}
+
+func evalBoth(t *testing.T, rules string, local engine.Source, remote engine.Source) (*engine.Result, *engine.Result) {
+	t.Helper()
+	rs := parse(t, rules)
+	ctx := context.Background()
+	want, err := engine.Evaluate(ctx, rs, local, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := engine.Evaluate(ctx, rs, remote, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(verdicts(got), verdicts(want)) {
+		t.Fatalf("S3 and local results differ:\n s3:    %v\n local: %v", verdicts(got), verdicts(want))
+	}
+	return want, got
+}
+
+func TestTaxiRulesetSameAsLocal(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "taxi/sample.parquet", mustRead(t, taxiSample))
+	rules := string(mustRead(t, "../../testdata/taxi/taxi.dqdl"))
+	src := fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{})
+	_, got := evalBoth(t, rules, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(src))
+	if got.DataSource.Location != "s3://lake/taxi/sample.parquet" {
+		t.Errorf("location = %q", got.DataSource.Location)
+	}
+}
+
+func TestParquetFetchesOnlyNeededColumns(t *testing.T) {
+	fx := newFixture(t)
+	data := mustRead(t, taxiSample)
+	fx.s3.Put("lake", "taxi/sample.parquet", data)
+	var stats s3source.Stats
+	src := fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{Stats: &stats})
+	evalBoth(t, threeColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(src))
+	served := fx.s3.BytesServed.Load()
+	if frac := float64(served) / float64(len(data)); frac > 0.35 {
+		t.Errorf("fetched %d of %d bytes (%.0f%%), want ≤ 35%%", served, len(data), 100*frac)
+	}
+	rep := src.LastReport()
+	if rep.ColumnsRead != 3 || rep.ColumnsTotal != 19 {
+		t.Errorf("columns read %d of %d, want 3 of 19", rep.ColumnsRead, rep.ColumnsTotal)
+	}
+
+	// A second run over unchanged data fetches no data: one HEAD.
+	fx.s3.ResetCounters()
+	src2 := fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{})
+	evalBoth(t, threeColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(src2))
+	if n := fx.s3.BytesServed.Load(); n != 0 {
+		t.Errorf("second run fetched %d bytes, want 0 (cached)", n)
+	}
+	if n := fx.s3.Heads.Load(); n != 1 {
+		t.Errorf("second run made %d HEADs, want 1", n)
+	}
+
+	// A run needing more columns fetches only the missing chunks into
+	// the same cache entry.
+	fx.s3.ResetCounters()
+	src3 := fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{})
+	fourColumns := strings.Replace(threeColumns, "RowCount > 10000", "IsComplete \"DOLocationID\"", 1)
+	evalBoth(t, fourColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(src3))
+	if n := fx.s3.BytesServed.Load(); n > int64(len(data))/5 {
+		t.Errorf("adding one column fetched %d bytes", n)
+	}
+}
+
+func TestProfileReadsEverything(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "taxi/sample.parquet", mustRead(t, taxiSample))
+	src := fx.source(t, "s3://lake/taxi/", s3source.Options{NoCache: true})
+	ctx := context.Background()
+	s, err := engine.OpenSession(ctx, engine.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ds, err := s.Register(ctx, "primary", engine.Remote(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	if err := s.Conn().QueryRowContext(ctx, "SELECT sum(fare_amount) + sum(tip_amount) + count(store_and_fwd_flag) FROM "+ds.Relation).Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	local, err := engine.OpenSession(ctx, engine.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	var want float64
+	if err := local.Conn().QueryRowContext(ctx, "SELECT sum(fare_amount) + sum(tip_amount) + count(store_and_fwd_flag) FROM read_parquet('"+taxiSample+"')").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if sum != want {
+		t.Errorf("sum = %v, want %v", sum, want)
+	}
+}
+
+func TestPrefixHiveCSVAndBookkeeping(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "sales/year=2024/month=01/part-0.csv", []byte("id,amount\n1,10.5\n2,\n"))
+	fx.s3.Put("lake", "sales/year=2024/month=02/part-0.csv", []byte("id,amount\n3,7\n"))
+	fx.s3.Put("lake", "sales/_SUCCESS", nil)
+	fx.s3.Put("lake", "sales/year=2024/month=01/.part-0.csv.crc", []byte("garbage"))
+	fx.s3.Put("lake", "sales/_temporary/0/part-9.csv", []byte("id,amount\n99,99\n"))
+	rules := `Rules = [ RowCount = 3, IsComplete "amount", ColumnValues "month" in [1, 2], Sum "id" = 6 ]`
+	local := t.TempDir()
+	for _, p := range []string{"year=2024/month=01/part-0.csv", "year=2024/month=02/part-0.csv"} {
+		os.MkdirAll(filepath.Join(local, filepath.Dir(p)), 0o755)
+	}
+	os.WriteFile(filepath.Join(local, "year=2024/month=01/part-0.csv"), []byte("id,amount\n1,10.5\n2,\n"), 0o644)
+	os.WriteFile(filepath.Join(local, "year=2024/month=02/part-0.csv"), []byte("id,amount\n3,7\n"), 0o644)
+	for _, url := range []string{"s3://lake/sales/", "s3://lake/sales", "s3://lake/sales/year=*/month=*/*.csv"} {
+		want, _ := evalBoth(t, rules, engine.Files(local, engine.FileOptions{}), engine.Remote(fx.source(t, url, s3source.Options{})))
+		if got := verdicts(want); !strings.HasPrefix(got[0], "Rule_0 PASS") || !strings.HasPrefix(got[1], "Rule_1 FAIL") || !strings.HasPrefix(got[3], "Rule_3 PASS") {
+			t.Errorf("%s: %v", url, got)
+		}
+	}
+}
+
+func TestListingIsPaginated(t *testing.T) {
+	fx := newFixture(t)
+	for i := 0; i < 2500; i++ {
+		fx.s3.Put("lake", fmt.Sprintf("many/part-%05d.json", i), []byte(fmt.Sprintf("{\"i\": %d}\n", i)))
+	}
+	objs, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "many/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 2500 {
+		t.Fatalf("listed %d objects", len(objs))
+	}
+	if n := fx.s3.Lists.Load(); n != 3 {
+		t.Errorf("%d list calls for 2,500 objects, want 3", n)
+	}
+	if n := fx.s3.Heads.Load() + fx.s3.Gets.Load(); n != 0 {
+		t.Errorf("%d per-object calls while listing", n)
+	}
+}
+
+func runErr(t *testing.T, fx *fixture, url string) error {
+	t.Helper()
+	_, err := engine.Evaluate(context.Background(), parse(t, threeColumns), engine.Remote(fx.source(t, url, s3source.Options{})), engine.Options{})
+	if err == nil {
+		t.Fatalf("%s: no error", url)
+	}
+	return err
+}
+
+func TestFaults(t *testing.T) {
+	fx := newFixture(t)
+	data := mustRead(t, taxiSample)
+	fx.s3.Put("lake", "taxi/sample.parquet", data)
+
+	for _, tc := range []struct{ url, want string }{
+		{"s3://nobucket/taxi/sample.parquet", "s3://nobucket/: no such bucket"},
+		{"s3://nobucket/taxi/", "s3://nobucket/taxi/: no such bucket"},
+		{"s3://lake/nothing.parquet", "s3://lake/nothing.parquet: no such key or prefix"},
+		{"s3://lake/nothing/", "s3://lake/nothing/: no data objects under the prefix"},
+		{"s3://lake/taxi/*.csv", "no objects match the pattern"},
+	} {
+		err := runErr(t, fx, tc.url)
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.url, err, tc.want)
+		}
+	}
+
+	// AccessDenied and expired credentials: answers, not retried.
+	for status, code := range map[int]string{403: "AccessDenied", 400: "ExpiredToken"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>nope</Message></Error>`, code)
+		}))
+		c := s3source.NewClient(sinktest.AWSConfig(srv.URL))
+		src, _ := s3source.New(c, "s3://lake/taxi/", s3source.Options{CacheDir: t.TempDir()})
+		_, err := engine.Evaluate(context.Background(), parse(t, threeColumns), engine.Remote(src), engine.Options{})
+		srv.Close()
+		var se *s3source.Error
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "s3://lake/taxi/") {
+			t.Errorf("%s: %v", code, err)
+			continue
+		}
+		if code == "AccessDenied" && se.Code != "access denied" || code == "ExpiredToken" && !strings.Contains(se.Code, "expired") {
+			t.Errorf("%s: code %q", code, se.Code)
+		}
+	}
+
+	// 503 SlowDown then success: the SDK's retryer recovers.
+	fx.s3.Faults.FailNext(2, http.StatusServiceUnavailable)
+	evalBoth(t, threeColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(fx.source(t, "s3://lake/taxi/", s3source.Options{NoCache: true})))
+
+	// A connection reset mid-object is fetched again.
+	fx.s3.ResetMidBody("taxi/sample.parquet", 1)
+	evalBoth(t, threeColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(fx.source(t, "s3://lake/taxi/", s3source.Options{NoCache: true})))
+	// Resets every time: an error naming the object, and nothing of the
+	// broken GETs is recorded as cached data.
+	cache := t.TempDir()
+	fx.s3.ResetMidBody("taxi/sample.parquet", 1000)
+	_, err := engine.Evaluate(context.Background(), parse(t, threeColumns), engine.Remote(fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{CacheDir: cache})), engine.Options{})
+	fx.s3.ResetMidBody("", 0)
+	if err == nil || !strings.Contains(err.Error(), "s3://lake/taxi/sample.parquet") {
+		t.Errorf("reset: %v", err)
+	}
+	// The next run over the same cache gives the right answer.
+	evalBoth(t, threeColumns, engine.Files(taxiSample, engine.FileOptions{}), engine.Remote(fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{CacheDir: cache})))
+}
+
+// An object replaced between listing and reading is an error naming it.
+func TestETagChangeIsAnError(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "t/a.csv", []byte("x\n1\n"))
+	objs, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "t/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.s3.Put("lake", "t/a.csv", []byte("x\n1\n2\n"))
+	fd, _, err := s3source.FetchObjects(context.Background(), fx.client, []s3source.Placed{{Object: objs[0], Local: "a.csv"}}, "csv", engine.AllColumns, s3source.Options{CacheDir: t.TempDir()}, nil)
+	if fd != nil {
+		fd.Cleanup()
+	}
+	if err == nil || !strings.Contains(err.Error(), "s3://lake/t/a.csv") || !strings.Contains(err.Error(), "changed") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// File* rules on s3:// paths give what they give on a local copy.
+func TestFileRulesOnS3(t *testing.T) {
+	fx := newFixture(t)
+	local := t.TempDir()
+	files := map[string]string{"a.csv": "x\n1\n", "b.csv": "x\n1\n", "sub/c.csv": strings.Repeat("y", 2048), "_SUCCESS": ""}
+	for name, body := range files {
+		fx.s3.Put("lake", "files/"+name, []byte(body))
+		os.MkdirAll(filepath.Join(local, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(local, name), []byte(body), 0o644)
+	}
+	fsys := s3source.NewFS(fx.client)
+	rules := func(d, a string) string {
+		return `Rules = [
+		FileSize "` + d + `" > 2 B,
+		FileSize "` + d + `" between 1 B and 4 B,
+		FileFreshness "` + d + `" > (now() - 1 hours),
+		FileFreshness "` + a + `" > (now() - 1 hours),
+		FileUniqueness "` + d + `" > 0.5,
+		FileMatch "` + a + `" in ["` + fmt.Sprintf("%x", sha256Sum("x\n1\n")) + `"],
+		FileMatch "` + a + `" "` + strings.Replace(a, "a.csv", "b.csv", 1) + `"
+	]`
+	}
+	ctx := context.Background()
+	want, err := engine.Evaluate(ctx, parse(t, rules(local, filepath.Join(local, "a.csv"))), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := engine.Evaluate(ctx, parse(t, rules("s3://lake/files/", "s3://lake/files/a.csv")), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}, FileRoots: []string{"s3://lake/files/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(verdicts(got), verdicts(want)) {
+		t.Fatalf("S3 and local differ:\n s3:    %v\n local: %v", verdicts(got), verdicts(want))
+	}
+	for _, r := range got.RuleResults {
+		if r.Result != engine.Pass && r.Name != "Rule_1" {
+			t.Errorf("%s %s %s", r.Name, r.Result, r.EvaluationMessage)
+		}
+	}
+	// A missing key is the rule's failure, naming it.
+	got, err = engine.Evaluate(ctx, parse(t, `Rules = [ FileSize "s3://lake/nope.csv" > 0 ]`), engine.Files(filepath.Join(local, "a.csv"), engine.FileOptions{}),
+		engine.Options{FileSystems: map[string]engine.FileSystem{"s3": fsys}, FileRoots: []string{"s3://lake/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.RuleResults[0]; r.Result == engine.Pass {
+		t.Errorf("missing key: %s %s", r.Result, r.EvaluationMessage)
+	}
+	// Allowed roots scope what File* rules may read.
+	fsys.Allowed = []string{"s3://lake/other/"}
+	if _, err := fsys.Stat(ctx, "s3://lake/files/a.csv"); err == nil || !strings.Contains(err.Error(), "outside the allowed paths") {
+		t.Errorf("scope: %v", err)
+	}
+}
+
+func sha256Sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// A bucket in another region answers 301 with x-amz-bucket-region; the
+// request is repeated, signed for that region.
+func TestBucketRegionDiscovery(t *testing.T) {
+	var regions []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		regions = append(regions, auth)
+		if !strings.Contains(auth, "/eu-west-1/s3/") {
+			w.Header().Set("X-Amz-Bucket-Region", "eu-west-1")
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusMovedPermanently)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>wrong region</Message></Error>`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>far</Name><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>d/a.csv</Key><Size>4</Size><ETag>"x"</ETag><LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>`)
+	}))
+	defer srv.Close()
+	c := s3source.NewClient(sinktest.AWSConfig(srv.URL))
+	for i := 0; i < 2; i++ {
+		objs, err := c.ListPrefix(context.Background(), "far", "d/", nil)
+		if err != nil || len(objs) != 1 || objs[0].Key != "d/a.csv" {
+			t.Fatalf("objs %v, err %v", objs, err)
+		}
+	}
+	// First call: us-east-1 then eu-west-1; the second goes straight there.
+	if len(regions) != 3 {
+		t.Errorf("%d requests, want 3", len(regions))
+	}
+}
