@@ -318,6 +318,26 @@ func (f fileSource) csvArgs() ([]string, error) {
 // type inferred from all of its values. Reading text first is what lets a
 // blank field be "" in a text column but NULL in a numeric one (AWS Glue's
 // CSV behaviour), which DuckDB's null string, being per file, cannot.
+// widerCSVType is the type that holds values DuckDB's CSV sniffer typed a
+// in one file and b in another: the same type, the wider number, or text.
+func widerCSVType(a, b string) string {
+	if a == b {
+		return a
+	}
+	integer := map[string]int{"TINYINT": 1, "SMALLINT": 2, "INTEGER": 3, "BIGINT": 4, "HUGEINT": 5}
+	number := func(t string) bool { return integer[t] > 0 || t == "FLOAT" || t == "DOUBLE" }
+	switch {
+	case integer[a] > 0 && integer[b] > 0:
+		if integer[a] > integer[b] {
+			return a
+		}
+		return b
+	case number(a) && number(b):
+		return "DOUBLE"
+	}
+	return "VARCHAR"
+}
+
 func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
 	userArgs, err := f.csvArgs()
 	if err != nil {
@@ -334,7 +354,10 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 	}
 
 	// Columns in order of first appearance, each with the type every file
-	// agrees on; disagreement means text.
+	// agrees on, numbers widened to the type that holds both (one file of
+	// whole numbers and one with decimals is DOUBLE, as one file holding
+	// both would be); any other disagreement means text. verifyCSVTypes
+	// then checks the choice against every row.
 	var cols []Column
 	idx := map[string]int{}
 	for _, sn := range sniffs {
@@ -345,9 +368,7 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 				t = "VARCHAR"
 			}
 			if i, ok := idx[c.Name]; ok {
-				if cols[i].Type != t {
-					cols[i].Type = "VARCHAR"
-				}
+				cols[i].Type = widerCSVType(cols[i].Type, t)
 				continue
 			}
 			idx[c.Name] = len(cols)

@@ -426,3 +426,31 @@ func BenchmarkCSVInference(b *testing.B) {
 		}
 	})
 }
+
+// TestCSVFilesTypedApart reads a directory whose files DuckDB's sniffer
+// types differently (whole numbers in one, decimals in the other): the
+// column is the wider number, not text, so a blank field in it is NULL,
+// as it is when both values are in one file.
+func TestCSVFilesTypedApart(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "year=2024/month=01/part-0.csv", "id,amount,code\n1,10.5,a\n2,,b\n")
+	writeText(t, dir, "year=2024/month=02/part-0.csv", "id,amount,code\n3,7,7\n")
+	ds, s := registered(t, dir, FileOptions{})
+	if got := colType(ds, "amount"); got != "DOUBLE" {
+		t.Errorf("amount is %s, want DOUBLE", got)
+	}
+	if got := colType(ds, "code"); got != "VARCHAR" {
+		t.Errorf("code is %s, want VARCHAR (text in one file, a number in the other)", got)
+	}
+	if got := query(t, s, "SELECT count(amount) || ' ' || sum(amount) || ' ' || count(*) FILTER (WHERE code = '') FROM "+ds.Relation); got != "2 17.5 0" {
+		t.Errorf("count, sum of amount and blank codes = %q, want \"2 17.5 0\"", got)
+	}
+	for _, tt := range [][3]string{
+		{"BIGINT", "BIGINT", "BIGINT"}, {"INTEGER", "BIGINT", "BIGINT"}, {"BIGINT", "DOUBLE", "DOUBLE"},
+		{"DOUBLE", "TINYINT", "DOUBLE"}, {"BOOLEAN", "BIGINT", "VARCHAR"}, {"DATE", "TIMESTAMP", "VARCHAR"},
+	} {
+		if got := widerCSVType(tt[0], tt[1]); got != tt[2] {
+			t.Errorf("widerCSVType(%s, %s) = %s, want %s", tt[0], tt[1], got, tt[2])
+		}
+	}
+}
