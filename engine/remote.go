@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -121,6 +122,14 @@ type Fetched struct {
 	GlueTable *GlueTable
 	// Cleanup removes temporary copies; run when the session closes.
 	Cleanup func() error
+	// Base is the directory the Files are laid out under, their key
+	// prefix's local counterpart: k=v directories below it are Hive
+	// partitions. "" = the Files' common directory.
+	Base string
+	// Read holds the reader options (CSV dialect, null strings, date
+	// formats, column types) for data without declared Columns, which is
+	// read exactly as Files reads local files of the same format.
+	Read FileOptions
 }
 
 // DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
@@ -173,7 +182,7 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	if len(fd.Files) == 0 {
 		return fail(fmt.Errorf("no data files"))
 	}
-	body, err := remoteSQL(ctx, s, fd)
+	body, forced, err := remoteSQL(ctx, s, fd)
 	if err != nil {
 		return fail(err)
 	}
@@ -182,6 +191,12 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if forced != nil {
+		fs := fileSource{path: loc, opts: fd.Read}
+		if err := fs.recordUnparseable(ctx, s, rel, forced); err != nil {
+			return fail(err)
+		}
+	}
 	if fd.GlueTable != nil {
 		s.glueTables = append(s.glueTables, glueTableOf{rel: rel, t: *fd.GlueTable})
 	}
@@ -204,9 +219,34 @@ func (s *Session) glueTable(rel string) *GlueTable {
 	return nil
 }
 
-// remoteSQL is the SELECT reading fd: the files as Files would read them,
-// or, with declared columns, those columns under their declared types.
-func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
+// remoteSQL is the SELECT reading fd: the files as Files would read them
+// (with the plan to count unparseable values of forced column types), or,
+// with declared columns, those columns under their declared types.
+func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, *readPlan, error) {
+	if fd.Columns == nil && len(fd.HiveKeys) == 0 {
+		// Plain S3 data: the same reader as local files, so a blank CSV
+		// field, a late JSON field or a ragged line means the same thing
+		// whether the file was read from disk or from S3.
+		base := fd.Base
+		if base == "" {
+			base = commonDir(fd.Files)
+		}
+		fs := fileSource{path: fd.Location, opts: fd.Read}
+		rd, err := fs.reader(ctx, s.conn, fd.Format, fd.Files, base, fd.Hive)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(rd.forced) == 0 {
+			return rd.query, nil, nil
+		}
+		return rd.query, rd, nil
+	}
+	q, err := declaredSQL(ctx, s, fd)
+	return q, nil, err
+}
+
+// declaredSQL reads fd with its declared (Glue) schema.
+func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 	extra := hiveTypesArg(fd.HiveKeys)
 	if fd.Format == FormatCSV && fd.Columns != nil {
 		// Positional, every field as text first: the declared type is
@@ -367,4 +407,18 @@ func RulesetColumnNeed(rs *dqdl.Ruleset, rowLevel bool) ColumnNeed {
 	}
 	sort.Strings(need.Names)
 	return need
+}
+
+// commonDir is the deepest directory that holds every file of files.
+func commonDir(files []string) string {
+	if len(files) == 0 {
+		return ""
+	}
+	dir := filepath.Dir(files[0])
+	for _, f := range files[1:] {
+		for !strings.HasPrefix(f, dir+string(filepath.Separator)) && dir != filepath.Dir(dir) {
+			dir = filepath.Dir(dir)
+		}
+	}
+	return dir
 }

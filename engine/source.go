@@ -137,22 +137,32 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	s.allowedPaths = append(s.allowedPaths, files...)
 	s.sourceFiles[rel] = localFiles{files: files, root: base}
 	if len(rd.forced) > 0 {
-		counts, err := countUnparseable(ctx, s.conn, rd)
-		if err != nil {
+		if err := f.recordUnparseable(ctx, s, rel, rd); err != nil {
 			return fail(err)
-		}
-		if s.unparseable == nil {
-			s.unparseable = map[string][]UnparseableCount{}
-		}
-		s.unparseable[rel] = counts
-		for _, c := range counts {
-			if c.Count > 0 {
-				f.notice(fmt.Sprintf("%s: %s in column %q could not be read as %s and %s read as NULL",
-					loc, pluralCount(c.Count, "value"), c.Column, c.Type, map[bool]string{true: "is", false: "are"}[c.Count == 1]))
-			}
 		}
 	}
 	return loc, nil
+}
+
+// recordUnparseable counts, per forced column of rd, the values that did
+// not convert to the forced type, keeps the counts for the result and notes
+// them.
+func (f fileSource) recordUnparseable(ctx context.Context, s *Session, rel string, rd *readPlan) error {
+	counts, err := countUnparseable(ctx, s.conn, rd)
+	if err != nil {
+		return err
+	}
+	if s.unparseable == nil {
+		s.unparseable = map[string][]UnparseableCount{}
+	}
+	s.unparseable[rel] = counts
+	for _, c := range counts {
+		if c.Count > 0 {
+			f.notice(fmt.Sprintf("%s: %s in column %q could not be read as %s and %s read as NULL",
+				f.path, pluralCount(c.Count, "value"), c.Column, c.Type, map[bool]string{true: "is", false: "are"}[c.Count == 1]))
+		}
+	}
+	return nil
 }
 
 func (f fileSource) notice(msg string) {

@@ -44,7 +44,7 @@ func (a *awsEnv) load(ctx context.Context) error {
 }
 
 func (a *awsEnv) options(fo engine.FileOptions) s3source.Options {
-	o := s3source.Options{Format: fo.Format, Hive: fo.Hive, NoCache: a.flags.NoCache}
+	o := s3source.Options{Format: fo.Format, Hive: fo.Hive, NoCache: a.flags.NoCache, Read: fo}
 	if isTerminal(os.Stderr) {
 		o.Progress = os.Stderr
 	}

@@ -42,6 +42,9 @@ type Options struct {
 	Progress io.Writer
 	// Stats, when set, counts the run's requests and bytes.
 	Stats *Stats
+	// Read are the reader options (CSV dialect, null strings, formats,
+	// column types) applied to the fetched files, as to local ones.
+	Read engine.FileOptions
 }
 
 // Stats counts what a fetch did.
@@ -162,7 +165,7 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 	if err != nil {
 		return nil, rep, err
 	}
-	fd := &engine.Fetched{Format: format, Cleanup: func() error { return os.RemoveAll(layout) }}
+	fd := &engine.Fetched{Format: format, Base: layout, Read: opts.Read, Cleanup: func() error { return os.RemoveAll(layout) }}
 	dir := opts.CacheDir
 	if opts.NoCache {
 		dir = filepath.Join(layout, ".cache")
