@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ td.num{font-variant-numeric:tabular-nums}
 .chart .pt{fill:#0969da}.chart .anomaly{fill:var(--fail)}
 figure{margin:0 0 18px}figcaption,h1{overflow-wrap:anywhere}
 .msg{font-size:.85rem;color:var(--muted);word-break:break-word}
+.details p{margin:.2em 0}.vals{margin:0;padding-left:1.2em}.vals code{color:var(--fg);white-space:pre-wrap}
 form.inline{display:inline}
 button{font:inherit;padding:4px 12px;border:1px solid var(--line);border-radius:6px;background:#f6f8fa;cursor:pointer}
 input{font:inherit;padding:3px 6px;max-width:12em}
@@ -133,7 +135,9 @@ var pages = template.Must(template.New("").Funcs(funcs).Parse(`
 <caption class="sr">Each rule's outcome in the recent runs, oldest first, and its latest message</caption>
 <thead><tr><th scope="col">Rule</th><th scope="col">Latest</th><th scope="col">History (oldest → newest)</th></tr></thead>
 <tbody>{{range .Rules}}<tr>
-<th scope="row">{{.Description}}<br><span class="muted">{{.Name}}</span>{{if .Message}}<div class="msg">{{.Message}}</div>{{end}}</th>
+<th scope="row">{{.Description}}<br><span class="muted">{{.Name}}</span>{{if .Message}}<div class="msg">{{.Message}}</div>{{end}}{{with .Details}}
+<div class="msg details">{{if .Rows}}<p>{{.Rows}}</p>{{end}}{{if .Values}}<p id="{{.ID}}">Most frequent failing values:</p>
+<ul class="vals" aria-labelledby="{{.ID}}">{{range .Values}}<li><code>{{.Value}}</code> <span class="muted">×&nbsp;{{.Count}}</span></li>{{end}}</ul>{{end}}{{if .Hint}}<p>{{.Hint}}</p>{{end}}</div>{{end}}</th>
 <td><span class="badge {{.Last}}">{{.Last}}</span></td>
 <td><ol class="strip" aria-label="{{.Name}} outcomes: {{.Summary}}">{{range .Cells}}<li class="{{.Class}}" title="{{.Label}}"><span class="sr">{{.Label}}</span></li>{{end}}</ol></td>
 </tr>{{end}}</tbody></table></div>
@@ -176,6 +180,61 @@ type RuleRow struct {
 	Message           string
 	Summary           string
 	Cells             []Cell
+	// Details are the latest run's failing-value samples; nil for a rule
+	// that passed or has none.
+	Details *DetailsView
+}
+
+// DetailsView is a failing rule's FailureDetails as the page shows them:
+// how many rows failed, the most frequent offending values (quoted and
+// cut as engine.ShowValue does, so control characters and very long
+// values stay readable), and the hint. html/template escapes all of it.
+type DetailsView struct {
+	ID     string // element id naming the value list
+	Rows   string // "12 of 20,000 rows failed"; empty when not counted
+	Values []ValueView
+	Hint   string
+}
+
+// ValueView is one offending value and how many failing rows hold it.
+type ValueView struct{ Value, Count string }
+
+// detailsView turns a rule's FailureDetails into what the page shows; id
+// makes the value list's label unique on the page.
+func detailsView(d *engine.FailureDetails, id string) *DetailsView {
+	if d == nil {
+		return nil
+	}
+	v := &DetailsView{ID: id, Hint: d.Hint}
+	if d.FailedRows != nil && d.TotalRows != nil {
+		v.Rows = thousands(*d.FailedRows) + " of " + thousands(*d.TotalRows) + " rows failed"
+	}
+	for _, tv := range d.TopValues {
+		v.Values = append(v.Values, ValueView{Value: engine.ShowValue(tv.Value), Count: thousands(tv.Count)})
+	}
+	if v.Rows == "" && len(v.Values) == 0 && v.Hint == "" {
+		return nil
+	}
+	return v
+}
+
+// thousands prints n with comma separators, as the console's summary
+// does: 20000 → 20,000.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Cell is one run's outcome of a rule.
@@ -240,10 +299,11 @@ func RuleRows(runs []scheduler.Run) []RuleRow {
 		return nil
 	}
 	var rows []RuleRow
-	for _, rr := range latest.RuleResults {
+	for i, rr := range latest.RuleResults {
 		row := RuleRow{Name: rr.Name, Description: rr.Description, Last: string(rr.Result)}
 		if rr.Result != engine.Pass {
 			row.Message = rr.EvaluationMessage
+			row.Details = detailsView(rr.FailureDetails, fmt.Sprintf("vals-%d", i))
 		}
 		counts := map[string]int{}
 		for _, r := range runs {
