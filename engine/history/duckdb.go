@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -260,6 +261,9 @@ var migrations = []string{
 		excluded_at TIMESTAMP NOT NULL,
 		PRIMARY KEY (result_id, metric)
 	);`,
+	// 3: each run's rule outcomes, a JSON array of RuleOutcome (NULL for
+	// runs recorded before), read back with the run for outcome strips.
+	`ALTER TABLE runs ADD COLUMN rules VARCHAR;`,
 }
 
 // migrate brings the schema to version target, one transaction per step,
@@ -332,8 +336,16 @@ func (s *DuckDB) Record(ctx context.Context, run Run) error {
 		}
 		defer tx.Rollback()
 		at := run.At.UTC()
-		if _, err := tx.ExecContext(ctx, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-			run.ResultID, run.DatasetID, run.RulesetName, at, run.Score, s.opts.Now().UTC()); err != nil {
+		var rules any // NULL when the run has none
+		if len(run.Rules) > 0 {
+			b, err := json.Marshal(run.Rules)
+			if err != nil {
+				return fmt.Errorf("recording run %s: %w", run.ResultID, err)
+			}
+			rules = string(b)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO runs (result_id, dataset_id, ruleset_name, run_at, score, recorded_at, rules) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			run.ResultID, run.DatasetID, run.RulesetName, at, run.Score, s.opts.Now().UTC(), rules); err != nil {
 			return fmt.Errorf("recording run %s: %w", run.ResultID, err)
 		}
 		// Multi-row inserts: one statement per 200 metrics instead of one
@@ -408,7 +420,7 @@ func (s *DuckDB) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 		if !q.Since.IsZero() {
 			where, args = append(where, "run_at >= ?"), append(args, q.Since.UTC())
 		}
-		query := "SELECT result_id, dataset_id, ruleset_name, run_at, score FROM runs WHERE " + strings.Join(where, " AND ") +
+		query := "SELECT result_id, dataset_id, ruleset_name, run_at, score, rules FROM runs WHERE " + strings.Join(where, " AND ") +
 			" ORDER BY run_at DESC, result_id DESC"
 		if q.Limit > 0 {
 			query += fmt.Sprintf(" LIMIT %d", q.Limit)
@@ -422,8 +434,14 @@ func (s *DuckDB) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 		for rows.Next() {
 			var r Run
 			var score sql.NullFloat64
-			if err := rows.Scan(&r.ResultID, &r.DatasetID, &r.RulesetName, &r.At, &score); err != nil {
+			var rules sql.NullString
+			if err := rows.Scan(&r.ResultID, &r.DatasetID, &r.RulesetName, &r.At, &score, &rules); err != nil {
 				return err
+			}
+			if rules.Valid {
+				if err := json.Unmarshal([]byte(rules.String), &r.Rules); err != nil {
+					return fmt.Errorf("reading the rule outcomes of run %s: %w", r.ResultID, err)
+				}
 			}
 			r.At = r.At.UTC()
 			if score.Valid {

@@ -26,6 +26,20 @@ type Run struct {
 	At          time.Time // the run's instant (UTC)
 	Score       *float64
 	Metrics     []Metric
+	// Rules are the run's rule outcomes in ruleset order, so that a page
+	// can draw each rule's outcome history from the store (after a
+	// restart, or in dq report). Runs recorded before dq kept them have
+	// none.
+	Rules []RuleOutcome
+}
+
+// RuleOutcome is one rule's verdict in a recorded run. A rule is the same
+// rule across runs when its Description (canonical text) is; Rule_<i>
+// names shift when a ruleset is edited.
+type RuleOutcome struct {
+	Name        string         `json:"Name"`
+	Description string         `json:"Description"`
+	Result      engine.Outcome `json:"Result"`
 }
 
 // Metric is one metric value of a run.
@@ -67,7 +81,8 @@ type Store interface {
 	Close() error
 }
 
-// FromResult turns an evaluation result into a Run: every metric of every
+// FromResult turns an evaluation result into a Run: every rule's outcome,
+// and every metric of every
 // rule that passed or failed, and of every analyzer. Errored rules are left
 // out (spec §18 #34): their metrics, if any, are not trustworthy. A metric
 // computed under a where clause is stored under engine.HistoryKey, apart
@@ -95,6 +110,7 @@ func FromResult(res *engine.Result, datasetID string, at time.Time) Run {
 		}
 	}
 	for _, rr := range res.RuleResults {
+		run.Rules = append(run.Rules, RuleOutcome{Name: rr.Name, Description: rr.Description, Result: rr.Result})
 		if rr.Result != engine.Error {
 			add(rr.Name, rr.EvaluatedMetrics, rr.MetricWheres)
 		}

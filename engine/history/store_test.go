@@ -134,6 +134,10 @@ func TestFromResult(t *testing.T) {
 	if !slices.Equal(r.Metrics, want) || r.At != day0 || r.DatasetID != "ds" || *r.Score != 0.5 {
 		t.Errorf("FromResult = %+v", r)
 	}
+	// Every rule's outcome, errored ones too, in ruleset order.
+	if got := fmt.Sprint(r.Rules); got != "[{Rule_0  FAIL} {Rule_1  ERROR} {Rule_2  PASS}]" {
+		t.Errorf("rules = %s", got)
+	}
 }
 
 func TestPrune(t *testing.T) {
@@ -314,6 +318,15 @@ func TestMigrationFromV1(t *testing.T) {
 	if n, err := s.SetExcluded(ctx, "old", nil, true); n != 1 || err != nil {
 		t.Errorf("exclusions on a migrated store: %d, %v", n, err)
 	}
+	// The old run has no rule outcomes; a new one keeps them.
+	rules := []RuleOutcome{{Name: "Rule_0", Description: `IsComplete "ü"`, Result: engine.Fail}, {Name: "Rule_1", Description: "RowCount > 0", Result: engine.Pass}}
+	r := run("new", "d", day0.AddDate(0, 0, 1), "Dataset.*.RowCount", 43.0)
+	r.Rules = rules
+	record(t, s, r)
+	runs, err := s.Runs(ctx, RunQuery{DatasetID: "d"})
+	if err != nil || len(runs) != 2 || !slices.Equal(runs[0].Rules, rules) || runs[1].Rules != nil {
+		t.Errorf("runs after migration: %+v, %v", runs, err)
+	}
 }
 
 func version(t *testing.T, path string) int {
@@ -339,7 +352,7 @@ func TestNewerSchema(t *testing.T) {
 	}
 	db.Close()
 	_, err := Open(context.Background(), path, Options{})
-	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema version 99; this dq reads up to version 2") {
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema version 99; this dq reads up to version 3") {
 		t.Fatalf("newer store: %v", err)
 	}
 	if v := version(t, path); v != 99 {

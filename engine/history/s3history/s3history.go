@@ -104,6 +104,9 @@ type object struct {
 	At          time.Time    `json:"At"`
 	Score       *float64     `json:"Score"`
 	Metrics     []metricJSON `json:"Metrics"`
+	// Rules are the run's rule outcomes; absent in objects written before
+	// dq kept them.
+	Rules []history.RuleOutcome `json:"Rules,omitempty"`
 }
 
 type metricJSON struct {
@@ -149,7 +152,7 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 }
 
 func toObject(r history.Run) object {
-	o := object{ResultID: r.ResultID, DatasetID: r.DatasetID, RulesetName: r.RulesetName, At: r.At, Score: r.Score, Metrics: []metricJSON{}}
+	o := object{ResultID: r.ResultID, DatasetID: r.DatasetID, RulesetName: r.RulesetName, At: r.At, Score: r.Score, Metrics: []metricJSON{}, Rules: r.Rules}
 	for _, m := range r.Metrics {
 		o.Metrics = append(o.Metrics, metricJSON{Name: m.Name, Value: jsonFloat(m.Value), Source: m.Source, Excluded: m.Excluded})
 	}
@@ -157,7 +160,7 @@ func toObject(r history.Run) object {
 }
 
 func (o object) run() history.Run {
-	r := history.Run{ResultID: o.ResultID, DatasetID: o.DatasetID, RulesetName: o.RulesetName, At: o.At.UTC(), Score: o.Score}
+	r := history.Run{ResultID: o.ResultID, DatasetID: o.DatasetID, RulesetName: o.RulesetName, At: o.At.UTC(), Score: o.Score, Rules: o.Rules}
 	for _, m := range o.Metrics {
 		r.Metrics = append(r.Metrics, history.Metric{Name: m.Name, Value: float64(m.Value), Source: m.Source, Excluded: m.Excluded})
 	}

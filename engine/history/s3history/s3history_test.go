@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/history"
 	"github.com/dqlabs/dq/sinks/sinktest"
 )
@@ -50,6 +52,11 @@ func run(ds string, i int) history.Run {
 			{Name: "Dataset.*.RowCount", Value: float64(100 + i), Source: "Rule_0"},
 			{Name: "Column.a.Completeness", Value: 1 - float64(i)/1000, Source: "Rule_1"},
 		},
+		// Rule outcomes; run 2 has none (recorded before dq kept them).
+		Rules: map[bool][]history.RuleOutcome{false: {
+			{Name: "Rule_0", Description: "RowCount > 100", Result: []engine.Outcome{engine.Pass, engine.Fail}[i%2]},
+			{Name: "Rule_1", Description: `ColumnValues "é" in ["a\"b"]`, Result: engine.Error},
+		}}[i == 2],
 	}
 }
 
@@ -112,6 +119,16 @@ func TestMatchesDuckDBStore(t *testing.T) {
 		{Since: t0.Add(4 * time.Hour)},
 		{ResultID: "dqresult-s3://bucket/événements/-004", WithMetrics: true},
 		{DatasetID: "nope"},
+	}
+	// Both stores give back each run's rule outcomes as recorded.
+	for _, st := range []history.Store{s3s, ref} {
+		for _, i := range []int{2, 3} {
+			want := run("/data/orders", i)
+			got, err := st.Runs(ctx, history.RunQuery{ResultID: want.ResultID})
+			if err != nil || len(got) != 1 || !slices.Equal(got[0].Rules, want.Rules) {
+				t.Errorf("%T: rules of run %d = %+v, %v; want %+v", st, i, got, err, want.Rules)
+			}
+		}
 	}
 	for _, q := range queries {
 		a, err := s3s.Runs(ctx, q)
@@ -178,7 +195,7 @@ func sameRuns(a, b []history.Run) bool {
 		for _, m := range y.Metrics {
 			my[m.Name] = m
 		}
-		if fmt.Sprint(mx) != fmt.Sprint(my) {
+		if fmt.Sprint(mx) != fmt.Sprint(my) || !slices.Equal(x.Rules, y.Rules) {
 			return false
 		}
 	}
