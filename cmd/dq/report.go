@@ -22,9 +22,9 @@ type ReportCmd struct {
 	Limit     int    `default:"500" placeholder:"N" help:"Chart at most the N most recent runs."`
 }
 
-// Run writes the report. History keeps scores and metrics, not rule
-// outcomes, so the report charts those; dq eval --format html reports one
-// run's rules.
+// Run writes the report: scores, metrics and each rule's outcome strip
+// from the recorded runs (runs recorded before dq kept rule outcomes show
+// as grey cells; messages and failure details are only in result files).
 func (c *ReportCmd) Run(e *env) error {
 	st, err := openHistoryStore(e.ctx, c.History, true)
 	if err != nil {
@@ -39,7 +39,8 @@ func (c *ReportCmd) Run(e *env) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("no recorded runs of dataset %q; dq history list shows the dataset ids", c.DatasetID)}
 	}
 	p := web.CheckPage{Name: c.DatasetID, Dataset: c.DatasetID, Static: true, Generated: time.Now(),
-		Spark: web.ScoreSpark(runs), Metrics: web.MetricViews(runs), Score: runs[0].Score, Status: recordedStatus(runs[0])}
+		Spark: web.ScoreSpark(runs), Metrics: web.MetricViews(runs), Score: runs[0].Score, Status: recordedStatus(runs[0]),
+		Rules: web.RuleRows(web.WithRecorded(nil, runs))}
 	if runs[0].RulesetName != "" {
 		p.Name = runs[0].RulesetName + " on " + c.DatasetID
 	}
@@ -64,15 +65,7 @@ func (c *ReportCmd) Run(e *env) error {
 
 // recordedStatus is what a recorded run's score says: every rule passed
 // exactly when the score is 1.
-func recordedStatus(r history.Run) string {
-	switch {
-	case r.Score == nil:
-		return "none"
-	case *r.Score == 1:
-		return "passed"
-	}
-	return "failed"
-}
+func recordedStatus(r history.Run) string { return string(web.RecordedStatus(r)) }
 
 // htmlReport renders one evaluation as a static page, with the dataset's
 // recorded history charted when a store is open.
@@ -92,6 +85,9 @@ func htmlReport(ctx context.Context, res *engine.Result, store history.Store, da
 	if store != nil && datasetID != "" {
 		if runs, err := store.Runs(ctx, history.RunQuery{DatasetID: datasetID, Limit: 500, WithMetrics: true}); err == nil {
 			p.Spark, p.Metrics = web.ScoreSpark(runs), web.MetricViews(runs)
+			// Earlier runs' outcomes extend the strips; this run (recorded
+			// or not) keeps its messages and failure details.
+			p.Rules = web.RuleRows(web.WithRecorded([]scheduler.Run{run}, runs))
 		}
 	}
 	if p.Name == "" {

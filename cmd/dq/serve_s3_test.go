@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -44,8 +45,19 @@ func TestHistoryOnS3(t *testing.T) {
 	if err != nil || len(runs) != 1 || runs[0].Score == nil || *runs[0].Score != 0.75 || len(runs[0].Metrics) == 0 {
 		t.Fatalf("recorded runs = %+v, %v", runs, err)
 	}
-	// A fresh server reads it: the last run for catch-up, the page's charts.
-	s, _ := startServe(t, cfg, "")
+	// A fresh server reads it: the last run for catch-up, the page's charts
+	// and each rule's outcome strip (nothing of it is in memory).
+	s, srv := startServe(t, cfg, "")
+	res, err := http.Get(srv.URL + "/checks/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if n := strings.Count(string(page), `<li class="FAIL"`); n != 1 || strings.Count(string(page), `<li class="PASS"`) != 3 ||
+		!strings.Contains(string(page), `aria-label="Rule_0 outcomes: 1 runs, 1 pass"`) {
+		t.Errorf("a fresh server's check page lacks the recorded rule outcomes (%d FAIL cells):\n%s", n, page)
+	}
 	if last, ok := s.lastRun(context.Background(), s.sched.Config().Check("orders")); !ok || !last.Equal(runs[0].At) {
 		t.Errorf("last run seen by a new server: %s %v", last, ok)
 	}
@@ -55,6 +67,9 @@ func TestHistoryOnS3(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.html")
 	if code := run(context.Background(), []string{"report", "--history", "s3://dq-results/history/", "--dataset-id", "orders", "-o", out}, strings.NewReader(""), io.Discard, &stderr); code != 0 {
 		t.Fatalf("dq report: %d %s", code, stderr.String())
+	}
+	if rep, _ := os.ReadFile(out); strings.Count(string(rep), `<li class="FAIL"`) != 1 || strings.Count(string(rep), `<li class="PASS"`) != 3 {
+		t.Errorf("dq report lacks the recorded rule outcomes:\n%s", rep)
 	}
 	// dq eval reads and writes the same store.
 	if code := run(context.Background(), []string{"eval", "--history", "s3://dq-results/history/", "--dataset-id", "orders", "--format", "json",

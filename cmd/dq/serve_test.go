@@ -263,6 +263,10 @@ func TestRunCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(string(page), "Dataset.*.RowCount") || !strings.Contains(string(page), "<svg") {
 		t.Errorf("dq report: exit %d %s", code, stderr.String())
 	}
+	// ... with each rule's outcome from the store: one of four failed.
+	if strings.Count(string(page), `<li class="FAIL"`) != 1 || strings.Count(string(page), `<li class="PASS"`) != 3 {
+		t.Errorf("dq report lacks the recorded rule outcomes:\n%s", page)
+	}
 }
 
 // The shipped example config (examples/serve, used by compose.yaml) loads.

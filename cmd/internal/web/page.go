@@ -378,3 +378,60 @@ func ScoreSpark(runs []history.Run) template.HTML {
 	}
 	return Sparkline("Score", pts)
 }
+
+// RecordedStatus is what a recorded run's score says: every rule passed
+// exactly when the score is 1; "none" when there were no rules.
+func RecordedStatus(r history.Run) scheduler.Status {
+	switch {
+	case r.Score == nil:
+		return "none"
+	case *r.Score == 1:
+		return scheduler.Passed
+	}
+	return scheduler.Failed
+}
+
+// WithRecorded merges the runs the history store recorded (newest first,
+// as it lists them) into a check's runs held in memory (oldest first), so
+// rule outcome strips reach back past a restart, and to runs another dq
+// process (dq run from cron) recorded. A recorded run the memory also
+// holds (same result id) is taken once, from memory, which has its
+// messages and failure details; a recorded run carries only its rule
+// outcomes, and one recorded before dq kept those has none (a grey cell).
+// The result is ordered by when each run started, oldest first.
+func WithRecorded(live []scheduler.Run, recorded []history.Run) []scheduler.Run {
+	if len(recorded) == 0 {
+		return live
+	}
+	inMemory := map[string]bool{}
+	for _, r := range live {
+		if r.Result != nil && r.Result.ResultID != "" {
+			inMemory[r.Result.ResultID] = true
+		}
+	}
+	out := make([]scheduler.Run, 0, len(live)+len(recorded))
+	for i := len(recorded) - 1; i >= 0; i-- {
+		h := recorded[i]
+		if inMemory[h.ResultID] {
+			continue
+		}
+		run := scheduler.Run{ID: h.ResultID, Started: h.At, Date: h.At, Status: RecordedStatus(h), Score: h.Score}
+		if len(h.Rules) > 0 {
+			res := &engine.Result{ResultID: h.ResultID, RulesetName: h.RulesetName, Score: h.Score, StartedOn: h.At}
+			for _, o := range h.Rules {
+				res.RuleResults = append(res.RuleResults, engine.RuleResult{Name: o.Name, Description: o.Description, Result: o.Result})
+			}
+			run.Result = res
+		}
+		out = append(out, run)
+	}
+	out = append(out, live...)
+	at := func(r scheduler.Run) time.Time {
+		if r.Started.IsZero() {
+			return r.Date
+		}
+		return r.Started
+	}
+	sort.SliceStable(out, func(i, j int) bool { return at(out[i]).Before(at(out[j])) })
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/dqlabs/dq/cmd/internal/scheduler"
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/history"
 )
 
 // evalQuery evaluates a ruleset on a SELECT with the real engine.
@@ -88,5 +89,70 @@ func TestCheckPageFailureDetails(t *testing.T) {
 	// counts: it never read a row).
 	if !strings.Contains(page, `<p>did you mean &#34;amount&#34;?</p>`) {
 		t.Errorf("rule 2's hint is not on the page: %+v", rows[2].Details)
+	}
+}
+
+// TestWithRecorded: strips reach back to recorded runs (a restart leaves
+// memory empty), a run held in memory is taken once and from memory, and
+// a recorded run without rule outcomes is a grey cell.
+func TestWithRecorded(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 6, 0, 0, 0, time.UTC)
+	score := func(v float64) *float64 { return &v }
+	outcomes := func(a, b engine.Outcome) []history.RuleOutcome {
+		return []history.RuleOutcome{{Name: "Rule_0", Description: "RowCount > 0", Result: a}, {Name: "Rule_1", Description: `IsComplete "é"`, Result: b}}
+	}
+	// Newest first, as the store lists them: r3 is also in memory; r0 was
+	// recorded before dq kept rule outcomes.
+	recorded := []history.Run{
+		{ResultID: "r3", At: t0.Add(3 * time.Hour), Score: score(0.5), Rules: outcomes(engine.Pass, engine.Fail)},
+		{ResultID: "r2", At: t0.Add(2 * time.Hour), Score: score(1), Rules: outcomes(engine.Pass, engine.Pass)},
+		{ResultID: "r1", At: t0.Add(time.Hour), Score: score(0.5), Rules: outcomes(engine.Fail, engine.Pass)},
+		{ResultID: "r0", At: t0, Score: score(1)},
+	}
+	failed := int64(3)
+	total := int64(10)
+	live := []scheduler.Run{
+		{ID: "c-3", Started: t0.Add(3*time.Hour + time.Second), Status: scheduler.Failed, Result: &engine.Result{ResultID: "r3", RuleResults: []engine.RuleResult{
+			{Name: "Rule_0", Description: "RowCount > 0", Result: engine.Pass},
+			{Name: "Rule_1", Description: `IsComplete "é"`, Result: engine.Fail, EvaluationMessage: "Value: 0.7",
+				FailureDetails: &engine.FailureDetails{FailedRows: &failed, TotalRows: &total}},
+		}}},
+		{ID: "c-4", Date: t0.Add(4 * time.Hour), Status: scheduler.Skipped},
+	}
+	merged := WithRecorded(live, recorded)
+	var ids []string
+	for _, r := range merged {
+		ids = append(ids, r.ID)
+	}
+	if got := strings.Join(ids, " "); got != "r0 r1 r2 c-3 c-4" {
+		t.Fatalf("merged runs = %s", got)
+	}
+	rows := RuleRows(merged)
+	if len(rows) != 2 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	cells := func(r RuleRow) string {
+		var cs []string
+		for _, c := range r.Cells {
+			cs = append(cs, c.Class)
+		}
+		return strings.Join(cs, " ")
+	}
+	if got := cells(rows[0]); got != "none FAIL PASS PASS none" {
+		t.Errorf("Rule_0 strip = %s", got)
+	}
+	if got := cells(rows[1]); got != "none PASS PASS FAIL none" || rows[1].Message != "Value: 0.7" || rows[1].Details == nil || rows[1].Details.Rows != "3 of 10 rows failed" {
+		t.Errorf("Rule_1 = %s %+v", got, rows[1])
+	}
+	if rows[1].Summary != "5 runs, 2 pass, 1 fail, 2 no result" {
+		t.Errorf("summary = %q", rows[1].Summary)
+	}
+	// After a restart: only the store.
+	rows = RuleRows(WithRecorded(nil, recorded))
+	if got := cells(rows[1]); got != "none PASS PASS FAIL" || rows[1].Last != "FAIL" || rows[1].Details != nil {
+		t.Errorf("from the store alone: %s %+v", got, rows[1])
+	}
+	if WithRecorded(nil, nil) != nil || RuleRows(WithRecorded(nil, recorded[3:])) != nil {
+		t.Error("no outcomes anywhere should give no rows")
 	}
 }

@@ -216,7 +216,7 @@ func (s *server) checkPage(w http.ResponseWriter, r *http.Request) {
 	st, score, _ := statusOf(cs)
 	p := CheckPage{Name: cs.Check.Name, Dataset: cs.Check.Dataset, Status: st, Score: score, Schedule: cs.Check.Schedule,
 		Timezone: cs.Check.Timezone, Next: cs.Next, Running: cs.Running, NeedToken: s.Token != "",
-		Spark: ScoreSpark(hist), Rules: RuleRows(cs.Runs), Metrics: MetricViews(hist)}
+		Spark: ScoreSpark(hist), Rules: RuleRows(WithRecorded(cs.Runs, hist)), Metrics: MetricViews(hist)}
 	for i := len(cs.Runs) - 1; i >= 0 && len(p.Runs) < 50; i-- {
 		p.Runs = append(p.Runs, cs.Runs[i])
 	}
