@@ -153,6 +153,16 @@ func TestServeRunNowAPIAndMetrics(t *testing.T) {
 			t.Errorf("check page lacks %s", want)
 		}
 	}
+	// The run is in memory and in the store: one cell per rule, not two;
+	// the failing rule shows how many rows failed (the one order without a
+	// customerNumber; IsComplete's offending value is always NULL, so the
+	// engine lists none).
+	if n := strings.Count(body, `<li class="`); n != 4 || strings.Count(body, `<li class="FAIL"`) != 1 {
+		t.Errorf("%d strip cells, want 4 (one run of 4 rules)", n)
+	}
+	if !strings.Contains(body, `<div class="msg details"><p>1 of 100 rows failed</p></div>`) {
+		t.Errorf("check page lacks the failing-value sample:\n%s", body)
+	}
 	if code, _, _ := get("/checks/..%2f..%2fetc"); code != 400 && code != 404 {
 		t.Errorf("bad name: %d", code)
 	}
