@@ -289,3 +289,26 @@ func TestServeExampleConfig(t *testing.T) {
 		t.Errorf("example config = %+v", cfg)
 	}
 }
+
+// dq eval --format html with a history draws each rule's strip from the
+// store: the second run's report has two cells per rule, this run's last
+// and with its messages.
+func TestEvalHTMLReportStrips(t *testing.T) {
+	cfg := serveFixture(t, "rate(1 hour)")
+	dir := filepath.Dir(cfg)
+	out := filepath.Join(t.TempDir(), "r.html")
+	for i := range 2 {
+		var stderr strings.Builder
+		code := run(context.Background(), []string{"eval", "--history", filepath.Join(dir, "history.duckdb"), "--dataset-id", "orders", "--format", "html", "-o", out,
+			"--ref", "customers=../../testdata/retail/customers.parquet", filepath.Join(dir, "orders.dqdl"), "../../testdata/retail/orders.parquet"},
+			strings.NewReader(""), io.Discard, &stderr)
+		if code != exitFailed {
+			t.Fatalf("dq eval %d: exit %d %s", i, code, stderr.String())
+		}
+	}
+	page, _ := os.ReadFile(out)
+	if n := strings.Count(string(page), `<li class="`); n != 8 || strings.Count(string(page), `<li class="FAIL"`) != 2 ||
+		!strings.Contains(string(page), `aria-label="Rule_1 outcomes: 2 runs, 2 fail"`) || !strings.Contains(string(page), "1 of 100 rows failed") {
+		t.Errorf("report of the second run has %d strip cells, want 8:\n%s", n, page)
+	}
+}
