@@ -133,13 +133,25 @@ func TestServeRunNowAPIAndMetrics(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"status": "failed"`) || !strings.Contains(body, `"score": 0.75`) || !strings.Contains(body, `"team": "sales"`) {
 		t.Errorf("checks API: %s", body)
 	}
-	_, body, _ = get("/metrics")
-	for _, want := range []string{
+	// The scheduler stores a run before it reports it to the metrics
+	// (OnRun), so the metrics may lag the run list by a moment.
+	wantMetrics := []string{
 		`dq_check_runs_total{check="orders",outcome="failed"} 1`,
 		`dq_check_last_score{check="orders"} 0.75`,
 		`dq_check_rows_scanned_total{check="orders"} 100`,
 		`dq_check_run_duration_seconds_count{check="orders"} 1`,
-	} {
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, body, _ = get("/metrics")
+		all := true
+		for _, want := range wantMetrics {
+			all = all && strings.Contains(body, want)
+		}
+		if all || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wantMetrics {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
