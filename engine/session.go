@@ -260,32 +260,7 @@ func (s *Session) Relations() map[string]string {
 }
 
 func (s *Session) describe(ctx context.Context, rel string) ([]Column, error) {
-	rows, err := s.conn.QueryContext(ctx, "DESCRIBE SELECT * FROM "+rel)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	names, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	var cols []Column
-	for rows.Next() {
-		// DESCRIBE's column set has grown across DuckDB versions; only the
-		// first two (column_name, column_type) matter.
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		name, _ := vals[0].(string)
-		typ, _ := vals[1].(string)
-		cols = append(cols, Column{Name: name, Type: typ})
-	}
-	return cols, rows.Err()
+	return describeSQL(ctx, s.conn, "SELECT * FROM "+rel)
 }
 
 // Seal locks the session down before untrusted SQL runs. For a session from

@@ -405,6 +405,12 @@ func patternWantsHidden(pattern []string, name string) bool {
 	return false
 }
 
+// MatchGlobSegments reports whether a slash-separated path, split into
+// segments, matches a glob split the same way, where "**" stands for any
+// number (including zero) of directories: how Files expands a glob, so
+// that remote sources expand object keys the same way.
+func MatchGlobSegments(pat, name []string) bool { return matchSegments(pat, name) }
+
 // matchSegments matches path segments against glob segments, where "**"
 // stands for any number (including zero) of directories.
 func matchSegments(pat, name []string) bool {

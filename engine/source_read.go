@@ -189,6 +189,8 @@ func describeSQL(ctx context.Context, conn *sql.Conn, query string) ([]Column, e
 	}
 	var cols []Column
 	for rows.Next() {
+		// DESCRIBE's column set has grown across DuckDB versions; only the
+		// first two (column_name, column_type) matter.
 		vals := make([]any, len(names))
 		ptrs := make([]any, len(names))
 		for i := range vals {

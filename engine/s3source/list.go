@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/dqlabs/dq/engine"
 )
 
 // Object is one S3 object as listed.
@@ -44,7 +46,7 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 		}
 		var out []Object
 		for _, o := range all {
-			if !hiddenRel(o.Rel) && matchSegments(pattern, strings.Split(o.Rel, "/")) {
+			if !hiddenRel(o.Rel) && engine.MatchGlobSegments(pattern, strings.Split(o.Rel, "/")) {
 				out = append(out, o)
 			}
 		}

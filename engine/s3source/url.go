@@ -86,28 +86,6 @@ func globParts(key string) (prefix string, pattern []string, err error) {
 	return prefix, pattern, nil
 }
 
-// matchSegments matches path segments against glob segments, where "**"
-// stands for any number (including zero) of directories, as the local
-// reader does.
-func matchSegments(pat, name []string) bool {
-	if len(pat) == 0 {
-		return len(name) == 0
-	}
-	if pat[0] == "**" {
-		for k := 0; k <= len(name); k++ {
-			if matchSegments(pat[1:], name[k:]) {
-				return true
-			}
-		}
-		return false
-	}
-	if len(name) == 0 {
-		return false
-	}
-	ok, _ := path.Match(pat[0], name[0])
-	return ok && matchSegments(pat[1:], name[1:])
-}
-
 // hiddenRel reports a key (relative to the listed prefix) that lies in or
 // is a bookkeeping entry writers leave beside data: _SUCCESS, .crc files,
 // _temporary/ directories, "folder$" markers. The local reader skips the
