@@ -176,6 +176,11 @@ func (r *Registry) suggest(name string) string {
 	return ""
 }
 
+// EditDistance is the Levenshtein distance between a and b in runes: what
+// "did you mean" suggestions measure, here for rule types and in the engine
+// for column names.
+func EditDistance(a, b string) int { return levenshtein(a, b) }
+
 func levenshtein(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dqlabs/dq/dqdl"
 )
 
 // column and relation are the evaluator's view of a registered dataset:
@@ -182,27 +184,9 @@ func (r *relation) closeNames(name string) []string {
 	return out
 }
 
-// editDistance is the Levenshtein distance in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+// editDistance is the Levenshtein distance in runes (dqdl's, which its
+// rule-type suggestions use).
+func editDistance(a, b string) int { return dqdl.EditDistance(a, b) }
 
 // typeClass groups DuckDB type names by what the rules can do with them.
 type typeClass int
