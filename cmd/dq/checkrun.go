@@ -31,7 +31,12 @@ func checkEval(cfg *checkconfig.File, req scheduler.Request, format string, awsH
 	if err != nil {
 		return nil, err
 	}
+	partition, err := c.PartitionAt(req.Date, req.Prev)
+	if err != nil {
+		return nil, err
+	}
 	cmd := &EvalCmd{Rules: c.Ruleset, Data: data, Format: &format, Color: "never"}
+	cmd.Partition = partition
 	cmd.CompositeMode = "dataset"
 	cmd.Timeout = c.Timeout
 	cmd.MemoryLimit = c.MemoryLimit

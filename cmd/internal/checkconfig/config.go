@@ -84,6 +84,10 @@ type Check struct {
 	Labels map[string]string `yaml:"labels"`
 	// Refs binds reference aliases to datasets, like dq eval --ref.
 	Refs map[string]string `yaml:"refs"`
+	// Partition is a Glue partition filter for a glue:// dataset, like
+	// dq eval --partition, and a template like Dataset, e.g.
+	// year='{{ .Prev.Format "2006" }}' AND month='{{ .Prev.Format "01" }}'.
+	Partition string `yaml:"partition"`
 	// DatasetID is the check's series in the history; default the check
 	// name, which stays the same when a templated dataset path changes
 	// from day to day.
@@ -101,6 +105,7 @@ type Check struct {
 	dir      string
 	datasetT *template.Template
 	refsT    map[string]*template.Template
+	partT    *template.Template
 }
 
 // NameRE is what a check name may look like: it appears in URLs, metric
@@ -281,6 +286,15 @@ func (c *Check) validate() []error {
 	default:
 		bad("format %q: use parquet, csv or json", c.Format)
 	}
+	if c.Partition != "" {
+		if !strings.HasPrefix(strings.TrimSpace(c.Dataset), "glue://") {
+			bad("partition filters a Glue table: the dataset must be glue://database/table")
+		} else if t, err := parseTemplate("partition", c.Partition); err != nil {
+			bad("%v", err)
+		} else {
+			c.partT = t
+		}
+	}
 	c.refsT = map[string]*template.Template{}
 	for alias, p := range c.Refs {
 		if alias == "" || p == "" || strings.EqualFold(alias, "primary") {
@@ -350,6 +364,21 @@ func (c *Check) render(t *template.Template, date, prev time.Time) (string, erro
 // previous scheduled time was prev, with relative paths resolved.
 func (c *Check) DatasetAt(date, prev time.Time) (string, error) {
 	return c.render(c.datasetT, date, prev)
+}
+
+// PartitionAt is the Glue partition filter for a run at date (previous
+// scheduled time prev), "" when the check has none. It is SQL text, not a
+// path, so it is not resolved against the config's directory.
+func (c *Check) PartitionAt(date, prev time.Time) (string, error) {
+	if c.partT == nil {
+		return "", nil
+	}
+	var b strings.Builder
+	d := TemplateData{Date: date.In(c.Loc), Prev: prev.In(c.Loc), Check: c.Name}
+	if err := c.partT.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("partition: template: %v", err)
+	}
+	return b.String(), nil
 }
 
 // RefsAt renders the reference datasets like DatasetAt.

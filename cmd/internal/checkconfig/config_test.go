@@ -131,3 +131,44 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionTemplate renders a check's Glue partition filter from the
+// run's logical date (yesterday's partition for a daily check) without
+// treating it as a path, and refuses it on a dataset that is not a Glue
+// table.
+func TestPartitionTemplate(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "rules.dqdl", "Rules = [ RowCount > 0 ]\n")
+	cfg := write(t, dir, "dq.yaml", `
+checks:
+  - name: trips
+    ruleset: rules.dqdl
+    dataset: glue://lake/trips
+    partition: year='{{ .Prev.Format "2006" }}' AND month='{{ .Prev.Format "01" }}' AND day='{{ .Prev.Format "02" }}'
+    schedule: cron(0 6 * * ? *)
+`)
+	f, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Checks[0]
+	date := time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
+	got, err := c.PartitionAt(date, Prev(c.Sched, date))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "year='2026' AND month='02' AND day='28'"; got != want {
+		t.Errorf("partition = %q, want %q", got, want)
+	}
+	bad := write(t, dir, "bad.yaml", `
+checks:
+  - name: trips
+    ruleset: rules.dqdl
+    dataset: data/trips/
+    partition: year='2026'
+    schedule: rate(1 day)
+`)
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "glue://") {
+		t.Errorf("partition on a local dataset: error %v, want one naming glue://", err)
+	}
+}
