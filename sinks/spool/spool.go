@@ -152,6 +152,11 @@ func (d Dir) List() ([]Item, error) {
 	for _, n := range names {
 		path := filepath.Join(d.path, n)
 		data, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			// Claimed or delivered by another publisher since ReadDir:
+			// not this run's to send, and not lost.
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
