@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // scanKind says what shape of statement a scan compiles to.
@@ -34,7 +36,8 @@ func (k scanKind) String() string {
 type scan struct {
 	kind  scanKind
 	from  string
-	exprs []string
+	exprs []expr
+	keys  []string // exprs rendered in DuckDB: identical expressions are one
 	index map[string]int
 	users []string // rule and analyzer names served, in first-use order
 	// served indexes users; cur is the user being planned, whom add
@@ -50,7 +53,7 @@ type scan struct {
 	windex map[string]int
 
 	// rowScan: the projected per-row expressions.
-	projs  []string
+	projs  []expr
 	pindex map[string]int
 
 	vals []sql.NullFloat64
@@ -68,13 +71,15 @@ func newScan(kind scanKind, from string) *scan {
 		served: map[string]bool{}, pindex: map[string]int{}}
 }
 
-func (s *scan) add(expr string) slot {
-	i, ok := s.index[expr]
+func (s *scan) add(e expr) slot {
+	key := duck(e)
+	i, ok := s.index[key]
 	if !ok {
-		s.exprs = append(s.exprs, expr)
+		s.exprs = append(s.exprs, e)
+		s.keys = append(s.keys, key)
 		s.exprUsers = append(s.exprUsers, nil)
 		i = len(s.exprs) - 1
-		s.index[expr] = i
+		s.index[key] = i
 	}
 	if us := s.exprUsers[i]; s.cur != "" && (len(us) == 0 || us[len(us)-1] != s.cur) {
 		s.exprUsers[i] = append(us, s.cur)
@@ -92,25 +97,26 @@ func (s *scan) serve(user string) {
 	}
 }
 
-// groupCount returns the name of the per-group row count under a where
-// clause ("" = all rows) in a grouping scan.
-func (s *scan) groupCount(where string) string {
+// groupCount returns the per-group row count under a where clause ("" =
+// all rows) in a grouping scan, as a name the outer aggregates read.
+func (s *scan) groupCount(where string) expr {
 	i, ok := s.windex[where]
 	if !ok {
 		s.wheres = append(s.wheres, where)
 		i = len(s.wheres) - 1
 		s.windex[where] = i
 	}
-	return fmt.Sprintf("__n%d", i)
+	return sqlexpr.Name{Name: fmt.Sprintf("__n%d", i)}
 }
 
 // project adds a per-row expression to a row scan and returns its name.
-func (s *scan) project(expr string) string {
-	if i, ok := s.pindex[expr]; ok {
+func (s *scan) project(e expr) string {
+	key := duck(e)
+	if i, ok := s.pindex[key]; ok {
 		return fmt.Sprintf("__r%d", i)
 	}
-	s.projs = append(s.projs, expr)
-	s.pindex[expr] = len(s.projs) - 1
+	s.projs = append(s.projs, e)
+	s.pindex[key] = len(s.projs) - 1
 	return fmt.Sprintf("__r%d", len(s.projs)-1)
 }
 
@@ -118,11 +124,13 @@ func (s *scan) project(expr string) string {
 // frequency analyzers drop those rows (spec Appendix C).
 const allNullColumn = "__allnull"
 
-// sql renders the statement with every expression, or only the
-// expressions in only (one part, or one expression for the one-by-one
+// sql renders the statement in dialect d, reading from (the scan's
+// relation as that engine names it), with every expression, or only
+// the expressions in only (one part, or one expression for the one-by-one
 // fallback). A grouping scan computes only the per-where counts that the
-// chosen expressions read.
-func (s *scan) sql(only ...int) string {
+// chosen expressions read. The error is an *sqlexpr.Unsupported when d
+// cannot express one of them.
+func (s *scan) sql(d *sqlexpr.Dialect, from string, only ...int) (string, error) {
 	idx := only
 	if idx == nil {
 		for i := range s.exprs {
@@ -130,43 +138,65 @@ func (s *scan) sql(only ...int) string {
 		}
 	}
 	var b strings.Builder
+	var err error
+	render := func(n expr) string {
+		t, e := d.Render(n)
+		if e != nil && err == nil {
+			err = e
+		}
+		return t
+	}
+	double := d.Types[sqlexpr.Double]
 	b.WriteString("SELECT\n")
 	for n, i := range idx {
 		if n > 0 {
 			b.WriteString(",\n")
 		}
-		fmt.Fprintf(&b, "  CAST(%s AS DOUBLE) AS m%d", s.exprs[i], i)
+		fmt.Fprintf(&b, "  CAST(%s AS %s) AS m%d", render(s.exprs[i]), double, i)
 	}
 	b.WriteString("\nFROM ")
 	switch s.kind {
 	case aggregateScan:
-		b.WriteString(s.from)
+		b.WriteString(from)
 	case groupingScan:
 		quoted := make([]string, len(s.cols))
 		nulls := make([]string, len(s.cols))
 		for i, c := range s.cols {
-			quoted[i] = QuoteIdent(c)
+			quoted[i] = d.Ident(c)
 			nulls[i] = quoted[i] + " IS NULL"
 		}
 		fmt.Fprintf(&b, "(\n  SELECT (%s) AS %s", strings.Join(nulls, " AND "), allNullColumn)
 		for _, i := range s.wheresOf(idx) {
-			fmt.Fprintf(&b, ",\n    %s AS __n%d", filtered("count(*)", s.wheres[i]), i)
+			fmt.Fprintf(&b, ",\n    %s AS __n%d", render(countRows(whereExpr(s.wheres[i]))), i)
 		}
-		fmt.Fprintf(&b, "\n  FROM %s\n  GROUP BY %s\n) AS __groups", s.from, strings.Join(quoted, ", "))
+		fmt.Fprintf(&b, "\n  FROM %s\n  GROUP BY %s\n) AS __groups", from, strings.Join(quoted, ", "))
 	case rowScan:
 		b.WriteString("(\n  SELECT ")
 		for i, p := range s.projs {
 			if i > 0 {
 				b.WriteString(",\n    ")
 			}
-			fmt.Fprintf(&b, "%s AS __r%d", p, i)
+			fmt.Fprintf(&b, "%s AS __r%d", render(p), i)
 		}
 		if len(s.projs) == 0 {
 			b.WriteString("1 AS __r")
 		}
-		fmt.Fprintf(&b, "\n  FROM %s\n) AS __rows", s.from)
+		fmt.Fprintf(&b, "\n  FROM %s\n) AS __rows", from)
 	}
-	return b.String()
+	if err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// duckSQL renders the statement for the embedded engine, which expresses
+// everything the planner builds.
+func (s *scan) duckSQL(only ...int) string {
+	q, err := s.sql(duckDialect, s.from, only...)
+	if err != nil {
+		panic("internal error: " + err.Error())
+	}
+	return q
 }
 
 // Statement width bounds. DuckDB's working memory for one aggregate
@@ -274,7 +304,7 @@ func (s *scan) wheresOf(idx []int) []int {
 	}
 	seen := map[int]bool{}
 	for _, i := range idx {
-		e := s.exprs[i]
+		e := s.keys[i]
 		for {
 			j := strings.Index(e, "__n")
 			if j < 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // numLiteral renders a number for SQL. Integers stay integers so that
@@ -44,9 +45,68 @@ func staticNumbers(c *dqdl.Condition, rule string) (xs []float64, hasNull bool, 
 }
 
 // numberPredicate is the per-row form of a number condition on the value
-// expression v (spec §6.21 table). col is the column itself, used for the
+// expression v (spec §6.21 table). c is the column itself, used for the
 // NULL tests so that a value that fails to convert is not taken for NULL.
-func numberPredicate(op dqdl.Op, v, col string, xs []float64, hasNull bool) string {
+func numberPredicate(op dqdl.Op, v, c expr, xs []float64, hasNull bool) expr {
+	lits := make([]expr, len(xs))
+	for i, x := range xs {
+		lits[i] = num(x)
+	}
+	switch op {
+	case dqdl.OpEq:
+		if hasNull {
+			return isNull(c)
+		}
+		return cmp(sqlexpr.Eq, v, lits[0])
+	case dqdl.OpNe:
+		if hasNull {
+			return isNotNull(c)
+		}
+		return or(isNull(c), cmp(sqlexpr.Ne, v, lits[0]))
+	case dqdl.OpGt, dqdl.OpGe, dqdl.OpLt, dqdl.OpLe:
+		return cmp(sqlOp[op], v, lits[0])
+	case dqdl.OpBetween:
+		return and(cmp(sqlexpr.Gt, v, lits[0]), cmp(sqlexpr.Lt, v, lits[1]))
+	case dqdl.OpNotBetween:
+		return or(cmp(sqlexpr.Le, v, lits[0]), cmp(sqlexpr.Ge, v, lits[1]))
+	case dqdl.OpIn:
+		return inList(v, c, lits, hasNull, false)
+	case dqdl.OpNotIn:
+		return inList(v, c, lits, hasNull, true)
+	}
+	return boolLit(false)
+}
+
+// sqlOp maps DQDL's comparison operators to SQL's.
+var sqlOp = map[dqdl.Op]sqlexpr.Op{dqdl.OpEq: sqlexpr.Eq, dqdl.OpNe: sqlexpr.Ne, dqdl.OpGt: sqlexpr.Gt,
+	dqdl.OpGe: sqlexpr.Ge, dqdl.OpLt: sqlexpr.Lt, dqdl.OpLe: sqlexpr.Le}
+
+// inList is `v IN (...)` with Glue's NULL rules: NULL fails IN unless
+// listed and passes NOT IN unless listed.
+func inList(v, c expr, lits []expr, hasNull, negated bool) expr {
+	in := sqlexpr.In{X: v, List: lits, Negate: negated}
+	switch {
+	case !negated && len(lits) > 0 && hasNull:
+		return or(in, isNull(c))
+	case !negated && len(lits) > 0:
+		return in
+	case !negated && hasNull:
+		return isNull(c)
+	case !negated:
+		return boolLit(false)
+	case len(lits) > 0 && hasNull:
+		return and(in, isNotNull(c))
+	case len(lits) > 0:
+		return or(isNull(c), in)
+	case hasNull:
+		return isNotNull(c)
+	}
+	return boolLit(true)
+}
+
+// numberPredicateSQL is numberPredicate over SQL text, for the predicates
+// still written in DuckDB's SQL (dates, DataFreshness).
+func numberPredicateSQL(op dqdl.Op, v, col string, xs []float64, hasNull bool) string {
 	lits := make([]string, len(xs))
 	for i, x := range xs {
 		lits[i] = numLiteral(x)
@@ -69,16 +129,16 @@ func numberPredicate(op dqdl.Op, v, col string, xs []float64, hasNull bool) stri
 	case dqdl.OpNotBetween:
 		return v + " <= " + lits[0] + " OR " + v + " >= " + lits[1]
 	case dqdl.OpIn:
-		return inList(v, col, lits, hasNull, false)
+		return inListSQL(v, col, lits, hasNull, false)
 	case dqdl.OpNotIn:
-		return inList(v, col, lits, hasNull, true)
+		return inListSQL(v, col, lits, hasNull, true)
 	}
 	return "false"
 }
 
 // inList is `v IN (...)` with Glue's NULL rules: NULL fails IN unless
 // listed and passes NOT IN unless listed.
-func inList(v, col string, lits []string, hasNull, negated bool) string {
+func inListSQL(v, col string, lits []string, hasNull, negated bool) string {
 	list := strings.Join(lits, ", ")
 	switch {
 	case !negated && len(lits) > 0 && hasNull:
@@ -101,15 +161,15 @@ func inList(v, col string, lits []string, hasNull, negated bool) string {
 
 // stringPredicate is the per-row form of a string condition (spec §5.2
 // truth tables). v is the column as VARCHAR.
-func stringPredicate(c *dqdl.Condition, v string, ignoreCase bool) (string, error) {
-	var quoted []string
+func stringPredicate(c *dqdl.Condition, v expr, ignoreCase bool) (expr, error) {
+	var quoted []expr
 	var hasNull, hasEmpty, hasWS bool
 	for _, o := range c.Operands {
 		switch o := o.(type) {
 		case *dqdl.StringLit:
-			s := QuoteString(o.Value)
+			s := strLit(o.Value)
 			if ignoreCase {
-				s = "lower(" + s + ")"
+				s = call(sqlexpr.Lower, s)
 			}
 			quoted = append(quoted, s)
 		case *dqdl.Keyword:
@@ -122,68 +182,69 @@ func stringPredicate(c *dqdl.Condition, v string, ignoreCase bool) (string, erro
 				hasWS = true
 			}
 		default:
-			return "", errors.New("ColumnValues string conditions take quoted strings, NULL, EMPTY or WHITESPACES_ONLY")
+			return nil, errors.New("ColumnValues string conditions take quoted strings, NULL, EMPTY or WHITESPACES_ONLY")
 		}
 	}
 	cv := v
 	if ignoreCase {
-		cv = "lower(" + v + ")"
+		cv = call(sqlexpr.Lower, v)
 	}
-	var terms []string
+	length := func(x expr) expr { return call(sqlexpr.Length, x) }
+	var terms []expr
 	switch c.Op {
 	case dqdl.OpEq, dqdl.OpIn:
 		if hasNull {
-			terms = append(terms, v+" IS NULL")
+			terms = append(terms, isNull(v))
 		}
 		if hasEmpty {
-			terms = append(terms, "("+v+" IS NOT NULL AND "+v+" = '')")
+			terms = append(terms, and(isNotNull(v), cmp(sqlexpr.Eq, v, strLit(""))))
 		}
 		if hasWS {
-			terms = append(terms, "("+v+" IS NOT NULL AND length(trim("+v+")) = 0 AND length("+v+") > 0)")
+			terms = append(terms, and(isNotNull(v), cmp(sqlexpr.Eq, length(call(sqlexpr.Trim, v)), num(0)), cmp(sqlexpr.Gt, length(v), num(0))))
 		}
 		if len(quoted) > 0 {
-			terms = append(terms, "("+v+" IS NOT NULL AND "+cv+" IN ("+strings.Join(quoted, ", ")+"))")
+			terms = append(terms, and(isNotNull(v), sqlexpr.In{X: cv, List: quoted}))
 		}
 		if len(terms) == 0 {
-			return "false", nil
+			return boolLit(false), nil
 		}
-		return strings.Join(terms, " OR "), nil
+		return or(terms...), nil
 	case dqdl.OpNe, dqdl.OpNotIn:
 		if hasNull {
-			terms = append(terms, v+" IS NOT NULL")
+			terms = append(terms, isNotNull(v))
 		}
 		if hasEmpty {
-			terms = append(terms, "("+v+" IS NULL OR "+v+" <> '')")
+			terms = append(terms, or(isNull(v), cmp(sqlexpr.Ne, v, strLit(""))))
 		}
 		if hasWS {
-			terms = append(terms, "("+v+" IS NULL OR length(trim("+v+")) > 0 OR length("+v+") = 0)")
+			terms = append(terms, or(isNull(v), cmp(sqlexpr.Gt, length(call(sqlexpr.Trim, v)), num(0)), cmp(sqlexpr.Eq, length(v), num(0))))
 		}
 		if len(quoted) > 0 {
-			terms = append(terms, "("+v+" IS NULL OR "+cv+" NOT IN ("+strings.Join(quoted, ", ")+"))")
+			terms = append(terms, or(isNull(v), sqlexpr.In{X: cv, List: quoted, Negate: true}))
 		}
 		if len(terms) == 0 {
-			return "true", nil
+			return boolLit(true), nil
 		}
-		return strings.Join(terms, " AND "), nil
+		return and(terms...), nil
 	case dqdl.OpMatches, dqdl.OpNotMatches:
 		lit, ok := c.Operands[0].(*dqdl.StringLit)
 		if !ok {
-			return "", errors.New("matches takes a quoted regular expression")
+			return nil, errors.New("matches takes a quoted regular expression")
 		}
 		// The pattern is used raw, as Glue does (spec §18 #25). DuckDB's
 		// regexp_full_match is RE2, like Go's regexp: check it here so that
 		// a bad pattern fails its rule, not the fused scan.
 		if _, err := regexp.Compile(lit.Raw); err != nil {
-			return "", errors.New("Invalid pattern " + strconv.Quote(lit.Raw) + " (dq uses RE2 regular expressions): " + err.Error())
+			return nil, errors.New("Invalid pattern " + strconv.Quote(lit.Raw) + " (dq uses RE2 regular expressions): " + err.Error())
 		}
-		m := "regexp_full_match(" + v + ", " + QuoteString(lit.Raw) + ")"
+		m := call(sqlexpr.RegexpFullMatch, v, strLit(lit.Raw))
 		if c.Op == dqdl.OpNotMatches {
 			// NULL fails both forms (spec §18 #7).
-			return v + " IS NOT NULL AND NOT " + m, nil
+			return and(isNotNull(v), not(m)), nil
 		}
 		return m, nil
 	}
-	return "", errors.New("unsupported string operator " + c.Op.String())
+	return nil, errors.New("unsupported string operator " + c.Op.String())
 }
 
 // dateOperand is a date condition operand resolved to an instant (UTC).
@@ -310,9 +371,9 @@ func datePredicate(op dqdl.Op, col column, ops []dateOperand) (string, error) {
 		}
 		return v + " <= " + lits[0] + " OR " + v + " >= " + lits[1], nil
 	case dqdl.OpIn:
-		return inList(v, q, lits, hasNull, false), nil
+		return inListSQL(v, q, lits, hasNull, false), nil
 	case dqdl.OpNotIn:
-		return inList(v, q, lits, hasNull, true), nil
+		return inListSQL(v, q, lits, hasNull, true), nil
 	}
 	return "", errors.New("unsupported date operator " + op.String())
 }

@@ -144,7 +144,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err != nil {
 		return nil, fmt.Errorf("planning: %w", err)
 	}
-	if err := pl.execute(ctx, s.Conn(), opts.Progress); err != nil {
+	if err := pl.execute(ctx, localExecutor(s.Conn()), opts.Progress); err != nil {
 		return nil, err
 	}
 	ev := &evalState{ctx: ctx, history: opts.History, now: pl.now}
@@ -201,7 +201,7 @@ func newResultID() string {
 }
 
 // execute runs every planned statement.
-func (p *Plan) execute(ctx context.Context, q querier, progress func(Progress)) error {
+func (p *Plan) execute(ctx context.Context, x *executor, progress func(Progress)) error {
 	total := len(p.Queries)
 	done := 0
 	step := func() {
@@ -214,13 +214,13 @@ func (p *Plan) execute(ctx context.Context, q querier, progress func(Progress)) 
 		if len(s.exprs) == 0 {
 			continue
 		}
-		if err := s.run(ctx, q, step); err != nil {
+		if err := s.run(ctx, x, step); err != nil {
 			return err
 		}
 	}
 	for _, c := range p.customs {
 		step()
-		if err := c.run(ctx, q); err != nil {
+		if err := c.run(ctx, x.q); err != nil {
 			return err
 		}
 	}
@@ -334,12 +334,12 @@ func (p *Plan) rowChecks() []RowCheck {
 		rc := RowCheck{Rule: rp.rule.String()}
 		switch {
 		case rp.root.leaf != nil && rp.root.leaf.row != nil:
-			rc.Predicate = isTrue(rp.root.leaf.row.pred)
+			rc.Predicate = duck(truthy(rp.root.leaf.row.pred))
 			rc.Filter = rp.root.leaf.row.filter
 		case rp.root.leaf != nil && rp.root.leaf.fixed != nil && rp.root.leaf.fixed.result == Fail:
 			rc.Predicate = "false" // e.g. a missing column: every row fails it
 		case rp.root.leaf == nil && allPerRow(rp.root):
-			rc.Predicate = rowExpr(rp.root, nil)
+			rc.Predicate = duck(rowExpr(rp.root, nil))
 		}
 		out = append(out, rc)
 	}

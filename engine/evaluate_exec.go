@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // querier is what the evaluator needs from a connection; *sql.Conn and
@@ -50,7 +51,7 @@ func (s slot) value() (v float64, null bool, err error) {
 // overflows, a where clause that errors at run time), each of its
 // expressions is retried on its own so that one bad rule cannot take the
 // others down.
-func (s *scan) run(ctx context.Context, q querier, step func()) error {
+func (s *scan) run(ctx context.Context, x *executor, step func()) error {
 	if len(s.exprs) == 0 {
 		return nil
 	}
@@ -59,15 +60,27 @@ func (s *scan) run(ctx context.Context, q querier, step func()) error {
 		if step != nil {
 			step()
 		}
-		if err := s.runPart(ctx, q, part); err != nil {
+		if err := s.runPart(ctx, x, part); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *scan) runPart(ctx context.Context, q querier, part []int) error {
-	vals, err := queryRow(ctx, q, s.sql(part...), len(part))
+func (s *scan) runPart(ctx context.Context, x *executor, part []int) error {
+	if x.dialect != duckDialect {
+		// Expressions the dialect cannot express ERROR their rules; the
+		// rest still run together, in one statement.
+		part = s.expressible(x, part)
+		if len(part) == 0 {
+			return nil
+		}
+	}
+	stmt, err := s.sql(x.dialect, x.from(s.from), part...)
+	var vals []sql.NullFloat64
+	if err == nil {
+		vals, err = x.queryRow(ctx, stmt, len(part))
+	}
 	if err == nil {
 		for n, i := range part {
 			s.vals[i] = vals[n]
@@ -85,17 +98,22 @@ func (s *scan) runPart(ctx context.Context, q querier, part []int) error {
 	}
 	// Tell "the data cannot be read at all" (the run fails) from "one
 	// expression fails" (that rule errors).
-	if _, perr := queryRow(ctx, q, "SELECT CAST(count(*) AS DOUBLE) FROM "+s.from, 1); perr != nil {
+	if _, perr := x.queryRow(ctx, "SELECT CAST(count(*) AS "+x.dialect.Types[sqlexpr.Double]+") FROM "+x.from(s.from), 1); perr != nil {
 		if ee := AsEnvironmentError(perr); ee != nil {
 			return ee
 		}
-		return fmt.Errorf("reading %s: %w", s.from, perr)
+		return fmt.Errorf("reading %s: %w", x.from(s.from), perr)
 	}
 	if s.errs == nil {
 		s.errs = make([]error, len(s.exprs))
 	}
 	for _, i := range part {
-		v, err := queryRow(ctx, q, s.sql(i), 1)
+		stmt, err := s.sql(x.dialect, x.from(s.from), i)
+		if err != nil { // the dialect cannot express this expression: its rules ERROR
+			s.errs[i] = err
+			continue
+		}
+		v, err := x.queryRow(ctx, stmt, 1)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -109,6 +127,50 @@ func (s *scan) runPart(ctx context.Context, q querier, part []int) error {
 		s.vals[i] = v[0]
 	}
 	return nil
+}
+
+// executor runs a plan's statements on one engine: the embedded DuckDB
+// session, or a Backend.
+type executor struct {
+	dialect  *sqlexpr.Dialect
+	queryRow func(ctx context.Context, query string, n int) ([]sql.NullFloat64, error)
+	// q is the embedded session's connection, for what runs only there
+	// (CustomSql, ROW-mode composites, failure samples); nil on a Backend.
+	q querier
+	// relations maps the relations the plan reads (the embedded session's
+	// names) to the engine's; nil = the same.
+	relations map[string]string
+}
+
+func (x *executor) from(rel string) string {
+	if r, ok := x.relations[rel]; ok {
+		return r
+	}
+	return rel
+}
+
+// localExecutor runs statements on the embedded session.
+func localExecutor(q querier) *executor {
+	return &executor{dialect: duckDialect, q: q, queryRow: func(ctx context.Context, query string, n int) ([]sql.NullFloat64, error) {
+		return queryRow(ctx, q, query, n)
+	}}
+}
+
+// expressible returns the expressions of part that x's dialect renders,
+// recording the others' *sqlexpr.Unsupported as their errors.
+func (s *scan) expressible(x *executor, part []int) []int {
+	var ok []int
+	for _, i := range part {
+		if _, err := s.sql(x.dialect, x.from(s.from), i); err != nil {
+			if s.errs == nil {
+				s.errs = make([]error, len(s.exprs))
+			}
+			s.errs[i] = err
+			continue
+		}
+		ok = append(ok, i)
+	}
+	return ok
 }
 
 // queryRow runs a statement expected to return one row of n DOUBLEs.

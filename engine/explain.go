@@ -37,7 +37,14 @@ func (p *Plan) String() string {
 		line(ap.name, ap.text, ap.fixed)
 	}
 	for i, q := range p.Queries {
-		fmt.Fprintf(&b, "\n-- query %d (%s) for %s\n%s\n", i+1, q.Kind, strings.Join(q.Serves, ", "), q.SQL)
+		switch {
+		case q.Unsupported != "":
+			fmt.Fprintf(&b, "\n-- query %d (%s) for %s: not run\n-- %s\n", i+1, q.Kind, strings.Join(q.Serves, ", "), q.Unsupported)
+		case q.Engine != duckDialect.Name:
+			fmt.Fprintf(&b, "\n-- query %d (%s) on %s for %s\n%s\n", i+1, q.Kind, q.Engine, strings.Join(q.Serves, ", "), q.SQL)
+		default:
+			fmt.Fprintf(&b, "\n-- query %d (%s) for %s\n%s\n", i+1, q.Kind, strings.Join(q.Serves, ", "), q.SQL)
+		}
 	}
 	return b.String()
 }

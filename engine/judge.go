@@ -181,5 +181,14 @@ func combine(op dqdl.LogicalOp, kids []*outcome) *outcome {
 	if (op == dqdl.And && pass < len(kids)) || (op == dqdl.Or && pass == 0) {
 		o.result = Fail
 	}
+	// A part the engine cannot evaluate leaves the composite's verdict
+	// unknown: it ERRORs rather than pass or fail on the other parts.
+	for _, k := range kids {
+		if k.result == Error && strings.HasPrefix(k.message(), cannotEvaluate) {
+			o.result = Error
+			o.msgs = []string{k.message()}
+			break
+		}
+	}
 	return o
 }

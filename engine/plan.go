@@ -2,11 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // Plan is how a ruleset is evaluated against one dataset: the few SQL
@@ -35,8 +38,15 @@ type Plan struct {
 // PlannedQuery is one statement of a Plan.
 type PlannedQuery struct {
 	Kind   string   // "aggregate", "grouping", "row" or "custom"
-	SQL    string   // the statement, as DuckDB runs it
+	SQL    string   // the statement, in the dialect of Engine
 	Serves []string // Rule_<i> / Analyzer_<i> names whose metrics it computes
+	// Engine is the dialect the statement runs in ("embedded duckdb", or
+	// a Backend's dialect name).
+	Engine string
+	// Unsupported, when set, says why no engine runs this entry: the
+	// expressions of the rules in Serves that the Backend's dialect
+	// cannot express (those rules ERROR); SQL is then empty.
+	Unsupported string
 }
 
 type rulePlan struct {
@@ -82,7 +92,7 @@ type leafPlan struct {
 
 // rowCheck is a per-row predicate over the primary relation's columns.
 type rowCheck struct {
-	pred   string // SQL boolean; NULL counts as failing
+	pred   expr   // boolean; NULL counts as failing
 	filter string // the rule's where clause, "" if none
 	window bool   // pred uses window functions, so it cannot sit in an aggregate FILTER
 }
@@ -105,6 +115,11 @@ type planner struct {
 	// built from them and the session's datasets on first use.
 	fileRoots []string
 	scope     *fileScope
+	// remote is the Backend's dialect when the plan runs on one (nil:
+	// embedded). Rules that need the embedded engine (CustomSql, File*,
+	// references, ROW-mode composites with dataset-level rules) are
+	// decided as ERRORs at plan time.
+	remote *sqlexpr.Dialect
 }
 
 func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
@@ -116,8 +131,16 @@ func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
 
 // buildPlan plans every rule and analyzer of rs against rel.
 func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options) (*Plan, error) {
+	return buildPlanOn(ctx, sess, q, rs, rel, opts, nil)
+}
+
+// buildPlanOn is buildPlan for a Backend of dialect remote (nil =
+// embedded): rel is then an empty local relation with the Backend's
+// columns, against which where clauses are validated.
+func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options, remote *sqlexpr.Dialect) (*Plan, error) {
 	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
-		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots}
+		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots,
+		remote: remote}
 	if len(rs.Rules) > 1 {
 		pl.vetWheres(rs)
 	}
@@ -144,22 +167,45 @@ func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, 
 		ap.name = name
 		pl.plan.analyzers = append(pl.plan.analyzers, ap)
 	}
-	pl.plan.listQueries()
+	pl.plan.listQueries(localExecutor(nil))
 	return pl.plan, nil
 }
 
-func (p *Plan) listQueries() {
+// listQueries renders the plan's statements as x runs them.
+func (p *Plan) listQueries(x *executor) {
 	p.Queries = nil
 	for _, s := range p.scans {
 		if len(s.exprs) == 0 {
 			continue
 		}
 		for _, part := range s.parts() {
-			p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: s.sql(part...), Serves: s.partUsers(part)})
+			if x.dialect == duckDialect {
+				p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: s.duckSQL(part...), Serves: s.partUsers(part), Engine: x.dialect.Name})
+				continue
+			}
+			var ok, bad []int
+			var why []string
+			for _, i := range part {
+				if _, err := s.sql(x.dialect, x.from(s.from), i); err != nil {
+					bad = append(bad, i)
+					if w := err.Error(); !slices.Contains(why, w) {
+						why = append(why, w)
+					}
+					continue
+				}
+				ok = append(ok, i)
+			}
+			if len(ok) > 0 {
+				q, _ := s.sql(x.dialect, x.from(s.from), ok...)
+				p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), SQL: q, Serves: s.partUsers(ok), Engine: x.dialect.Name})
+			}
+			if len(bad) > 0 {
+				p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), Serves: s.partUsers(bad), Unsupported: strings.Join(why, "; ")})
+			}
 		}
 	}
 	for _, c := range p.customs {
-		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}})
+		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}, Engine: duckDialect.Name})
 	}
 }
 
@@ -188,9 +234,9 @@ func (pl *planner) planRule(r dqdl.Rule) (*node, error) {
 // Helpers shared by the rule planners.
 
 // aggregate adds an expression to the fused scan of the primary dataset.
-func (pl *planner) aggregate(expr string) slot {
+func (pl *planner) aggregate(e expr) slot {
 	pl.plan.agg.serve(pl.user)
-	return pl.plan.agg.add(expr)
+	return pl.plan.agg.add(e)
 }
 
 // grouping returns the grouping scan for a column set, creating it once.
@@ -285,8 +331,15 @@ func firstLine(s string) string {
 	return strings.TrimSpace(line)
 }
 
+// cannotEvaluate starts the message of a rule a Backend cannot evaluate.
+const cannotEvaluate = "Cannot evaluate on "
+
 // execMessage is the message of a rule whose SQL failed at run time.
 func execMessage(err error) string {
+	var u *sqlexpr.Unsupported
+	if errors.As(err, &u) {
+		return cannotEvaluate + u.Dialect + ": " + u.Error() + "; the embedded engine (--engine duckdb) evaluates this rule"
+	}
 	return "Exception thrown while evaluating rule: " + firstLine(err.Error())
 }
 

@@ -174,12 +174,12 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 		return nil
 	}
 	pred := "{" + strings.Join(outer, ", ") + "} IN (SELECT {" + strings.Join(inner, ", ") + "} FROM (\n" + stmt + "\n) AS __custom)"
-	lp.row = &rowCheck{pred: pred}
+	lp.row = &rowCheck{pred: nativePred(pred, "CustomSql (user SQL over the primary relation)")}
 	// Its own statement: an error in the user's SQL must not fail the fused scan.
 	s := newScan(aggregateScan, pl.plan.rel.from)
 	s.serve(pl.user)
 	pl.plan.scans = append(pl.plan.scans, s)
-	pass, total := s.add(filtered("count(*)", pred)), s.add("count(*)")
+	pass, total := s.add(countRows(lp.row.pred)), s.add(countRows())
 	metric := datasetMetric("CustomSQL.Compliance")
 	lp.judge = func(ev *evalState) *outcome {
 		m, empty, err := ratio(pass, total)()

@@ -28,9 +28,9 @@ type failureSample struct {
 }
 
 // valueSample describes failing rows of a per-row predicate on column c.
-func (pl *planner) valueSample(pass, total slot, where string, c column, pred string) *failureSample {
+func (pl *planner) valueSample(pass, total slot, where string, c column, pred expr) *failureSample {
 	return &failureSample{from: pl.plan.rel.from, pass: pass, total: total, where: where,
-		value: "CAST(" + QuoteIdent(c.name) + " AS VARCHAR)", fail: "NOT " + isTrue(pred)}
+		value: "CAST(" + QuoteIdent(c.name) + " AS VARCHAR)", fail: "NOT " + isTrue(duck(pred))}
 }
 
 // pendingValues is a failing rule's details awaiting its top values.
@@ -68,6 +68,10 @@ func (p *Plan) failureCounts(s *failureSample) *FailureDetails {
 // query that fails leaves the values out (the verdicts stand); only a
 // cancelled run is an error.
 func (p *Plan) topValues(ctx context.Context, q querier) error {
+	if q == nil { // a Backend's run: the rows stay in its engine
+		p.pending = nil
+		return ctx.Err()
+	}
 	var batch []pendingValues
 	for _, pv := range p.pending {
 		if len(pv.s.group) > 0 {

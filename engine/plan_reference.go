@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // Cross-dataset rules (spec §6.2, §6.24-§6.27): the primary dataset against
@@ -54,19 +55,19 @@ func refColumn(ref *relation, name string) (column, *outcome) {
 // an error of this rule: scan.run retries expressions one by one and only
 // gives up on the whole run when the FROM itself cannot be read.
 func (pl *planner) subquery(sql string) slot {
-	expr := "(" + sql + ")"
+	e := native("("+sql+")", "cross-dataset comparisons (joins with a reference dataset)")
 	// Rules sharing a statement (two DatasetMatch rules on one key check
 	// the same uniqueness) run it once.
 	for _, s := range pl.plan.scans {
-		if _, ok := s.index[expr]; ok && s.from == oneRow {
+		if _, ok := s.index[duck(e)]; ok && s.from == oneRow {
 			s.serve(pl.user)
-			return s.add(expr)
+			return s.add(e)
 		}
 	}
 	s := newScan(aggregateScan, oneRow)
 	s.serve(pl.user)
 	pl.plan.scans = append(pl.plan.scans, s)
-	return s.add(expr)
+	return s.add(e)
 }
 
 const oneRow = "(SELECT 1) AS __dq_one"
@@ -160,8 +161,8 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 		corr = append(corr, keyEquals(pl.plan.rel.from+"."+QuoteIdent(pc.name), pc, rq, rc))
 	}
 	dangling := pl.subquery("SELECT count(*) FROM " + pl.plan.rel.from + " AS __p ANTI JOIN " + ref.from + " AS __r ON " + strings.Join(join, " AND "))
-	total := pl.aggregate("count(*)")
-	lp.row = &rowCheck{pred: "EXISTS (SELECT 1 FROM " + ref.from + " AS __r WHERE " + strings.Join(corr, " AND ") + ")"}
+	total := pl.aggregate(countRows())
+	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := columnMetric(alias, "ReferentialIntegrity")
 	lp.judge = func(ev *evalState) *outcome {
 		d, _, err := dangling.value()
@@ -299,8 +300,8 @@ func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation,
 	// keys group together).
 	dupP := pl.subquery("SELECT count(*) FROM (SELECT 1 FROM " + pFrom + " GROUP BY " + strings.Join(p.keyList, ", ") + " HAVING count(*) > 1)")
 	dupR := pl.subquery("SELECT count(*) FROM (SELECT 1 FROM " + ref.from + " GROUP BY " + strings.Join(q.keyList, ", ") + " HAVING count(*) > 1)")
-	total := pl.aggregate("count(*)")
-	lp.row = &rowCheck{pred: "EXISTS (SELECT 1 FROM " + ref.from + " AS __r WHERE " + strings.Join(corr, " AND ") + ")"}
+	total := pl.aggregate(countRows())
+	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := "Dataset." + ref.alias + ".DatasetMatch"
 	lp.judge = func(ev *evalState) *outcome {
 		vals := make([]float64, 4)
@@ -343,7 +344,7 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 				c, bad = refColumn(ref, col)
 			}
 			if bad == nil && classify(c.typ) == classNumeric {
-				slots[i] = pl.referenceScan(ref).add(fn + "(" + QuoteIdent(c.name) + ")")
+				slots[i] = pl.referenceScan(ref).add(aggr(sqlexpr.Func(fn), sqlexpr.Col{Name: c.name}))
 			}
 		}
 		if bad != nil {
@@ -355,7 +356,7 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 			return
 		}
 		if alias == "" {
-			slots[i] = pl.aggregate(fn + "(" + QuoteIdent(c.name) + ")")
+			slots[i] = pl.aggregate(aggr(sqlexpr.Func(fn), sqlexpr.Col{Name: c.name}))
 		}
 		names[i] = c.label()
 	}
@@ -397,8 +398,8 @@ func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	pn := pl.aggregate("count(*)")
-	rn := pl.referenceScan(ref).add("count(*)")
+	pn := pl.aggregate(countRows())
+	rn := pl.referenceScan(ref).add(countRows())
 	metric := "Dataset." + ref.alias + ".RowCountMatch"
 	lp.judge = func(ev *evalState) *outcome {
 		a, _, err := pn.value()

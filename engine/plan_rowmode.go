@@ -31,11 +31,14 @@ func (pl *planner) planRowMode(n *node) {
 		case lp.fixed != nil:
 		case lp.row == nil:
 			rm.deferred = true
-		case lp.row.window || strings.Contains(lp.row.pred, "SELECT"):
+		case lp.row.window || strings.Contains(duck(lp.row.pred), "SELECT"):
 			window = true
 		}
 	}
 	if rm.deferred {
+		if pl.remote != nil {
+			rm.err = cannotEvaluate + pl.remote.Name + ": ROW-mode composite rules with dataset-level parts are evaluated only on the embedded engine (--engine duckdb)"
+		}
 		return
 	}
 	expr := rowExpr(n, nil)
@@ -44,10 +47,10 @@ func (pl *planner) planRowMode(n *node) {
 		s.serve(pl.user)
 		pl.plan.scans = append(pl.plan.scans, s)
 		name := s.project(expr)
-		rm.fail, rm.total = s.add("count(*) FILTER (WHERE NOT "+name+")"), s.add("count(*)")
+		rm.fail, rm.total = s.add(rowFailures(name)), s.add(countRows())
 		return
 	}
-	rm.fail, rm.total = pl.aggregate(filtered("count(*)", "NOT "+expr)), pl.aggregate("count(*)")
+	rm.fail, rm.total = pl.aggregate(countRows(not(expr))), pl.aggregate(countRows())
 }
 
 func nodeLeaves(n *node) []*leafPlan {
@@ -65,43 +68,41 @@ func nodeLeaves(n *node) []*leafPlan {
 // rows pass it (Glue's default); a leaf decided at plan time (say, a missing
 // column) passes or fails every row; a dataset-level leaf contributes its
 // verdict from verdicts.
-func rowExpr(n *node, verdicts map[*leafPlan]bool) string {
+func rowExpr(n *node, verdicts map[*leafPlan]bool) expr {
 	if n.leaf != nil {
 		lp := n.leaf
 		switch {
 		case lp.fixed != nil:
-			return sqlBool(lp.fixed.result == Pass)
+			return boolLit(lp.fixed.result == Pass)
 		case lp.row == nil:
-			return sqlBool(verdicts[lp])
+			return boolLit(verdicts[lp])
 		}
 		return rowPredicate(lp.row)
 	}
-	parts := make([]string, len(n.kids))
+	parts := make([]expr, len(n.kids))
 	for i, k := range n.kids {
 		parts[i] = rowExpr(k, verdicts)
 	}
-	sep := " AND "
 	if n.op == dqdl.Or {
-		sep = " OR "
+		return or(parts...)
 	}
-	return "(" + strings.Join(parts, sep) + ")"
+	return and(parts...)
 }
 
 // rowPredicate is a leaf's two-valued per-row predicate with its where
 // clause folded in: filtered rows pass.
-func rowPredicate(rc *rowCheck) string {
-	p := isTrue(rc.pred)
+func rowPredicate(rc *rowCheck) expr {
+	p := truthy(rc.pred)
 	if rc.filter == "" {
 		return p
 	}
-	return "(NOT " + isTrue(rc.filter) + " OR " + p + ")"
+	return or(not(truthy(whereExpr(rc.filter))), p)
 }
 
-func sqlBool(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
+// rowFailures counts the rows of a row scan whose projected verdict is
+// false.
+func rowFailures(name string) expr {
+	return native("count(*) FILTER (WHERE NOT "+name+")", "ROW-mode composite rules with window functions")
 }
 
 // judgeRowMode finishes a ROW-mode composite once its leaves are judged.
@@ -130,8 +131,8 @@ func (p *Plan) judgeRowMode(ctx context.Context, q querier, n *node, leaves map[
 		}
 		s := newScan(rowScan, p.rel.from)
 		name := s.project(rowExpr(n, verdicts))
-		rm.fail, rm.total = s.add("count(*) FILTER (WHERE NOT "+name+")"), s.add("count(*)")
-		if err := s.run(ctx, q, nil); err != nil {
+		rm.fail, rm.total = s.add(rowFailures(name)), s.add(countRows())
+		if err := s.run(ctx, localExecutor(q), nil); err != nil {
 			return nil, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // planLeaf plans one simple rule. Problems that are the rule's own (a
@@ -19,6 +20,12 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 	}
 	if r.Threshold != nil && (r.Type == "ColumnValues" || r.Type == "ColumnDataType" || r.Type == "CustomSql" || r.Type == "ColumnLength") {
 		lp.rowExcluded = r.Type + " with a threshold is judged over the whole dataset and cannot be evaluated per row"
+	}
+	if pl.remote != nil {
+		if why := localOnly(r.Type); why != "" {
+			lp.fixed = errored(fmt.Sprintf(cannotEvaluate+"%s: %s %s; the embedded engine (--engine duckdb) evaluates this rule", pl.remote.Name, r.Type, why))
+			return lp, nil
+		}
 	}
 	switch r.Type {
 	case "RowCount":
@@ -61,6 +68,19 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 		lp.fixed = errored(r.Type + " is not supported yet by dq")
 	}
 	return lp, nil
+}
+
+// localOnly says why a rule type cannot run on a Backend, or "".
+func localOnly(typ string) string {
+	switch typ {
+	case "CustomSql":
+		return "runs the user's SQL, which dq does not translate to other dialects yet"
+	case "FileMatch", "FileUniqueness", "FileFreshness", "FileSize":
+		return "reads files, not the engine's tables"
+	case "ReferentialIntegrity", "DatasetMatch", "AggregateMatch", "RowCountMatch", "SchemaMatch":
+		return "compares with reference datasets, which dq does not read from a pushdown engine yet"
+	}
+	return ""
 }
 
 // numberJudge is the common judge of NUMBER rules: get the metric, report
@@ -115,7 +135,7 @@ func (pl *planner) planRowCount(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	n := pl.aggregate(filtered("count(*)", w))
+	n := pl.aggregate(countRows(whereExpr(w)))
 	// RowCount is never empty: 0 rows is a value (spec §6.1).
 	lp.judge = numberJudge(r, datasetMetric("RowCount"), func() (float64, bool, error) {
 		v, _, err := n.value()
@@ -133,9 +153,8 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 	if !ok {
 		return
 	}
-	q := QuoteIdent(c.name)
-	lp.row = &rowCheck{pred: q + " IS NOT NULL", filter: w}
-	nonNull, rows := pl.aggregate(filtered("count("+q+")", w)), pl.aggregate(filtered("count(*)", w))
+	lp.row = &rowCheck{pred: isNotNull(col(c.name)), filter: w}
+	nonNull, rows := pl.aggregate(aggr(sqlexpr.Count, col(c.name), whereExpr(w))), pl.aggregate(countRows(whereExpr(w)))
 	get := ratio(nonNull, rows)
 	if !pl.analyzer {
 		// Every failing value is NULL: the counts say it all.
@@ -184,8 +203,9 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	g := pl.grouping(sqlCols)
 	n := g.groupCount(w)
-	total := g.add(filtered("sum("+n+")", "NOT "+allNullColumn))
-	unique := g.add(filtered("count(*)", n+" = 1", "NOT "+allNullColumn))
+	notAllNull := not(sqlexpr.Name{Name: allNullColumn})
+	total := g.add(aggr(sqlexpr.Sum, n, notAllNull))
+	unique := g.add(countRows(cmp(sqlexpr.Eq, n, num(1)), notAllNull))
 	onEmpty := func(kind string) func() *outcome {
 		return func() *outcome { return emptyState(kind, cols, w) }
 	}
@@ -202,7 +222,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	// rows. Rows whose columns are all NULL pass: they are not counted at
 	// dataset level either (spec §18 #10).
 	window := filtered("count(*)", w) + " OVER (PARTITION BY " + strings.Join(quoted, ", ") + ")"
-	uniquePred := "(" + strings.Join(nulls, " AND ") + ") OR " + window + " = 1"
+	uniquePred := nativePred("("+strings.Join(nulls, " AND ")+") OR "+window+" = 1", "per-row uniqueness (a window function)")
 
 	uniqueness := func() (float64, bool, error) {
 		t, null, err := total.value()
@@ -238,11 +258,11 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 			return o
 		}
 	case "IsPrimaryKey":
-		lp.row = &rowCheck{pred: "(" + strings.Join(notNulls, " AND ") + ") AND " + window + " = 1", filter: w, window: true}
-		rows := pl.aggregate(filtered("count(*)", w))
+		lp.row = &rowCheck{pred: nativePred("("+strings.Join(notNulls, " AND ")+") AND "+window+" = 1", "per-row uniqueness (a window function)"), filter: w, window: true}
+		rows := pl.aggregate(countRows(whereExpr(w)))
 		nonNull := make([]slot, len(cols))
-		for i, q := range quoted {
-			nonNull[i] = pl.aggregate(filtered("count("+q+")", w))
+		for i, c := range sqlCols {
+			nonNull[i] = pl.aggregate(aggr(sqlexpr.Count, col(c), whereExpr(w)))
 		}
 		lp.judge = func(*evalState) *outcome {
 			o := newOutcome()
@@ -273,7 +293,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 			return o
 		}
 	case "UniqueValueRatio":
-		distinct := g.add(filtered("count(*)", n+" > 0", "NOT "+allNullColumn))
+		distinct := g.add(countRows(cmp(sqlexpr.Gt, n, num(0)), notAllNull))
 		lp.judge = numberJudge(r, multiMetric(cols, "UniqueValueRatio"), ratio(unique, distinct), onEmpty("UniqueValueRatio"))
 	case "Entropy":
 		// H = -Σ (c/N) ln(c/N) = ln N - (Σ c ln c)/N, computed over the
@@ -281,11 +301,12 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		// greatest() because ln(0) is an error, and whether DuckDB
 		// evaluates ln() only on the groups the condition keeps is its
 		// choice, not a guarantee.
-		cln := g.add(filtered("sum("+n+" * ln(greatest("+n+", 1)))", n+" > 0", "NOT "+allNullColumn))
+		cln := g.add(aggr(sqlexpr.Sum, cmp(sqlexpr.Mul, n, call(sqlexpr.Ln, call(sqlexpr.Greatest, n, num(1)))),
+			cmp(sqlexpr.Gt, n, num(0)), notAllNull))
 		lp.judge = numberJudge(r, multiMetric(cols, "Entropy"), entropy(total, cln), onEmpty("Entropy"))
 	case "DistinctValuesCount":
 		// NULL is one distinct value, as in Deequ's Histogram (spec §6.17).
-		d := g.add(filtered("count(*)", n+" > 0"))
+		d := g.add(countRows(cmp(sqlexpr.Gt, n, num(0))))
 		lp.judge = numberJudge(r, multiMetric(cols, "DistinctValuesCount"), func() (float64, bool, error) {
 			v, _, err := d.value()
 			return v, false, err
@@ -328,13 +349,12 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	fn := map[string]string{"Mean": "avg", "Sum": "sum", "StandardDeviation": "stddev_pop", "Variance": "var_pop"}[r.Type]
-	q := QuoteIdent(c.name)
-	expr := filtered(fn+"("+q+")", w)
+	fn := map[string]sqlexpr.Func{"Mean": sqlexpr.Avg, "Sum": sqlexpr.Sum, "StandardDeviation": sqlexpr.StddevPop, "Variance": sqlexpr.VarPop}[r.Type]
+	e := aggr(fn, col(c.name), whereExpr(w))
 	if r.Type == "StandardDeviation" || r.Type == "Variance" {
-		expr = nonFinite(fn+"("+q+")", w, q)
+		e = nonFinite(fn, whereExpr(w), col(c.name))
 	}
-	s := pl.aggregate(expr)
+	s := pl.aggregate(e)
 	lp.judge = numberJudge(r, columnMetric(c.label(), r.Type), single(s), func() *outcome {
 		return emptyState(r.Type, []string{c.label()}, w)
 	})
@@ -346,15 +366,18 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 // while DuckDB raises an out-of-range error that would make the rule an
 // ERROR. The aggregate itself only sees rows whose values are all finite;
 // rows with a NULL among cols are ignored, as the aggregate ignores them.
-func nonFinite(call, where string, cols ...string) string {
-	var notNull, fin []string
-	for _, c := range cols {
-		notNull = append(notNull, c+" IS NOT NULL")
-		fin = append(fin, "isfinite(CAST("+c+" AS DOUBLE))")
+func nonFinite(fn sqlexpr.Func, where expr, args ...expr) expr {
+	var notNull, fin []expr
+	for _, a := range args {
+		notNull = append(notNull, isNotNull(a))
+		fin = append(fin, call(sqlexpr.IsFinite, sqlexpr.Cast{X: a, To: sqlexpr.Double}))
 	}
-	finite := strings.Join(fin, " AND ")
-	bad := strings.Join(notNull, " AND ") + " AND NOT (" + finite + ")"
-	return "CASE WHEN " + filtered("count(*)", where, bad) + " > 0 THEN CAST('NaN' AS DOUBLE) ELSE " + filtered(call, where, finite) + " END"
+	finite := and(fin...)
+	bad := and(and(notNull...), not(finite))
+	return sqlexpr.Case{
+		Whens: []sqlexpr.When{{Cond: cmp(sqlexpr.Gt, countRows(where, bad), num(0)), Then: num(math.NaN())}},
+		Else:  sqlexpr.Agg{Fn: fn, Args: args, Filter: and(where, finite)},
+	}
 }
 
 func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
@@ -376,9 +399,9 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	a, b := QuoteIdent(cols[0].name), QuoteIdent(cols[1].name)
-	pairs := pl.aggregate(filtered("count(*)", w, a+" IS NOT NULL AND "+b+" IS NOT NULL"))
-	corr := pl.aggregate(nonFinite("corr("+a+", "+b+")", w, a, b))
+	a, b := col(cols[0].name), col(cols[1].name)
+	pairs := pl.aggregate(countRows(whereExpr(w), and(isNotNull(a), isNotNull(b))))
+	corr := pl.aggregate(nonFinite(sqlexpr.Corr, whereExpr(w), a, b))
 	names := []string{cols[0].label(), cols[1].label()}
 	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func() (float64, bool, error) {
 		n, _, err := pairs.value()

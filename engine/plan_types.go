@@ -141,7 +141,7 @@ func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = failed(err.Error())
 		return
 	}
-	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
+	pl.compliance(r, lp, nativePred(pred, "ColumnDataType (Spark's conversion rules)"), w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
 }
 
 // roundHalfUp rounds to n decimals, halves away from zero (Java HALF_UP).
@@ -191,6 +191,6 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	now := pl.plan.now.UnixMicro()
 	age := fmt.Sprintf("round((%d - epoch_us(%s)) / 3600000000.0, 2)", now, ts)
-	pred := ts + " IS NOT NULL AND (" + numberPredicate(r.Condition.Op, age, q, xs, false) + ")"
+	pred := nativePred(ts+" IS NOT NULL AND ("+numberPredicateSQL(r.Condition.Op, age, q, xs, false)+")", "DataFreshness (timestamp arithmetic)")
 	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
 }

@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // complianceJudge judges a per-row predicate by its compliance: the share of
 // (filtered) rows where it is TRUE, against the threshold or exactly 1.0.
 // messages picks Deequ's "Value: ..." wording or the "% of rows passed"
 // wording of DataFreshness and ColumnDataType.
-func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred, w, metric, kind string, c column, pctStyle bool) {
+func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, metric, kind string, c column, pctStyle bool) {
 	cols := []string{c.label()}
 	lp.row = &rowCheck{pred: pred, filter: w}
-	pass, total := pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w))
+	pass, total := pl.aggregate(countRows(pred, whereExpr(w))), pl.aggregate(countRows(whereExpr(w)))
 	get := ratio(pass, total)
 	analyzer := pl.analyzer
 	if !analyzer {
@@ -75,7 +76,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 		pl.valuesAnalyzer(lp, c)
 		return
 	}
-	q := QuoteIdent(c.name)
+	q := col(c.name)
 	cond := r.Condition
 	cls := classify(c.typ)
 	switch cond.Kind {
@@ -91,7 +92,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 		case classString:
 			// Spark compares strings with numbers numerically; values that
 			// are not numbers become NULL and fail (spec §6.21).
-			v = "TRY_CAST(" + q + " AS DOUBLE)"
+			v = sqlexpr.Cast{X: q, To: sqlexpr.Double, Try: true}
 		default:
 			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList+",VARCHAR", c.typ))
 			return
@@ -143,7 +144,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
+		pl.compliance(r, lp, nativePred(pred, "date comparisons (Spark's date parsing)"), w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}
@@ -164,16 +165,17 @@ func ruleLocation(r *dqdl.SimpleRule) (*time.Location, error) {
 
 // minMaxValues judges ColumnValues on min/max and completeness, reporting
 // Column.c.Minimum / Maximum like Glue (spec §5.6).
-func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w string, xs []float64, pred string) {
+func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v expr, w string, xs []float64, pred expr) {
 	lp.row = &rowCheck{pred: pred, filter: w}
 	op := r.Condition.Op
 	useMin := op == dqdl.OpGt || op == dqdl.OpGe || op == dqdl.OpBetween || op == dqdl.OpEq
 	useMax := op == dqdl.OpLt || op == dqdl.OpLe || op == dqdl.OpBetween || op == dqdl.OpEq
-	minS := pl.aggregate(filtered("min("+v+")", w))
-	maxS := pl.aggregate(filtered("max("+v+")", w))
-	nonNull := pl.aggregate(filtered("count("+v+")", w))
-	rows := pl.aggregate(filtered("count(*)", w))
-	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), rows, w, c, pred)
+	we := whereExpr(w)
+	minS := pl.aggregate(aggr(sqlexpr.Min, v, we))
+	maxS := pl.aggregate(aggr(sqlexpr.Max, v, we))
+	nonNull := pl.aggregate(aggr(sqlexpr.Count, v, we))
+	rows := pl.aggregate(countRows(we))
+	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, we)), rows, w, c, pred)
 	lp.judge = func(*evalState) *outcome {
 		o := newOutcome()
 		n, _, err := rows.value()
@@ -233,17 +235,13 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v, w
 // valuesAnalyzer is ColumnValues in the Analyzers section: minimum and
 // maximum of numbers, minimum and maximum length of anything else.
 func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
-	q := QuoteIdent(c.name)
-	var names [2]string
-	var slots [2]slot
-	if classify(c.typ) == classNumeric {
-		names = [2]string{"Minimum", "Maximum"}
-		slots = [2]slot{pl.aggregate("min(" + q + ")"), pl.aggregate("max(" + q + ")")}
-	} else {
-		l := lengthExpr(c, false)
+	v := col(c.name)
+	names := [2]string{"Minimum", "Maximum"}
+	if classify(c.typ) != classNumeric {
+		v = lengthExpr(c, false)
 		names = [2]string{"MinimumLength", "MaximumLength"}
-		slots = [2]slot{pl.aggregate("min(" + l + ")"), pl.aggregate("max(" + l + ")")}
 	}
+	slots := [2]slot{pl.aggregate(aggr(sqlexpr.Min, v)), pl.aggregate(aggr(sqlexpr.Max, v))}
 	lp.judge = func(*evalState) *outcome {
 		o := newOutcome()
 		for i, s := range slots {
@@ -265,23 +263,26 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 // far as it matters for lengths and string comparisons: DuckDB prints
 // non-finite doubles as nan/inf/-inf where Spark (Java) prints NaN,
 // Infinity and -Infinity.
-func sparkString(c column) string {
-	q := QuoteIdent(c.name)
+func sparkString(c column) expr {
+	q := col(c.name)
 	switch strings.ToUpper(c.typ) {
 	case "VARCHAR":
 		return q
 	case "DOUBLE", "FLOAT", "REAL":
-		return "CASE WHEN isnan(" + q + ") THEN 'NaN' WHEN isinf(" + q + ") THEN (CASE WHEN " + q + " > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(" + q + " AS VARCHAR) END"
+		return sqlexpr.Case{Whens: []sqlexpr.When{
+			{Cond: call(sqlexpr.IsNaN, q), Then: strLit("NaN")},
+			{Cond: call(sqlexpr.IsInf, q), Then: sqlexpr.Case{Whens: []sqlexpr.When{{Cond: cmp(sqlexpr.Gt, q, num(0)), Then: strLit("Infinity")}}, Else: strLit("-Infinity")}},
+		}, Else: sqlexpr.Cast{X: q, To: sqlexpr.Varchar}}
 	}
-	return "CAST(" + q + " AS VARCHAR)"
+	return sqlexpr.Cast{X: q, To: sqlexpr.Varchar}
 }
 
 // lengthExpr is a value's length in characters (Spark length(): code
 // points). ColumnLength counts NULL as length 0 (spec §6.19).
-func lengthExpr(c column, nullAsZero bool) string {
-	l := "length(" + sparkString(c) + ")"
+func lengthExpr(c column, nullAsZero bool) expr {
+	l := call(sqlexpr.Length, sparkString(c))
 	if nullAsZero {
-		return "coalesce(" + l + ", 0)"
+		return call(sqlexpr.Coalesce, l, num(0))
 	}
 	return l
 }
@@ -292,7 +293,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	if !ok {
 		return
 	}
-	q := QuoteIdent(c.name)
+	q := col(c.name)
 	l := lengthExpr(c, true)
 	if pl.analyzer {
 		pl.valuesAnalyzer(lp, column{name: c.name, typ: "VARCHAR", ref: c.ref})
@@ -306,19 +307,23 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	pred := numberPredicate(cond.Op, l, q, xs, false)
 	if cond.Op == dqdl.OpNe {
-		pred = l + " <> " + numLiteral(xs[0]) // NULL is length 0, not a pass
+		pred = cmp(sqlexpr.Ne, l, num(xs[0])) // NULL is length 0, not a pass
 	}
 	if cond.Op == dqdl.OpNotIn {
-		pred = l + " NOT IN (" + joinLits(xs) + ")"
+		lits := make([]expr, len(xs))
+		for i, x := range xs {
+			lits[i] = num(x)
+		}
+		pred = sqlexpr.In{X: l, List: lits, Negate: true}
 	}
 	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
 		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", c, false)
 		return
 	}
 	lp.row = &rowCheck{pred: pred, filter: w}
-	lp.sample = pl.valueSample(pl.aggregate(filtered("count(*)", pred, w)), pl.aggregate(filtered("count(*)", w)), w, c, pred)
-	minS := pl.aggregate(filtered("min("+l+")", w))
-	maxS := pl.aggregate(filtered("max("+l+")", w))
+	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, whereExpr(w))), pl.aggregate(countRows(whereExpr(w))), w, c, pred)
+	minS := pl.aggregate(aggr(sqlexpr.Min, l, whereExpr(w)))
+	maxS := pl.aggregate(aggr(sqlexpr.Max, l, whereExpr(w)))
 	op := cond.Op
 	useMin := op != dqdl.OpLt && op != dqdl.OpLe
 	useMax := op != dqdl.OpGt && op != dqdl.OpGe
@@ -356,15 +361,4 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		return o
 	}
-}
-
-func joinLits(xs []float64) string {
-	s := ""
-	for i, x := range xs {
-		if i > 0 {
-			s += ", "
-		}
-		s += numLiteral(x)
-	}
-	return s
 }

@@ -160,6 +160,11 @@ func (r *renderer) node(n Node) string {
 			r.err = err
 		}
 		return "(" + s + ")"
+	case Native:
+		if n.Dialect != r.d.Name {
+			return r.unsupported(n.What)
+		}
+		return n.SQL
 	case nil:
 		return r.unsupported("an empty expression")
 	default:

@@ -31,9 +31,11 @@ type (
 	}
 	// Agg is an aggregate over the statement's rows. Filter (nil = every
 	// row) restricts the rows it sees; it renders inside the arguments,
-	// fn(CASE WHEN filter THEN arg END), which equals a FILTER clause for
+	// fn(CASE WHEN filter THEN arg END) and count(*) as
+	// count(CASE WHEN filter THEN 1 END), which equals a FILTER clause for
 	// the NULL-ignoring aggregates dq uses and costs DuckDB one vector per
-	// aggregate instead of a chunk copy (see engine.filtered).
+	// aggregate instead of a chunk copy (see engine.filtered). A row where
+	// Filter is NULL is not seen.
 	Agg struct {
 		Fn     Func
 		Args   []Node
@@ -73,6 +75,17 @@ type (
 	// expression), in Spark syntax; the dialect rewrites its identifier
 	// quoting. It is wrapped in parentheses when rendered.
 	Raw struct{ SQL string }
+	// Native is SQL text written for one dialect only: the planner's
+	// constructs that are not (yet) expressed in this language (Spark's
+	// date parsing, window functions of per-row uniqueness, CustomSql's
+	// rewritten statements...). It renders verbatim in that dialect, and
+	// as *Unsupported in every other, naming What, so that a rule built
+	// on it ERRORs on another engine instead of running something else.
+	Native struct {
+		Dialect string // Dialect.Name it is written in
+		SQL     string
+		What    string // the construct, for the error elsewhere
+	}
 )
 
 // When is one branch of a Case.
@@ -126,6 +139,7 @@ func (In) node()     {}
 func (Case) node()   {}
 func (Cast) node()   {}
 func (Raw) node()    {}
+func (Native) node() {}
 
 // AndAll joins conditions with AND, skipping nil ones; nil when none remain.
 func AndAll(conds ...Node) Node {

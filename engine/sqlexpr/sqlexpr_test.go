@@ -39,3 +39,17 @@ func TestUnsupportedNamesDialectAndConstruct(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestNativeRendersOnlyInItsDialect(t *testing.T) {
+	n := Binary{Op: And, L: Bool{V: true}, R: Native{Dialect: "duckdb", SQL: "x = 1", What: "a window"}}
+	if got, err := DuckDB().Render(n); err != nil || got != "(TRUE AND x = 1)" {
+		t.Fatalf("duckdb: %s, %v", got, err)
+	}
+	other := *DuckDB()
+	other.Name = "elsewhere"
+	_, err := other.Render(n)
+	var u *Unsupported
+	if !errors.As(err, &u) || u.Dialect != "elsewhere" || u.What != "a window" {
+		t.Fatalf("err = %v", err)
+	}
+}
