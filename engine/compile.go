@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -55,9 +54,6 @@ type scan struct {
 	// rowScan: the projected per-row expressions.
 	projs  []expr
 	pindex map[string]int
-
-	vals []sql.NullFloat64
-	errs []error // per expression; set when the expression could not be computed
 }
 
 // slot is one value a scan returns.

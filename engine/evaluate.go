@@ -144,10 +144,10 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err != nil {
 		return nil, fmt.Errorf("planning: %w", err)
 	}
-	if err := pl.execute(ctx, localExecutor(s.Conn()), opts.Progress); err != nil {
+	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
+	if err := pl.execute(ctx, localExecutor(s.Conn()), &ev.scanned, opts.Progress); err != nil {
 		return nil, err
 	}
-	ev := &evalState{ctx: ctx, history: opts.History, now: pl.now}
 	if err := pl.judge(ctx, s.Conn(), ev, rs, res); err != nil {
 		return nil, err
 	}
@@ -201,7 +201,8 @@ func newResultID() string {
 }
 
 // execute runs every planned statement.
-func (p *Plan) execute(ctx context.Context, x *executor, progress func(Progress)) error {
+// The results go to st; the Plan is not changed.
+func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress func(Progress)) error {
 	total := len(p.Queries)
 	done := 0
 	step := func() {
@@ -214,13 +215,13 @@ func (p *Plan) execute(ctx context.Context, x *executor, progress func(Progress)
 		if len(s.exprs) == 0 {
 			continue
 		}
-		if err := s.run(ctx, x, step); err != nil {
+		if err := s.run(ctx, x, st, step); err != nil {
 			return err
 		}
 	}
 	for _, c := range p.customs {
 		step()
-		if err := c.run(ctx, x.q); err != nil {
+		if err := c.run(ctx, x.q, st); err != nil {
 			return err
 		}
 	}
@@ -252,7 +253,7 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			FailureDetails:    o.details,
 		})
 	}
-	if err := p.topValues(ctx, q); err != nil {
+	if err := p.topValues(ctx, q, ev); err != nil {
 		return err
 	}
 	if len(res.RuleResults) > 0 {
@@ -303,7 +304,7 @@ func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node)
 	if n.leaf != nil {
 		o := judgeLeaf(ev, n.leaf)
 		if o.result == Fail && n.leaf.fixed == nil && n.leaf.sample != nil {
-			o.details = p.failureCounts(n.leaf.sample)
+			o.details = p.failureCounts(ev, n.leaf.sample)
 		}
 		return o, nil
 	}
@@ -312,7 +313,7 @@ func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node)
 		for _, lp := range nodeLeaves(n) {
 			leaves[lp] = judgeLeaf(ev, lp)
 		}
-		return p.judgeRowMode(ctx, q, n, leaves)
+		return p.judgeRowMode(ctx, q, ev, n, leaves)
 	}
 	kids := make([]*outcome, len(n.kids))
 	for i, k := range n.kids {

@@ -47,10 +47,10 @@ func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Op
 		StartedOn:   time.Now().UTC(),
 		DataSource:  &DataSource{Location: ds.Location},
 	}
-	if err := pl.execute(ctx, x, opts.Progress); err != nil {
+	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
+	if err := pl.execute(ctx, x, &ev.scanned, opts.Progress); err != nil {
 		return nil, err
 	}
-	ev := &evalState{ctx: ctx, history: opts.History, now: pl.now}
 	if err := pl.judge(ctx, nil, ev, rs, res); err != nil {
 		return nil, err
 	}

@@ -17,8 +17,11 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// evalState carries what judging needs besides the scanned values.
+// evalState is one execution of a Plan: the scanned values and what
+// judging needs besides them. The Plan itself is never changed by
+// running it, so one Plan can be executed many times.
 type evalState struct {
+	scanned
 	ctx     context.Context
 	history History // nil: dynamic rules are errors
 	now     time.Time
@@ -30,16 +33,32 @@ type evalState struct {
 	where string
 }
 
-// value returns a slot's value; null is true for SQL NULL (an empty
-// aggregate), err when the expression could not be computed.
-func (s slot) value() (v float64, null bool, err error) {
-	if s.s.errs != nil && s.s.errs[s.i] != nil {
-		return 0, false, s.s.errs[s.i]
+// scanned holds an execution's statement results.
+type scanned struct {
+	vals map[*scan][]sql.NullFloat64
+	errs map[*scan][]error // per expression; set when the expression could not be computed
+	// custom are the CustomSql statements' results.
+	custom map[*customRun]*customResult
+	// pending are the failing rules' details still waiting for their top
+	// values (topValues fills them after judging).
+	pending []pendingValues
+}
+
+func newScanned() scanned {
+	return scanned{vals: map[*scan][]sql.NullFloat64{}, errs: map[*scan][]error{}, custom: map[*customRun]*customResult{}}
+}
+
+// value returns a slot's value in an execution; null is true for SQL NULL
+// (an empty aggregate), err when the expression could not be computed.
+func (s slot) value(ev *evalState) (v float64, null bool, err error) {
+	if errs := ev.errs[s.s]; errs != nil && errs[s.i] != nil {
+		return 0, false, errs[s.i]
 	}
-	if s.s.vals == nil {
+	vals := ev.vals[s.s]
+	if vals == nil {
 		return 0, false, fmt.Errorf("internal error: %s scan was not run", s.s.kind)
 	}
-	nv := s.s.vals[s.i]
+	nv := vals[s.i]
 	if !nv.Valid {
 		return math.NaN(), true, nil
 	}
@@ -51,27 +70,27 @@ func (s slot) value() (v float64, null bool, err error) {
 // overflows, a where clause that errors at run time), each of its
 // expressions is retried on its own so that one bad rule cannot take the
 // others down.
-func (s *scan) run(ctx context.Context, x *executor, step func()) error {
+func (s *scan) run(ctx context.Context, x *executor, st *scanned, step func()) error {
 	if len(s.exprs) == 0 {
 		return nil
 	}
-	s.vals = make([]sql.NullFloat64, len(s.exprs))
+	st.vals[s] = make([]sql.NullFloat64, len(s.exprs))
 	for _, part := range s.parts() {
 		if step != nil {
 			step()
 		}
-		if err := s.runPart(ctx, x, part); err != nil {
+		if err := s.runPart(ctx, x, st, part); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *scan) runPart(ctx context.Context, x *executor, part []int) error {
+func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int) error {
 	if x.dialect != duckDialect {
 		// Expressions the dialect cannot express ERROR their rules; the
 		// rest still run together, in one statement.
-		part = s.expressible(x, part)
+		part = s.expressible(x, st, part)
 		if len(part) == 0 {
 			return nil
 		}
@@ -83,7 +102,7 @@ func (s *scan) runPart(ctx context.Context, x *executor, part []int) error {
 	}
 	if err == nil {
 		for n, i := range part {
-			s.vals[i] = vals[n]
+			st.vals[s][i] = vals[n]
 		}
 		return nil
 	}
@@ -104,13 +123,13 @@ func (s *scan) runPart(ctx context.Context, x *executor, part []int) error {
 		}
 		return fmt.Errorf("reading %s: %w", x.from(s.from), perr)
 	}
-	if s.errs == nil {
-		s.errs = make([]error, len(s.exprs))
+	if st.errs[s] == nil {
+		st.errs[s] = make([]error, len(s.exprs))
 	}
 	for _, i := range part {
 		stmt, err := s.sql(x.dialect, x.from(s.from), i)
 		if err != nil { // the dialect cannot express this expression: its rules ERROR
-			s.errs[i] = err
+			st.errs[s][i] = err
 			continue
 		}
 		v, err := x.queryRow(ctx, stmt, 1)
@@ -121,10 +140,10 @@ func (s *scan) runPart(ctx context.Context, x *executor, part []int) error {
 			if ee := AsEnvironmentError(err); ee != nil {
 				return ee
 			}
-			s.errs[i] = err
+			st.errs[s][i] = err
 			continue
 		}
-		s.vals[i] = v[0]
+		st.vals[s][i] = v[0]
 	}
 	return nil
 }
@@ -158,14 +177,14 @@ func localExecutor(q querier) *executor {
 
 // expressible returns the expressions of part that x's dialect renders,
 // recording the others' *sqlexpr.Unsupported as their errors.
-func (s *scan) expressible(x *executor, part []int) []int {
+func (s *scan) expressible(x *executor, st *scanned, part []int) []int {
 	var ok []int
 	for _, i := range part {
 		if _, err := s.sql(x.dialect, x.from(s.from), i); err != nil {
-			if s.errs == nil {
-				s.errs = make([]error, len(s.exprs))
+			if st.errs[s] == nil {
+				st.errs[s] = make([]error, len(s.exprs))
 			}
-			s.errs[i] = err
+			st.errs[s][i] = err
 			continue
 		}
 		ok = append(ok, i)

@@ -30,9 +30,6 @@ type Plan struct {
 	analyzers []*analyzerPlan
 	now       time.Time
 	mode      CompositeMode
-	// pending are the failing rules' details still waiting for their top
-	// values (topValues fills them after judging).
-	pending []pendingValues
 }
 
 // PlannedQuery is one statement of a Plan.

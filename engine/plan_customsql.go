@@ -14,7 +14,11 @@ import (
 type customRun struct {
 	user string
 	sql  string // the rewritten, vetted statement
-	rows int    // rows returned (at most 2 are read)
+}
+
+// customResult is what a customRun returned in one execution.
+type customResult struct {
+	rows int // rows returned (at most 2 are read)
 	cols int
 	val  sql.NullFloat64
 	err  error
@@ -27,18 +31,20 @@ func (c *customRun) describe() string {
 // run executes the statement. An error of the user's SQL becomes the
 // rule's outcome (c.err); an environment failure (out of memory, I/O,
 // corrupt data) stops the run, as it does for the fused scan.
-func (c *customRun) run(ctx context.Context, q querier) error {
-	if err := c.query(ctx, q); err != nil {
+func (c *customRun) run(ctx context.Context, q querier, st *scanned) error {
+	res := &customResult{}
+	st.custom[c] = res
+	if err := res.query(ctx, q, c.describe()); err != nil {
 		return err
 	}
-	if ee := AsEnvironmentError(c.err); ee != nil {
+	if ee := AsEnvironmentError(res.err); ee != nil {
 		return ee
 	}
 	return nil
 }
 
-func (c *customRun) query(ctx context.Context, q querier) error {
-	rows, err := q.QueryContext(ctx, c.describe())
+func (c *customResult) query(ctx context.Context, q querier, stmt string) error {
+	rows, err := q.QueryContext(ctx, stmt)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -116,6 +122,10 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		pl.plan.customs = append(pl.plan.customs, c)
 		metric := datasetMetric("CustomSQL")
 		lp.judge = func(ev *evalState) *outcome {
+			c := ev.custom[c]
+			if c == nil {
+				return errored("internal error: CustomSql statement was not run")
+			}
 			switch {
 			case c.err != nil:
 				return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
@@ -182,7 +192,7 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 	pass, total := s.add(countRows(lp.row.pred)), s.add(countRows())
 	metric := datasetMetric("CustomSQL.Compliance")
 	lp.judge = func(ev *evalState) *outcome {
-		m, empty, err := ratio(pass, total)()
+		m, empty, err := ratio(pass, total)(ev)
 		switch {
 		case err != nil:
 			return errored("Error executing SQL statement: " + firstLine(err.Error()))

@@ -42,12 +42,12 @@ type pendingValues struct {
 // failureCounts builds a failing leaf's details from the plan's counts and
 // queues it for its top values; nil when the counts are unavailable or
 // there were no rows (the empty-state message says it all).
-func (p *Plan) failureCounts(s *failureSample) *FailureDetails {
-	pass, pNull, err := s.pass.value()
+func (p *Plan) failureCounts(ev *evalState, s *failureSample) *FailureDetails {
+	pass, pNull, err := s.pass.value(ev)
 	if err != nil {
 		return nil
 	}
-	t, tNull, err := s.total.value()
+	t, tNull, err := s.total.value(ev)
 	if err != nil || tNull || t == 0 {
 		return nil
 	}
@@ -57,7 +57,7 @@ func (p *Plan) failureCounts(s *failureSample) *FailureDetails {
 	failed, total := int64(t-pass), int64(t)
 	d := &FailureDetails{FailedRows: &failed, TotalRows: &total}
 	if failed > 0 && (s.value != "" || len(s.group) > 0) {
-		p.pending = append(p.pending, pendingValues{s, d})
+		ev.pending = append(ev.pending, pendingValues{s, d})
 	}
 	return d
 }
@@ -67,20 +67,20 @@ func (p *Plan) failureCounts(s *failureSample) *FailureDetails {
 // for all failing rules; uniqueness rules group by their own columns. A
 // query that fails leaves the values out (the verdicts stand); only a
 // cancelled run is an error.
-func (p *Plan) topValues(ctx context.Context, q querier) error {
+func (p *Plan) topValues(ctx context.Context, q querier, ev *evalState) error {
 	if q == nil { // a Backend's run: the rows stay in its engine
-		p.pending = nil
+		ev.pending = nil
 		return ctx.Err()
 	}
 	var batch []pendingValues
-	for _, pv := range p.pending {
+	for _, pv := range ev.pending {
 		if len(pv.s.group) > 0 {
 			pv.d.TopValues = p.runValues(ctx, q, pv.s.valuesQuery(), nil)[0]
 			continue
 		}
 		batch = append(batch, pv)
 	}
-	p.pending = nil
+	ev.pending = nil
 	if len(batch) > 0 {
 		samples := make([]*failureSample, len(batch))
 		for i, pv := range batch {

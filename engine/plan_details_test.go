@@ -162,8 +162,9 @@ func TestTopValuesFallback(t *testing.T) {
 	bad := &failureSample{from: from, value: "CAST(s AS VARCHAR)", fail: "error('boom') IS NULL"}
 	p := &Plan{rel: &relation{from: from}}
 	d1, d2 := &FailureDetails{}, &FailureDetails{}
-	p.pending = []pendingValues{{good, d1}, {bad, d2}}
-	if err := p.topValues(context.Background(), db); err != nil {
+	ev := &evalState{scanned: newScanned()}
+	ev.pending = []pendingValues{{good, d1}, {bad, d2}}
+	if err := p.topValues(context.Background(), db, ev); err != nil {
 		t.Fatal(err)
 	}
 	if len(d1.TopValues) != 1 || *d1.TopValues[0].Value != "b" || d1.TopValues[0].Count != 2 {

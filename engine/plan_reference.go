@@ -165,11 +165,11 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := columnMetric(alias, "ReferentialIntegrity")
 	lp.judge = func(ev *evalState) *outcome {
-		d, _, err := dangling.value()
+		d, _, err := dangling.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
-		n, _, err := total.value()
+		n, _, err := total.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -306,7 +306,7 @@ func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation,
 	lp.judge = func(ev *evalState) *outcome {
 		vals := make([]float64, 4)
 		for i, s := range []slot{matched, dupP, dupR, total} {
-			v, _, err := s.value()
+			v, _, err := s.value(ev)
 			if err != nil {
 				return errored(execMessage(err))
 			}
@@ -365,11 +365,11 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		metric = columnMetric(names[0]+","+names[1], "AggregateMatch")
 	}
 	lp.judge = func(ev *evalState) *outcome {
-		a, aNull, err := slots[0].value()
+		a, aNull, err := slots[0].value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
-		b, bNull, err := slots[1].value()
+		b, bNull, err := slots[1].value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -402,11 +402,11 @@ func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 	rn := pl.referenceScan(ref).add(countRows())
 	metric := "Dataset." + ref.alias + ".RowCountMatch"
 	lp.judge = func(ev *evalState) *outcome {
-		a, _, err := pn.value()
+		a, _, err := pn.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
-		b, _, err := rn.value()
+		b, _, err := rn.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}

@@ -106,7 +106,7 @@ func rowFailures(name string) expr {
 }
 
 // judgeRowMode finishes a ROW-mode composite once its leaves are judged.
-func (p *Plan) judgeRowMode(ctx context.Context, q querier, n *node, leaves map[*leafPlan]*outcome) (*outcome, error) {
+func (p *Plan) judgeRowMode(ctx context.Context, q querier, ev *evalState, n *node, leaves map[*leafPlan]*outcome) (*outcome, error) {
 	rm := n.row
 	o := newOutcome()
 	for _, lp := range nodeLeaves(n) {
@@ -124,23 +124,25 @@ func (p *Plan) judgeRowMode(ctx context.Context, q querier, n *node, leaves map[
 	if o.result == Error {
 		return o, nil
 	}
+	failS, totalS := rm.fail, rm.total
 	if rm.deferred {
 		verdicts := map[*leafPlan]bool{}
 		for lp, lo := range leaves {
 			verdicts[lp] = lo.result == Pass
 		}
+		// A scan of this execution only: the verdicts are its own.
 		s := newScan(rowScan, p.rel.from)
 		name := s.project(rowExpr(n, verdicts))
-		rm.fail, rm.total = s.add(rowFailures(name)), s.add(countRows())
-		if err := s.run(ctx, localExecutor(q), nil); err != nil {
+		failS, totalS = s.add(rowFailures(name)), s.add(countRows())
+		if err := s.run(ctx, localExecutor(q), &ev.scanned, nil); err != nil {
 			return nil, err
 		}
 	}
-	fails, _, err := rm.fail.value()
+	fails, _, err := failS.value(ev)
 	if err != nil {
 		return errored(execMessage(err)), nil
 	}
-	total, _, err := rm.total.value()
+	total, _, err := totalS.value(ev)
 	if err != nil {
 		return errored(execMessage(err)), nil
 	}

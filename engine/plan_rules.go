@@ -85,9 +85,9 @@ func localOnly(typ string) string {
 
 // numberJudge is the common judge of NUMBER rules: get the metric, report
 // it, apply the condition (when there is one: analyzers have none).
-func numberJudge(r *dqdl.SimpleRule, metric string, get func() (m float64, empty bool, err error), onEmpty func() *outcome) func(*evalState) *outcome {
+func numberJudge(r *dqdl.SimpleRule, metric string, get func(ev *evalState) (m float64, empty bool, err error), onEmpty func() *outcome) func(*evalState) *outcome {
 	return func(ev *evalState) *outcome {
-		m, empty, err := get()
+		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -104,13 +104,13 @@ func numberJudge(r *dqdl.SimpleRule, metric string, get func() (m float64, empty
 }
 
 // ratio reads num/den from two slots; den == 0 is an empty state.
-func ratio(num, den slot) func() (float64, bool, error) {
-	return func() (float64, bool, error) {
-		n, _, err := num.value()
+func ratio(num, den slot) func(ev *evalState) (float64, bool, error) {
+	return func(ev *evalState) (float64, bool, error) {
+		n, _, err := num.value(ev)
 		if err != nil {
 			return 0, false, err
 		}
-		d, _, err := den.value()
+		d, _, err := den.value(ev)
 		if err != nil {
 			return 0, false, err
 		}
@@ -122,9 +122,9 @@ func ratio(num, den slot) func() (float64, bool, error) {
 }
 
 // single reads one slot; NULL is an empty state.
-func single(s slot) func() (float64, bool, error) {
-	return func() (float64, bool, error) {
-		v, null, err := s.value()
+func single(s slot) func(ev *evalState) (float64, bool, error) {
+	return func(ev *evalState) (float64, bool, error) {
+		v, null, err := s.value(ev)
 		return v, null, err
 	}
 }
@@ -137,15 +137,15 @@ func (pl *planner) planRowCount(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	n := pl.aggregate(countRows(whereExpr(w)))
 	// RowCount is never empty: 0 rows is a value (spec §6.1).
-	lp.judge = numberJudge(r, datasetMetric("RowCount"), func() (float64, bool, error) {
-		v, _, err := n.value()
+	lp.judge = numberJudge(r, datasetMetric("RowCount"), func(ev *evalState) (float64, bool, error) {
+		v, _, err := n.value(ev)
 		return v, false, err
 	}, nil)
 }
 
 func (pl *planner) planColumnCount(r *dqdl.SimpleRule, lp *leafPlan) {
 	m := float64(len(pl.plan.rel.columns))
-	lp.judge = numberJudge(r, datasetMetric("ColumnCount"), func() (float64, bool, error) { return m, false, nil }, nil)
+	lp.judge = numberJudge(r, datasetMetric("ColumnCount"), func(ev *evalState) (float64, bool, error) { return m, false, nil }, nil)
 }
 
 func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
@@ -166,8 +166,8 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.judge = numberJudge(r, metric, get, onEmpty)
 		return
 	}
-	lp.judge = func(*evalState) *outcome {
-		m, empty, err := get()
+	lp.judge = func(ev *evalState) *outcome {
+		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -224,12 +224,12 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	window := filtered("count(*)", w) + " OVER (PARTITION BY " + strings.Join(quoted, ", ") + ")"
 	uniquePred := nativePred("("+strings.Join(nulls, " AND ")+") OR "+window+" = 1", "per-row uniqueness (a window function)")
 
-	uniqueness := func() (float64, bool, error) {
-		t, null, err := total.value()
+	uniqueness := func(ev *evalState) (float64, bool, error) {
+		t, null, err := total.value(ev)
 		if err != nil || null || t == 0 {
 			return 0, err == nil, err
 		}
-		u, _, err := unique.value()
+		u, _, err := unique.value(ev)
 		return u / t, false, err
 	}
 	if (r.Type == "Uniqueness" || r.Type == "IsUnique") && !pl.analyzer {
@@ -244,8 +244,8 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	case "IsUnique":
 		lp.row = &rowCheck{pred: uniquePred, filter: w, window: true}
 		metric := multiMetric(cols, "Uniqueness")
-		lp.judge = func(*evalState) *outcome {
-			m, empty, err := uniqueness()
+		lp.judge = func(ev *evalState) *outcome {
+			m, empty, err := uniqueness(ev)
 			if err != nil {
 				return errored(execMessage(err))
 			}
@@ -264,9 +264,9 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		for i, c := range sqlCols {
 			nonNull[i] = pl.aggregate(aggr(sqlexpr.Count, col(c), whereExpr(w)))
 		}
-		lp.judge = func(*evalState) *outcome {
+		lp.judge = func(ev *evalState) *outcome {
 			o := newOutcome()
-			m, empty, err := uniqueness()
+			m, empty, err := uniqueness(ev)
 			switch {
 			case err != nil:
 				return errored(execMessage(err))
@@ -279,7 +279,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 				checkOne(o, m)
 			}
 			for i, c := range cols {
-				cm, empty, err := ratio(nonNull[i], rows)()
+				cm, empty, err := ratio(nonNull[i], rows)(ev)
 				switch {
 				case err != nil:
 					return errored(execMessage(err))
@@ -307,20 +307,20 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	case "DistinctValuesCount":
 		// NULL is one distinct value, as in Deequ's Histogram (spec §6.17).
 		d := g.add(countRows(cmp(sqlexpr.Gt, n, num(0))))
-		lp.judge = numberJudge(r, multiMetric(cols, "DistinctValuesCount"), func() (float64, bool, error) {
-			v, _, err := d.value()
+		lp.judge = numberJudge(r, multiMetric(cols, "DistinctValuesCount"), func(ev *evalState) (float64, bool, error) {
+			v, _, err := d.value(ev)
 			return v, false, err
 		}, nil)
 	}
 }
 
-func entropy(total, cln slot) func() (float64, bool, error) {
-	return func() (float64, bool, error) {
-		n, null, err := total.value()
+func entropy(total, cln slot) func(ev *evalState) (float64, bool, error) {
+	return func(ev *evalState) (float64, bool, error) {
+		n, null, err := total.value(ev)
 		if err != nil || null || n == 0 {
 			return 0, err == nil, err
 		}
-		s, _, err := cln.value()
+		s, _, err := cln.value(ev)
 		if err != nil {
 			return 0, false, err
 		}
@@ -403,12 +403,12 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 	pairs := pl.aggregate(countRows(whereExpr(w), and(isNotNull(a), isNotNull(b))))
 	corr := pl.aggregate(nonFinite(sqlexpr.Corr, whereExpr(w), a, b))
 	names := []string{cols[0].label(), cols[1].label()}
-	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func() (float64, bool, error) {
-		n, _, err := pairs.value()
+	lp.judge = numberJudge(r, multiMetric(names, "ColumnCorrelation"), func(ev *evalState) (float64, bool, error) {
+		n, _, err := pairs.value(ev)
 		if err != nil || n == 0 {
 			return 0, err == nil, err
 		}
-		v, _, err := corr.value() // NULL or NaN with fewer than 2 pairs or no variance
+		v, _, err := corr.value(ev) // NULL or NaN with fewer than 2 pairs or no variance
 		return v, false, err
 	}, func() *outcome { return emptyState("Correlation", names, w) })
 }

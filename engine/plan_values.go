@@ -23,7 +23,7 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, me
 		lp.sample = pl.valueSample(pass, total, w, c, pred)
 	}
 	lp.judge = func(ev *evalState) *outcome {
-		m, empty, err := get()
+		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -176,9 +176,9 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 	nonNull := pl.aggregate(aggr(sqlexpr.Count, v, we))
 	rows := pl.aggregate(countRows(we))
 	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, we)), rows, w, c, pred)
-	lp.judge = func(*evalState) *outcome {
+	lp.judge = func(ev *evalState) *outcome {
 		o := newOutcome()
-		n, _, err := rows.value()
+		n, _, err := rows.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
 		}
@@ -186,7 +186,7 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 			return o
 		}
 		sub := func(s slot, kind, metric string, ok func(m float64) bool) bool {
-			m, null, err := s.value()
+			m, null, err := s.value(ev)
 			switch {
 			case err != nil:
 				o.setError(execMessage(err))
@@ -222,7 +222,7 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 				return compare(op, m, xs)
 			})
 		}
-		k, _, err := nonNull.value()
+		k, _, err := nonNull.value(ev)
 		if err != nil {
 			o.setError(execMessage(err))
 		} else if n > 0 && k != n {
@@ -242,10 +242,10 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 		names = [2]string{"MinimumLength", "MaximumLength"}
 	}
 	slots := [2]slot{pl.aggregate(aggr(sqlexpr.Min, v)), pl.aggregate(aggr(sqlexpr.Max, v))}
-	lp.judge = func(*evalState) *outcome {
+	lp.judge = func(ev *evalState) *outcome {
 		o := newOutcome()
 		for i, s := range slots {
-			m, null, err := s.value()
+			m, null, err := s.value(ev)
 			switch {
 			case err != nil:
 				o.setError(execMessage(err))
@@ -327,10 +327,10 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	op := cond.Op
 	useMin := op != dqdl.OpLt && op != dqdl.OpLe
 	useMax := op != dqdl.OpGt && op != dqdl.OpGe
-	lp.judge = func(*evalState) *outcome {
+	lp.judge = func(ev *evalState) *outcome {
 		o := newOutcome()
 		check := func(s slot, name string, lowSide bool) {
-			m, null, err := s.value()
+			m, null, err := s.value(ev)
 			switch {
 			case err != nil:
 				o.setError(execMessage(err))
