@@ -196,12 +196,6 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// anomalyMetrics maps the metric names DetectAnomalies accepts (spec §6.28)
-// to the rule type that computes them. The docs spell CustomSQL; the rule
-// type is CustomSql, so names are matched ignoring case.
-var anomalyMetrics = []string{"RowCount", "Completeness", "Uniqueness", "Mean", "Sum", "StandardDeviation", "Entropy",
-	"DistinctValuesCount", "UniqueValueRatio", "ColumnLength", "ColumnValues", "ColumnCorrelation", "CustomSql", "ColumnCount"}
-
 // anomalyTarget turns `DetectAnomalies "Completeness" "c"` into the rule
 // `Completeness "c"` whose metric it watches.
 func anomalyTarget(r *dqdl.SimpleRule) (*dqdl.SimpleRule, error) {
@@ -209,13 +203,13 @@ func anomalyTarget(r *dqdl.SimpleRule) (*dqdl.SimpleRule, error) {
 		return nil, fmt.Errorf("DetectAnomalies needs a metric name, e.g. DetectAnomalies \"RowCount\"")
 	}
 	name := ""
-	for _, m := range anomalyMetrics {
+	for _, m := range anomalyTargets() {
 		if strings.EqualFold(m, r.Params[0].Value) {
 			name = m
 		}
 	}
 	if name == "" {
-		return nil, fmt.Errorf("DetectAnomalies does not support %s; supported metrics: %s", r.Params[0].Value, strings.Join(anomalyMetrics, ", "))
+		return nil, fmt.Errorf("DetectAnomalies does not support %s; supported metrics: %s", r.Params[0].Value, strings.Join(anomalyTargets(), ", "))
 	}
 	inner := &dqdl.SimpleRule{Pos: r.Pos, Type: name}
 	for _, p := range r.Params[1:] {
@@ -386,8 +380,7 @@ func suggestRule(metric string, b Band) string {
 	}
 	between := func() string { return "between " + suggestNumber(lo) + " and " + suggestNumber(hi) }
 	if name, ok := strings.CutPrefix(metric, "Dataset.*."); ok {
-		switch name {
-		case "RowCount", "ColumnCount":
+		if k := ruleKinds[name]; k != nil && k.anomaly == suggestDatasetCount {
 			counts()
 			lo, hi = lo-1, hi+1 // between is exclusive
 			return name + " " + between()
@@ -403,16 +396,20 @@ func suggestRule(metric string, b Band) string {
 		return ""
 	}
 	col, name := rest[:i], rest[i+1:]
-	switch name {
-	case "DistinctValuesCount":
+	k := ruleKinds[name]
+	if k == nil {
+		return ""
+	}
+	switch k.anomaly {
+	case suggestColumnCount:
 		counts()
 		lo, hi = lo-1, hi+1
-	case "Completeness", "Uniqueness", "UniqueValueRatio":
+	case suggestRatio:
 		lo, hi = math.Max(lo, 0), math.Min(hi, 1)
 		if hi >= 1 {
 			return name + " " + quoteParam(col) + " >= " + suggestNumber(lo)
 		}
-	case "Mean", "Sum", "StandardDeviation", "Variance", "Entropy":
+	case suggestBetween:
 	default:
 		return ""
 	}

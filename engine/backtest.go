@@ -238,45 +238,11 @@ func ruleMetrics(r *dqdl.SimpleRule) (metrics []string, cond *dqdl.Condition, er
 // metricNames returns the metric names of r; threshold is true when r's
 // dynamic part is its `with threshold` (judged on a compliance metric).
 func metricNames(r *dqdl.SimpleRule) (names []string, threshold bool, err error) {
-	cols := paramValues(r)
-	col := func(name string) []string {
-		if len(cols) == 0 {
-			return nil
-		}
-		return []string{columnMetric(cols[0], name)}
-	}
-	switch r.Type {
-	case "RowCount", "ColumnCount":
-		return []string{datasetMetric(r.Type)}, false, nil
-	case "Completeness", "Mean", "Sum", "StandardDeviation", "Variance":
-		return col(r.Type), false, nil
-	case "Uniqueness", "UniqueValueRatio", "Entropy", "DistinctValuesCount", "ColumnCorrelation":
-		return []string{multiMetric(cols, r.Type)}, false, nil
-	case "CustomSql":
-		if r.Threshold != nil {
-			return []string{datasetMetric("CustomSQL.Compliance")}, true, nil
-		}
-		return []string{datasetMetric("CustomSQL")}, false, nil
-	case "ColumnDataType":
-		return col("ColumnDataType.Compliance"), true, nil
-	case "ColumnLength":
-		if r.Threshold != nil {
-			return col("LengthCompliance"), true, nil
-		}
-		if r.Condition == nil {
-			return append(col("MinimumLength"), col("MaximumLength")...), false, nil
-		}
-	case "ColumnValues":
-		if r.Threshold != nil {
-			if r.Condition != nil && r.Condition.Op == dqdl.OpMatches {
-				return col("PatternMatch"), true, nil
-			}
-			return col("ColumnValues.Compliance"), true, nil
-		}
-		if r.Condition == nil {
-			return append(append(col("Minimum"), col("Maximum")...), append(col("MinimumLength"), col("MaximumLength")...)...), false, nil
+	if k := ruleKinds[r.Type]; k != nil && k.metrics != nil {
+		if names, threshold, ok := k.metrics(r, paramValues(r)); ok {
+			return names, threshold, nil
 		}
 	}
 	return nil, false, fmt.Errorf("backtesting does not support %s rules (dynamic operands are for the rule types Glue documents: %s)",
-		r.Type, strings.Join(anomalyMetrics, ", "))
+		r.Type, strings.Join(anomalyTargets(), ", "))
 }

@@ -188,25 +188,8 @@ func requiredReferences(rs *dqdl.Ruleset) []string {
 
 // ruleAliases is the reference aliases one rule names.
 func ruleAliases(r *dqdl.SimpleRule) []string {
-	switch r.Type {
-	case "RowCountMatch", "SchemaMatch", "DatasetMatch":
-		if len(r.Params) > 0 {
-			return []string{r.Params[0].Value}
-		}
-	case "ReferentialIntegrity":
-		if len(r.Params) > 1 {
-			if alias, _, err := parseReferenceColumns(r.Params[1].Value); err == nil {
-				return []string{alias}
-			}
-		}
-	case "AggregateMatch":
-		var out []string
-		for _, p := range r.Params {
-			if _, alias, _, err := parseAggregate(p.Value); err == nil && alias != "" {
-				out = append(out, alias)
-			}
-		}
-		return out
+	if k := ruleKinds[r.Type]; k != nil && k.aliases != nil {
+		return k.aliases(r)
 	}
 	return nil
 }

@@ -12,21 +12,6 @@ import (
 // reference datasets registered in the session under their aliases. Every
 // join runs in DuckDB; Go only divides the counts that come back.
 
-func (pl *planner) planReference(r *dqdl.SimpleRule, lp *leafPlan) {
-	switch r.Type {
-	case "ReferentialIntegrity":
-		pl.planReferentialIntegrity(r, lp)
-	case "DatasetMatch":
-		pl.planDatasetMatch(r, lp)
-	case "AggregateMatch":
-		pl.planAggregateMatch(r, lp)
-	case "RowCountMatch":
-		pl.planRowCountMatch(r, lp)
-	case "SchemaMatch":
-		pl.planSchemaMatch(r, lp)
-	}
-}
-
 // reference finds a registered reference dataset. An unbound alias is
 // normally refused before planning (resolveReferences, checkReferences);
 // this is the rule-level fallback, with Glue's message.

@@ -18,69 +18,22 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 	if r.Spec != nil && r.Spec.RowLevelCompositeExcluded {
 		lp.rowExcluded = r.Type + " is a ratio over the whole dataset and cannot be evaluated per row"
 	}
-	if r.Threshold != nil && (r.Type == "ColumnValues" || r.Type == "ColumnDataType" || r.Type == "CustomSql" || r.Type == "ColumnLength") {
+	k := ruleKinds[r.Type]
+	if k == nil {
+		lp.fixed = errored(r.Type + " is not supported yet by dq")
+		return lp, nil
+	}
+	if r.Threshold != nil && k.thresholdDatasetLevel {
 		lp.rowExcluded = r.Type + " with a threshold is judged over the whole dataset and cannot be evaluated per row"
 	}
-	if pl.remote != nil {
-		if why := localOnly(r.Type); why != "" {
-			lp.fixed = errored(fmt.Sprintf(cannotEvaluate+"%s: %s %s; the embedded engine (--engine duckdb) evaluates this rule", pl.remote.Name, r.Type, why))
-			return lp, nil
-		}
+	if pl.remote != nil && k.localOnly != "" {
+		lp.fixed = errored(fmt.Sprintf(cannotEvaluate+"%s: %s %s; the embedded engine (--engine duckdb) evaluates this rule", pl.remote.Name, r.Type, k.localOnly))
+		return lp, nil
 	}
-	switch r.Type {
-	case "RowCount":
-		pl.planRowCount(r, lp)
-	case "ColumnCount":
-		pl.planColumnCount(r, lp)
-	case "Completeness", "IsComplete":
-		pl.planCompleteness(r, lp)
-	case "Uniqueness", "IsUnique", "IsPrimaryKey", "UniqueValueRatio", "Entropy", "DistinctValuesCount":
-		pl.planFrequency(r, lp)
-	case "Mean", "Sum", "StandardDeviation", "Variance":
-		pl.planStatistic(r, lp)
-	case "ColumnCorrelation":
-		pl.planCorrelation(r, lp)
-	case "ColumnExists":
-		pl.planColumnExists(r, lp)
-	case "ColumnNamesMatchPattern":
-		pl.planNamesMatch(r, lp)
-	case "ColumnLength":
-		pl.planColumnLength(r, lp)
-	case "ColumnValues":
-		pl.planColumnValues(r, lp)
-	case "ColumnDataType":
-		pl.planColumnDataType(r, lp)
-	case "DataFreshness":
-		pl.planDataFreshness(r, lp)
-	case "CustomSql":
-		if err := pl.planCustomSQL(r, lp); err != nil {
-			return nil, err
-		}
-	case "DetectAnomalies":
-		if err := pl.planDetectAnomalies(r, lp); err != nil {
-			return nil, err
-		}
-	case "ReferentialIntegrity", "DatasetMatch", "AggregateMatch", "RowCountMatch", "SchemaMatch":
-		pl.planReference(r, lp)
-	case "FileMatch", "FileUniqueness", "FileFreshness", "FileSize":
-		pl.planFileRule(r, lp)
-	default:
-		lp.fixed = errored(r.Type + " is not supported yet by dq")
+	if err := k.plan(pl, r, lp); err != nil {
+		return nil, err
 	}
 	return lp, nil
-}
-
-// localOnly says why a rule type cannot run on a Backend, or "".
-func localOnly(typ string) string {
-	switch typ {
-	case "CustomSql":
-		return "runs the user's SQL, which dq does not translate to other dialects yet"
-	case "FileMatch", "FileUniqueness", "FileFreshness", "FileSize":
-		return "reads files, not the engine's tables"
-	case "ReferentialIntegrity", "DatasetMatch", "AggregateMatch", "RowCountMatch", "SchemaMatch":
-		return "compares with reference datasets, which dq does not read from a pushdown engine yet"
-	}
-	return ""
 }
 
 // numberJudge is the common judge of NUMBER rules: get the metric, report
