@@ -52,6 +52,12 @@ func numberPredicate(op dqdl.Op, v, c expr, xs []float64, hasNull bool) expr {
 	for i, x := range xs {
 		lits[i] = num(x)
 	}
+	return literalPredicate(op, v, c, lits, hasNull)
+}
+
+// literalPredicate is numberPredicate over literals of any type (numbers,
+// dates, timestamps); the operators that need them have enough.
+func literalPredicate(op dqdl.Op, v, c expr, lits []expr, hasNull bool) expr {
 	switch op {
 	case dqdl.OpEq:
 		if hasNull {
@@ -289,8 +295,9 @@ func resolveDate(o dqdl.Operand, now time.Time, loc *time.Location) (dateOperand
 // day granularity, as Glue does; when the column holds timestamps and an
 // operand has a time of day, instants are compared instead (spec §18 #5).
 // NULL passes only != and not in (spec §18 #6).
-func datePredicate(op dqdl.Op, col column, ops []dateOperand) (string, error) {
+func datePredicate(op dqdl.Op, col column, ops []dateOperand) (expr, error) {
 	q := QuoteIdent(col.name)
+	c := sqlexpr.Col{Name: col.name}
 	cls := classify(col.typ)
 	hasTime := false
 	var hasNull bool
@@ -303,77 +310,59 @@ func datePredicate(op dqdl.Op, col column, ops []dateOperand) (string, error) {
 		hasTime = hasTime || o.hasTime
 		vals = append(vals, o)
 	}
-	var v string
-	var lit func(time.Time) string
+	var v expr
+	var lit func(time.Time) expr
+	dateLit := func(t time.Time) expr {
+		return sqlexpr.Cast{X: strLit(t.UTC().Format("2006-01-02")), To: sqlexpr.Date}
+	}
+	tsLit := func(t time.Time) expr {
+		return sqlexpr.Cast{X: strLit(t.UTC().Format("2006-01-02 15:04:05")), To: sqlexpr.Timestamp}
+	}
 	instant := hasTime && cls != classDate
 	switch {
 	case cls == classDate || (!instant && (cls == classTimestamp || cls == classString)):
-		v = "CAST(" + q + " AS DATE)"
+		v = sqlexpr.Cast{X: c, To: sqlexpr.Date}
 		if cls == classString {
-			v = sparkToDate("trim(" + q + ", ' \t\n\r')")
+			v = native(sparkToDate("trim("+q+", ' \t\n\r')"), "dates in strings (Spark's date parsing)")
 		}
-		lit = func(t time.Time) string { return "DATE '" + t.UTC().Format("2006-01-02") + "'" }
+		lit = dateLit
 	case !instant && cls == classTimestampTZ:
-		v = "CAST(timezone('UTC', " + q + ") AS DATE)"
-		lit = func(t time.Time) string { return "DATE '" + t.UTC().Format("2006-01-02") + "'" }
+		v = sqlexpr.Cast{X: call(sqlexpr.UTCTimestamp, c), To: sqlexpr.Date}
+		lit = dateLit
 	case cls == classTimestamp:
-		v = "CAST(" + q + " AS TIMESTAMP)"
-		lit = func(t time.Time) string { return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05") + "'" }
+		v = sqlexpr.Cast{X: c, To: sqlexpr.Timestamp}
+		lit = tsLit
 	case cls == classString:
-		v = "TRY_CAST(" + q + " AS TIMESTAMP)"
-		lit = func(t time.Time) string { return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05") + "'" }
+		v = native("TRY_CAST("+q+" AS TIMESTAMP)", "timestamps in strings (DuckDB's timestamp parsing)")
+		lit = tsLit
 	case cls == classTimestampTZ:
-		v = q
-		lit = func(t time.Time) string { return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05") + "+00'" }
+		v = c
+		lit = func(t time.Time) expr {
+			return sqlexpr.Cast{X: strLit(t.UTC().Format("2006-01-02 15:04:05") + "+00"), To: sqlexpr.TimestampTZ}
+		}
 	default:
-		return "", errors.New(wrongTypeMessage(col.name, "DATE,TIMESTAMP,TIMESTAMP WITH TIME ZONE,VARCHAR", col.typ))
+		return nil, errors.New(wrongTypeMessage(col.name, "DATE,TIMESTAMP,TIMESTAMP WITH TIME ZONE,VARCHAR", col.typ))
 	}
-	lits := make([]string, len(vals))
+	lits := make([]expr, len(vals))
 	for i, o := range vals {
 		lits[i] = lit(o.t)
 	}
-	need := func(n int) error {
-		if len(lits) < n {
-			return errors.New("date condition " + op.String() + " needs a date operand")
-		}
-		return nil
-	}
+	need := 0
 	switch op {
-	case dqdl.OpEq:
-		if hasNull {
-			return q + " IS NULL", nil
+	case dqdl.OpEq, dqdl.OpNe:
+		if !hasNull {
+			need = 1
 		}
-		if err := need(1); err != nil {
-			return "", err
-		}
-		return v + " = " + lits[0], nil
-	case dqdl.OpNe:
-		if hasNull {
-			return q + " IS NOT NULL", nil
-		}
-		if err := need(1); err != nil {
-			return "", err
-		}
-		return q + " IS NULL OR " + v + " <> " + lits[0], nil
 	case dqdl.OpGt, dqdl.OpGe, dqdl.OpLt, dqdl.OpLe:
-		if err := need(1); err != nil {
-			return "", err
-		}
-		return v + " " + op.String() + " " + lits[0], nil
-	case dqdl.OpBetween:
-		if err := need(2); err != nil {
-			return "", err
-		}
-		return v + " > " + lits[0] + " AND " + v + " < " + lits[1], nil
-	case dqdl.OpNotBetween:
-		if err := need(2); err != nil {
-			return "", err
-		}
-		return v + " <= " + lits[0] + " OR " + v + " >= " + lits[1], nil
-	case dqdl.OpIn:
-		return inListSQL(v, q, lits, hasNull, false), nil
-	case dqdl.OpNotIn:
-		return inListSQL(v, q, lits, hasNull, true), nil
+		need = 1
+	case dqdl.OpBetween, dqdl.OpNotBetween:
+		need = 2
+	case dqdl.OpIn, dqdl.OpNotIn:
+	default:
+		return nil, errors.New("unsupported date operator " + op.String())
 	}
-	return "", errors.New("unsupported date operator " + op.String())
+	if len(lits) < need {
+		return nil, errors.New("date condition " + op.String() + " needs a date operand")
+	}
+	return literalPredicate(op, v, c, lits, hasNull), nil
 }

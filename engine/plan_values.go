@@ -144,7 +144,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, nativePred(pred, "date comparisons (Spark's date parsing)"), w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
+		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}

@@ -20,7 +20,7 @@ var duckdb = &Dialect{
 		return "", false
 	},
 	Types: map[Type]string{Double: "DOUBLE", BigInt: "BIGINT", Varchar: "VARCHAR", Boolean: "BOOLEAN",
-		Date: "DATE", Timestamp: "TIMESTAMP"},
+		Date: "DATE", Timestamp: "TIMESTAMP", TimestampTZ: "TIMESTAMPTZ"},
 	TryCast: func(x, to string) string { return "TRY_CAST(" + x + " AS " + to + ")" },
 	Funcs: map[Func]func([]string) string{
 		Count: call("count"), Sum: call("sum"), Avg: call("avg"), Min: call("min"), Max: call("max"),
@@ -29,6 +29,7 @@ var duckdb = &Dialect{
 		Coalesce: call("coalesce"), Greatest: call("greatest"), Ln: call("ln"),
 		IsNaN: call("isnan"), IsInf: call("isinf"), IsFinite: call("isfinite"),
 		RegexpFullMatch: call("regexp_full_match"),
+		UTCTimestamp:    func(a []string) string { return "timezone('UTC', " + a[0] + ")" },
 	},
 	Raw: func(s string) (string, error) { return SparkIdentifiers(s, `"`), nil },
 }

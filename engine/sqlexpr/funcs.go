@@ -76,4 +76,8 @@ const (
 	// regexp, which dq validates the pattern with). A dialect whose regex
 	// engine differs from RE2 on the pattern's features must not claim it.
 	RegexpFullMatch Func = "regexp_full_match"
+	// UTCTimestamp: (x TIMESTAMP WITH TIME ZONE) — the TIMESTAMP (without
+	// zone) that x's instant shows in UTC, so that casting it to DATE gives
+	// the UTC calendar day whatever the session's time zone.
+	UTCTimestamp Func = "utc_timestamp"
 )

@@ -121,6 +121,9 @@ const (
 	Boolean   Type = "BOOLEAN"
 	Date      Type = "DATE"
 	Timestamp Type = "TIMESTAMP"
+	// TimestampTZ is an instant (TIMESTAMP WITH TIME ZONE). A literal
+	// cast to it is written 'YYYY-MM-DD hh:mm:ss+00'.
+	TimestampTZ Type = "TIMESTAMP WITH TIME ZONE"
 )
 
 func (Col) node()    {}
