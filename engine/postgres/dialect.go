@@ -15,8 +15,12 @@ import (
 // unsupported; the differences this table works around:
 //
 //   - `/` on two integers divides as integers and x/0 is an error in
-//     PostgreSQL; dq's nodes mean DuckDB's `/` (DOUBLE division, NULL for
-//     a zero divisor), rendered as float8 division with NULLIF.
+//     PostgreSQL; dq's nodes mean DuckDB's `/`: DOUBLE division with IEEE
+//     results for a zero divisor (±Infinity, NaN).
+//   - stddev_pop, var_pop and corr fail in DuckDB when a standard
+//     deviation is not finite (NaN or infinite input) and corr is NaN for
+//     a constant input; PostgreSQL returns NaN and NULL. The renderings
+//     fail and return NaN the same way.
 //   - Regular expressions: DuckDB uses RE2, PostgreSQL its own ARE flavour.
 //     A pattern is parsed as RE2 and re-emitted as an ARE in a subset where
 //     both mean the same thing (explicit code-point classes, \A…\Z
@@ -78,7 +82,8 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 		Funcs: map[sqlexpr.Func]func([]string) string{
 			sqlexpr.Count: call("count"), sqlexpr.Sum: call("sum"), sqlexpr.Avg: call("avg"),
 			sqlexpr.Min: call("min"), sqlexpr.Max: call("max"),
-			sqlexpr.StddevPop: call("stddev_pop"), sqlexpr.VarPop: call("var_pop"), sqlexpr.Corr: call("corr"),
+			sqlexpr.StddevPop: finiteOrError("stddev_pop", "STDDEV_POP"), sqlexpr.VarPop: finiteOrError("var_pop", "VARPOP"),
+			sqlexpr.Corr: corr,
 			sqlexpr.Length: call("length"), sqlexpr.Trim: call("btrim"),
 			sqlexpr.Coalesce: call("coalesce"), sqlexpr.Greatest: call("greatest"),
 			sqlexpr.IsNaN: func(a []string) string { return "(" + a[0] + " = 'NaN'::float8)" },
@@ -88,9 +93,7 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			sqlexpr.IsFinite: func(a []string) string {
 				return "(" + a[0] + " NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
 			},
-			fdiv: func(a []string) string {
-				return "(CAST(" + a[0] + " AS DOUBLE PRECISION) / NULLIF(CAST(" + a[1] + " AS DOUBLE PRECISION), 0))"
-			},
+			fdiv: floatDiv,
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}
@@ -126,6 +129,54 @@ func prepare(d *sqlexpr.Dialect, n sqlexpr.Node) (sqlexpr.Node, error) {
 		}
 	}
 	return n, nil
+}
+
+// notFinite is true for NaN and ±Infinity (x a float8 or numeric).
+func notFinite(x string) string {
+	return "(" + x + " IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+}
+
+// raise is an expression that fails the statement with msg when
+// evaluated. It depends on x so that the planner's constant folding
+// cannot raise it for a CASE branch that is never taken.
+func raise(msg, x string) string {
+	return "CAST(" + quoteString(msg+": ") + " || CAST(" + x + " AS TEXT) AS DOUBLE PRECISION)"
+}
+
+// finiteOrError is a dispersion aggregate as DuckDB computes it: DuckDB
+// fails the statement ("out of range") when the result is not finite (a
+// NaN or infinite input), where PostgreSQL returns NaN.
+func finiteOrError(fn, duckName string) func([]string) string {
+	return func(a []string) string {
+		x := fn + "(" + a[0] + ")"
+		return "CASE WHEN " + notFinite(x) + " THEN " + raise(duckName+" is out of range", x) + " ELSE " + x + " END"
+	}
+}
+
+// corr is DuckDB's: NULL without pairs, an error when either side's
+// standard deviation is not finite, NaN for a constant side (0/0) where
+// PostgreSQL returns NULL.
+func corr(a []string) string {
+	x := "CASE WHEN " + a[1] + " IS NOT NULL THEN " + a[0] + " END"
+	y := "CASE WHEN " + a[0] + " IS NOT NULL THEN " + a[1] + " END"
+	sx, sy := "stddev_pop("+x+")", "stddev_pop("+y+")"
+	return "CASE WHEN count(" + x + ") = 0 THEN NULL" +
+		" WHEN " + notFinite(sx) + " THEN " + raise("STDDEV_POP for X is out of range", sx) +
+		" WHEN " + notFinite(sy) + " THEN " + raise("STDDEV_POP for Y is out of range", sy) +
+		" ELSE coalesce(corr(" + a[0] + ", " + a[1] + "), 'NaN'::float8) END"
+}
+
+// floatDiv is DuckDB's `/`: DOUBLE division with IEEE results for a zero
+// divisor (±Infinity, NaN for 0/0 and NaN/0) where PostgreSQL raises
+// "division by zero". The divisor's sign, -0 included, is read from its
+// text because -0 = 0.
+func floatDiv(a []string) string {
+	l := "CAST(" + a[0] + " AS DOUBLE PRECISION)"
+	r := "CAST(" + a[1] + " AS DOUBLE PRECISION)"
+	return "(CASE WHEN " + r + " = 0 THEN CASE WHEN " + l + " IS NULL THEN NULL" +
+		" WHEN " + l + " = 'NaN'::float8 OR " + l + " = 0 THEN 'NaN'::float8" +
+		" WHEN (" + l + " > 0) = (CAST(" + r + " AS TEXT) NOT LIKE '-%') THEN 'Infinity'::float8" +
+		" ELSE '-Infinity'::float8 END ELSE " + l + " / " + r + " END)"
 }
 
 func call(name string) func([]string) string {
