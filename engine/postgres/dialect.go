@@ -83,7 +83,7 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			sqlexpr.Count: call("count"), sqlexpr.Sum: call("sum"), sqlexpr.Avg: call("avg"),
 			sqlexpr.Min: call("min"), sqlexpr.Max: call("max"),
 			sqlexpr.StddevPop: finiteOrError("stddev_pop", "STDDEV_POP"), sqlexpr.VarPop: finiteOrError("var_pop", "VARPOP"),
-			sqlexpr.Corr: corr,
+			sqlexpr.Corr:   corr,
 			sqlexpr.Length: call("length"), sqlexpr.Trim: call("btrim"),
 			sqlexpr.Coalesce: call("coalesce"), sqlexpr.Greatest: call("greatest"),
 			sqlexpr.IsNaN: func(a []string) string { return "(" + a[0] + " = 'NaN'::float8)" },
