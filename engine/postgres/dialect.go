@@ -27,8 +27,9 @@ import (
 //     anchors, bounded repeats ≤ 255); anything else (word boundaries,
 //     multi-line mode, larger repeats) is unsupported.
 //   - TRY_CAST has no PostgreSQL form before pg_input_is_valid (16), so it
-//     is unsupported; so are lower/upper, whose result depends on the
-//     database's collation provider.
+//     is unsupported; so are lower/upper: a "C" collation maps ASCII
+//     only, and ICU's (COLLATE "und-x-icu") maps ß to SS, İ to i̇ and ﬁ
+//     to FI where DuckDB keeps one character (tested).
 //   - NaN and ±Infinity are 'NaN'::float8 and '±Infinity'::float8;
 //     isnan/isinf/isfinite are comparisons with them (PostgreSQL's NaN
 //     equals itself, as in DuckDB).
@@ -85,7 +86,7 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			sqlexpr.StddevPop: finiteOrError("stddev_pop", "STDDEV_POP"), sqlexpr.VarPop: finiteOrError("var_pop", "VARPOP"),
 			sqlexpr.Corr:   corr,
 			sqlexpr.Length: call("length"), sqlexpr.Trim: call("btrim"),
-			sqlexpr.Coalesce: call("coalesce"), sqlexpr.Greatest: call("greatest"),
+			sqlexpr.Coalesce: call("coalesce"), sqlexpr.Greatest: call("greatest"), sqlexpr.Ln: call("ln"),
 			sqlexpr.IsNaN: func(a []string) string { return "(" + a[0] + " = 'NaN'::float8)" },
 			sqlexpr.IsInf: func(a []string) string {
 				return "(" + a[0] + " IN ('Infinity'::float8, '-Infinity'::float8))"
