@@ -2,8 +2,16 @@ package postgres
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"math"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,4 +236,57 @@ func TestStatementTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "statement_timeout") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// TLS follows sslmode: require encrypts, verify-full checks the server's
+// certificate against sslrootcert, and fails without the right root.
+func TestTLSFollowsSSLMode(t *testing.T) {
+	c := shared.Cluster(t)
+	db := c.NewDB(t)
+	if _, err := c.Conn(t, db).Exec(context.Background(), "CREATE TABLE t (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGPASSWORD", c.Password)
+	base := fmt.Sprintf("postgres://%s@%s:%d/%s?table=t", c.User, c.Host, c.Port, db)
+	ctx := context.Background()
+	for _, q := range []string{"&sslmode=require", "&sslmode=verify-full&sslrootcert=" + c.RootCert, "&sslmode=disable"} {
+		b, err := Open(ctx, base+q, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var ssl bool
+		if err := b.Conn().QueryRow(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		if want := q != "&sslmode=disable"; ssl != want {
+			t.Errorf("%s: ssl = %v", q, ssl)
+		}
+	}
+	other := filepath.Join(t.TempDir(), "other.crt")
+	// A root that did not sign the server's certificate.
+	if err := os.WriteFile(other, []byte(otherCA(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Open(ctx, base+"&sslmode=verify-full&sslrootcert="+other, Options{}); err == nil {
+		b.Close()
+		t.Fatal("verify-full accepted a certificate its root did not sign")
+	}
+}
+
+// otherCA is an unrelated self-signed certificate for 127.0.0.1.
+func otherCA(t *testing.T) string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "other"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

@@ -16,10 +16,16 @@ package pgtest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -50,6 +56,9 @@ type Cluster struct {
 	SocketDir string
 	// Version is the server's major version, e.g. 15.
 	Version int
+	// RootCert is the PEM file of the self-signed certificate the server
+	// presents for TLS (for 127.0.0.1), to pass as sslrootcert.
+	RootCert string
 
 	dir  string
 	proc *exec.Cmd
@@ -190,6 +199,9 @@ func Start(ctx context.Context, bin string) (c *Cluster, err error) {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
 	os.Remove(pwfile)
+	if err := c.writeCert(cred); err != nil {
+		return nil, err
+	}
 	if c.Version, err = readVersion(data); err != nil {
 		return nil, err
 	}
@@ -226,7 +238,8 @@ func (c *Cluster) startServer(ctx context.Context, bin, data string, cred *sysca
 		"-c", "listen_addresses="+c.Host,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "shared_buffers=64MB", "-c", "max_connections=40",
-		"-c", "logging_collector=off")
+		"-c", "logging_collector=off",
+		"-c", "ssl=on", "-c", "ssl_cert_file="+c.RootCert, "-c", "ssl_key_file="+filepath.Join(c.dir, "server.key"))
 	p.Stdout, p.Stderr = logf, logf
 	p.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
 	if err := p.Start(); err != nil {
@@ -346,6 +359,45 @@ func credential() (*syscall.Credential, error) {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// writeCert makes the server's TLS key and self-signed certificate for
+// 127.0.0.1 (PostgreSQL wants the key readable by its user only).
+func (c *Cluster) writeCert(cred *syscall.Credential) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "dq pgtest"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP(c.Host)},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	c.RootCert = filepath.Join(c.dir, "server.crt")
+	if err := os.WriteFile(c.RootCert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return err
+	}
+	kp := filepath.Join(c.dir, "server.key")
+	if err := os.WriteFile(kp, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return err
+	}
+	if cred != nil {
+		return os.Chown(kp, int(cred.Uid), int(cred.Gid))
+	}
+	return nil
 }
 
 func readVersion(data string) (int, error) {
