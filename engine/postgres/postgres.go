@@ -9,7 +9,8 @@
 //	postgres://user@host:port/db?table=schema.table&sslmode=require
 //
 // (postgresql:// and redshift:// too; redshift:// selects the Redshift
-// dialect and defaults to port 5439). The password comes from PGPASSWORD
+// dialect and defaults to port 5439; with iam=true, credentials come from
+// Redshift's GetClusterCredentials, see IAMAuth). The password comes from PGPASSWORD
 // or the password file (~/.pgpass, PGPASSFILE), as with psql; a password
 // written in the URL is refused, because the URL is echoed in results,
 // history and logs. The other libpq parameters (sslmode, sslrootcert,
@@ -29,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -48,6 +50,9 @@ type Options struct {
 	DialFunc pgconn.DialFunc
 	// ApplicationName is shown in pg_stat_activity; default "dq".
 	ApplicationName string
+	// AWS is the configuration for Redshift IAM authentication (iam=true
+	// in the URL); nil loads the default chain.
+	AWS *aws.Config
 }
 
 // Backend is a connection to one database, with the dataset's table.
@@ -76,6 +81,8 @@ type Target struct {
 	Redshift bool
 	// Display is the URL without secrets, for messages.
 	Display string
+	// IAM, when set, fetches temporary credentials from Redshift.
+	IAM *IAMAuth
 }
 
 // ParseURL parses a dataset URL (see the package documentation).
@@ -109,6 +116,9 @@ func ParseURL(raw string) (*Target, error) {
 	}
 	t.Schema, t.Table, err = splitTable(table)
 	if err != nil {
+		return nil, fmt.Errorf("dataset URL %s: %w", Redact(raw), err)
+	}
+	if t.IAM, err = parseIAM(u, q, t.Redshift); err != nil {
 		return nil, fmt.Errorf("dataset URL %s: %w", Redact(raw), err)
 	}
 	if strings.Trim(u.Path, "/") == "" {
@@ -242,6 +252,11 @@ func OpenTarget(ctx context.Context, t *Target, opts Options) (*Backend, error) 
 		// Redshift does not cache prepared statements the way pgx's
 		// default mode expects; the simple protocol always works.
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	if t.IAM != nil {
+		if cfg.User, cfg.Password, err = t.IAM.credentials(ctx, opts.AWS); err != nil {
+			return nil, err
+		}
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
