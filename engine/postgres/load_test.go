@@ -3,18 +3,15 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"math/big"
 	"strconv"
-	"strings"
 	"testing"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/dqlabs/dq/engine/postgres/pgtest"
 )
 
 // crosscheckDatasets returns the engine's crosscheck datasets (name →
@@ -84,42 +81,17 @@ func crosscheckDatasets(t testing.TB) []struct{ name, sql string } {
 	return out
 }
 
-// pgType is the PostgreSQL column type for a DuckDB one.
-func pgType(duck string) (string, error) {
-	switch {
-	case duck == "BIGINT":
-		return "bigint", nil
-	case duck == "INTEGER":
-		return "integer", nil
-	case duck == "DOUBLE":
-		return "double precision", nil
-	case duck == "VARCHAR":
-		return "text", nil
-	case duck == "BOOLEAN":
-		return "boolean", nil
-	case duck == "DATE":
-		return "date", nil
-	case duck == "TIMESTAMP":
-		return "timestamp", nil
-	case strings.HasPrefix(duck, "DECIMAL("):
-		return "numeric" + strings.TrimPrefix(duck, "DECIMAL"), nil
-	}
-	return "", fmt.Errorf("no PostgreSQL type for DuckDB's %s", duck)
-}
-
-// loaded is one dataset in both engines, as table "t".
+// loaded is one dataset in both engines.
 type loaded struct {
 	duck  *sql.DB
-	pg    *pgx.Conn
 	cols  []string // names
 	types []string // DuckDB types
 }
 
-// loadBoth creates table t from a DuckDB SELECT in a fresh DuckDB and in
-// the PostgreSQL database of conn (rows copied with COPY FROM, binary).
+// loadBoth creates table from a DuckDB SELECT in a fresh DuckDB and in
+// the PostgreSQL database of conn.
 func loadBoth(t testing.TB, conn *pgx.Conn, table, query string) *loaded {
 	t.Helper()
-	ctx := context.Background()
 	duck, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
@@ -129,55 +101,10 @@ func loadBoth(t testing.TB, conn *pgx.Conn, table, query string) *loaded {
 	if _, err := duck.Exec("CREATE TABLE " + quoteIdent(table) + " AS " + query); err != nil {
 		t.Fatalf("DuckDB: %v", err)
 	}
-	l := &loaded{duck: duck, pg: conn}
-	rows, err := duck.Query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", table)
+	l := &loaded{duck: duck}
+	l.cols, l.types, err = pgtest.CopyFromDuckDB(context.Background(), conn, duck, table, "SELECT * FROM "+quoteIdent(table))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var defs []string
-	for rows.Next() {
-		var n, ty string
-		if err := rows.Scan(&n, &ty); err != nil {
-			t.Fatal(err)
-		}
-		pt, err := pgType(ty)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.cols, l.types = append(l.cols, n), append(l.types, ty)
-		defs = append(defs, quoteIdent(n)+" "+pt)
-	}
-	rows.Close()
-	if _, err := conn.Exec(ctx, "CREATE TABLE "+quoteIdent(table)+" ("+strings.Join(defs, ", ")+")"); err != nil {
-		t.Fatal(err)
-	}
-	rows, err = duck.Query("SELECT * FROM " + quoteIdent(table))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var data [][]any
-	for rows.Next() {
-		vals := make([]any, len(l.cols))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range vals {
-			if d, ok := v.(duckdb.Decimal); ok {
-				vals[i] = pgtype.Numeric{Int: new(big.Int).Set(d.Value), Exp: -int32(d.Scale), Valid: true}
-			}
-		}
-		data = append(data, vals)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{table}, l.cols, pgx.CopyFromRows(data)); err != nil {
-		t.Fatalf("COPY into PostgreSQL: %v", err)
 	}
 	return l
 }
