@@ -180,6 +180,43 @@ func floatDiv(a []string) string {
 		" ELSE '-Infinity'::float8 END ELSE " + l + " / " + r + " END)"
 }
 
+// typedDialect is base for one table: it also knows the table's column
+// types (DuckDB spellings, by exact name), which the text of a value
+// depends on. PostgreSQL prints a DOUBLE as its shortest round-trip
+// digits like DuckDB, but spells integral values without ".0", switches
+// to exponents one decade earlier (1e+15 where DuckDB prints
+// 1000000000000000.0), and where two shortest forms exist picks the
+// other one (9.999999999999999e+22 for DuckDB's 1e+23): no SQL rewrite
+// makes that exact, so casting a DOUBLE or FLOAT to text is unsupported
+// (ColumnLength and string ColumnValues on number columns).
+func typedDialect(base *sqlexpr.Dialect, typeOf func(col string) (string, bool)) *sqlexpr.Dialect {
+	d := *base
+	d.Prepare = func(n sqlexpr.Node) (sqlexpr.Node, error) {
+		if c, ok := n.(sqlexpr.Cast); ok && c.To == sqlexpr.Varchar && !textExact(c.X, typeOf) {
+			return nil, &sqlexpr.Unsupported{Dialect: d.Name, What: "the text of a DOUBLE value (PostgreSQL prints floats differently)"}
+		}
+		return prepare(&d, n)
+	}
+	return &d
+}
+
+// textExact reports whether x is known not to be a floating-point value,
+// whose text PostgreSQL spells differently from DuckDB.
+func textExact(x sqlexpr.Node, typeOf func(string) (string, bool)) bool {
+	switch x := x.(type) {
+	case sqlexpr.Col:
+		t, ok := typeOf(x.Name)
+		return ok && t != "DOUBLE" && t != "FLOAT"
+	case sqlexpr.Str, sqlexpr.Bool, sqlexpr.Null:
+		return true
+	case sqlexpr.Num:
+		return x.V == math.Trunc(x.V) && math.Abs(x.V) < 1<<53
+	case sqlexpr.Cast:
+		return x.To != sqlexpr.Double
+	}
+	return false
+}
+
 func call(name string) func([]string) string {
 	return func(args []string) string { return name + "(" + strings.Join(args, ", ") + ")" }
 }

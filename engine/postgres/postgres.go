@@ -64,6 +64,9 @@ type Backend struct {
 	schema  string // "" until resolved: the connection's current_schema()
 	table   string
 	where   string // redacted URL, for messages
+	// types are the primary table's column types (DuckDB spellings) once
+	// described; the dialect consults them.
+	types map[string]string
 }
 
 var _ engine.Backend = (*Backend)(nil)
@@ -262,7 +265,9 @@ func OpenTarget(ctx context.Context, t *Target, opts Options) (*Backend, error) 
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %v\n  hint: %s", t.Display, connectError(err), connectHint(err))
 	}
-	return &Backend{conn: conn, dialect: d, schema: t.Schema, table: t.Table, where: t.Display}, nil
+	b := &Backend{conn: conn, schema: t.Schema, table: t.Table, where: t.Display}
+	b.dialect = typedDialect(d, b.typeOf)
+	return b, nil
 }
 
 // connectError is pgx's error without the parts that repeat the config.
@@ -285,6 +290,14 @@ func connectHint(err error) string {
 		}
 	}
 	return "check the host, port and sslmode in the URL, and that the server accepts connections from here"
+}
+
+// typeOf is the type of a primary column, once described.
+func (b *Backend) typeOf(col string) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.types[col]
+	return t, ok
 }
 
 // Dialect renders the plan's expressions for this database.
@@ -328,6 +341,12 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, b.queryError(ctx, err)
+	}
+	if len(cols) > 0 && name == "primary" {
+		b.types = map[string]string{}
+		for _, c := range cols {
+			b.types[c.Name] = c.Type
+		}
 	}
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("table %s.%s not found in %s (or this user may not read its columns)\n  hint: names are matched exactly as stored; PostgreSQL stores unquoted names in lower case", quoteIdent(schema), quoteIdent(table), b.where)
