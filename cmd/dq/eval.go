@@ -75,6 +75,7 @@ type EvalCmd struct {
 	Color             string  `enum:"auto,always,never" default:"auto" placeholder:"auto|always|never" help:"Colour the table: auto (only on a terminal, unless NO_COLOR is set), always or never."`
 
 	dataFlags  `embed:""`
+	engineFlag `embed:""`
 	Publishing PublishFlags `embed:""`
 
 	// --history, --no-history, --dataset-id, --observations (history.go).
@@ -112,6 +113,9 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.ciFlags.check(); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
+	if err := c.engineFlag.check(&c.dataFlags, c.RowsOut); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	identity, err := datasetIdentity(c.DatasetID, c.Data)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
@@ -140,7 +144,12 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
-	res, err := engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+	var res *engine.Result
+	if c.pushdown() {
+		res, err = c.engineFlag.evaluate(ctx, rs, c.Data, opts, c.Timeout)
+	} else {
+		res, err = engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+	}
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
 		return err

@@ -11,7 +11,8 @@ type ExplainCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 
-	dataFlags `embed:""`
+	dataFlags  `embed:""`
+	engineFlag `embed:""`
 }
 
 // Run prints the plan: the statements eval would run and the rules each
@@ -43,6 +44,9 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}
 	}
+	if err := c.engineFlag.check(&c.dataFlags, ""); err != nil {
+		return nil, &exitError{code: exitInvalid, err: err}
+	}
 	rs, err := loadRuleset(e, c.Rules, c.Strict)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,12 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	if err := c.runError(ctx, nil); err != nil {
 		return nil, err
 	}
-	plan, err := engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
+	var plan *engine.Plan
+	if c.pushdown() {
+		plan, err = c.engineFlag.explain(ctx, rs, c.Data, opts, c.Timeout)
+	} else {
+		plan, err = engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
+	}
 	if err := c.runError(ctx, err); err != nil {
 		return nil, err
 	}
