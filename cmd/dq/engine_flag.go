@@ -42,50 +42,25 @@ func (f *engineFlag) backend(ctx context.Context, data string, timeout time.Dura
 	return open(ctx, f, data, timeout)
 }
 
-// check refuses flags that describe local data, which a pushdown engine
-// does not read: they would be silently ignored.
-func (f *engineFlag) check(d *dataFlags, rowsOut string) error {
-	if !f.pushdown() {
-		return nil
-	}
-	bad := ""
-	switch {
-	case rowsOut != "":
-		bad = "--rows-out (row-level output needs every row, which stays in the database)"
-	case len(d.Ref) > 0:
-		bad = "--ref (reference datasets must be tables of the same database)"
-	case d.Catalog != "":
-		bad = "--catalog"
-	case d.FormatIn != nil:
-		bad = "--format-in"
-	case d.Hive != nil:
-		bad = "--hive"
-	case d.MemoryLimit != "" || d.Threads != 0:
-		bad = "--memory-limit/--threads (they size the embedded DuckDB)"
-	}
-	if bad != "" {
-		return fmt.Errorf("--engine %s computes the metrics in the database and cannot take %s\n  hint: drop the flag, or evaluate with the embedded engine (--engine duckdb)", f.Engine, bad)
+// check rejects engine flags that do not fit the run, before anything
+// runs.
+func (f *engineFlag) check(partition string) error {
+	if f.pushdown() && partition != "" {
+		return fmt.Errorf("--partition is not applied with --engine %s: the statements read the whole table; filter partitions with the rules' where clauses", f.Engine)
 	}
 	return nil
 }
 
-// evaluate runs the ruleset on the pushdown engine.
-func (f *engineFlag) evaluate(ctx context.Context, rs *dqdl.Ruleset, data string, opts engine.Options, timeout time.Duration) (*engine.Result, error) {
-	b, err := f.backend(ctx, data, timeout)
+// evaluate runs rs on embedded DuckDB over the data argument or, with a
+// pushdown --engine, on that engine.
+func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (*engine.Result, error) {
+	if !c.pushdown() {
+		return engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+	}
+	b, err := c.backend(ctx, c.Data, c.Timeout)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
 	return engine.EvaluateOnBackend(ctx, rs, b, opts)
-}
-
-// explain plans the ruleset for the pushdown engine: the statements in its
-// dialect and the rules it cannot run.
-func (f *engineFlag) explain(ctx context.Context, rs *dqdl.Ruleset, data string, opts engine.Options, timeout time.Duration) (*engine.Plan, error) {
-	b, err := f.backend(ctx, data, timeout)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	return engine.ExplainOnBackend(ctx, rs, b, opts)
 }

@@ -76,7 +76,7 @@ func TestEnginePostgres(t *testing.T) {
 	}
 
 	r = runDQ(t, "", "eval", "--engine", "postgres", "--rows-out", filepath.Join(dir, "rows.parquet"), rules, url)
-	if r.code != exitInvalid || !strings.Contains(r.stderr, "--rows-out") {
+	if r.code != exitInvalid || !strings.Contains(r.stderr, "row-level output") {
 		t.Errorf("--rows-out: exit %d, %s", r.code, r.stderr)
 	}
 	r = runDQ(t, "", "eval", "--engine", "postgres", hist, rules, strings.Replace(url, "postgres://"+cluster.User, "postgres://"+cluster.User+":pw", 1))

@@ -38,6 +38,9 @@ type dataFlags struct {
 
 	remoteFlags `embed:""`
 
+	// --engine and the pushdown engines' flags (engine_flag.go).
+	engineFlag `embed:""`
+
 	aws     *awsEnv    // S3 and Glue access, loaded on first use
 	remotes []reporter // remote sources made by sourceOf, for explain
 
@@ -75,7 +78,6 @@ type EvalCmd struct {
 	Color             string  `enum:"auto,always,never" default:"auto" placeholder:"auto|always|never" help:"Colour the table: auto (only on a terminal, unless NO_COLOR is set), always or never."`
 
 	dataFlags  `embed:""`
-	engineFlag `embed:""`
 	Publishing PublishFlags `embed:""`
 
 	// --history, --no-history, --dataset-id, --observations (history.go).
@@ -113,9 +115,6 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.ciFlags.check(); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	if err := c.engineFlag.check(&c.dataFlags, c.RowsOut); err != nil {
-		return &exitError{code: exitInvalid, err: err}
-	}
 	identity, err := datasetIdentity(c.DatasetID, c.Data)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
@@ -144,12 +143,7 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
-	var res *engine.Result
-	if c.pushdown() {
-		res, err = c.engineFlag.evaluate(ctx, rs, c.Data, opts, c.Timeout)
-	} else {
-		res, err = engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
-	}
+	res, err := c.evaluate(ctx, e, rs, opts)
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
 		return err
@@ -326,6 +320,9 @@ func terminalWidth(e *env) int {
 // options turns the shared data flags into engine options.
 func (f *dataFlags) options() (engine.Options, error) {
 	var opts engine.Options
+	if err := f.engineFlag.check(f.Partition); err != nil {
+		return opts, err
+	}
 	switch strings.ToLower(f.CompositeMode) {
 	case "dataset", "column":
 		opts.CompositeMode = engine.CompositeDataset
@@ -479,6 +476,12 @@ func (f *dataFlags) runError(ctx context.Context, err error) error {
 		return &exitError{code: exitInvalid, err: errors.New("interrupted")}
 	case err == nil:
 		return nil
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		// Already mapped (--engine's opener: a refused flag, the cost
+		// guard).
+		return xe
 	}
 	if ee := engine.AsEnvironmentError(err); ee != nil {
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("the check could not run: %w\n  hint: %s", ee, ee.Hint())}

@@ -11,8 +11,7 @@ type ExplainCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
 	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
 
-	dataFlags  `embed:""`
-	engineFlag `embed:""`
+	dataFlags `embed:""`
 }
 
 // Run prints the plan: the statements eval would run and the rules each
@@ -44,9 +43,6 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}
 	}
-	if err := c.engineFlag.check(&c.dataFlags, ""); err != nil {
-		return nil, &exitError{code: exitInvalid, err: err}
-	}
 	rs, err := loadRuleset(e, c.Rules, c.Strict)
 	if err != nil {
 		return nil, err
@@ -58,7 +54,12 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	}
 	var plan *engine.Plan
 	if c.pushdown() {
-		plan, err = c.engineFlag.explain(ctx, rs, c.Data, opts, c.Timeout)
+		var b engine.Backend
+		if b, err = c.backend(ctx, c.Data, c.Timeout); err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		plan, err = engine.ExplainOnBackend(ctx, rs, b, opts)
 	} else {
 		plan, err = engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
 	}
