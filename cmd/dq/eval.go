@@ -38,6 +38,9 @@ type dataFlags struct {
 
 	remoteFlags `embed:""`
 
+	// --engine and the pushdown engines' flags (engine_flag.go).
+	engineFlag `embed:""`
+
 	aws     *awsEnv    // S3 and Glue access, loaded on first use
 	remotes []reporter // remote sources made by sourceOf, for explain
 
@@ -140,7 +143,7 @@ func (c *EvalCmd) Run(e *env) error {
 	}
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
-	res, err := engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+	res, err := c.evaluate(ctx, e, rs, opts)
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
 		return err
@@ -317,6 +320,9 @@ func terminalWidth(e *env) int {
 // options turns the shared data flags into engine options.
 func (f *dataFlags) options() (engine.Options, error) {
 	var opts engine.Options
+	if err := f.engineFlag.check(f.Partition); err != nil {
+		return opts, err
+	}
 	switch strings.ToLower(f.CompositeMode) {
 	case "dataset", "column":
 		opts.CompositeMode = engine.CompositeDataset
@@ -470,6 +476,12 @@ func (f *dataFlags) runError(ctx context.Context, err error) error {
 		return &exitError{code: exitInvalid, err: errors.New("interrupted")}
 	case err == nil:
 		return nil
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		// Already mapped (--engine's opener: a refused flag, the cost
+		// guard).
+		return xe
 	}
 	if ee := engine.AsEnvironmentError(err); ee != nil {
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("the check could not run: %w\n  hint: %s", ee, ee.Hint())}

@@ -52,7 +52,17 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 	if err := c.runError(ctx, nil); err != nil {
 		return nil, err
 	}
-	plan, err := engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
+	var plan *engine.Plan
+	if c.pushdown() {
+		var b engine.Backend
+		if b, err = c.backend(ctx, c.Data, c.Timeout); err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		plan, err = engine.ExplainOnBackend(ctx, rs, b, opts)
+	} else {
+		plan, err = engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
+	}
 	if err := c.runError(ctx, err); err != nil {
 		return nil, err
 	}

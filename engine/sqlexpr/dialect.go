@@ -28,6 +28,14 @@ type Dialect struct {
 	Funcs map[Func]func(args []string) string
 	// Raw rewrites user SQL (Spark syntax) into the dialect.
 	Raw func(sql string) (string, error)
+	// Prepare, when set, sees each node before it is rendered and returns
+	// the node to render instead, or an error (an *Unsupported) for a use
+	// the dialect cannot express exactly that the function table alone
+	// cannot tell: a regular expression using a feature the engine's
+	// regex flavour lacks, an operator whose semantics differ (PostgreSQL
+	// divides integers as integers and errors on division by zero).
+	// It may return a Call to a Func only its own table knows.
+	Prepare func(Node) (Node, error)
 }
 
 // Unsupported is the error for a construct a dialect cannot express
@@ -74,6 +82,14 @@ func (r *renderer) list(ns []Node) []string {
 func (r *renderer) node(n Node) string {
 	if r.err != nil {
 		return ""
+	}
+	if r.d.Prepare != nil && n != nil {
+		m, err := r.d.Prepare(n)
+		if err != nil {
+			r.err = err
+			return ""
+		}
+		n = m
 	}
 	switch n := n.(type) {
 	case Col:

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+)
+
+// engineFlag is --engine: where a run computes its metrics. duckdb (the
+// default) reads the data into embedded DuckDB; the others send the
+// plan's statements to the engine that holds the data and get back only
+// their one-row results. Each pushdown engine has one entry in backends;
+// its own flags (e.g. Athena's workgroup) are fields here too, so that
+// eval and explain take them alike.
+type engineFlag struct {
+	Engine string `enum:"duckdb,postgres,redshift,athena" default:"duckdb" placeholder:"duckdb|postgres|redshift|athena" help:"Where the metrics are computed: duckdb (embedded, the default) reads the data here; postgres and redshift run the rules' SQL in the database named by the data URL (postgres://user@host:port/db?table=schema.table; password from PGPASSWORD or ~/.pgpass); athena runs it in Amazon Athena over a glue://database/table."`
+}
+
+// backendOpener opens a pushdown engine for the data argument. timeout is
+// --timeout (0: none), which engines also enforce server-side.
+type backendOpener func(ctx context.Context, f *engineFlag, data string, timeout time.Duration) (engine.Backend, error)
+
+// backends are the pushdown engines by --engine name; duckdb is absent
+// (it is the local path, not a Backend).
+var backends = map[string]backendOpener{
+	"postgres": openPostgres,
+	"redshift": openPostgres,
+}
+
+// pushdown reports whether --engine names a pushdown engine.
+func (f *engineFlag) pushdown() bool { return f.Engine != "" && f.Engine != "duckdb" }
+
+// backend opens the engine --engine names, for the data argument.
+func (f *engineFlag) backend(ctx context.Context, data string, timeout time.Duration) (engine.Backend, error) {
+	open, ok := backends[f.Engine]
+	if !ok {
+		return nil, fmt.Errorf("--engine %s is not available in this build", f.Engine)
+	}
+	return open(ctx, f, data, timeout)
+}
+
+// check rejects engine flags that do not fit the run, before anything
+// runs.
+func (f *engineFlag) check(partition string) error {
+	if f.pushdown() && partition != "" {
+		return fmt.Errorf("--partition is not applied with --engine %s: the statements read the whole table; filter partitions with the rules' where clauses", f.Engine)
+	}
+	return nil
+}
+
+// evaluate runs rs on embedded DuckDB over the data argument or, with a
+// pushdown --engine, on that engine.
+func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (*engine.Result, error) {
+	if !c.pushdown() {
+		return engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+	}
+	b, err := c.backend(ctx, c.Data, c.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return engine.EvaluateOnBackend(ctx, rs, b, opts)
+}
