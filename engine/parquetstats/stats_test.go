@@ -73,7 +73,7 @@ func TestReadMatchesDuckDB(t *testing.T) {
 			t.Fatalf("column %s missing", c)
 		}
 		var rows, nonNull int64
-		if err := db.QueryRow("SELECT count(*), count(" + c + ") FROM (" + mixedSQL + ")").Scan(&rows, &nonNull); err != nil {
+		if err := db.QueryRow("SELECT count(*), count("+c+") FROM ("+mixedSQL+")").Scan(&rows, &nonNull); err != nil {
 			t.Fatal(err)
 		}
 		if col.Rows != rows || !col.HasNulls || col.Nulls != rows-nonNull {
@@ -143,7 +143,7 @@ func TestReadMatchesDuckDB(t *testing.T) {
 	// Strings: bounds only when the writer marks them exact.
 	if c := d.Column("s"); c.Min != nil {
 		var lo, hi string
-		if err := db.QueryRow("SELECT min(s), max(s) FROM (" + mixedSQL + ")").Scan(&lo, &hi); err != nil {
+		if err := db.QueryRow("SELECT min(s), max(s) FROM ("+mixedSQL+")").Scan(&lo, &hi); err != nil {
 			t.Fatal(err)
 		}
 		if string(c.Min.Bytes) != lo || string(c.Max.Bytes) != hi {
