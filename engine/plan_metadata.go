@@ -25,7 +25,8 @@ import (
 //   - min(c), max(c) of a numeric column: the exact bounds, when every row
 //     group with values has them (a FLOAT/DOUBLE maximum never: footers
 //     leave NaN out of the bounds and do not count it, and NaN is the
-//     largest value for DuckDB and Spark);
+//     largest value for DuckDB and Spark; nor a FLOAT/DOUBLE zero bound,
+//     which may be -0.0 or +0.0);
 //   - the count of rows where a rule's comparison holds (ColumnValues'
 //     >, >=, <, <=, between, = and DataFreshness), when the bounds prove
 //     that it holds for every non-NULL value (the count is then count(c))

@@ -63,10 +63,18 @@ func chunkStats(c *schema.Column, raw rawStats, rows int64) Stats {
 		return st
 	}
 	if mn.Kind == Float {
-		// NaN bounds are a writer's mistake; zero bounds do not say
-		// whether -0.0 or +0.0 occurs (the spec has writers widen them).
-		if math.IsNaN(mn.Float) || math.IsNaN(mx.Float) || mn.Float == 0 || mx.Float == 0 {
+		// NaN bounds are a writer's mistake.
+		if math.IsNaN(mn.Float) || math.IsNaN(mx.Float) {
 			return st
+		}
+		// A zero bound may stand for -0.0 or +0.0 (the spec has writers
+		// write -0.0 as a minimum and +0.0 as a maximum whichever
+		// occurs): keep it as that, see Column.SignedZero.
+		if mn.Float == 0 {
+			mn.Float = math.Copysign(0, -1)
+		}
+		if mx.Float == 0 {
+			mx.Float = 0
 		}
 	}
 	if cmp, ok := compare(mn, mx); !ok || cmp > 0 {

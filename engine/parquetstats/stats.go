@@ -180,7 +180,9 @@ type Stats struct {
 	Nulls    int64
 	HasNulls bool
 	// Min and Max are exact bounds of the non-NULL, non-NaN values, or nil
-	// when unknown. Both are nil when every value is NULL.
+	// when unknown. Both are nil when every value is NULL. A zero bound of
+	// a FLOAT/DOUBLE column is exact except for its sign: the values may
+	// hold -0.0, +0.0 or both (Min is -0.0 and Max +0.0 then).
 	Min, Max *Value
 }
 
