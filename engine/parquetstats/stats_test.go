@@ -18,9 +18,11 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 )
 
+func openDuck() (*sql.DB, error) { return sql.Open("duckdb", "") }
+
 func duck(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
+	db, err := openDuck()
 	if err != nil {
 		t.Fatal(err)
 	}
