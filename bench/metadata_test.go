@@ -95,7 +95,7 @@ func BenchmarkMixedMetadata(b *testing.B) {
 		b.Skipf("dq does not build: %v", binaries.dqErr)
 	}
 	ok01 := func(code int) bool { return code == 0 || code == 1 } // planted failures
-	args := dqArgs(data) // "eval", flags..., rules, data
+	args := dqArgs(data)                                          // "eval", flags..., rules, data
 	noMeta := append([]string{binaries.dq, args[0], "--no-metadata"}, args[1:]...)
 	pair(b, append([]string{binaries.dq}, args...), noMeta, ok01, ok01, "meta/scan")
 }
