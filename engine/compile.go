@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,6 +55,11 @@ type scan struct {
 	// rowScan: the projected per-row expressions.
 	projs  []expr
 	pindex map[string]int
+
+	// known are the expressions answered without the scan (Parquet footer
+	// statistics, plan_metadata.go), fixed when the plan is built; the
+	// statements leave them out.
+	known map[int]sql.NullFloat64
 }
 
 // slot is one value a scan returns.
@@ -223,6 +229,9 @@ func (s *scan) parts() [][]int {
 	if n == 0 {
 		return nil
 	}
+	if len(s.known) == n {
+		return nil // every value is known without the scan
+	}
 	if s.kind == rowScan {
 		return [][]int{s.all()}
 	}
@@ -251,9 +260,11 @@ func (s *scan) parts() [][]int {
 }
 
 func (s *scan) all() []int {
-	idx := make([]int, len(s.exprs))
-	for i := range idx {
-		idx[i] = i
+	idx := make([]int, 0, len(s.exprs))
+	for i := range s.exprs {
+		if _, ok := s.known[i]; !ok {
+			idx = append(idx, i)
+		}
 	}
 	return idx
 }

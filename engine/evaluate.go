@@ -49,6 +49,10 @@ type Options struct {
 	// devices, pipes and sockets are refused everywhere. Paths are checked
 	// after symlinks and ".." are resolved.
 	FileRoots []string
+	// NoMetadata computes every metric by scanning, even those the primary
+	// dataset's Parquet footer statistics answer exactly (see
+	// plan_metadata.go); for comparison and distrust of a writer.
+	NoMetadata bool
 }
 
 // Progress reports an evaluation's advance: Done of Total statements ran.

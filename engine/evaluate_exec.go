@@ -75,6 +75,9 @@ func (s *scan) run(ctx context.Context, x *executor, st *scanned, step func()) e
 		return nil
 	}
 	st.vals[s] = make([]sql.NullFloat64, len(s.exprs))
+	for i, v := range s.known {
+		st.vals[s][i] = v
+	}
 	for _, part := range s.parts() {
 		if step != nil {
 			step()

@@ -18,8 +18,12 @@ func (p *Plan) String() string {
 	line := func(name, text string, fixed *outcome) {
 		fmt.Fprintf(&b, "%-12s %s\n", name, text)
 		switch qs := served[name]; {
+		case len(qs) > 0 && p.footer[name]:
+			fmt.Fprintf(&b, "%-12s   computed by query %s and from Parquet metadata\n", "", joinInts(qs))
 		case len(qs) > 0:
 			fmt.Fprintf(&b, "%-12s   computed by query %s\n", "", joinInts(qs))
+		case p.footer[name]:
+			fmt.Fprintf(&b, "%-12s   no query: from Parquet metadata\n", "")
 		case fixed != nil:
 			fmt.Fprintf(&b, "%-12s   no query: %s\n", "", outcomeSummary(fixed))
 		default:

@@ -30,6 +30,9 @@ type Plan struct {
 	analyzers []*analyzerPlan
 	now       time.Time
 	mode      CompositeMode
+	// footer are the rules and analyzers with values answered from
+	// Parquet footers (plan_metadata.go).
+	footer map[string]bool
 }
 
 // PlannedQuery is one statement of a Plan.
@@ -163,6 +166,9 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 		}
 		ap.name = name
 		pl.plan.analyzers = append(pl.plan.analyzers, ap)
+	}
+	if !opts.NoMetadata && remote == nil {
+		pl.answerFromFooters(readFooters(ctx, sess, rel))
 	}
 	pl.plan.listQueries(localExecutor(nil))
 	return pl.plan, nil

@@ -171,8 +171,15 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 	useMin := op == dqdl.OpGt || op == dqdl.OpGe || op == dqdl.OpBetween || op == dqdl.OpEq
 	useMax := op == dqdl.OpLt || op == dqdl.OpLe || op == dqdl.OpBetween || op == dqdl.OpEq
 	we := whereExpr(w)
-	minS := pl.aggregate(aggr(sqlexpr.Min, v, we))
-	maxS := pl.aggregate(aggr(sqlexpr.Max, v, we))
+	// Only the bounds the operator reads: an unread maximum would keep a
+	// scan that footer statistics could otherwise spare (plan_metadata.go).
+	var minS, maxS slot
+	if useMin {
+		minS = pl.aggregate(aggr(sqlexpr.Min, v, we))
+	}
+	if useMax {
+		maxS = pl.aggregate(aggr(sqlexpr.Max, v, we))
+	}
 	nonNull := pl.aggregate(aggr(sqlexpr.Count, v, we))
 	rows := pl.aggregate(countRows(we))
 	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, we)), rows, w, c, pred)

@@ -135,7 +135,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, files...)
-	s.sourceFiles[rel] = localFiles{files: files, root: base}
+	s.sourceFiles[rel] = localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes)}
 	if len(rd.forced) > 0 {
 		if err := f.recordUnparseable(ctx, s, rel, rd); err != nil {
 			return fail(err)
@@ -177,6 +177,12 @@ func (f fileSource) notice(msg string) {
 type localFiles struct {
 	files []string
 	root  string
+	// format, hive and forced say how the files were read, for answers
+	// from Parquet footers (plan_metadata.go): forced columns are
+	// converted, hive partition columns are not in the files.
+	format string
+	hive   bool
+	forced []string
 }
 
 // skippedNote says which symlinks a directory or glob read left out.

@@ -32,6 +32,7 @@ type dataFlags struct {
 	Catalog        string        `placeholder:"FILE|DIR|glue" help:"Catalog resolving database.table references: glue (the AWS Glue Data Catalog), a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`
 	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
+	NoMetadata     bool          `name:"no-metadata" help:"Scan the data for every metric, even those the Parquet footer statistics answer exactly (row counts, null counts, exact minimum and maximum)."`
 
 	// --delimiter, --null-value, --column-type, … (readers.go).
 	readerFlags `embed:""`
@@ -348,6 +349,7 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, fmt.Errorf("--memory-limit must be a size such as 2GB or 512MiB, got %q", f.MemoryLimit)
 	}
 	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit}
+	opts.NoMetadata = f.NoMetadata
 	for _, p := range f.AllowPath {
 		// A typo must not silently leave File rules erroring.
 		if !isURL(p) {

@@ -1,0 +1,562 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dqlabs/dq/engine/parquetstats"
+	"github.com/dqlabs/dq/engine/sqlexpr"
+)
+
+// Answers from Parquet footers.
+//
+// After planning, every expression of the fused aggregate scan that the
+// primary dataset's Parquet footers determine exactly is answered from
+// them and left out of the statement; when none is left, the data is not
+// read at all. The footers determine:
+//
+//   - count(*): the row count;
+//   - count(c): the row count less c's null count, when every row group
+//     has one;
+//   - min(c), max(c) of a numeric column: the exact bounds, when every row
+//     group with values has them (a FLOAT/DOUBLE maximum never: footers
+//     leave NaN out of the bounds and do not count it, and NaN is the
+//     largest value for DuckDB and Spark; nor a FLOAT/DOUBLE zero bound,
+//     which may be -0.0 or +0.0);
+//   - the count of rows where a rule's comparison holds (ColumnValues'
+//     >, >=, <, <=, between, = and DataFreshness), when the bounds prove
+//     that it holds for every non-NULL value (the count is then count(c))
+//     or for none (0). The comparison itself is evaluated by DuckDB on the
+//     bounds, so its semantics are exactly the scan's.
+//
+// Anything filtered by a where clause, and every other aggregate, is
+// scanned. An answer is a value the scan would have returned, so results,
+// messages and metrics do not change; Options.NoMetadata turns answers off.
+
+// footerFacts are the primary dataset's footer statistics, as the plan's
+// columns see them.
+type footerFacts struct {
+	ds  *parquetstats.Dataset
+	rel *relation
+	// usable are the relation's columns whose values come unchanged from
+	// the files (not converted by a forced type, not a hive partition key).
+	usable map[string]bool
+}
+
+// readFooters reads the statistics of the primary dataset when it is a
+// set of local Parquet files; nil when it is not or they cannot be read
+// (answers are an optimisation: the scan computes everything they would).
+func readFooters(ctx context.Context, sess *Session, rel *relation) *footerFacts {
+	if sess == nil {
+		return nil
+	}
+	lf, ok := sess.sourceFiles[rel.from]
+	if !ok || lf.format != FormatParquet || len(lf.files) == 0 || rel.caseGroups() != nil {
+		return nil
+	}
+	ds, err := parquetstats.Read(ctx, lf.files)
+	if err != nil {
+		return nil
+	}
+	excluded := map[string]bool{}
+	for _, f := range lf.forced {
+		excluded[strings.ToLower(f)] = true
+	}
+	if lf.hive {
+		for _, f := range lf.files {
+			for _, seg := range strings.Split(filepath.ToSlash(filepath.Dir(f)), "/") {
+				if k, _, ok := strings.Cut(seg, "="); ok {
+					excluded[strings.ToLower(k)] = true
+				}
+			}
+		}
+	}
+	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}}
+	for _, c := range rel.columns {
+		if c.orig == "" && !excluded[strings.ToLower(c.name)] && ds.Column(c.name) != nil {
+			ff.usable[c.name] = true
+		}
+	}
+	return ff
+}
+
+// answerFromFooters fills the fused scan's expressions that the footers
+// determine (see above) and records the rules they serve.
+func (pl *planner) answerFromFooters(ff *footerFacts) {
+	s := pl.plan.agg
+	if ff == nil || len(s.exprs) == 0 {
+		return
+	}
+	defer func() {
+		for i := range s.known {
+			for _, u := range s.exprUsers[i] {
+				if pl.plan.footer == nil {
+					pl.plan.footer = map[string]bool{}
+				}
+				pl.plan.footer[u] = true
+			}
+		}
+	}()
+	type pending struct {
+		i    int
+		cmp  *comparison
+		lo   string // SQL of the predicate at the column's minimum
+		hi   string // ... at its maximum ("" when unknown)
+		nonN float64
+	}
+	var preds []pending
+	for i, e := range s.exprs {
+		if v, null, ok := ff.plain(e); ok {
+			s.answer(i, v, null)
+			continue
+		}
+		cmp := ff.comparison(e, pl.plan.now.UnixMicro())
+		if cmp == nil {
+			continue
+		}
+		st := cmp.col
+		if !st.HasNulls {
+			continue
+		}
+		nonNull := float64(st.Rows - st.Nulls)
+		if nonNull == 0 {
+			s.answer(i, 0, false) // no values: the predicate holds nowhere
+			continue
+		}
+		if st.Min == nil {
+			continue
+		}
+		p := pending{i: i, cmp: cmp, nonN: nonNull}
+		p.lo = cmp.at(*st.Min)
+		if st.Max != nil && !st.NaNPossible {
+			p.hi = cmp.at(*st.Max)
+		}
+		if p.lo == "" {
+			continue
+		}
+		preds = append(preds, p)
+	}
+	if len(preds) == 0 {
+		return
+	}
+	// One statement evaluates every predicate at its column's bounds.
+	var sel []string
+	for _, p := range preds {
+		sel = append(sel, p.lo)
+		if p.hi != "" {
+			sel = append(sel, p.hi)
+		} else {
+			sel = append(sel, "NULL")
+		}
+	}
+	vals, err := queryBools(pl.ctx, pl.q, "SELECT "+strings.Join(sel, ", "), len(sel))
+	if err != nil {
+		return
+	}
+	for k, p := range preds {
+		lo, hi := vals[2*k], vals[2*k+1]
+		hiKnown := p.hi != ""
+		always, never := false, false
+		switch p.cmp.shape {
+		case upSet: // holds from some value up: decided by the minimum for "always"
+			always = lo == 1
+			never = hiKnown && hi == 0
+		case downSet:
+			always = hiKnown && hi == 1
+			never = lo == 0
+		case convex:
+			always = hiKnown && lo == 1 && hi == 1
+		}
+		switch {
+		case always:
+			s.answer(p.i, p.nonN, false)
+		case never:
+			s.answer(p.i, 0, false)
+		}
+	}
+}
+
+// queryBools runs a one-row statement of n nullable booleans: 1 true, 0
+// false, -1 NULL.
+func queryBools(ctx context.Context, q querier, query string, n int) ([]int, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("no row")
+	}
+	raw := make([]*bool, n)
+	ptrs := make([]any, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	out := make([]int, n)
+	for i, b := range raw {
+		switch {
+		case b == nil:
+			out[i] = -1
+		case *b:
+			out[i] = 1
+		}
+	}
+	return out, rows.Close()
+}
+
+// column returns the footer statistics of a column of the relation, or nil
+// when its values do not come unchanged from the files.
+func (ff *footerFacts) column(name string) (*parquetstats.Column, column) {
+	if !ff.usable[name] {
+		return nil, column{}
+	}
+	c, err := ff.rel.lookup(name)
+	if err != nil || c.name != name {
+		return nil, column{}
+	}
+	return ff.ds.Column(name), c
+}
+
+// plain answers count(*), count(c), min(c) and max(c) without a filter.
+func (ff *footerFacts) plain(e expr) (v float64, null, ok bool) {
+	a, isAgg := e.(sqlexpr.Agg)
+	if !isAgg || a.Filter != nil || len(a.Args) != 1 {
+		return 0, false, false
+	}
+	if _, star := a.Args[0].(sqlexpr.Star); star && a.Fn == sqlexpr.Count {
+		return float64(ff.ds.Rows), false, true
+	}
+	arg, isCol := a.Args[0].(sqlexpr.Col)
+	if !isCol {
+		return 0, false, false
+	}
+	st, c := ff.column(arg.Name)
+	if st == nil {
+		return 0, false, false
+	}
+	switch a.Fn {
+	case sqlexpr.Count:
+		if st.HasNulls {
+			return float64(st.Rows - st.Nulls), false, true
+		}
+	case sqlexpr.Min, sqlexpr.Max:
+		if classify(c.typ) != classNumeric {
+			return 0, false, false
+		}
+		if st.HasNulls && st.Nulls == st.Rows {
+			return 0, true, true // every value NULL: the aggregate is NULL
+		}
+		b := st.Min
+		if a.Fn == sqlexpr.Max {
+			if st.NaNPossible {
+				return 0, false, false
+			}
+			b = st.Max
+		}
+		if b == nil || !numericKind(*b) {
+			return 0, false, false
+		}
+		f, ok := b.Float64()
+		if f == 0 && b.Kind == parquetstats.Float {
+			return 0, false, false // -0.0 or +0.0: the metric would show which
+		}
+		return f, false, ok
+	}
+	return 0, false, false
+}
+
+func numericKind(v parquetstats.Value) bool {
+	switch v.Kind {
+	case parquetstats.Int, parquetstats.Uint, parquetstats.Float, parquetstats.Decimal:
+		return true
+	}
+	return false
+}
+
+// shape is how a predicate's truth varies along a column's order.
+type shape int
+
+const (
+	upSet   shape = iota // true from some value upwards (c > x)
+	downSet              // true up to some value (c < x)
+	convex               // true on an interval (between, =)
+)
+
+// comparison is a per-row predicate recognised in a compliance count:
+// a comparison of one column with constants, monotone in the column.
+type comparison struct {
+	pred   string // the predicate as DuckDB SQL
+	quoted string // the column as the predicate quotes it
+	c      column
+	col    *parquetstats.Column
+	shape  shape
+	// temporal: the predicate reads the column as a timestamp
+	// (DataFreshness), so bounds are rendered as timestamps.
+	temporal bool
+}
+
+// comparison recognises count(*) filtered by a rule's comparison of one
+// column with constants, as planColumnValues (numberPredicate on a numeric
+// column) and planDataFreshness write them, without a where clause.
+func (ff *footerFacts) comparison(e expr, now int64) *comparison {
+	a, ok := e.(sqlexpr.Agg)
+	if !ok || a.Fn != sqlexpr.Count || len(a.Args) != 1 || a.Filter == nil {
+		return nil
+	}
+	if _, star := a.Args[0].(sqlexpr.Star); !star {
+		return nil
+	}
+	switch p := a.Filter.(type) {
+	case sqlexpr.Binary:
+		name, sh, ok := valueComparison(p)
+		if !ok {
+			return nil
+		}
+		st, c := ff.column(name)
+		if st == nil || classify(c.typ) != classNumeric {
+			return nil
+		}
+		return &comparison{pred: duck(p), quoted: QuoteIdent(name), c: c, col: st, shape: sh}
+	case sqlexpr.Native:
+		return ff.freshness(p.SQL, now)
+	}
+	return nil
+}
+
+// valueComparison matches col OP number (OP one of > >= < <= =) and
+// col > a AND col < b (numberPredicate's between).
+func valueComparison(p sqlexpr.Binary) (name string, sh shape, ok bool) {
+	side := func(b sqlexpr.Binary) (string, bool) {
+		c, isCol := b.L.(sqlexpr.Col)
+		_, isNum := b.R.(sqlexpr.Num)
+		return c.Name, isCol && isNum
+	}
+	switch p.Op {
+	case sqlexpr.Gt, sqlexpr.Ge:
+		name, ok = side(p)
+		return name, upSet, ok
+	case sqlexpr.Lt, sqlexpr.Le:
+		name, ok = side(p)
+		return name, downSet, ok
+	case sqlexpr.Eq:
+		name, ok = side(p)
+		return name, convex, ok
+	case sqlexpr.And:
+		l, ok1 := p.L.(sqlexpr.Binary)
+		r, ok2 := p.R.(sqlexpr.Binary)
+		if !ok1 || !ok2 || l.Op != sqlexpr.Gt || r.Op != sqlexpr.Lt {
+			return "", 0, false
+		}
+		ln, okl := side(l)
+		rn, okr := side(r)
+		return ln, convex, okl && okr && ln == rn
+	}
+	return "", 0, false
+}
+
+// freshness recognises DataFreshness's predicate on a timestamp or date
+// column (native SQL: timestamp arithmetic), "(ts IS NOT NULL AND (age OP
+// x))" with age = round((now - epoch_us(ts)) / 3600000000.0, 2).
+func (ff *footerFacts) freshness(text string, now int64) *comparison {
+	if !strings.HasPrefix(text, "(") || !strings.HasSuffix(text, ")") {
+		return nil
+	}
+	pred := text[1 : len(text)-1]
+	quoted, _, ok := cutIdent(pred)
+	castDate := false
+	if !ok && strings.HasPrefix(pred, "CAST(") {
+		quoted, _, ok = cutIdent(pred[len("CAST("):])
+		castDate = true
+	}
+	if !ok {
+		return nil
+	}
+	name, ok := unquoteIdent(quoted)
+	if !ok {
+		return nil
+	}
+	st, c := ff.column(name)
+	if st == nil || QuoteIdent(name) != quoted {
+		return nil
+	}
+	cls := classify(c.typ)
+	if !(cls == classTimestamp || cls == classTimestampTZ || (cls == classDate && castDate)) || (castDate && cls != classDate) {
+		return nil
+	}
+	ts := quoted
+	if castDate {
+		ts = "CAST(" + quoted + " AS TIMESTAMP)"
+	}
+	head := ts + " IS NOT NULL AND ("
+	if !strings.HasPrefix(pred, head) || !strings.HasSuffix(pred, ")") {
+		return nil
+	}
+	age := fmt.Sprintf("round((%d - epoch_us(%s)) / 3600000000.0, 2)", now, ts)
+	sh, ok := comparisonShape(pred[len(head):len(pred)-1], age, true)
+	if !ok {
+		return nil
+	}
+	return &comparison{pred: text, quoted: quoted, c: c, col: st, shape: sh, temporal: true}
+}
+
+// comparisonShape matches "v OP lit" or "v > lit AND v < lit"
+// (numberPredicateSQL's forms) and says how its truth varies with the
+// column; decreasing says v falls as the column rises (a row's age against
+// its timestamp).
+func comparisonShape(p, v string, decreasing bool) (shape, bool) {
+	rest, ok := strings.CutPrefix(p, v+" ")
+	if !ok {
+		return 0, false
+	}
+	op, rest, ok := strings.Cut(rest, " ")
+	if !ok {
+		return 0, false
+	}
+	lit, tail, _ := strings.Cut(rest, " ")
+	if !isNumberToken(lit) {
+		return 0, false
+	}
+	if tail != "" {
+		// between: v > a AND v < b
+		t, ok := strings.CutPrefix(tail, "AND "+v+" < ")
+		if op != ">" || !ok || !isNumberToken(t) {
+			return 0, false
+		}
+		return convex, true
+	}
+	var sh shape
+	switch op {
+	case ">", ">=":
+		sh = upSet
+	case "<", "<=":
+		sh = downSet
+	case "=":
+		return convex, true
+	default:
+		return 0, false
+	}
+	if decreasing {
+		sh = 1 - sh
+	}
+	return sh, true
+}
+
+// isNumberToken accepts numLiteral's plain renderings (integers, decimals
+// with exponents); CAST(...) forms have spaces and are not matched.
+func isNumberToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil && !strings.ContainsAny(s, "()nNiI")
+}
+
+// at renders the predicate evaluated at one value of its column.
+func (cmp *comparison) at(v parquetstats.Value) string {
+	lit := ""
+	typ := cmp.c.typ
+	switch {
+	case cmp.temporal:
+		us, ok := v.Micros()
+		if !ok {
+			return ""
+		}
+		switch classify(typ) {
+		case classTimestamp:
+			if strings.ToUpper(typ) != "TIMESTAMP" {
+				return "" // TIMESTAMP_NS, _MS, _S: other resolutions
+			}
+			lit = fmt.Sprintf("make_timestamp(%d)", us)
+		case classTimestampTZ:
+			lit = fmt.Sprintf("timezone('UTC', make_timestamp(%d))", us)
+		case classDate:
+			lit = fmt.Sprintf("CAST(make_timestamp(%d) AS DATE)", us)
+		}
+	default:
+		switch v.Kind {
+		case parquetstats.Int:
+			lit = strconv.FormatInt(v.Int, 10)
+		case parquetstats.Uint:
+			lit = strconv.FormatUint(v.Uint, 10)
+		case parquetstats.Float:
+			lit = strconv.FormatFloat(v.Float, 'g', -1, 64)
+		case parquetstats.Decimal:
+			lit = decimalText(v.Int, int(v.Scale))
+		default:
+			return ""
+		}
+		lit = "CAST(" + QuoteString(lit) + " AS " + typ + ")"
+	}
+	if lit == "" {
+		return ""
+	}
+	return "(SELECT " + cmp.pred + " FROM (SELECT " + lit + " AS " + cmp.quoted + ") AS __bound)"
+}
+
+// decimalText writes an unscaled integer with scale digits after the point.
+func decimalText(unscaled int64, scale int) string {
+	neg := unscaled < 0
+	u := strconv.FormatUint(absInt(unscaled), 10)
+	if scale > 0 {
+		for len(u) <= scale {
+			u = "0" + u
+		}
+		u = u[:len(u)-scale] + "." + u[len(u)-scale:]
+	}
+	if neg {
+		u = "-" + u
+	}
+	return u
+}
+
+func absInt(x int64) uint64 {
+	if x < 0 {
+		return uint64(-(x + 1)) + 1
+	}
+	return uint64(x)
+}
+
+// cutIdent reads a "double-quoted" identifier at the start of s.
+func cutIdent(s string) (quoted, rest string, ok bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", "", false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] != '"' {
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '"' {
+			i++
+			continue
+		}
+		return s[:i+1], s[i+1:], true
+	}
+	return "", "", false
+}
+
+// unquoteIdent is the name a whole "double-quoted" identifier denotes.
+func unquoteIdent(s string) (string, bool) {
+	q, rest, ok := cutIdent(s)
+	if !ok || rest != "" {
+		return "", false
+	}
+	return strings.ReplaceAll(q[1:len(q)-1], `""`, `"`), true
+}
+
+// answer records expression i's value, known without the scan.
+func (s *scan) answer(i int, v float64, null bool) {
+	if s.known == nil {
+		s.known = map[int]sql.NullFloat64{}
+	}
+	s.known[i] = sql.NullFloat64{Float64: v, Valid: !null}
+}

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+)
+
+// TestFooterAnswersMatchScan is a differential test: every crosscheck rule,
+// plus rules written for answers from footers, evaluated on Parquet files
+// whose statistics are as DuckDB writes them, absent, inexact, or
+// bounds that leave NaN out (as arrow and Spark write them), must give the
+// same results, messages, metrics and failure details with footer answers
+// as with NoMetadata.
+func TestFooterAnswersMatchScan(t *testing.T) {
+	type variant struct {
+		name  string
+		write func(t *testing.T, dir, query string)
+		// answers: the footers must answer more than the row count (the
+		// test would otherwise prove nothing).
+		answers bool
+	}
+	split := func(t *testing.T, dir, query string) { writeSplit(t, dir, query) }
+	variants := []variant{
+		{"split", split, true},
+		{"rowgroups", func(t *testing.T, dir, query string) {
+			// 700 copies of every row, in row groups of 2048 rows.
+			duckExec(t, "COPY (SELECT t.* FROM ("+query+") t, range(700)) TO "+QuoteString(filepath.Join(dir, "big.parquet"))+" (FORMAT parquet, ROW_GROUP_SIZE 2048)")
+		}, true},
+		{"nostats", func(t *testing.T, dir, query string) {
+			for _, p := range writeSplit(t, dir, query) {
+				editFooter(t, p, func(md *metadata.FileMetaData) {
+					for _, rg := range md.RowGroups {
+						for _, c := range rg.Columns {
+							c.MetaData.Statistics = nil
+						}
+					}
+				})
+			}
+		}, false},
+		{"inexact", func(t *testing.T, dir, query string) {
+			no := false
+			for _, p := range writeSplit(t, dir, query) {
+				editFooter(t, p, func(md *metadata.FileMetaData) {
+					for _, rg := range md.RowGroups {
+						for _, c := range rg.Columns {
+							if st := c.MetaData.Statistics; st != nil {
+								st.IsMinValueExact, st.IsMaxValueExact = &no, &no
+							}
+						}
+					}
+				})
+			}
+		}, true},
+		{"nanbounds", func(t *testing.T, dir, query string) {
+			for _, p := range writeSplit(t, dir, query) {
+				nanFreeBounds(t, p)
+			}
+		}, true},
+	}
+	for i, ds := range cxDatasets() {
+		if testing.Short() && i > 0 {
+			break
+		}
+		switch ds.name {
+		case "mixed", "empty", "allnull", "naninf", "one", "const":
+		default:
+			continue // the others add no case footers treat differently
+		}
+		d := loadCx(t, ds.name, ds.sql)
+		rules := footerRules(d)
+		var analyzers []string
+		for _, c := range d.cols {
+			analyzers = append(analyzers, "ColumnValues "+cxQ(c.name), "Completeness "+cxQ(c.name))
+		}
+		rs := parseRules(t, "Rules = [\n  "+strings.Join(rules, ",\n  ")+"\n]\nAnalyzers = [ RowCount, "+strings.Join(analyzers, ", ")+" ]")
+		for _, v := range variants {
+			if ds.name != "mixed" && (v.name == "nostats" || v.name == "inexact") {
+				continue // the mixed dataset covers them
+			}
+			t.Run(ds.name+"/"+v.name, func(t *testing.T) {
+				dir := t.TempDir()
+				v.write(t, dir, ds.sql)
+				src := Files(filepath.Join(dir, "*.parquet"), FileOptions{})
+				plan, err := Explain(context.Background(), rs, src, Options{Now: testNow})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.answers && len(plan.footer) < 10 && ds.name != "empty" {
+					t.Errorf("no rule answered from the footers:\n%s", plan)
+				}
+				// One thread: DuckDB's parallel sums add in varying order,
+				// which would make any two runs differ in the last bits.
+				one := SessionOptions{Threads: 1}
+				meta, err := Evaluate(context.Background(), rs, src, Options{Now: testNow, Session: one})
+				if err != nil {
+					t.Fatal(err)
+				}
+				scan, err := Evaluate(context.Background(), rs, src, Options{Now: testNow, Session: one, NoMetadata: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k := range scan.RuleResults {
+					if g, w := meta.RuleResults[k], scan.RuleResults[k]; !reflect.DeepEqual(g, w) {
+						t.Errorf("%s: from footers\n  %s\nscanned\n  %s", rules[k], resultText(g), resultText(w))
+					}
+				}
+				if !reflect.DeepEqual(meta.AnalyzerResults, scan.AnalyzerResults) {
+					t.Errorf("analyzers differ:\n%+v\n%+v", meta.AnalyzerResults, scan.AnalyzerResults)
+				}
+			})
+		}
+	}
+}
+
+// ruleIndex is i of Rule_i; -1 for analyzers.
+func ruleIndex(name string) int {
+	var i int
+	if _, err := fmt.Sscanf(name, "Rule_%d", &i); err != nil {
+		return -1
+	}
+	return i
+}
+
+func resultText(r RuleResult) string {
+	s := fmt.Sprintf("%s %q %v", r.Result, r.EvaluationMessage, r.EvaluatedMetrics)
+	if d := r.FailureDetails; d != nil {
+		s += fmt.Sprintf(" failed %v/%v top %v", deref(d.FailedRows), deref(d.TotalRows), d.TopValues)
+	}
+	return s
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// footerCase matches the crosscheck rules whose metrics footers can
+// answer (with and without where clauses, which must not be answered).
+var footerCase = regexp.MustCompile(`^(RowCount|Completeness|IsComplete|DataFreshness|ColumnValues "[^"]*" (>|>=|<|<=|=|between) -?[0-9])`)
+
+// footerRules are the crosscheck rules of a dataset and the rules footers
+// can answer, on every column they apply to.
+func footerRules(d *cxData) []string {
+	var rules []string
+	for _, c := range cxCases(d) {
+		// The rule types whose metrics footers can answer; the others
+		// share only count(*) with them.
+		if footerCase.MatchString(c.rule) {
+			rules = append(rules, c.rule)
+		}
+	}
+	rules = append(rules, "RowCount > 0", "RowCount = 8")
+	for _, c := range d.cols {
+		q := cxQ(c.name)
+		rules = append(rules, "IsComplete "+q, "Completeness "+q+" > 0.5")
+		switch {
+		case cxNumeric(c.typ):
+			for _, cond := range []string{"> -10", ">= -7", "> 0", "< 100", "<= 9", "between -8 and 101", "between 0 and 5", "= 5", "= 3", "> 9223372036854775806", ">= 1.1", "<= 100.01", "< -3.5"} {
+				rules = append(rules, "ColumnValues "+q+" "+cond)
+			}
+		case c.typ == "TIMESTAMP" || c.typ == "DATE":
+			for _, cond := range []string{"<= 24 hours", "<= 1000 hours", "> 1 hours", "> 800 hours", "between 1 hours and 100000 hours", "< 10 days", ">= 30 minutes"} {
+				rules = append(rules, "DataFreshness "+q+" "+cond)
+			}
+		}
+	}
+	return rules
+}
+
+func duckExec(t *testing.T, q string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// writeSplit writes the rows in three files by id (each its own row group),
+// so the dataset has several row groups with different bounds.
+func writeSplit(t *testing.T, dir, query string) []string {
+	t.Helper()
+	var out []string
+	for k := 0; k < 3; k++ {
+		p := filepath.Join(dir, fmt.Sprintf("part%d.parquet", k))
+		duckExec(t, fmt.Sprintf("COPY (SELECT * FROM (%s) WHERE id %% 3 = %d) TO %s (FORMAT parquet)", query, k, QuoteString(p)))
+		out = append(out, p)
+	}
+	return out
+}
+
+// editFooter rewrites a Parquet file's footer after edit changed it.
+func editFooter(t *testing.T, path string, edit func(md *metadata.FileMetaData)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	start := len(data) - 8 - n
+	md, err := metadata.NewFileMetaData(data[start:len(data)-8], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(md)
+	foot, err := md.Serialize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(append([]byte(nil), data[:start]...), foot...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(foot)))
+	out = append(out, "PAR1"...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nanFreeBounds gives every DOUBLE column chunk of a one-row-group file
+// the bounds of its non-NaN values, as writers that skip NaN do (DuckDB
+// writes none when NaN occurs).
+func nanFreeBounds(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	type bounds struct {
+		lo, hi sql.NullFloat64
+	}
+	byLeaf := map[int]bounds{}
+	var leaves []struct {
+		name string
+		i    int
+	}
+	editFooter(t, path, func(md *metadata.FileMetaData) {
+		for i := 0; i < md.Schema.NumColumns(); i++ {
+			if c := md.Schema.Column(i); c.PhysicalType().String() == "DOUBLE" {
+				leaves = append(leaves, struct {
+					name string
+					i    int
+				}{c.Name(), i})
+			}
+		}
+	})
+	for _, l := range leaves {
+		var b bounds
+		q := QuoteIdent(l.name)
+		if err := db.QueryRow("SELECT min("+q+"), max("+q+") FROM read_parquet("+QuoteString(path)+") WHERE NOT isnan("+q+")").Scan(&b.lo, &b.hi); err != nil {
+			t.Fatal(err)
+		}
+		byLeaf[l.i] = b
+	}
+	enc := func(f float64) []byte { return binary.LittleEndian.AppendUint64(nil, math.Float64bits(f)) }
+	editFooter(t, path, func(md *metadata.FileMetaData) {
+		for _, rg := range md.RowGroups {
+			for i, b := range byLeaf {
+				st := rg.Columns[i].MetaData.Statistics
+				if st == nil || !b.lo.Valid {
+					continue
+				}
+				st.MinValue, st.MaxValue = enc(b.lo.Float64), enc(b.hi.Float64)
+			}
+		}
+	})
+}
