@@ -9,6 +9,16 @@
 // column set; CustomSql statements run on their own. The few rows that come
 // back are judged in Go with Glue's semantics and messages.
 //
+// Frequency rules on different column sets deliberately stay separate
+// statements rather than one pass over the data. Each statement reads
+// only its own columns, so the data is decoded once per column either way,
+// and a lone GROUP BY keeps DuckDB's perfect-hash and dictionary fast
+// paths. Measured on 10M taxi rows (bench BenchmarkGroupingStrategies),
+// one GROUPING SETS statement for 18 columns took 1.7x the CPU of 18
+// GROUP BYs, an aggregation over unpivoted (column, value) pairs several
+// times longer, and GROUP BYs over a materialised CTE held all the
+// columns in memory.
+//
 //	rs, _ := dqdl.Parse("rules.dqdl", src)
 //	res, err := engine.Evaluate(ctx, rs, engine.Files("trips/*.parquet", engine.FileOptions{}), engine.Options{})
 //	// err: the run could not happen (unreadable data). Rule problems are
