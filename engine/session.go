@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +19,14 @@ import (
 
 // SessionOptions bound what one evaluation may use.
 type SessionOptions struct {
-	Threads     int           // 0 = DuckDB default
-	MemoryLimit string        // e.g. "2GB"; "" = DuckDB default
+	// Threads is DuckDB's worker thread count; 0 = the CPUs this process
+	// may use (runtime.GOMAXPROCS, which follows a container's CPU quota,
+	// where DuckDB's own default counts the host's cores).
+	Threads int
+	// MemoryLimit caps DuckDB's memory, e.g. "2GB"; beyond it DuckDB spills
+	// to TempDir. "" = DefaultMemoryLimit or DuckDB's default (80% of RAM),
+	// whichever is smaller.
+	MemoryLimit string
 	Timeout     time.Duration // 0 = none; applied via context by callers, and by the session to its own queries
 	// TempDir is where the session's private directory (DuckDB's spill
 	// files, staged output) is made; "" = the system's temporary directory.
@@ -107,12 +115,19 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	// Spill inside the private directory even under opts.TempDir, so that
 	// Close, or the next dq after a killed one, removes the spill files.
 	spill := filepath.Join(s.private, "spill")
-	settings := []string{"SET temp_directory = " + QuoteString(spill)}
-	if opts.Threads > 0 {
-		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
 	}
-	if opts.MemoryLimit != "" {
-		settings = append(settings, "SET memory_limit = "+QuoteString(opts.MemoryLimit))
+	settings := []string{"SET temp_directory = " + QuoteString(spill), fmt.Sprintf("SET threads = %d", threads)}
+	limit := opts.MemoryLimit
+	if limit == "" {
+		if limit, err = s.defaultMemoryLimit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if limit != "" {
+		settings = append(settings, "SET memory_limit = "+QuoteString(limit))
 	}
 	for _, st := range settings {
 		if _, err := s.conn.ExecContext(ctx, st); err != nil {
@@ -134,6 +149,50 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 		s.allowedOutputs[abs] = stagingName(target)
 	}
 	return s, nil
+}
+
+// DefaultMemoryLimit is the memory limit of a session whose options name
+// none, unless DuckDB's own default (80% of RAM) is smaller. DuckDB's
+// default lets one dq on a large machine take most of its memory before it
+// spills, although a scan needs little and the grouping rules (Uniqueness,
+// DistinctValuesCount, …) spill to disk efficiently: with this limit dq
+// evaluates the 20-rule taxi benchmark on 100M rows within 2 GiB of RSS,
+// and 10M rows no slower than with DuckDB's default.
+const DefaultMemoryLimit = "1.5GiB"
+
+const defaultMemoryLimitBytes = 1.5 * (1 << 30) // DefaultMemoryLimit
+
+// defaultMemoryLimit is DefaultMemoryLimit, or "" when DuckDB's default
+// is already smaller (a small machine or container).
+func (s *Session) defaultMemoryLimit(ctx context.Context) (string, error) {
+	var cur string
+	if err := s.conn.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&cur); err != nil {
+		return "", fmt.Errorf("reading DuckDB's memory limit: %w", err)
+	}
+	n, ok := parseDuckSize(cur)
+	if ok && n <= defaultMemoryLimitBytes {
+		return "", nil
+	}
+	return DefaultMemoryLimit, nil
+}
+
+// parseDuckSize reads a size as DuckDB prints settings: "18.8 GiB",
+// "512.0 MiB", "1000 bytes".
+func parseDuckSize(v string) (float64, bool) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	mult := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "PiB": 1 << 50,
+		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15}[unit]
+	if mult == 0 {
+		return 0, false
+	}
+	return n * mult, true
 }
 
 // OpenSessionOn uses a caller's DuckDB (library use). dq takes one

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -377,6 +378,58 @@ func TestSealedSessionSpills(t *testing.T) {
 	}
 	if got := queryInt(t, s, `SELECT count(DISTINCT s) FROM (SELECT s FROM big ORDER BY s)`); got != 1500000 {
 		t.Errorf("distinct = %d", got)
+	}
+}
+
+// TestSessionDefaults: without options a session uses the CPUs the Go
+// runtime may use and DefaultMemoryLimit; explicit options win.
+func TestSessionDefaults(t *testing.T) {
+	ctx := context.Background()
+	s := openTestSession(t, SessionOptions{})
+	if got := queryInt(t, s, `SELECT current_setting('threads')`); got != int64(runtime.GOMAXPROCS(0)) {
+		t.Errorf("threads = %d, want GOMAXPROCS = %d", got, runtime.GOMAXPROCS(0))
+	}
+	var limit string
+	if err := s.Conn().QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	// This test machine has more than 2 GiB of RAM, so DuckDB's own
+	// default (80% of it) is the larger one.
+	if limit != "1.5 GiB" {
+		t.Errorf("memory_limit = %q, want 1.5 GiB", limit)
+	}
+	s = openTestSession(t, SessionOptions{Threads: 3, MemoryLimit: "300MB"})
+	if got := queryInt(t, s, `SELECT current_setting('threads')`); got != 3 {
+		t.Errorf("threads = %d, want 3", got)
+	}
+	if err := s.Conn().QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	if limit != "286.1 MiB" { // 300e6 bytes
+		t.Errorf("memory_limit = %q, want 286.1 MiB", limit)
+	}
+}
+
+func TestParseDuckSize(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"18.8 GiB", 18.8 * (1 << 30), true},
+		{"1.5 GiB", 1.5 * (1 << 30), true},
+		{"512.0 MiB", 512 << 20, true},
+		{"1000 bytes", 1000, true},
+		{"2 GB", 2e9, true},
+		{"", 0, false},
+		{"12GiB", 0, false},
+		{"1 furlong", 0, false},
+		{"x GiB", 0, false},
+	} {
+		got, ok := parseDuckSize(c.in)
+		if ok != c.ok || got != c.want {
+			t.Errorf("parseDuckSize(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
 	}
 }
 

@@ -25,8 +25,8 @@ type dataFlags struct {
 	CompositeMode  string        `name:"composite-mode" default:"dataset" placeholder:"dataset|row" help:"How composite rules (A) and (B) combine: dataset judges each part over the whole data, row combines them per row. Glue's COLUMN and ROW are accepted. Default: dataset."`
 	Now            string        `placeholder:"TIME" help:"Pin the instant now() means, e.g. 2026-01-31T08:00:00Z or 2026-01-31 (midnight UTC), for reproducible runs (truncated to the minute, as in Glue). Default: the current time."`
 	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit in DuckDB's spellings, e.g. 2G, 2GB (10^9 bytes), 2GiB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: DuckDB's (80% of RAM)."`
-	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit in DuckDB's spellings, e.g. 2G, 2GB (10^9 bytes), 2GiB or 512MiB; beyond it DuckDB spills to a temporary directory. Default: 1.5GiB, or DuckDB's 80% of RAM when that is less."`
+	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: the CPUs dq may use (the cores, or a container's CPU limit)."`
 	Strict         bool          `help:"Treat ruleset warnings as errors."`
 	Ref            []string      `placeholder:"ALIAS=PATH" help:"Bind a reference dataset alias (DataSources' AdditionalDataSources, or the alias in ReferentialIntegrity, DatasetMatch, RowCountMatch, SchemaMatch, AggregateMatch) to a file, glob or directory. Repeatable."`
 	Catalog        string        `placeholder:"FILE|DIR|glue" help:"Catalog resolving database.table references: glue (the AWS Glue Data Catalog), a JSON file {\"db.table\": \"path\"} or a directory laid out as DIR/db/table."`

@@ -20,8 +20,8 @@ type scanFlags struct {
 	FormatIn       *string       `name:"format-in" enum:"parquet,csv,json" placeholder:"parquet|csv|json" help:"Format of the data files. Default: from the file extension."`
 	Hive           *bool         `negatable:"" help:"Read k=v directory names as Hive partition columns (--no-hive: never). Default: on when a directory under the data path is named k=v."`
 	Timeout        time.Duration `placeholder:"DURATION" help:"Give up after this long, e.g. 90s or 10m (exit 2). Default: no limit."`
-	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2G, 2GB or 2GiB. Default: DuckDB's (80% of RAM)."`
-	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: one per CPU core."`
+	MemoryLimit    string        `name:"memory-limit" placeholder:"SIZE" help:"DuckDB memory limit, e.g. 2G, 2GB or 2GiB. Default: 1.5GiB, or DuckDB's 80% of RAM when that is less."`
+	Threads        int           `placeholder:"N" help:"DuckDB worker threads. Default: the CPUs dq may use (the cores, or a container's CPU limit)."`
 	Approx         bool          `help:"Count distinct values approximately (HyperLogLog, as DuckDB's SUMMARIZE does). Columns that look unique or have few values are still counted exactly."`
 	Skip           []string      `placeholder:"COLUMN" help:"Columns to leave out."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`

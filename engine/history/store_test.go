@@ -531,3 +531,50 @@ func TestPathIsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordLeavesCheckpointToTheLog: a Record does not rewrite the store
+// file (the cost this avoids), the run is durable in the write-ahead log,
+// where an independent DuckDB reads it, and the log is folded into the
+// file once it passes walCheckpoint instead of growing without bound.
+func TestRecordLeavesCheckpointToTheLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	s := openStore(t, path)
+	record(t, s, run("r0", "trips", day0, "Dataset.*.RowCount", 10.0))
+	if _, err := os.Stat(path + ".wal"); err != nil {
+		t.Fatalf("the run should be in the write-ahead log: %v", err)
+	}
+	count := func() int {
+		t.Helper()
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("ATTACH " + engine.QuoteString(path) + " AS h (READ_ONLY)"); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM h.metrics WHERE dataset_id = 'trips'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("an independent reader sees %d metrics, want 1", n)
+	}
+	// About 1.5 MB of log: each run has 60 metrics with 1 KB names.
+	for i := 1; i <= 25; i++ {
+		r := run(fmt.Sprint("r", i), "trips", day0.AddDate(0, 0, i))
+		for m := range 60 {
+			r.Metrics = append(r.Metrics, Metric{Name: fmt.Sprintf("%04d%s", m, strings.Repeat("x", 1000)), Value: float64(i), Source: "Rule_0"})
+		}
+		record(t, s, r)
+	}
+	st, err := os.Stat(path + ".wal")
+	if err == nil && st.Size() > 1<<20+1<<18 { // unchecked, it would be ~1.5 MB
+		t.Errorf("the log grew to %d bytes without a checkpoint", st.Size())
+	}
+	if n := count(); n != 1+25*60 {
+		t.Errorf("an independent reader sees %d metrics, want %d", n, 1+25*60)
+	}
+}
