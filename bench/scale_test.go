@@ -12,6 +12,7 @@ import (
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/recommend"
 	"github.com/dqlabs/dq/testdata/gen/scalegen"
+	"github.com/dqlabs/dq/testdata/gen/taxigen"
 )
 
 // BenchmarkManyWhereRules evaluates rulesets in which every rule has its
@@ -134,5 +135,63 @@ func BenchmarkScaleProcess(b *testing.B) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	if rss >= targetRSSKB {
 		b.Logf("MISSED TARGET: peak RSS %d KB (target < %d KB)", rss, targetRSSKB)
+	}
+}
+
+// BenchmarkEval100M evaluates the benchmark ruleset on 100M generated taxi
+// rows (ten 10M-row Parquet files of different seeds, about 2 GB, written
+// under testdata/bench/taxi-100M/ on first use and kept) as a process: with
+// the default memory limit, whose peak RSS must stay within 2 GiB, and with
+// --memory-limit 1GB, which must spill rather than fail. It takes many
+// minutes, so it runs only when DQ_BENCH_100M=1:
+//
+//	DQ_BENCH_100M=1 go test -tags duckdb_arrow -run '^$' -bench Eval100M -benchtime 1x -timeout 2h ./bench
+func BenchmarkEval100M(b *testing.B) {
+	if os.Getenv("DQ_BENCH_100M") != "1" {
+		b.Skip("set DQ_BENCH_100M=1 to run (writes ~2 GB of data and takes many minutes)")
+	}
+	dir := filepath.Join(cacheDir, "taxi-100M")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 10 {
+		path := filepath.Join(dir, fmt.Sprintf("part-%d.parquet", i))
+		if _, err := os.Stat(path); err == nil {
+			continue
+		}
+		tmp := path + ".tmp"
+		if err := taxigen.GenerateFile(context.Background(), tmp, taxigen.Options{Rows: 10_000_000, Seed: seed + 100 + int64(i)}, 0); err != nil {
+			os.Remove(tmp)
+			b.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	binaries.once.Do(build)
+	if binaries.dqErr != nil {
+		b.Fatal(binaries.dqErr)
+	}
+	for _, limit := range []string{"", "1GB"} {
+		name := "memory-limit=default"
+		args := []string{"eval", "--no-history", "--format", "json"}
+		if limit != "" {
+			name = "memory-limit=" + limit
+			args = append(args, "--memory-limit", limit)
+		}
+		b.Run(name, func(b *testing.B) {
+			var rss int64
+			for b.Loop() {
+				r, err := execute(binaries.dq, false, append(args, rulesPath, dir)...)
+				if err != nil || (r.code != 0 && r.code != 1) {
+					b.Fatalf("dq eval failed (exit %d, %v): %s", r.code, err, r.stderr)
+				}
+				rss = max(rss, r.maxRSS)
+			}
+			b.ReportMetric(float64(rss)/1024, "maxrss-MiB")
+			if rss > 2<<20 {
+				b.Logf("MISSED TARGET: peak RSS %d MiB (target <= 2048 MiB)", rss/1024)
+			}
+		})
 	}
 }

@@ -3,13 +3,17 @@
 // that the bench package compares `dq eval` against: the best a person could
 // do with DuckDB directly, paying the same process start and file open.
 //
-//	go run -tags duckdb_arrow ./bench/handwritten data.parquet
+//	go run -tags duckdb_arrow ./bench/handwritten [-threads N] data.parquet
+//
+// -threads sets DuckDB's worker threads (default: DuckDB's, one per core),
+// so that the benchmark can compare it with dq eval --threads N.
 package main
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -60,11 +64,13 @@ FROM (SELECT count(*)::DOUBLE AS c, sum(count(*)) OVER () AS n
 const schema = `SELECT count(*), count(*) FILTER (column_name = 'airport_fee') FROM (DESCRIBE SELECT * FROM read_parquet($1))`
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: handwritten data.parquet")
+	threads := flag.Int("threads", 0, "DuckDB worker threads; 0 = DuckDB's default")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: handwritten [-threads N] data.parquet")
 		os.Exit(2)
 	}
-	m, err := metrics(context.Background(), os.Args[1])
+	m, err := metrics(context.Background(), flag.Arg(0), *threads)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "handwritten:", err)
 		os.Exit(2)
@@ -77,8 +83,12 @@ func main() {
 	}
 }
 
-func metrics(ctx context.Context, path string) (map[string]float64, error) {
-	db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
+func metrics(ctx context.Context, path string, threads int) (map[string]float64, error) {
+	dsn := "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+	if threads > 0 {
+		dsn += fmt.Sprintf("&threads=%d", threads)
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening duckdb: %w", err)
 	}
