@@ -148,6 +148,13 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 		if errors.Is(err, ErrLocked) || ctx.Err() != nil {
 			return fmt.Errorf("history store %s: %w", s.path, err)
 		}
+		if strings.Contains(err.Error(), "replaying WAL") {
+			// Runs recorded since the last checkpoint are in the log, and
+			// replaying it reads the file they extend: a truncated or
+			// damaged file shows here rather than in verify.
+			return fmt.Errorf("history store %s is damaged (truncated or corrupt): %v. "+
+				"dq left it untouched: move it aside (with %s.wal) to start a new history, or restore it from a backup", s.path, firstLine(err), filepath.Base(s.path))
+		}
 		return fmt.Errorf("history store %s cannot be opened; it is not a DuckDB database or it is damaged. "+
 			"dq left it untouched: move it aside to start a new history. (%v)", s.path, firstLine(err))
 	}
