@@ -79,7 +79,8 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			return "", false
 		},
 		Types: map[sqlexpr.Type]string{sqlexpr.Double: "DOUBLE PRECISION", sqlexpr.BigInt: "BIGINT",
-			sqlexpr.Varchar: text, sqlexpr.Boolean: "BOOLEAN", sqlexpr.Date: "DATE", sqlexpr.Timestamp: "TIMESTAMP"},
+			sqlexpr.Varchar: text, sqlexpr.Boolean: "BOOLEAN", sqlexpr.Date: "DATE", sqlexpr.Timestamp: "TIMESTAMP",
+			sqlexpr.TimestampTZ: "TIMESTAMP WITH TIME ZONE"},
 		Funcs: map[sqlexpr.Func]func([]string) string{
 			sqlexpr.Count: call("count"), sqlexpr.Sum: call("sum"), sqlexpr.Avg: call("avg"),
 			sqlexpr.Min: call("min"), sqlexpr.Max: call("max"),
@@ -94,7 +95,10 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			sqlexpr.IsFinite: func(a []string) string {
 				return "(" + a[0] + " NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
 			},
-			fdiv: floatDiv,
+			// AT TIME ZONE of a timestamptz is the wall-clock TIMESTAMP
+			// there, whatever the session's TimeZone.
+			sqlexpr.UTCTimestamp: func(a []string) string { return "(" + a[0] + " AT TIME ZONE 'UTC')" },
+			fdiv:                 floatDiv,
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}

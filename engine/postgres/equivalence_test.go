@@ -41,6 +41,15 @@ var extraDatasets = []struct{ name, sql string }{
 		(13, 'ΣΑΣ', 1, 1),
 		(14, 'ﬁ', 1, 1)
 	) t(id, s, i, k)`},
+	// Instants near a UTC midnight; the PostgreSQL session runs in
+	// America/New_York, so the UTC day must not follow the session.
+	{"instants", `SELECT * FROM (VALUES
+		(1::BIGINT, TIMESTAMPTZ '2024-06-01 00:30:00+00'),
+		(2, TIMESTAMPTZ '2024-05-31 23:30:00+00'),
+		(3, TIMESTAMPTZ '2024-06-01 03:30:00+05'),
+		(4, TIMESTAMPTZ '2024-06-01 22:00:00-04'),
+		(5, NULL)
+	) t(id, inst)`},
 }
 
 // nums and strs are the columns an expression family applies to.
@@ -123,6 +132,12 @@ func exprCases(cols, types []string) []sqlexpr.Node {
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Ge, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00"}, To: sqlexpr.Timestamp})),
 				count(bin(sqlexpr.Lt, sqlexpr.Cast{X: x, To: sqlexpr.Date}, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01"}, To: sqlexpr.Date})))
+		case ty == "TIMESTAMP WITH TIME ZONE":
+			utcDay := sqlexpr.Cast{X: call(sqlexpr.UTCTimestamp, x), To: sqlexpr.Date}
+			out = append(out, agg(sqlexpr.Count, x),
+				count(bin(sqlexpr.Eq, utcDay, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01"}, To: sqlexpr.Date})),
+				count(bin(sqlexpr.Ge, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00+00"}, To: sqlexpr.TimestampTZ})),
+				count(bin(sqlexpr.Lt, call(sqlexpr.UTCTimestamp, x), sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 12:00:00"}, To: sqlexpr.Timestamp})))
 		case ty == "BOOLEAN":
 			out = append(out, count(bin(sqlexpr.Eq, x, sqlexpr.Bool{V: true})), count(sqlexpr.Not{X: x}),
 				count(call(sqlexpr.Coalesce, x, sqlexpr.Bool{V: false})), count(sqlexpr.IsNull{X: x, Negate: true}))
@@ -142,7 +157,7 @@ func TestDialectMatchesDuckDB(t *testing.T) {
 	db := c.NewDB(t)
 	conn := c.Conn(t, db)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, "SET standard_conforming_strings = on"); err != nil {
+	if _, err := conn.Exec(ctx, "SET standard_conforming_strings = on; SET TimeZone = 'America/New_York'"); err != nil {
 		t.Fatal(err)
 	}
 	pg := Dialect()
