@@ -31,15 +31,11 @@ func TestExplainGolden(t *testing.T) {
 		refs              map[string]string
 		mode              CompositeMode
 		src               string // ruleset text instead of a file
-		// footers: answer from Parquet footers (plan_metadata.go); the
-		// other cases pin the SQL of a full scan.
-		footers bool
 	}
 	cases := []golden{
 		{name: "taxi", rules: "../testdata/taxi/taxi.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "taxi-three-columns", rules: "../testdata/taxi/three-columns.dqdl", data: "../testdata/taxi/sample.parquet"},
-		{name: "taxi-metadata", rules: "../testdata/taxi/taxi.dqdl", data: "../testdata/taxi/sample.parquet", footers: true},
-		{name: "taxi-footer", rules: "../testdata/taxi/footer.dqdl", data: "../testdata/taxi/sample.parquet", footers: true},
+		{name: "taxi-footer", rules: "../testdata/taxi/footer.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "quickstart", rules: "../testdata/rules/quickstart.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "quickstart-row", rules: "../testdata/rules/quickstart.dqdl", data: "../testdata/taxi/sample.parquet", mode: CompositeRow},
 		{name: "reconcile", rules: "../testdata/retail/reconcile.dqdl", data: "../testdata/retail/orders.parquet",
@@ -73,7 +69,7 @@ func TestExplainGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{Now: testNow, CompositeMode: c.mode, References: map[string]Source{}, NoMetadata: !c.footers}
+			opts := Options{Now: testNow, CompositeMode: c.mode, References: map[string]Source{}}
 			for alias, p := range c.refs {
 				opts.References[alias] = Files(p, FileOptions{})
 			}
