@@ -35,6 +35,7 @@ func TestExplainGolden(t *testing.T) {
 	cases := []golden{
 		{name: "taxi", rules: "../testdata/taxi/taxi.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "taxi-three-columns", rules: "../testdata/taxi/three-columns.dqdl", data: "../testdata/taxi/sample.parquet"},
+		{name: "taxi-footer", rules: "../testdata/taxi/footer.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "quickstart", rules: "../testdata/rules/quickstart.dqdl", data: "../testdata/taxi/sample.parquet"},
 		{name: "quickstart-row", rules: "../testdata/rules/quickstart.dqdl", data: "../testdata/taxi/sample.parquet", mode: CompositeRow},
 		{name: "reconcile", rules: "../testdata/retail/reconcile.dqdl", data: "../testdata/retail/orders.parquet",
