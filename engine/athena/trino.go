@@ -44,7 +44,7 @@ var trino = &sqlexpr.Dialect{
 		sqlexpr.Length: call("length"), sqlexpr.Lower: call("lower"), sqlexpr.Upper: call("upper"),
 		// Trino's one-argument trim removes all whitespace; dq's Trim
 		// removes spaces only, as DuckDB's trim does.
-		sqlexpr.Trim: func(a []string) string { return "trim(BOTH ' ' FROM " + a[0] + ")" },
+		sqlexpr.Trim:     func(a []string) string { return "trim(BOTH ' ' FROM " + a[0] + ")" },
 		sqlexpr.Coalesce: call("coalesce"),
 		sqlexpr.Greatest: greatest,
 		sqlexpr.Ln:       call("ln"),
