@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -351,9 +352,11 @@ func (a *FakeAthena) execute(ctx context.Context, q *AthenaQuery) ([]athenaColum
 	cat := strings.ToLower(q.Catalog)
 	setup := athenaShim + fmt.Sprintf("ATTACH ':memory:' AS %s;\n", ident(cat))
 	var scanned int64
-	lower := strings.ToLower(q.SQL)
+	if q.Database != "" {
+		setup += fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %s.%s;\n", ident(cat), ident(strings.ToLower(q.Database)))
+	}
 	for _, t := range a.glue.allTables() {
-		if !strings.Contains(lower, strings.ToLower(t.Name)) {
+		if !mentions(q.SQL, t, q.Database) {
 			continue
 		}
 		view, size, err := a.tableView(dir, t)
@@ -502,6 +505,19 @@ func (a *FakeAthena) tableView(dir string, t GlueTable) (string, int64, error) {
 		return "SELECT " + strings.Join(cols, ", ") + " WHERE FALSE", 0, nil
 	}
 	return strings.Join(selects, " UNION ALL BY NAME "), size, nil
+}
+
+// mentions reports whether statement reads t: by its qualified name
+// (quoted or not, optionally behind a catalog) or, in the query's
+// database, by its bare name after FROM or JOIN. Only the tables read
+// count towards DataScannedInBytes.
+func mentions(stmt string, t GlueTable, database string) bool {
+	q := func(s string) string { return `"?` + regexp.QuoteMeta(s) + `"?` }
+	re := `(?i)` + q(t.Database) + `\s*\.\s*` + q(t.Name) + `([^\w.]|$)`
+	if strings.EqualFold(database, t.Database) {
+		re += `|(?i)(from|join)\s+` + q(t.Name) + `([^\w.]|$)`
+	}
+	return regexp.MustCompile(re).MatchString(stmt)
 }
 
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
