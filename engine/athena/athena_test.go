@@ -27,8 +27,8 @@ func lake(t *testing.T) *sinktest.FakeAWS {
 	f.S3.Put("lake", "m/_SUCCESS", nil)
 	must(t, f.Glue.AddTable(sinktest.GlueTable{Database: "db", Name: "m", Classification: "csv", Location: "s3://lake/m/",
 		Columns: []sinktest.GlueColumn{{Name: "id", Type: "bigint"}, {Name: "name", Type: "string"}, {Name: "x", Type: "double"}}}, f.S3))
-	f.S3.Put("lake", "p/year=2024/month=01/a.csv", []byte("id\n1\n2\n"))   // 7 bytes
-	f.S3.Put("lake", "p/year=2024/month=02/a.csv", []byte("id\n3\n"))      // 5 bytes
+	f.S3.Put("lake", "p/year=2024/month=01/a.csv", []byte("id\n1\n2\n"))    // 7 bytes
+	f.S3.Put("lake", "p/year=2024/month=02/a.csv", []byte("id\n3\n"))       // 5 bytes
 	f.S3.Put("lake", "p/year=2024/month=02/b.csv", []byte("id\n4\n5\n6\n")) // 9 bytes
 	must(t, f.Glue.AddTable(sinktest.GlueTable{Database: "db", Name: "p", Classification: "csv", Location: "s3://lake/p/",
 		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "int"}},
@@ -117,9 +117,9 @@ func TestQueryRowComputesTrinoMetrics(t *testing.T) {
 	}{
 		{sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}}, 5},
 		{sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{name}}, 4},
-		{sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{x}, Filter: finite}, 0},                        // 1.5-4.5+3
+		{sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{x}, Filter: finite}, 0},                                     // 1.5-4.5+3
 		{sqlexpr.Agg{Fn: sqlexpr.Avg, Args: []sqlexpr.Node{id}, Filter: sqlexpr.Raw{SQL: "`x` > 0 AND `id` <> 2"}}, 3}, // ids 1, 5 (NaN > 0 differs: true in DuckDB, false in Trino)
-		{sqlexpr.Agg{Fn: sqlexpr.StddevPop, Args: []sqlexpr.Node{x}, Filter: finite}, math.Sqrt(10.5)},    // mean 0: (2.25+20.25+9)/3
+		{sqlexpr.Agg{Fn: sqlexpr.StddevPop, Args: []sqlexpr.Node{x}, Filter: finite}, math.Sqrt(10.5)},                 // mean 0: (2.25+20.25+9)/3
 		{sqlexpr.Agg{Fn: sqlexpr.Max, Args: []sqlexpr.Node{sqlexpr.Call{Fn: sqlexpr.Length, Args: []sqlexpr.Node{name}}}}, 7},
 		{sqlexpr.Agg{Fn: sqlexpr.Min, Args: []sqlexpr.Node{sqlexpr.Call{Fn: sqlexpr.Length, Args: []sqlexpr.Node{name}}}}, 2},
 		{sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: sqlexpr.Call{Fn: sqlexpr.IsNaN, Args: []sqlexpr.Node{x}}}, 1},
@@ -128,7 +128,7 @@ func TestQueryRowComputesTrinoMetrics(t *testing.T) {
 		// (?i)zo. matches Zoë in full; [[:alpha:]]+ matches ann and bo only (ë is not ASCII alpha).
 		{sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{name, sqlexpr.Str{V: `(?i)zo.`}}}}, 1},
 		{sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{name, sqlexpr.Str{V: `[[:alpha:]]+`}}}}, 2},
-		{sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{sqlexpr.Cast{X: name, To: sqlexpr.Double, Try: true}}}, math.NaN()}, // no name is a number: NULL
+		{sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{sqlexpr.Cast{X: name, To: sqlexpr.Double, Try: true}}}, math.NaN()},                 // no name is a number: NULL
 		{sqlexpr.Agg{Fn: sqlexpr.Max, Args: []sqlexpr.Node{x}, Filter: sqlexpr.Call{Fn: sqlexpr.IsNaN, Args: []sqlexpr.Node{x}}}, math.Inf(1)}, // NaN
 	}
 	var cols []string
