@@ -50,6 +50,9 @@ type Options struct {
 	// Partition filters the primary table's partitions (GetPartitions
 	// syntax) for PredictScan.
 	Partition string
+	// MaxScanBytes refuses to start any query when PredictScan expects
+	// more (0: no limit): see Guard.
+	MaxScanBytes int64
 	// PollMin and PollMax bound the GetQueryExecution backoff (0: 100ms
 	// and 2s); MaxWait bounds one query's wait (0: until ctx ends).
 	PollMin, PollMax, MaxWait time.Duration
@@ -62,8 +65,10 @@ type Backend struct {
 	s3      *s3source.Client
 	opts    Options
 
-	mu    sync.Mutex
-	stats Stats
+	mu        sync.Mutex
+	stats     Stats
+	described []string // dataset names Describe resolved, for Guard
+	guarded   bool     // Guard has passed
 }
 
 // Stats are what a run's queries cost.
@@ -145,6 +150,9 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 	if err != nil {
 		return nil, err
 	}
+	b.mu.Lock()
+	b.described = append(b.described, name)
+	b.mu.Unlock()
 	if tt := strings.ToUpper(aws.ToString(tb.TableType)); tt == "VIRTUAL_VIEW" {
 		// Athena queries views too, but their columns are in the view's
 		// text, not in a storage descriptor.
@@ -170,6 +178,15 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 // QueryRow implements engine.Backend: one statement, its single row of n
 // numbers. Cancelling ctx stops the query on Athena.
 func (b *Backend) QueryRow(ctx context.Context, query string, n int) ([]sql.NullFloat64, error) {
+	b.mu.Lock()
+	guarded, names := b.guarded, append([]string{"primary"}, b.described...)
+	b.mu.Unlock()
+	if !guarded && b.opts.MaxScanBytes > 0 {
+		// The backstop: callers run Guard first, with every dataset.
+		if _, err := b.Guard(ctx, names); err != nil {
+			return nil, err
+		}
+	}
 	id, err := b.run(ctx, query)
 	if err != nil {
 		return nil, err
@@ -212,6 +229,35 @@ func (b *Backend) QueryRow(ctx context.Context, query string, n int) ([]sql.Null
 		out[i] = sql.NullFloat64{Float64: v, Valid: true}
 	}
 	return out, nil
+}
+
+// ScanLimitError is the --max-scan-bytes guard's refusal.
+type ScanLimitError struct {
+	Predicted Prediction
+	Limit     int64
+}
+
+func (e *ScanLimitError) Error() string {
+	return fmt.Sprintf("refusing to start Athena queries: they are predicted to scan %s (%d bytes), more than --max-scan-bytes %s (%d bytes); predicted from %s",
+		FormatBytes(e.Predicted.Bytes), e.Predicted.Bytes, FormatBytes(e.Limit), e.Limit, e.Predicted.How)
+}
+
+// Guard predicts what queries over the named datasets will scan and,
+// when Options.MaxScanBytes is set and the prediction is above it,
+// refuses with a *ScanLimitError before any query starts. QueryRow runs
+// it once itself over the datasets described so far, as a backstop.
+func (b *Backend) Guard(ctx context.Context, names []string) (Prediction, error) {
+	p, err := b.PredictScan(ctx, names)
+	if err != nil {
+		return p, err
+	}
+	if b.opts.MaxScanBytes > 0 && p.Bytes > b.opts.MaxScanBytes {
+		return p, &ScanLimitError{Predicted: p, Limit: b.opts.MaxScanBytes}
+	}
+	b.mu.Lock()
+	b.guarded = true
+	b.mu.Unlock()
+	return p, nil
 }
 
 // parseNumber reads a result value: Java's double spellings (1.0E10, NaN,

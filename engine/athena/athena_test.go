@@ -282,3 +282,33 @@ func TestParseSize(t *testing.T) {
 		t.Errorf("FormatBytes = %s", got)
 	}
 }
+
+// --max-scan-bytes: a prediction above the limit refuses before any
+// query starts, naming prediction, limit and method; QueryRow enforces it
+// too when the caller did not run Guard.
+func TestGuardRefusesBeforeAnyQuery(t *testing.T) {
+	f := lake(t)
+	ctx := context.Background()
+	b := backend(t, f, Options{Database: "db", Table: "p", MaxScanBytes: 1 << 30})
+	_, err := b.Guard(ctx, []string{"primary"})
+	var le *ScanLimitError
+	want := "refusing to start Athena queries: they are predicted to scan 7.0 GB (7000000014 bytes), more than --max-scan-bytes 1.1 GB (1073741824 bytes); predicted from glue://db/p: Glue statistics (totalSize) of 1 partitions and sizes of 2 S3 objects in 1 partitions"
+	if !errors.As(err, &le) || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if _, err := b.QueryRow(ctx, `SELECT count(*) FROM "db"."p"`, 1); !errors.As(err, &le) {
+		t.Errorf("QueryRow without Guard: %v", err)
+	}
+	if n := len(f.Athena.Queries()); n != 0 {
+		t.Errorf("%d queries started", n)
+	}
+	// Under the limit: the query runs.
+	b = backend(t, f, Options{Database: "db", Table: "p", Partition: "month = '02'", MaxScanBytes: 14})
+	if p, err := b.Guard(ctx, []string{"primary"}); err != nil || p.Bytes != 14 {
+		t.Fatalf("%v %v", p, err)
+	}
+	got, err := b.QueryRow(ctx, `SELECT count(*) FROM "db"."p" WHERE "month" = '02'`, 1)
+	if err != nil || got[0].Float64 != 4 {
+		t.Errorf("%v %v", got, err)
+	}
+}
