@@ -2,6 +2,7 @@ package athena
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math"
 	"strings"
@@ -310,5 +311,33 @@ func TestGuardRefusesBeforeAnyQuery(t *testing.T) {
 	got, err := b.QueryRow(ctx, `SELECT count(*) FROM "db"."p" WHERE "month" = '02'`, 1)
 	if err != nil || got[0].Float64 != 4 {
 		t.Errorf("%v %v", got, err)
+	}
+}
+
+// The seeded lake of fakeaws (testdata/glue/lake.json): the Parquet taxi
+// table through the backend gives what DuckDB computes from the local
+// sample file directly.
+func TestSeededTaxiTableMatchesLocalDuckDB(t *testing.T) {
+	f := sinktest.NewAWS(t)
+	f.Athena.DefaultOutput = "s3://dq-results/athena/"
+	must(t, sinktest.SeedLake(f, "../../testdata/glue/lake.json"))
+	b := backend(t, f, Options{Database: "lake", Table: "taxi"})
+	ds, err := b.Describe(context.Background(), "primary")
+	must(t, err)
+	const cols = `count(*), count("passenger_count"), sum("trip_distance"), max(length(CAST("vendorid" AS VARCHAR)))`
+	got, err := b.QueryRow(context.Background(), "SELECT "+cols+" FROM "+ds.Relation, 4)
+	must(t, err)
+	db, err := sql.Open("duckdb", "")
+	must(t, err)
+	defer db.Close()
+	want := make([]sql.NullFloat64, 4)
+	must(t, db.QueryRow(`SELECT `+cols+` FROM read_parquet('../../testdata/taxi/sample.parquet')`).Scan(&want[0], &want[1], &want[2], &want[3]))
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("column %d: Athena backend %v, DuckDB on the file %v", i, got[i], want[i])
+		}
+	}
+	if want[0].Float64 < 100 {
+		t.Errorf("the sample has %v rows; the comparison is weak", want[0].Float64)
 	}
 }
