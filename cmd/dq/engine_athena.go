@@ -52,8 +52,8 @@ func (f *athenaFlags) check(engineName string) error {
 
 // openAthena opens the Athena backend for a glue://database/table and,
 // with --max-scan-bytes, refuses before any query when the predicted
-// scan is above it. partition is --partition (counted by the guard).
-func openAthena(ctx context.Context, f *athenaFlags, data, partition string, timeout time.Duration, refs []string) (*athena.Backend, error) {
+// scan is above it.
+func openAthena(ctx context.Context, f *athenaFlags, data string, timeout time.Duration) (engine.Backend, error) {
 	if err := f.check("athena"); err != nil {
 		return nil, &exitError{code: exitInvalid, err: err}
 	}
@@ -66,7 +66,7 @@ func openAthena(ctx context.Context, f *athenaFlags, data, partition string, tim
 		return nil, err
 	}
 	opts := athena.Options{Database: db, Table: table, WorkGroup: f.AthenaWorkgroup, OutputLocation: f.AthenaOutput,
-		Catalog: f.AthenaCatalog, Partition: partition, MaxWait: timeout}
+		Catalog: f.AthenaCatalog, MaxWait: timeout}
 	if f.MaxScanBytes != "" {
 		opts.MaxScanBytes, _ = athena.ParseSize(f.MaxScanBytes)
 	}
@@ -75,10 +75,12 @@ func openAthena(ctx context.Context, f *athenaFlags, data, partition string, tim
 		return nil, &exitError{code: exitInvalid, err: err}
 	}
 	if opts.MaxScanBytes > 0 {
-		if _, err := b.Guard(ctx, append([]string{"primary"}, refs...)); err != nil {
+		// References are not pushed down (their rules ERROR on Athena):
+		// the primary table is all a run scans.
+		if _, err := b.Guard(ctx, []string{"primary"}); err != nil {
 			var le *athena.ScanLimitError
 			if errors.As(err, &le) {
-				return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%w\nhint: narrow the data with --partition, or raise --max-scan-bytes", err)}
+				return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%w\nhint: raise --max-scan-bytes if the cost is acceptable; the prediction counts every partition of the table", err)}
 			}
 			return nil, err
 		}
@@ -99,6 +101,11 @@ func reportAthena(b engine.Backend, res *engine.Result, stderr io.Writer, quiet 
 	if res != nil {
 		if res.DataSource == nil {
 			res.DataSource = &engine.DataSource{}
+		}
+		if res.DataSource.GlueTable == nil {
+			// CloudWatch's Glue dimensions and the history key on it.
+			db, table := ab.Table()
+			res.DataSource.GlueTable = &engine.GlueTable{DatabaseName: db, TableName: table}
 		}
 		res.DataSource.Engine = &engine.EngineRun{Name: "athena", QueryIDs: st.QueryIDs, DataScannedBytes: st.DataScanned, EstimatedCostUSD: cost}
 	}

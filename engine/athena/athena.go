@@ -114,6 +114,9 @@ func (b *Backend) Dialect() *sqlexpr.Dialect { return Trino() }
 // Close implements engine.Backend; the SDK client holds nothing to free.
 func (b *Backend) Close() error { return nil }
 
+// Table is the primary dataset's Glue database and table.
+func (b *Backend) Table() (database, table string) { return b.opts.Database, b.opts.Table }
+
 // Stats returns what the queries so far scanned.
 func (b *Backend) Stats() Stats {
 	b.mu.Lock()
