@@ -411,8 +411,9 @@ func (b *Backend) apiErr(op, id string, err error) error {
 // DuckType spells a Glue (Hive) column type as DuckDB does, nested types
 // included (array<int> → INTEGER[], map<string,int> → MAP(VARCHAR,
 // INTEGER), struct<a:int> → STRUCT("a" INTEGER)); a type it does not
-// know keeps Glue's spelling, upper-cased, so the planner treats it as no
-// number, string or date.
+// know (uniontype, …) is BLOB, which the planner treats as no number,
+// string or date, and which DuckDB can mirror for validating where
+// clauses.
 func DuckType(t string) string {
 	t = strings.TrimSpace(t)
 	if d := gluecatalog.DuckType(t); d != "" {
@@ -421,10 +422,13 @@ func DuckType(t string) string {
 	l := strings.ToLower(t)
 	open := strings.IndexByte(l, '<')
 	if open < 0 || !strings.HasSuffix(l, ">") {
-		if l == "real" {
+		switch {
+		case l == "real":
 			return "FLOAT"
+		case strings.HasPrefix(l, "timestamp"): // timestamp(3)
+			return "TIMESTAMP"
 		}
-		return strings.ToUpper(t)
+		return "BLOB"
 	}
 	kind, inner := l[:open], t[open+1:len(t)-1]
 	parts := splitTop(inner, ',')
@@ -442,13 +446,13 @@ func DuckType(t string) string {
 		for _, p := range parts {
 			name, typ, ok := strings.Cut(p, ":")
 			if !ok {
-				return strings.ToUpper(t)
+				return "BLOB"
 			}
 			fields = append(fields, Trino().Ident(strings.TrimSpace(name))+" "+DuckType(typ))
 		}
 		return "STRUCT(" + strings.Join(fields, ", ") + ")"
 	}
-	return strings.ToUpper(t)
+	return "BLOB"
 }
 
 // splitTop splits s at sep outside <> and () nesting.

@@ -41,7 +41,8 @@ func lake(t *testing.T) *sinktest.FakeAWS {
 	must(t, f.Glue.AddTable(sinktest.GlueTable{Database: "db", Name: "big", Classification: "parquet", Location: "s3://lake/big/",
 		Parameters: map[string]string{"sizeKey": "25000000000", "recordCount": "1"},
 		Columns: []sinktest.GlueColumn{{Name: "tags", Type: "array<string>"}, {Name: "attrs", Type: "map<string,int>"},
-			{Name: "s", Type: "struct<a:decimal(5,2),b:array<bigint>>"}, {Name: "r", Type: "float"}, {Name: "c", Type: "char(3)"}}}, nil))
+			{Name: "s", Type: "struct<a:decimal(5,2),b:array<bigint>>"}, {Name: "r", Type: "float"}, {Name: "c", Type: "char(3)"},
+			{Name: "u", Type: "uniontype<int,string>"}, {Name: "ts", Type: "timestamp(3)"}}}, nil))
 	return f
 }
 
@@ -84,7 +85,7 @@ func TestDescribeFromGlue(t *testing.T) {
 		t.Errorf("db.p: %v %v", ds, err)
 	}
 	ds, err = b.Describe(ctx, "big")
-	want := `tags VARCHAR[], attrs MAP(VARCHAR, INTEGER), s STRUCT("a" DECIMAL(5,2), "b" BIGINT[]), r FLOAT, c VARCHAR`
+	want := `tags VARCHAR[], attrs MAP(VARCHAR, INTEGER), s STRUCT("a" DECIMAL(5,2), "b" BIGINT[]), r FLOAT, c VARCHAR, u BLOB, ts TIMESTAMP`
 	if err != nil || colString(ds.Columns) != want {
 		t.Errorf("big: %v\n got %s\nwant %s", err, colString(ds.Columns), want)
 	}
