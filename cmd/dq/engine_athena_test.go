@@ -121,16 +121,21 @@ func TestEngineAthenaGuardFlagsAndTimeout(t *testing.T) {
 		t.Errorf("under the limit: exit %d %s", r.code, r.stderr)
 	}
 
+	// Long enough for the run to reach Athena on a loaded machine.
 	fake.Athena.RunningFor = time.Hour
+	n := len(fake.Athena.Queries())
 	began := time.Now()
-	r = runDQ(t, "", "eval", "--no-history", "--engine", "athena", "--timeout", "300ms", rules, "glue://lake/taxi")
-	if r.code != exitInvalid || !strings.Contains(r.stderr, "timed out after 300ms") {
+	r = runDQ(t, "", "eval", "--no-history", "--engine", "athena", "--timeout", "2s", rules, "glue://lake/taxi")
+	if r.code != exitInvalid || !strings.Contains(r.stderr, "timed out after 2s") {
 		t.Errorf("timeout: exit %d %s", r.code, r.stderr)
 	}
 	if d := time.Since(began); d > 10*time.Second {
 		t.Errorf("the timed-out run took %s", d)
 	}
 	qs := fake.Athena.Queries()
+	if len(qs) != n+1 {
+		t.Fatalf("the timed-out run started %d queries, want 1", len(qs)-n)
+	}
 	if last := qs[len(qs)-1]; !last.StopRequested || last.State != "CANCELLED" {
 		t.Errorf("after --timeout the fake saw %+v", last)
 	}

@@ -65,7 +65,10 @@ type Backend struct {
 	s3      *s3source.Client
 	opts    Options
 
+	dialect *sqlexpr.Dialect
+
 	mu        sync.Mutex
+	types     map[string]string // the primary table's column types, once described
 	stats     Stats
 	described []string // dataset names Describe resolved, for Guard
 	guarded   bool     // Guard has passed
@@ -105,11 +108,21 @@ func New(cfg aws.Config, s3c *s3source.Client, opts Options) (*Backend, error) {
 	}
 	cat := gluecatalog.New(cfg, s3c, s3source.Options{})
 	cat.CatalogID = opts.CatalogID
-	return &Backend{client: sdk.NewFromConfig(cfg), catalog: cat, s3: s3c, opts: opts}, nil
+	b := &Backend{client: sdk.NewFromConfig(cfg), catalog: cat, s3: s3c, opts: opts}
+	b.dialect = typedTrino(b.typeOf)
+	return b, nil
 }
 
-// Dialect implements engine.Backend.
-func (b *Backend) Dialect() *sqlexpr.Dialect { return Trino() }
+// Dialect implements engine.Backend: Trino, knowing the primary table's
+// column types once Describe has read them.
+func (b *Backend) Dialect() *sqlexpr.Dialect { return b.dialect }
+
+func (b *Backend) typeOf(col string) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.types[col]
+	return t, ok
+}
 
 // Close implements engine.Backend; the SDK client holds nothing to free.
 func (b *Backend) Close() error { return nil }
@@ -171,6 +184,14 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 	}
 	for _, k := range tb.PartitionKeys {
 		ds.Columns = append(ds.Columns, engine.Column{Name: aws.ToString(k.Name), Type: DuckType(aws.ToString(k.Type))})
+	}
+	if name == "primary" {
+		b.mu.Lock()
+		b.types = map[string]string{}
+		for _, c := range ds.Columns {
+			b.types[c.Name] = c.Type
+		}
+		b.mu.Unlock()
 	}
 	if len(ds.Columns) == 0 {
 		return nil, &gluecatalog.Error{Table: t.URL(), Msg: "declares no columns"}

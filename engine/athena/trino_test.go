@@ -1,6 +1,7 @@
 package athena
 
 import (
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -125,6 +126,61 @@ func TestJavaRegexKeepsRE2Meaning(t *testing.T) {
 			if strings.Contains(strings.ReplaceAll(j, "[^", "["), bad) {
 				t.Errorf("%q → %q still contains %s, which Java reads differently", p, j, bad)
 			}
+		}
+	}
+}
+
+// Comparisons of DOUBLE operands are rewritten so that NaN orders as in
+// DuckDB (above every number, equal to itself) where Trino's comparisons
+// with NaN are false. The rewrite takes its NaN branch whenever a NaN is
+// present and the plain comparison otherwise, so running it on DuckDB and
+// comparing with DuckDB's own comparison checks the branch logic on every
+// pair of NaN, ±Infinity, numbers and NULL.
+func TestTrinoComparisonsOrderNaNAsDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TEMP MACRO is_nan(x) AS isnan(x);
+		CREATE TEMP MACRO nan() AS CAST('NaN' AS DOUBLE);
+		CREATE TABLE v AS SELECT a.x AS a, b.x AS b FROM
+		(SELECT unnest(['1', '2', 'NaN', '-Infinity', 'Infinity', NULL]::DOUBLE[]) AS x) a,
+		(SELECT unnest(['1', '2', 'NaN', '-Infinity', 'Infinity', NULL]::DOUBLE[]) AS x) b`); err != nil {
+		t.Fatal(err)
+	}
+	d := typedTrino(func(c string) (string, bool) { return "DOUBLE", c == "a" || c == "b" })
+	a, b := sqlexpr.Col{Name: "a"}, sqlexpr.Col{Name: "b"}
+	for _, op := range []sqlexpr.Op{sqlexpr.Eq, sqlexpr.Ne, sqlexpr.Lt, sqlexpr.Le, sqlexpr.Gt, sqlexpr.Ge} {
+		for _, pair := range [][2]sqlexpr.Node{{a, b}, {a, sqlexpr.Num{V: 1}}, {sqlexpr.Num{V: 2}, b}, {a, sqlexpr.Num{V: math.NaN()}}, {sqlexpr.Num{V: math.NaN()}, b}} {
+			n := sqlexpr.Binary{Op: op, L: pair[0], R: pair[1]}
+			got, err := d.Render(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, _ := sqlexpr.DuckDB().Render(n)
+			var bad int
+			q := `SELECT count(*) FROM v WHERE (` + got + `) IS DISTINCT FROM (` + plain + `)`
+			if err := db.QueryRow(q).Scan(&bad); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if bad != 0 {
+				t.Errorf("%s: %d of 36 pairs differ from DuckDB's %s", got, bad, plain)
+			}
+		}
+	}
+	// Integer columns are left alone.
+	d = typedTrino(func(string) (string, bool) { return "BIGINT", true })
+	if got, _ := d.Render(sqlexpr.Binary{Op: sqlexpr.Ge, L: a, R: sqlexpr.Num{V: 0}}); got != `("a" >= 0)` {
+		t.Errorf("BIGINT comparison: %s", got)
+	}
+	// The text of a DOUBLE or TIMESTAMP column is refused.
+	d = typedTrino(func(c string) (string, bool) { return map[string]string{"a": "DOUBLE", "b": "TIMESTAMP"}[c], true })
+	for _, c := range []sqlexpr.Col{a, b} {
+		_, err := d.Render(sqlexpr.Call{Fn: sqlexpr.Length, Args: []sqlexpr.Node{sqlexpr.Cast{X: c, To: sqlexpr.Varchar, Try: true}}})
+		var u *sqlexpr.Unsupported
+		if !errors.As(err, &u) || !strings.Contains(u.What, "the text of") {
+			t.Errorf("cast of %s to VARCHAR: %v", c.Name, err)
 		}
 	}
 }
