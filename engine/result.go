@@ -39,6 +39,20 @@ type DataSource struct {
 	// forced type (--column-type), how many values did not convert and
 	// were read as NULL.
 	UnparseableValues []UnparseableCount `json:"UnparseableValues,omitempty"`
+	// Engine is dq's own field: the pushdown engine that computed the
+	// metrics (--engine athena…) and what its queries scanned; nil for
+	// embedded DuckDB. Sinks with a fixed schema leave it out.
+	Engine *EngineRun `json:"Engine,omitempty"`
+}
+
+// EngineRun says where a run's metrics were computed and what it cost.
+type EngineRun struct {
+	Name     string   `json:"Name"`               // athena, postgres, redshift
+	QueryIDs []string `json:"QueryIds,omitempty"` // the engine's ids, for its console
+	// DataScannedBytes sums the engine's own count (Athena's
+	// DataScannedInBytes); EstimatedCostUSD prices it at list price.
+	DataScannedBytes int64   `json:"DataScannedBytes,omitempty"`
+	EstimatedCostUSD float64 `json:"EstimatedCostUSD,omitempty"`
 }
 
 // UnparseableCount says how many present, non-blank values of a column

@@ -17,6 +17,10 @@ import (
 // eval and explain take them alike.
 type engineFlag struct {
 	Engine string `enum:"duckdb,postgres,redshift,athena" default:"duckdb" placeholder:"duckdb|postgres|redshift|athena" help:"Where the metrics are computed: duckdb (embedded, the default) reads the data here; postgres and redshift run the rules' SQL in the database named by the data URL (postgres://user@host:port/db?table=schema.table; password from PGPASSWORD or ~/.pgpass); athena runs it in Amazon Athena over a glue://database/table."`
+
+	// --athena-workgroup, --athena-output, --athena-catalog,
+	// --max-scan-bytes (engine_athena.go).
+	athenaFlags `embed:""`
 }
 
 // backendOpener opens a pushdown engine for the data argument. timeout is
@@ -28,6 +32,9 @@ type backendOpener func(ctx context.Context, f *engineFlag, data string, timeout
 var backends = map[string]backendOpener{
 	"postgres": openPostgres,
 	"redshift": openPostgres,
+	"athena": func(ctx context.Context, f *engineFlag, data string, timeout time.Duration) (engine.Backend, error) {
+		return openAthena(ctx, &f.athenaFlags, data, timeout)
+	},
 }
 
 // pushdown reports whether --engine names a pushdown engine.
@@ -45,6 +52,9 @@ func (f *engineFlag) backend(ctx context.Context, data string, timeout time.Dura
 // check rejects engine flags that do not fit the run, before anything
 // runs.
 func (f *engineFlag) check(partition string) error {
+	if err := f.athenaFlags.check(f.Engine); err != nil {
+		return err
+	}
 	if f.pushdown() && partition != "" {
 		return fmt.Errorf("--partition is not applied with --engine %s: the statements read the whole table; filter partitions with the rules' where clauses", f.Engine)
 	}
@@ -52,7 +62,7 @@ func (f *engineFlag) check(partition string) error {
 }
 
 // evaluate runs rs on embedded DuckDB over the data argument or, with a
-// pushdown --engine, on that engine.
+// pushdown --engine, on that engine (then reporting what it scanned).
 func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (*engine.Result, error) {
 	if !c.pushdown() {
 		return engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
@@ -62,5 +72,7 @@ func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts e
 		return nil, err
 	}
 	defer b.Close()
-	return engine.EvaluateOnBackend(ctx, rs, b, opts)
+	res, err := engine.EvaluateOnBackend(ctx, rs, b, opts)
+	reportAthena(b, res, e.stderr, e.quiet)
+	return res, err
 }

@@ -45,7 +45,7 @@ func New(cfg aws.Config, s3c *s3source.Client, opts s3source.Options) *Catalog {
 // credentials, access denied) is an error of its own.
 func (c *Catalog) Lookup(ctx context.Context, database, table string) (engine.Source, error) {
 	t := c.Table(database, table, "")
-	if _, err := t.describe(ctx); err != nil {
+	if _, err := t.Describe(ctx); err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && ge.notFound {
 			return nil, fmt.Errorf("%w: %w", engine.ErrNotInCatalog, err)
@@ -123,7 +123,10 @@ func (t *Table) LastReport() *Report {
 	return t.report
 }
 
-func (t *Table) describe(ctx context.Context) (*types.Table, error) {
+// Describe returns the table's catalog entry (GetTable, once per Table),
+// with errors that say whether the database or the table is missing and
+// which permission a refusal needs. engine/athena plans from it.
+func (t *Table) Describe(ctx context.Context) (*types.Table, error) {
 	t.mu.Lock()
 	d := t.desc
 	t.mu.Unlock()
@@ -284,10 +287,47 @@ func numericType(t string) bool {
 	return strings.HasPrefix(DuckType(t), "DECIMAL")
 }
 
-// partition is one selected partition: its values and data location.
+// partition is one selected partition: its values and data location, and
+// its catalog parameters (statistics) when it came from GetPartitions.
 type partition struct {
 	values   []string
 	location string
+	params   map[string]string
+}
+
+// Partition is one partition selected by the Table's filter.
+type Partition struct {
+	Values   []string
+	Location string
+	// Parameters are the partition's catalog parameters (statistics such
+	// as totalSize, numRows); nil for projected partitions.
+	Parameters map[string]string
+}
+
+// Partitions lists the partitions the table's filter selects, from
+// GetPartitions or the table's partition projection; nil for a table
+// without partition keys. projected says which.
+func (t *Table) Partitions(ctx context.Context) (parts []Partition, projected bool, err error) {
+	tb, err := t.Describe(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(tb.PartitionKeys) == 0 {
+		return nil, false, nil
+	}
+	var ps []partition
+	if proj := lowerKeys(tb.Parameters); strings.EqualFold(proj["projection.enabled"], "true") {
+		projected = true
+		if ps, err = t.project(tb); err != nil {
+			return nil, true, &Error{Table: t.URL(), Msg: "partition projection: " + err.Error()}
+		}
+	} else if ps, err = t.getPartitions(ctx); err != nil {
+		return nil, false, err
+	}
+	for _, p := range ps {
+		parts = append(parts, Partition{Values: p.values, Location: p.location, Parameters: p.params})
+	}
+	return parts, projected, nil
 }
 
 func (t *Table) partitionName(keys []types.Column, p partition) string {
@@ -304,7 +344,7 @@ func (t *Table) partitionName(keys []types.Column, p partition) string {
 
 // Fetch implements engine.Fetcher.
 func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetched, error) {
-	tb, err := t.describe(ctx)
+	tb, err := t.Describe(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +526,7 @@ func (t *Table) getPartitions(ctx context.Context) ([]partition, error) {
 			if gp.StorageDescriptor != nil {
 				loc = aws.ToString(gp.StorageDescriptor.Location)
 			}
-			out = append(out, partition{values: gp.Values, location: loc})
+			out = append(out, partition{values: gp.Values, location: loc, params: gp.Parameters})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i].values, "\x00") < strings.Join(out[j].values, "\x00") })

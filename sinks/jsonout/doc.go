@@ -15,7 +15,10 @@
 //	                            "UnparseableValues": [{"Column", "Type",
 //	                            "Count"}] for columns read with a forced
 //	                            type (--column-type): values that did not
-//	                            convert and were read as NULL
+//	                            convert and were read as NULL; and, for
+//	                            a pushdown engine (--engine athena),
+//	                            "Engine": {"Name", "QueryIds"?,
+//	                            "DataScannedBytes"?, "EstimatedCostUSD"?}
 //	RulesetName        string   may be ""
 //	EvaluationContext  string   optional
 //	StartedOn          string   ISO-8601 UTC with milliseconds,

@@ -57,6 +57,14 @@ type dataSource struct {
 	GlueTable         *glueTable    `json:"GlueTable,omitempty"`
 	Location          string        `json:"Location,omitempty"`
 	UnparseableValues []unparseable `json:"UnparseableValues,omitempty"`
+	Engine            *engineRun    `json:"Engine,omitempty"`
+}
+
+type engineRun struct {
+	Name             string   `json:"Name"`
+	QueryIDs         []string `json:"QueryIds,omitempty"`
+	DataScannedBytes int64    `json:"DataScannedBytes,omitempty"`
+	EstimatedCostUSD float64  `json:"EstimatedCostUSD,omitempty"`
 }
 
 type unparseable struct {
@@ -160,6 +168,9 @@ func convert(r *engine.Result) result {
 		}
 		if gt := ds.GlueTable; gt != nil {
 			out.DataSource.GlueTable = &glueTable{DatabaseName: gt.DatabaseName, TableName: gt.TableName, CatalogID: gt.CatalogID}
+		}
+		if en := ds.Engine; en != nil {
+			out.DataSource.Engine = &engineRun{Name: en.Name, QueryIDs: en.QueryIDs, DataScannedBytes: en.DataScannedBytes, EstimatedCostUSD: en.EstimatedCostUSD}
 		}
 	}
 	for _, rr := range r.RuleResults {

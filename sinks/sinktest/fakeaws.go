@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// FakeAWS serves the S3, Glue Data Catalog, CloudWatch and EventBridge
-// fakes on one endpoint, the way AWS_ENDPOINT_URL points every client at
+// FakeAWS serves the S3, Glue Data Catalog, Athena, CloudWatch and
+// EventBridge fakes on one endpoint, the way AWS_ENDPOINT_URL points every client at
 // one host. Each service keeps its own Faults.
 type FakeAWS struct {
 	URL         string
@@ -16,10 +16,11 @@ type FakeAWS struct {
 	EventBridge *FakeEventBridge
 	S3          *FakeS3
 	Glue        *FakeGlue
+	Athena      *FakeAthena // runs queries over Glue's tables and S3's objects
 }
 
 // Handler routes a request to the fake serving it: by X-Amz-Target (Glue,
-// EventBridge), CloudWatch's query path, else S3.
+// EventBridge, Athena), CloudWatch's query path, else S3.
 func (f *FakeAWS) Handler() http.Handler {
 	cw, eb := f.CloudWatch.Faults.Wrap(f.CloudWatch), f.EventBridge.Faults.Wrap(f.EventBridge)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,8 +31,10 @@ func (f *FakeAWS) Handler() http.Handler {
 			eb.ServeHTTP(w, r)
 		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue."):
 			f.Glue.ServeHTTP(w, r)
+		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonAthena."):
+			f.Athena.ServeHTTP(w, r)
 		case r.Header.Get("X-Amz-Target") != "":
-			http.Error(w, "FakeAWS serves S3, Glue, CloudWatch and EventBridge only", http.StatusBadRequest)
+			http.Error(w, "FakeAWS serves S3, Glue, Athena, CloudWatch and EventBridge only", http.StatusBadRequest)
 		default:
 			f.S3.ServeHTTP(w, r)
 		}
@@ -40,7 +43,8 @@ func (f *FakeAWS) Handler() http.Handler {
 
 // NewAWSHandlers makes the fakes without a server (fakeaws serves them).
 func NewAWSHandlers() *FakeAWS {
-	return &FakeAWS{CloudWatch: newCloudWatch(), EventBridge: newEventBridge(), S3: NewS3(), Glue: NewGlue()}
+	s3, glue := NewS3(), NewGlue()
+	return &FakeAWS{CloudWatch: newCloudWatch(), EventBridge: newEventBridge(), S3: s3, Glue: glue, Athena: NewAthena(glue, s3)}
 }
 
 // NewAWS starts the combined fake, closed when t ends.

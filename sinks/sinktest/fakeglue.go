@@ -52,10 +52,13 @@ type GlueTable struct {
 // GlueColumn is a column name and Glue type.
 type GlueColumn struct{ Name, Type string }
 
-// GluePartition is one partition's values and location.
+// GluePartition is one partition's values and location, and the
+// statistics a crawler or ANALYZE leaves in its Parameters (totalSize,
+// numRows, rawDataSize…).
 type GluePartition struct {
-	Values   []string
-	Location string
+	Values     []string
+	Location   string
+	Parameters map[string]string
 }
 
 // NewGlue returns an empty fake catalog.
@@ -238,10 +241,14 @@ func (g *FakeGlue) getPartitions(w http.ResponseWriter, t *GlueTable, expr, next
 	out := map[string]any{}
 	var parts []any
 	for _, p := range match[min(start, len(match)):end] {
-		parts = append(parts, map[string]any{
+		gp := map[string]any{
 			"DatabaseName": t.Database, "TableName": t.Name, "Values": p.Values,
 			"StorageDescriptor": map[string]any{"Location": p.Location},
-		})
+		}
+		if p.Parameters != nil {
+			gp["Parameters"] = p.Parameters
+		}
+		parts = append(parts, gp)
 	}
 	out["Partitions"] = parts
 	if end < len(match) {

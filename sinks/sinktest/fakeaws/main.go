@@ -6,6 +6,9 @@
 //	S3           gofakes3, in memory (path-style addressing)
 //	Glue         the Data Catalog's GetDatabase/GetTable/GetPartitions,
 //	             seeded with -seed (testdata/glue/lake.json)
+//	Athena       StartQueryExecution/GetQueryExecution/GetQueryResults/
+//	             StopQueryExecution, run on embedded DuckDB over the Glue
+//	             tables (test-only Trino shim; see sinktest.FakeAthena)
 //	SNS          goaws
 //	CloudWatch   PutMetricData, decoded from the SDK's gzip CBOR
 //	EventBridge  PutEvents
@@ -66,7 +69,8 @@ func serve(addr, bucket, topic, seed string, out io.Writer) error {
 			return fmt.Errorf("seeding: %w", err)
 		}
 	}
-	s3h, glueh := lake.S3, lake.Glue
+	s3h, glueh, athenah := lake.S3, lake.Glue, lake.Athena
+	athenah.DefaultOutput = "s3://" + bucket + "/athena/"
 	snsh := router.New()
 	// goaws has no API to create a topic in-process: send it the request.
 	rec := httptest.NewRecorder()
@@ -98,6 +102,12 @@ func serve(addr, bucket, topic, seed string, out io.Writer) error {
 			}
 		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue."):
 			glueh.ServeHTTP(w, r)
+		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonAthena."):
+			n := len(athenah.Queries())
+			athenah.ServeHTTP(w, r)
+			for _, q := range athenah.Queries()[n:] {
+				report("athena %s %s\n  %s\n", q.ID, q.WorkGroup, strings.ReplaceAll(q.SQL, "\n", "\n  "))
+			}
 		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents."):
 			n := len(eb.Events())
 			eb.ServeHTTP(w, r)
@@ -129,7 +139,7 @@ func serve(addr, bucket, topic, seed string, out io.Writer) error {
 		<-sig
 		srv.Close()
 	}()
-	fmt.Fprintf(out, "fakeaws on http://%s: S3 bucket %s, SNS topic %s, CloudWatch, EventBridge, Glue Data Catalog\n", addr, bucket, topicARN)
+	fmt.Fprintf(out, "fakeaws on http://%s: S3 bucket %s, SNS topic %s, CloudWatch, EventBridge, Glue Data Catalog, Athena\n", addr, bucket, topicARN)
 	if seed != "" {
 		fmt.Fprintf(out, "seeded from %s\n", seed)
 	}
