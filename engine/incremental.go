@@ -47,21 +47,10 @@ type incremental struct {
 // newIncremental prepares the state cache for ds, or returns nil and why
 // it does not apply.
 func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecache.Store) (*incremental, string) {
-	if store == nil {
-		return nil, "the state cache is off"
+	if why := incrementalUnused(ds, store); why != "" {
+		return nil, why
 	}
 	read, files := ds.local.read, ds.local.files
-	if read == "" || len(files) == 0 {
-		return nil, "the data is not local files"
-	}
-	for _, c := range ds.Columns {
-		if strings.EqualFold(c.Name, fileColumn) {
-			return nil, "the data has a column named " + fileColumn
-		}
-	}
-	if !strings.HasSuffix(read, ")") {
-		return nil, "the reader is not a table function"
-	}
 	var version string
 	if err := queryScalar(ctx, q, "SELECT library_version FROM pragma_version()", &version); err != nil {
 		return nil, "the DuckDB version is unknown: " + err.Error()
@@ -82,6 +71,29 @@ func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecac
 		read:  strings.TrimSuffix(read, ")") + ", filename = " + QuoteString(fileColumn) + ")",
 		scope: hex.EncodeToString(h.Sum(nil)),
 	}, ""
+}
+
+// incrementalUnused says why the state cache does not apply to ds, or "".
+func incrementalUnused(ds *Dataset, store *statecache.Store) string {
+	if store == nil {
+		return "the state cache is off"
+	}
+	switch {
+	case ds.local.read == "" || len(ds.local.files) == 0:
+		return "the data is not local files"
+	case len(ds.local.files) == 1:
+		// Nothing to merge; a file rewritten in place would only pay for
+		// the grouped per-file statement.
+		return "the data is a single file"
+	case !strings.HasSuffix(ds.local.read, ")"):
+		return "the reader is not a table function"
+	}
+	for _, c := range ds.Columns {
+		if strings.EqualFold(c.Name, fileColumn) {
+			return "the data has a column named " + fileColumn
+		}
+	}
+	return ""
 }
 
 func queryScalar(ctx context.Context, q querier, query string, dst any) error {
@@ -524,10 +536,10 @@ func explainIncremental(p *Plan, ds *Dataset, store *statecache.Store) []string 
 		return nil
 	}
 	if store == nil {
-		return []string{"state cache: off; every statement reads every file"}
+		return nil
 	}
-	if ds.local.read == "" || len(ds.local.files) == 0 {
-		return []string{"state cache: not used (the data is not local files); every statement reads all the data"}
+	if why := incrementalUnused(ds, store); why != "" {
+		return []string{"state cache: not used (" + why + "); every statement reads all the data"}
 	}
 	var out []string
 	reasons := map[string][]string{}

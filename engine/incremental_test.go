@@ -180,8 +180,10 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 		want, _ := stateEval(t, dir, nil)
 		run := fmt.Sprintf("run %d", i)
 		sameResults(t, run, got, want)
-		if scanned != 1 {
-			t.Errorf("%s: the state cache read %d files, want 1 (the new one)", run, scanned)
+		// One file is not cached (nothing to merge); at two, both are
+		// read; from then on only the new one.
+		if want := map[int]int{1: -1, 2: 2}[i]; want == 0 && scanned != 1 || want != 0 && scanned != want {
+			t.Errorf("%s: the state cache read %d files", run, scanned)
 		}
 		if i == 30 {
 			// Both paths ran: some rules failed, the NaN reached the stats.
