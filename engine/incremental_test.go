@@ -73,21 +73,32 @@ func stateFile(t *testing.T, db *sql.DB, dir string, i int, salt int) string {
 	return p
 }
 
-// stateEval evaluates stateRules over dir with the store (nil = cold) and
-// returns the result and how many files the state cache read.
-func stateEval(t *testing.T, dir string, store *statecache.Store) (*Result, int) {
+// stateEval evaluates stateRules over dir with the state cache and
+// without it (cold), in one session (the cold evaluation then pays for no
+// second registration of the data), and returns both results and how many
+// files the state cache read (-1: it was not used).
+func stateEval(t *testing.T, dir string, store *statecache.Store) (got, cold *Result, scanned int) {
 	t.Helper()
-	scanned := -1
+	ctx := context.Background()
+	rs := parseRules(t, stateRules)
+	sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	scanned = -1
 	opts := Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
 		if p.Stage == "files" {
 			scanned = p.Done
 		}
 	}}
-	res, err := Evaluate(context.Background(), parseRules(t, stateRules), Files(dir, FileOptions{}), opts)
-	if err != nil {
+	if got, err = EvaluateOn(ctx, sess, rs, ds, opts); err != nil {
 		t.Fatal(err)
 	}
-	return res, scanned
+	if cold, err = EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	return got, cold, scanned
 }
 
 // sameResults compares every rule's and analyzer's outcome, message and
@@ -176,8 +187,7 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 	defer db.Close()
 	for i := 1; i <= 30; i++ {
 		stateFile(t, db, dir, i, 0)
-		got, scanned := stateEval(t, dir, store)
-		want, _ := stateEval(t, dir, nil)
+		got, want, scanned := stateEval(t, dir, store)
 		run := fmt.Sprintf("run %d", i)
 		sameResults(t, run, got, want)
 		// One file is not cached (nothing to merge); at two, both are
@@ -201,8 +211,7 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	stateFile(t, db, dir, 7, 3)
 	_ = os.Chtimes(p, st.ModTime(), st.ModTime())
-	got, scanned := stateEval(t, dir, store)
-	want, _ := stateEval(t, dir, nil)
+	got, want, scanned := stateEval(t, dir, store)
 	sameResults(t, "rewritten file", got, want)
 	if scanned != 1 {
 		t.Errorf("rewritten file: read %d files, want 1", scanned)
@@ -212,8 +221,7 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "day12.parquet")); err != nil {
 		t.Fatal(err)
 	}
-	got, scanned = stateEval(t, dir, store)
-	want, _ = stateEval(t, dir, nil)
+	got, want, scanned = stateEval(t, dir, store)
 	sameResults(t, "deleted file", got, want)
 	if scanned != 0 {
 		t.Errorf("deleted file: read %d files, want 0", scanned)
@@ -241,7 +249,7 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, scanned = stateEval(t, dir, store)
+	got, want, scanned = stateEval(t, dir, store)
 	sameResults(t, "damaged cache", got, want)
 	if scanned != 29 {
 		t.Errorf("damaged cache: read %d files, want all 29", scanned)
