@@ -167,7 +167,10 @@ func (inc *incremental) run(ctx context.Context, x *executor, st *scanned, s *sc
 			return err
 		}
 	}
-	_ = inc.store.Trim() // a full or unwritable cache costs space, not the run
+	if inc.scanned > 0 {
+		// Only a run that wrote entries can have grown the store.
+		_ = inc.store.Trim() // a full or unwritable cache costs space, not the run
+	}
 	return nil
 }
 
@@ -421,14 +424,30 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 		for _, c := range part {
 			sel = append(sel, c.selects()...)
 		}
-		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + " FROM (" + inc.read + ") AS __dq_files WHERE " +
-			fcol + " IN " + sqlStringList(files) + " GROUP BY " + fcol
-		if err := inc.readStates(ctx, q, query, part, out); err != nil {
+		from := " FROM (" + inc.read + ") AS __dq_files WHERE " + fcol
+		if len(files) <= ungroupedFiles {
+			// A few files (the usual run: one new file) are read one
+			// statement each: an ungrouped aggregate is several times
+			// cheaper than hashing every row by its file name.
+			for _, f := range files {
+				query := "SELECT " + strings.Join(sel, ", ") + from + " = " + QuoteString(f)
+				if err := inc.readStates(ctx, q, query, part, out, f); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + from + " IN " + sqlStringList(files) + " GROUP BY " + fcol
+		if err := inc.readStates(ctx, q, query, part, out, ""); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
+
+// ungroupedFiles is the most files read by one statement each; more are
+// read in one statement grouped by file (a first run over many files).
+const ungroupedFiles = 4
 
 // chunkOf splits xs into slices of at most size elements.
 func chunkOf[T any](xs []T, size int) [][]T {
@@ -449,15 +468,21 @@ func sqlStringList(xs []string) string {
 	return "(" + strings.Join(q, ", ") + ")"
 }
 
-func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State) error {
+// readStates reads the states of comps from query's rows: one row per
+// file, named by its first column, or the single row of file when file is
+// not "".
+func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State, file string) error {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	fixed := file
 	for rows.Next() {
-		var file string
-		dst := []any{&file}
+		var dst []any
+		if fixed == "" {
+			dst = append(dst, &file)
+		}
 		type slotOf struct {
 			c     *component
 			start int
@@ -570,7 +595,11 @@ func explainIncremental(p *Plan, ds *Dataset, store *statecache.Store) []string 
 		out = append(out, fmt.Sprintf("state cache: %s read every file: %s", strings.Join(reasons[why], ", "), why))
 	}
 	if len(others) > 0 {
-		out = append(out, "state cache: queries "+strings.Join(others, ", ")+" read every file (not mergeable per file)")
+		word, verb := "queries", "read"
+		if len(others) == 1 {
+			word, verb = "query", "reads"
+		}
+		out = append(out, fmt.Sprintf("state cache: %s %s %s every file (not mergeable per file)", word, strings.Join(others, ", "), verb))
 	}
 	return out
 }

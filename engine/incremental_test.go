@@ -325,6 +325,7 @@ func TestExplainSaysWhatIsIncremental(t *testing.T) {
 		"read every file: depends on the run instant or other state",
 		"(grouping)",
 		"(custom) read every file (not mergeable per file)",
+		"state cache: queries 2 (grouping), ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("explain lacks %q:\n%s", want, text[strings.Index(text, "-- state cache"):])
