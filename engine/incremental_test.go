@@ -41,7 +41,7 @@ const stateRules = `Rules = [
 	IsUnique "id",
 	DistinctValuesCount "name" > 1,
 	CustomSql "select count(*) from primary" > 0,
-	DataFreshness "ts" <= 40 days,
+	DataFreshness "ts" <= 30 days,
 	(Mean "qty" > 1) or (Sum "amount" < 0)
 ]
 Analyzers = [ Sum "qty", StandardDeviation "amount" ]`
@@ -191,8 +191,11 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 		run := fmt.Sprintf("run %d", i)
 		sameResults(t, run, got, want)
 		// One file is not cached (nothing to merge); at two, both are
-		// read; from then on only the new one.
-		if want := map[int]int{1: -1, 2: 2}[i]; want == 0 && scanned != 1 || want != 0 && scanned != want {
+		// read; from then on only the new one, except at run 20: its NaN
+		// makes the Parquet footers' bounds of score untrusted, so an
+		// expression answered from metadata until then joins the scan,
+		// and every file is read once for it.
+		if want := map[int]int{1: -1, 2: 2, 20: 20}[i]; want == 0 && scanned != 1 || want != 0 && scanned != want {
 			t.Errorf("%s: the state cache read %d files", run, scanned)
 		}
 		if i == 30 {
