@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/statecache"
 )
 
 // CompositeMode is how composite rules combine their parts (spec §7).
@@ -53,6 +54,10 @@ type Options struct {
 	// dataset's Parquet footer statistics answer exactly (see
 	// plan_metadata.go); for comparison and distrust of a writer.
 	NoMetadata bool
+	// StateCache, when set, keeps the mergeable states of the aggregate
+	// metrics per data file of a local multi-file dataset, so that a run
+	// scans only new or changed files for them (see statecache). nil = off.
+	StateCache *statecache.Store
 }
 
 // Progress reports an evaluation's advance: Done of Total statements ran.
@@ -97,7 +102,12 @@ func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options
 		return nil, err
 	}
 	defer sess.Close()
-	return buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), opts)
+	pl, err := buildPlan(ctx, sess, sess.Conn(), rs, relationOf(ds), opts)
+	if err != nil {
+		return nil, err
+	}
+	pl.notes = explainIncremental(pl, ds, opts.StateCache)
+	return pl, nil
 }
 
 func openPrimary(ctx context.Context, primary Source, opts Options, need ColumnNeed) (*Session, *Dataset, error) {
@@ -149,7 +159,8 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		return nil, fmt.Errorf("planning: %w", err)
 	}
 	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
-	if err := pl.execute(ctx, localExecutor(s.Conn()), &ev.scanned, opts.Progress); err != nil {
+	inc, _ := newIncremental(ctx, s.Conn(), primary, opts.StateCache)
+	if err := pl.execute(ctx, localExecutor(s.Conn()), &ev.scanned, opts.Progress, inc); err != nil {
 		return nil, err
 	}
 	if err := pl.judge(ctx, s.Conn(), ev, rs, res); err != nil {
@@ -205,8 +216,9 @@ func newResultID() string {
 }
 
 // execute runs every planned statement.
-// The results go to st; the Plan is not changed.
-func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress func(Progress)) error {
+// The results go to st; the Plan is not changed. inc, when not nil,
+// computes the aggregate scan from per-file states.
+func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress func(Progress), inc *incremental) error {
 	total := len(p.Queries)
 	done := 0
 	step := func() {
@@ -217,6 +229,16 @@ func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress f
 	}
 	for _, s := range p.scans {
 		if len(s.exprs) == 0 {
+			continue
+		}
+		if s == p.agg && inc != nil && x.dialect == duckDialect {
+			step()
+			if err := inc.run(ctx, x, st, s); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(Progress{Stage: "files", Done: inc.scanned, Total: len(inc.files)})
+			}
 			continue
 		}
 		if err := s.run(ctx, x, st, step); err != nil {

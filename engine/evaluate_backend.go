@@ -48,7 +48,7 @@ func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Op
 		DataSource:  &DataSource{Location: ds.Location},
 	}
 	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
-	if err := pl.execute(ctx, x, &ev.scanned, opts.Progress); err != nil {
+	if err := pl.execute(ctx, x, &ev.scanned, opts.Progress, nil); err != nil {
 		return nil, err
 	}
 	if err := pl.judge(ctx, nil, ev, rs, res); err != nil {

@@ -50,6 +50,12 @@ func (p *Plan) String() string {
 			fmt.Fprintf(&b, "\n-- query %d (%s) for %s\n%s\n", i+1, q.Kind, strings.Join(q.Serves, ", "), q.SQL)
 		}
 	}
+	if len(p.notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range p.notes {
+			fmt.Fprintf(&b, "-- %s\n", n)
+		}
+	}
 	return b.String()
 }
 

@@ -33,6 +33,9 @@ type Plan struct {
 	// footer are the rules and analyzers with values answered from
 	// Parquet footers (plan_metadata.go).
 	footer map[string]bool
+	// notes are remarks dq explain prints after the statements (which
+	// statements the state cache makes incremental).
+	notes []string
 }
 
 // PlannedQuery is one statement of a Plan.

@@ -34,7 +34,7 @@ func TestPlanExecutesManyTimes(t *testing.T) {
 	}
 	run := func(x *executor) []Outcome {
 		ev := &evalState{scanned: newScanned(), ctx: ctx, now: p.now}
-		if err := p.execute(ctx, x, &ev.scanned, nil); err != nil {
+		if err := p.execute(ctx, x, &ev.scanned, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		res := &Result{}

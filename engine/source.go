@@ -135,7 +135,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, files...)
-	s.sourceFiles[rel] = localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes)}
+	s.sourceFiles[rel] = localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query}
 	if len(rd.forced) > 0 {
 		if err := f.recordUnparseable(ctx, s, rel, rd); err != nil {
 			return fail(err)
@@ -183,6 +183,8 @@ type localFiles struct {
 	format string
 	hive   bool
 	forced []string
+	// read is the view's body, which the state cache reads per file.
+	read string
 }
 
 // skippedNote says which symlinks a directory or glob read left out.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/statecache"
 	"github.com/dqlabs/dq/sinks/console"
 	"github.com/dqlabs/dq/sinks/jsonout"
 )
@@ -33,6 +34,7 @@ type dataFlags struct {
 	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
 	NoMetadata     bool          `name:"no-metadata" help:"Scan the data for every metric, even those the Parquet footer statistics answer exactly (row counts, null counts, exact minimum and maximum)."`
+	NoStateCache   bool          `name:"no-state-cache" help:"Read every data file for every metric. Default: for a directory or glob of several local files, cache per-file states of counts, sums, min/max, means, variances and correlations under the user cache directory (dq/state) and read only new or changed files for them."`
 
 	// --delimiter, --null-value, --column-type, … (readers.go).
 	readerFlags `embed:""`
@@ -368,6 +370,15 @@ func (f *dataFlags) options() (engine.Options, error) {
 		return opts, err
 	}
 	opts.FileSystems = map[string]engine.FileSystem{"s3": lazyS3FS{a: f.awsEnv()}}
+	if !f.NoStateCache {
+		// A cache that cannot be opened (read-only home, no cache
+		// directory) costs a full read, not the run.
+		if st, err := statecache.Open(statecache.Options{}); err == nil {
+			opts.StateCache = st
+		} else if f.note != nil {
+			f.note(fmt.Sprintf("state cache off: %v", err))
+		}
+	}
 	return opts, nil
 }
 

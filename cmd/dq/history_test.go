@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,12 +19,23 @@ import (
 // dq eval records history unless told not to, and tests must not write to
 // the developer's ~/.local/share.
 func TestMain(m *testing.M) {
+	if args := os.Getenv(asDQEnv); args != "" {
+		// Re-executed by dqProcess: be the dq command.
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "dq-test-data-home-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	os.Setenv("XDG_DATA_HOME", dir)
+	// The state cache lives under the user cache directory.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

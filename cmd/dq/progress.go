@@ -95,6 +95,8 @@ func describeProgress(pr engine.Progress) string {
 		return fmt.Sprintf("running query %d of %d", pr.Done+1, pr.Total)
 	case pr.Stage == "scan":
 		return "judging rules"
+	case pr.Stage == "files":
+		return fmt.Sprintf("state cache: read %d of %d files", pr.Done, pr.Total)
 	default:
 		// Before the first callback the engine is opening and describing
 		// the data (for an Arrow stream, reading all of it).

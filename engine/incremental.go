@@ -1,0 +1,605 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dqlabs/dq/engine/statecache"
+)
+
+// The state cache (Options.StateCache) makes the fused aggregate scan of a
+// dataset of several local files incremental: each mergeable expression
+// (incremental_expr.go) is computed per file, as mergeable states, only
+// for the files that are new or changed since a previous run; the states
+// of the others come from the cache; the run merges all files' states.
+// Grouping scans (distinct counts, uniqueness, entropy), row scans,
+// CustomSql and the expressions the cache cannot merge read every file as
+// before.
+//
+// A file's states are cached under its identity (path, size, mtime, inode,
+// ctime) and a scope: the state format version, the DuckDB version, the
+// dataset's reader (the view's SQL with its file list left out: CSV
+// dialect, pinned column types, hive partitioning) and its column types.
+// A new file that widens a column's type, or a dq or DuckDB upgrade,
+// changes the scope, so every file is scanned again once.
+
+// fileColumn is the column naming each row's file in the per-file read.
+const fileColumn = "__dq_file"
+
+// incremental is the state cache applied to one dataset.
+type incremental struct {
+	store *statecache.Store
+	files []string
+	// read is the dataset's view body with a fileColumn added; from is
+	// the relation the whole-dataset statements read.
+	read  string
+	scope string
+	// scanned counts the files the last run read for the mergeable
+	// expressions (the others read every file).
+	scanned int
+}
+
+// newIncremental prepares the state cache for ds, or returns nil and why
+// it does not apply.
+func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecache.Store) (*incremental, string) {
+	if why := incrementalUnused(ds, store); why != "" {
+		return nil, why
+	}
+	read, files := ds.local.read, ds.local.files
+	var version string
+	if err := queryScalar(ctx, q, "SELECT library_version FROM pragma_version()", &version); err != nil {
+		return nil, "the DuckDB version is unknown: " + err.Error()
+	}
+	// The scope leaves out the list of files (every new file changes it)
+	// and union_by_name, which only a single file goes without; what
+	// either changes about a file's values shows in the column types.
+	h := sha256.New()
+	generic := strings.ReplaceAll(read, quoteStringList(files), "<files>")
+	generic = strings.ReplaceAll(generic, ", union_by_name = true", "")
+	fmt.Fprintf(h, "dq state format %d\x00duckdb %s\x00%s\x00", statecache.FormatVersion, version, generic)
+	for _, c := range ds.Columns {
+		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Type)
+	}
+	return &incremental{
+		store: store,
+		files: files,
+		read:  strings.TrimSuffix(read, ")") + ", filename = " + QuoteString(fileColumn) + ")",
+		scope: hex.EncodeToString(h.Sum(nil)),
+	}, ""
+}
+
+// incrementalUnused says why the state cache does not apply to ds, or "".
+func incrementalUnused(ds *Dataset, store *statecache.Store) string {
+	if store == nil {
+		return "the state cache is off"
+	}
+	switch {
+	case ds.local.read == "" || len(ds.local.files) == 0:
+		return "the data is not local files"
+	case len(ds.local.files) == 1:
+		// Nothing to merge; a file rewritten in place would only pay for
+		// the grouped per-file statement.
+		return "the data is a single file"
+	case !strings.HasSuffix(ds.local.read, ")"):
+		return "the reader is not a table function"
+	}
+	for _, c := range ds.Columns {
+		if strings.EqualFold(c.Name, fileColumn) {
+			return "the data has a column named " + fileColumn
+		}
+	}
+	return ""
+}
+
+func queryScalar(ctx context.Context, q querier, query string, dst any) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("no row")
+	}
+	if err := rows.Scan(dst); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// run computes the aggregate scan s: its mergeable expressions from file
+// states, the others over the whole dataset. Anything going wrong on the
+// per-file path (a statement failing, a file vanishing) sends its
+// expressions down the whole-dataset path, which reports errors as
+// before: the cache can cost a rescan, never change a result.
+func (inc *incremental) run(ctx context.Context, x *executor, st *scanned, s *scan) error {
+	if len(s.exprs) == 0 {
+		return nil
+	}
+	q := x.q
+	vals := make([]sql.NullFloat64, len(s.exprs))
+	st.vals[s] = vals
+	merge := map[int]*mergeExpr{}
+	var rest []int
+	for i, e := range s.keys {
+		if v, ok := s.known[i]; ok {
+			// Answered from Parquet footers when the plan was built.
+			vals[i] = v
+			continue
+		}
+		if m, _ := classifyAggregate(e); m != nil {
+			merge[i] = m
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	inc.scanned = 0
+	if len(merge) > 0 {
+		redo, err := inc.merged(ctx, q, s, vals, merge)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if ee := AsEnvironmentError(err); ee != nil {
+				return ee
+			}
+			redo = redo[:0]
+			for i := range merge {
+				redo = append(redo, i)
+			}
+			inc.scanned = len(inc.files)
+		}
+		rest = append(rest, redo...)
+		slices.Sort(rest)
+	}
+	for _, part := range chunk(rest, maxAggregates) {
+		if len(part) == 0 {
+			continue
+		}
+		if err := s.runPart(ctx, x, st, part); err != nil {
+			return err
+		}
+	}
+	if inc.scanned > 0 {
+		// Only a run that wrote entries can have grown the store.
+		_ = inc.store.Trim() // a full or unwritable cache costs space, not the run
+	}
+	return nil
+}
+
+// merged fills s.vals for the expressions in merge from the files' states,
+// scanning the files whose states are not cached. It returns the
+// expressions it could not compute that way.
+func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []sql.NullFloat64, merge map[int]*mergeExpr) ([]int, error) {
+	// The components, each once, in expression order.
+	comps := map[string]*component{}
+	var order []*component
+	idx := make([]int, 0, len(merge))
+	for i := range merge {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
+		m := merge[i]
+		for j, c := range m.comps {
+			if have, ok := comps[c.key()]; ok {
+				m.comps[j] = have
+				continue
+			}
+			comps[c.key()] = c
+			order = append(order, c)
+		}
+	}
+	bad, err := inc.typeComponents(ctx, q, s.from, order)
+	if err != nil {
+		return nil, err
+	}
+	var redo []int
+	keep := order[:0]
+	for _, c := range order {
+		if !bad[c.key()] {
+			keep = append(keep, c)
+		}
+	}
+	order = keep
+
+	// Each file's cached states, and what is missing.
+	type fileState struct {
+		id     statecache.Identity
+		states map[string]statecache.State
+		fresh  map[string]statecache.State
+	}
+	files := make([]*fileState, len(inc.files))
+	need := map[string]bool{}
+	var scan []string
+	for n, f := range inc.files {
+		id, err := statecache.LocalIdentity(f)
+		if err != nil {
+			return nil, err
+		}
+		fs := &fileState{id: id, states: inc.store.Get(id, inc.scope), fresh: map[string]statecache.State{}}
+		if fs.states == nil {
+			fs.states = map[string]statecache.State{}
+		}
+		files[n] = fs
+		missing := false
+		for _, c := range order {
+			if _, ok := fs.states[c.key()]; !ok {
+				need[c.key()] = true
+				missing = true
+			}
+		}
+		if missing {
+			scan = append(scan, f)
+		}
+	}
+	if len(scan) > 0 {
+		var todo []*component
+		for _, c := range order {
+			if need[c.key()] {
+				todo = append(todo, c)
+			}
+		}
+		got, err := inc.scanFiles(ctx, q, scan, todo)
+		if err != nil {
+			return nil, err
+		}
+		inc.scanned = len(scan)
+		for n, f := range inc.files {
+			fs := files[n]
+			res, ok := got[f]
+			if !ok {
+				continue
+			}
+			for k, st := range res {
+				fs.states[k] = st
+			}
+			// A file that changed while it was read is not cached: its
+			// states may mix two versions.
+			if id, err := statecache.LocalIdentity(f); err == nil && id == fs.id {
+				_ = inc.store.Put(fs.id, inc.scope, fs.states) // unwritable: the next run rescans
+			}
+		}
+	}
+
+	// Merge every file's states per component, then finish each expression.
+	total := map[string]statecache.State{}
+	for _, c := range order {
+		acc := statecache.New(c.kind)
+		for _, fs := range files {
+			st, ok := fs.states[c.key()]
+			if !ok {
+				return nil, fmt.Errorf("state cache: no state for %s", c.key())
+			}
+			if acc, err = acc.Merge(st); err != nil {
+				return nil, err
+			}
+		}
+		total[c.key()] = acc
+	}
+	for _, i := range idx {
+		m := merge[i]
+		sts := make([]statecache.State, len(m.comps))
+		ok := true
+		for j, c := range m.comps {
+			st, have := total[c.key()]
+			if !have {
+				ok = false
+				break
+			}
+			sts[j] = st
+		}
+		if ok {
+			var v sql.NullFloat64
+			if v, ok = m.finish(sts); ok {
+				vals[i] = v
+			}
+		}
+		if !ok {
+			redo = append(redo, i)
+		}
+	}
+	return redo, nil
+}
+
+// typeComponents asks DuckDB (binding only, no data read) for the result
+// type of each component's aggregate, and returns the components the merge
+// cannot reproduce: those that do not bind (their expressions then report
+// the error as before), extremes of types whose order CAST(... AS DOUBLE)
+// does not keep, sums of other types than numbers.
+func (inc *incremental) typeComponents(ctx context.Context, q querier, from string, comps []*component) (map[string]bool, error) {
+	bad := map[string]bool{}
+	describe := func(cs []*component) ([]string, error) {
+		items := make([]string, len(cs))
+		for i, c := range cs {
+			items[i] = fmt.Sprintf("%s(%s) AS c%d", c.fn, c.args, i)
+		}
+		rows, err := q.QueryContext(ctx, "DESCRIBE SELECT "+strings.Join(items, ", ")+" FROM "+from)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		names, err := rows.Columns()
+		if err != nil {
+			return nil, err
+		}
+		var types []string
+		for rows.Next() {
+			vals := make([]any, len(names))
+			ptrs := make([]any, len(names))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return nil, err
+			}
+			t, _ := vals[1].(string)
+			types = append(types, t)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(types) != len(cs) {
+			return nil, fmt.Errorf("DESCRIBE returned %d columns for %d aggregates", len(types), len(cs))
+		}
+		return types, nil
+	}
+	var types []string
+	var err error
+	for _, part := range chunkOf(comps, maxAggregates) {
+		var ts []string
+		if ts, err = describe(part); err != nil {
+			break
+		}
+		types = append(types, ts...)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// One at a time, to find those that do not bind.
+		types = make([]string, len(comps))
+		for i, c := range comps {
+			ts, err := describe([]*component{c})
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				bad[c.key()] = true
+				continue
+			}
+			types[i] = ts[0]
+		}
+	}
+	for i, c := range comps {
+		c.typ = types[i]
+		switch c.kind {
+		case statecache.KindSum:
+			if !exactSumType(c.typ) && c.typ != "DOUBLE" && c.typ != "FLOAT" {
+				bad[c.key()] = true
+			}
+		case statecache.KindMin, statecache.KindMax:
+			if !monotoneToDouble(c.typ) {
+				bad[c.key()] = true
+			}
+		}
+	}
+	return bad, nil
+}
+
+// scanFiles computes the components over each of files in one pass (one
+// statement per maxAggregates outputs), grouped by file. A file without
+// rows has no group and gets the states of no rows.
+func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string, comps []*component) (map[string]map[string]statecache.State, error) {
+	out := make(map[string]map[string]statecache.State, len(files))
+	for _, f := range files {
+		m := make(map[string]statecache.State, len(comps))
+		for _, c := range comps {
+			m[c.key()] = statecache.New(c.kind)
+		}
+		out[f] = m
+	}
+	// Parts of at most maxAggregates outputs.
+	var parts [][]*component
+	width := 0
+	for _, c := range comps {
+		w := len(c.selects())
+		if len(parts) == 0 || width+w > maxAggregates {
+			parts = append(parts, nil)
+			width = 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], c)
+		width += w
+	}
+	fcol := QuoteIdent(fileColumn)
+	for _, part := range parts {
+		var sel []string
+		for _, c := range part {
+			sel = append(sel, c.selects()...)
+		}
+		from := " FROM (" + inc.read + ") AS __dq_files WHERE " + fcol
+		if len(files) <= ungroupedFiles {
+			// A few files (the usual run: one new file) are read one
+			// statement each: an ungrouped aggregate is several times
+			// cheaper than hashing every row by its file name.
+			for _, f := range files {
+				query := "SELECT " + strings.Join(sel, ", ") + from + " = " + QuoteString(f)
+				if err := inc.readStates(ctx, q, query, part, out, f); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + from + " IN " + sqlStringList(files) + " GROUP BY " + fcol
+		if err := inc.readStates(ctx, q, query, part, out, ""); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ungroupedFiles is the most files read by one statement each; more are
+// read in one statement grouped by file (a first run over many files).
+const ungroupedFiles = 4
+
+// chunkOf splits xs into slices of at most size elements.
+func chunkOf[T any](xs []T, size int) [][]T {
+	var out [][]T
+	for len(xs) > size {
+		out = append(out, xs[:size:size])
+		xs = xs[size:]
+	}
+	return append(out, xs)
+}
+
+// sqlStringList is xs as a parenthesised list of string literals.
+func sqlStringList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = QuoteString(x)
+	}
+	return "(" + strings.Join(q, ", ") + ")"
+}
+
+// readStates reads the states of comps from query's rows: one row per
+// file, named by its first column, or the single row of file when file is
+// not "".
+func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State, file string) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fixed := file
+	for rows.Next() {
+		var dst []any
+		if fixed == "" {
+			dst = append(dst, &file)
+		}
+		type slotOf struct {
+			c     *component
+			start int
+		}
+		var slots []slotOf
+		for _, c := range comps {
+			slots = append(slots, slotOf{c, len(dst)})
+			switch c.kind {
+			case statecache.KindCount:
+				dst = append(dst, new(sql.NullInt64))
+			case statecache.KindSum:
+				if exactSumType(c.typ) {
+					dst = append(dst, new(sql.NullString))
+				} else {
+					dst = append(dst, new(sql.NullFloat64))
+				}
+			case statecache.KindMin, statecache.KindMax:
+				dst = append(dst, new(sql.NullFloat64))
+			case statecache.KindMoments:
+				dst = append(dst, new(sql.NullInt64), new(sql.NullFloat64), new(sql.NullFloat64))
+			case statecache.KindCoMoments:
+				dst = append(dst, new(sql.NullInt64))
+				for range 5 {
+					dst = append(dst, new(sql.NullFloat64))
+				}
+			}
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		m, ok := out[file]
+		if !ok {
+			return fmt.Errorf("state cache: a row for %q, which was not asked for", file)
+		}
+		f := func(i int) float64 { return dst[i].(*sql.NullFloat64).Float64 }
+		n := func(i int) int64 { return dst[i].(*sql.NullInt64).Int64 }
+		for _, sl := range slots {
+			c, i := sl.c, sl.start
+			var st statecache.State
+			switch c.kind {
+			case statecache.KindCount:
+				st = statecache.State{Kind: statecache.KindCount, N: n(i)}
+			case statecache.KindSum:
+				if v, ok := dst[i].(*sql.NullString); ok {
+					if st, err = statecache.SumOf(v.String, !v.Valid); err != nil {
+						return err
+					}
+				} else {
+					st = statecache.New(statecache.KindSum)
+					if v := dst[i].(*sql.NullFloat64); v.Valid {
+						st.Add(v.Float64)
+					}
+				}
+			case statecache.KindMin, statecache.KindMax:
+				v := dst[i].(*sql.NullFloat64)
+				st = statecache.ExtremeOf(c.kind, v.Float64, !v.Valid)
+			case statecache.KindMoments:
+				st = statecache.MomentsOf(n(i), f(i+1), f(i+2))
+			case statecache.KindCoMoments:
+				st = statecache.CoMomentsOf(n(i), f(i+1), f(i+2), f(i+3), f(i+4), f(i+5))
+			}
+			m[c.key()] = st
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// explainIncremental describes for dq explain which expressions of the
+// aggregate scan the state cache computes per file, and which statements
+// read every file.
+func explainIncremental(p *Plan, ds *Dataset, store *statecache.Store) []string {
+	if p.agg == nil || len(p.agg.exprs) == 0 && len(p.Queries) == 0 {
+		return nil
+	}
+	if store == nil {
+		return nil
+	}
+	if why := incrementalUnused(ds, store); why != "" {
+		return []string{"state cache: not used (" + why + "); every statement reads all the data"}
+	}
+	var out []string
+	reasons := map[string][]string{}
+	merged := 0
+	for i, e := range p.agg.keys {
+		if _, ok := p.agg.known[i]; ok {
+			continue
+		}
+		if m, why := classifyAggregate(e); m != nil {
+			merged++
+		} else {
+			reasons[why] = append(reasons[why], fmt.Sprintf("m%d", i))
+		}
+	}
+	var aggQueries, others []string
+	for i, q := range p.Queries {
+		if q.Kind == "aggregate" {
+			aggQueries = append(aggQueries, fmt.Sprint(i+1))
+		} else {
+			others = append(others, fmt.Sprintf("%d (%s)", i+1, q.Kind))
+		}
+	}
+	if len(aggQueries) > 0 {
+		out = append(out, fmt.Sprintf("state cache: query %s is incremental for %d of %d expressions: they are computed per new or changed file and merged with the cached states of the others",
+			strings.Join(aggQueries, ", "), merged, len(p.agg.exprs)-len(p.agg.known)))
+	}
+	for _, why := range sortedKeys(reasons) {
+		out = append(out, fmt.Sprintf("state cache: %s read every file: %s", strings.Join(reasons[why], ", "), why))
+	}
+	if len(others) > 0 {
+		word, verb := "queries", "read"
+		if len(others) == 1 {
+			word, verb = "query", "reads"
+		}
+		out = append(out, fmt.Sprintf("state cache: %s %s %s every file (not mergeable per file)", word, strings.Join(others, ", "), verb))
+	}
+	return out
+}

@@ -1,0 +1,254 @@
+package statecache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Identity names one version of one data file: a change of content must
+// change it. Build it with LocalIdentity or S3Identity.
+type Identity string
+
+// LocalIdentity is a local file's identity: its absolute path, size and
+// modification time in nanoseconds, and where the system has them its
+// inode and status-change time, which no user tool can set back (a file
+// rewritten within the clock's resolution with the same size and an mtime
+// restored by `touch -d` still gets a new identity).
+func LocalIdentity(path string) (Identity, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", err
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", abs)
+	}
+	return Identity(fmt.Sprintf("file\x00%s\x00%d\x00%d%s", abs, st.Size(), st.ModTime().UnixNano(), sysIdentity(st))), nil
+}
+
+// S3Identity is an S3 object's identity: a new version of an object has a
+// new ETag.
+func S3Identity(bucket, key, etag string) Identity {
+	return Identity("s3\x00" + bucket + "\x00" + key + "\x00" + etag)
+}
+
+// DefaultMaxBytes bounds a store's total size unless Options say otherwise.
+const DefaultMaxBytes = 256 << 20
+
+// DefaultDir is where dq keeps file states: dq/state under the user's cache
+// directory ($XDG_CACHE_HOME or ~/.cache on Linux).
+func DefaultDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory for the state cache: %w", err)
+	}
+	return filepath.Join(d, "dq", "state"), nil
+}
+
+// Options configure a Store.
+type Options struct {
+	Dir      string // "" = DefaultDir()
+	MaxBytes int64  // total size bound; 0 = DefaultMaxBytes
+}
+
+// Store keeps file states on disk, one entry per (file identity, scope).
+// Several processes may share one: entries are replaced atomically, and a
+// reader that finds an entry missing, truncated or damaged treats it as a
+// miss.
+type Store struct {
+	dir string
+	max int64
+	now func() time.Time
+}
+
+// Open opens (creating) a store.
+func Open(opts Options) (*Store, error) {
+	dir := opts.Dir
+	if dir == "" {
+		var err error
+		if dir, err = DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the state cache directory: %w", err)
+	}
+	max := opts.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	return &Store{dir: dir, max: max, now: time.Now}, nil
+}
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// magic starts every entry; the format version follows it.
+const magic = "DQSTATE\n"
+
+const entrySuffix = ".st"
+
+type entry struct {
+	Identity Identity
+	Scope    string
+	States   map[string]State
+}
+
+func (s *Store) path(id Identity, scope string) string {
+	h := sha256.Sum256([]byte(string(id) + "\x00" + scope))
+	return filepath.Join(s.dir, hex.EncodeToString(h[:20])+entrySuffix)
+}
+
+// Get returns the states stored for the file under scope, keyed as they
+// were put, or nil. Anything wrong with the entry (absent, another format
+// version, a bad checksum, another identity behind the same hash) is a
+// miss. A hit marks the entry recently used.
+func (s *Store) Get(id Identity, scope string) map[string]State {
+	p := s.path(id, scope)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	e, err := decode(b)
+	if err != nil || e.Identity != id || e.Scope != scope {
+		return nil
+	}
+	now := s.now()
+	_ = os.Chtimes(p, now, now) // recency for Trim; a failure only ages the entry
+	return e.States
+}
+
+// Put stores the states of the file under scope, replacing what was there.
+// Another process's concurrent Put of the same entry leaves one of the two
+// whole.
+func (s *Store) Put(id Identity, scope string, states map[string]State) error {
+	b, err := encode(entry{Identity: id, Scope: scope, States: states})
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("state cache: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(b)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("state cache: writing an entry: %w", err)
+	}
+	if err := os.Rename(tmp, s.path(id, scope)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("state cache: %w", err)
+	}
+	return nil
+}
+
+func encode(e entry) ([]byte, error) {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(e); err != nil {
+		return nil, fmt.Errorf("state cache: encoding an entry: %w", err)
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	out := make([]byte, 0, len(magic)+4+len(sum)+payload.Len())
+	out = append(out, magic...)
+	out = binary.BigEndian.AppendUint32(out, FormatVersion)
+	out = append(out, sum[:]...)
+	return append(out, payload.Bytes()...), nil
+}
+
+var errBadEntry = errors.New("state cache: damaged entry")
+
+func decode(b []byte) (entry, error) {
+	head := len(magic) + 4 + sha256.Size
+	if len(b) < head || string(b[:len(magic)]) != magic {
+		return entry{}, errBadEntry
+	}
+	if binary.BigEndian.Uint32(b[len(magic):]) != FormatVersion {
+		return entry{}, errBadEntry
+	}
+	payload := b[head:]
+	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], b[len(magic)+4:head]) {
+		return entry{}, errBadEntry
+	}
+	var e entry
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&e); err != nil {
+		return entry{}, errBadEntry
+	}
+	for k, st := range e.States {
+		if st.Kind < KindCount || st.Kind > KindCoMoments {
+			return entry{}, errBadEntry
+		}
+		if st.Kind == KindSum && st.Sum == nil {
+			st.Sum = new(big.Rat)
+			e.States[k] = st
+		}
+	}
+	return e, nil
+}
+
+// staleTemp is how old a temporary file must be before Trim removes it: a
+// writer that died left it.
+const staleTemp = time.Hour
+
+// Trim evicts the least recently used entries until the store is within
+// its size bound, and removes temporary files that writers left behind.
+func (s *Store) Trim() error {
+	des, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("state cache: %w", err)
+	}
+	type file struct {
+		path string
+		size int64
+		mod  time.Time
+	}
+	var files []file
+	var total int64
+	now := s.now()
+	for _, de := range des {
+		info, err := de.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue // removed meanwhile by another process
+		}
+		p := filepath.Join(s.dir, de.Name())
+		switch {
+		case strings.HasPrefix(de.Name(), ".tmp-"):
+			if now.Sub(info.ModTime()) > staleTemp {
+				_ = os.Remove(p)
+			}
+		case strings.HasSuffix(de.Name(), entrySuffix):
+			files = append(files, file{p, info.Size(), info.ModTime()})
+			total += info.Size()
+		}
+	}
+	if total <= s.max {
+		return nil
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
+	for _, f := range files {
+		if total <= s.max {
+			break
+		}
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("state cache: evicting: %w", err)
+		}
+		total -= f.size
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package statecache
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func testStates(t *testing.T) map[string]State {
+	big := sumOf(t, "170141183460469231731687303715884105727.25")
+	inf := sumOf(t, "-inf")
+	return map[string]State{
+		"count(*)":   {Kind: KindCount, N: 42},
+		"sum(x)":     big,
+		"sum(y)":     inf,
+		"min(z)":     ExtremeOf(KindMin, math.NaN(), false),
+		"max(z)":     ExtremeOf(KindMax, 0, true),
+		"var_pop(x)": MomentsOf(3, 2, 2.0/3),
+		"corr(x,y)":  CoMomentsOf(3, 2, 13.0/3, 2, 114.0/9, 5),
+	}
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := S3Identity("b", "k/part-0.parquet", `"etag1"`)
+	want := testStates(t)
+	if s.Get(id, "scope") != nil {
+		t.Fatal("hit in an empty store")
+	}
+	if err := s.Put(id, "scope", want); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Get(id, "scope")
+	if len(got) != len(want) {
+		t.Fatalf("got %d states, want %d", len(got), len(want))
+	}
+	for k, w := range want {
+		g := got[k]
+		if g.String() != w.String() || g.Kind != w.Kind || g.Valid != w.Valid || !same(g.V, w.V) {
+			t.Errorf("%s: got %v, want %v", k, g, w)
+		}
+	}
+	if g := got["sum(x)"]; g.Sum.Cmp(want["sum(x)"].Sum) != 0 {
+		t.Errorf("exact sum changed: %v", g.Sum)
+	}
+	// Another scope or another version of the object misses.
+	if s.Get(id, "scope2") != nil || s.Get(S3Identity("b", "k/part-0.parquet", `"etag2"`), "scope") != nil {
+		t.Error("hit under another scope or ETag")
+	}
+}
+
+// A damaged entry is a miss, never an error or a wrong state.
+func TestStoreIgnoresDamagedEntries(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := S3Identity("b", "k", "e")
+	if err := s.Put(id, "sc", testStates(t)); err != nil {
+		t.Fatal(err)
+	}
+	p := s.path(id, "sc")
+	good, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage := map[string][]byte{
+		"empty":       {},
+		"truncated":   good[:len(good)/2],
+		"flipped bit": append(append([]byte{}, good[:len(good)-3]...), good[len(good)-3]^1, good[len(good)-2], good[len(good)-1]),
+		"old version": append(append([]byte(magic), 0, 0, 0, 0), good[len(magic)+4:]...),
+		"garbage":     []byte("DQSTATE\nnot an entry at all, just bytes to fill the header"),
+	}
+	for name, b := range damage {
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Get(id, "sc"); got != nil {
+			t.Errorf("%s entry: got %v", name, got)
+		}
+	}
+	// A valid entry of another identity stored under this one's name (a
+	// hash collision, or a file copied by hand) is a miss too.
+	other := S3Identity("b", "other", "e")
+	if err := s.Put(other, "sc", testStates(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(s.path(other, "sc"), p); err != nil {
+		t.Fatal(err)
+	}
+	if s.Get(id, "sc") != nil {
+		t.Error("hit on another identity's entry")
+	}
+}
+
+func TestLocalIdentity(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.parquet")
+	if err := os.WriteFile(p, []byte("abcd"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id1, err := LocalIdentity(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	// Same size, same modification time restored: still another version.
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(p, []byte("wxyz"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	id2, _ := LocalIdentity(p)
+	if id1 == id2 {
+		t.Error("rewriting the file with its old mtime kept its identity")
+	}
+	id3, _ := LocalIdentity(p)
+	if id2 != id3 {
+		t.Error("identity of an unchanged file changed")
+	}
+	// Relative paths name the same file.
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if id4, _ := LocalIdentity("a.parquet"); id4 != id3 {
+		t.Error("relative path has another identity")
+	}
+	if _, err := LocalIdentity(dir); err == nil {
+		t.Error("a directory has an identity")
+	}
+}
+
+func TestTrimEvictsLeastRecentlyUsed(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir, MaxBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	states := testStates(t)
+	ids := []Identity{S3Identity("b", "0", "e"), S3Identity("b", "1", "e"), S3Identity("b", "2", "e")}
+	for i, id := range ids {
+		if err := s.Put(id, "sc", states); err != nil {
+			t.Fatal(err)
+		}
+		at := clock.Add(time.Duration(i) * time.Hour)
+		if err := os.Chtimes(s.path(id, "sc"), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, _ := os.Stat(s.path(ids[0], "sc"))
+	s.max = 2 * info.Size()
+	// Reading entry 0 makes it the most recent; entry 1 is then the oldest.
+	clock = clock.Add(10 * time.Hour)
+	if s.Get(ids[0], "sc") == nil {
+		t.Fatal("miss")
+	}
+	// A writer's leftover temporary file is removed once stale.
+	tmp := filepath.Join(dir, ".tmp-123")
+	if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := clock.Add(-2 * time.Hour)
+	_ = os.Chtimes(tmp, old, old)
+	if err := s.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Get(ids[1], "sc") != nil {
+		t.Error("least recently used entry kept")
+	}
+	if s.Get(ids[0], "sc") == nil || s.Get(ids[2], "sc") == nil {
+		t.Error("recent entries evicted")
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Error("stale temporary file kept")
+	}
+}
+
+// Concurrent writers of the same entries leave whole entries.
+func TestStoreConcurrentPut(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(Options{Dir: dir})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for i := range 50 {
+				id := S3Identity("b", fmt.Sprint(i%5), "e")
+				if err := s.Put(id, "sc", map[string]State{"n": {Kind: KindCount, N: int64(w)}}); err != nil {
+					t.Error(err)
+				}
+				if got := s.Get(id, "sc"); got != nil && got["n"].Kind != KindCount {
+					t.Errorf("torn entry: %v", got)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	des, _ := os.ReadDir(dir)
+	if len(des) != 5 {
+		t.Errorf("%d files in the store, want 5 entries", len(des))
+	}
+}
