@@ -26,4 +26,13 @@
 //
 // Explain returns the plan (the SQL and which rules each statement serves)
 // without evaluating it.
+//
+// The planner builds its metric expressions and per-row predicates in
+// sqlexpr, a dialect-neutral expression language, and renders them when a
+// statement is made: in DuckDB for the embedded engine, in a Backend's
+// dialect for EvaluateOnBackend and ExplainOnBackend, which compute the
+// metrics where the data lives (Athena, Redshift, PostgreSQL) and judge
+// them here. Each rule type is described once, in the table of rule kinds
+// (rulekinds.go). A Plan is built once and never changed by running it:
+// each execution keeps its results in its own state.
 package engine
