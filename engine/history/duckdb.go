@@ -194,16 +194,6 @@ func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
 		return nil, nil, err
 	}
 	for _, st := range []string{
-		// DuckDB checkpoints a file when it closes it: it rewrites the
-		// changed tables into the file. With the store opened per
-		// operation that was most of what history cost a run (a
-		// quarter to half a second on a busy 2-core machine, for a few
-		// kilobytes of metrics). A commit is durable in the write-ahead
-		// log (<path>.wal, synced at commit) without it, and DuckDB
-		// replays the log on the next open, so the checkpoint is left to
-		// DuckDB's automatic one when the log passes walCheckpoint.
-		"PRAGMA disable_checkpoint_on_shutdown",
-		"SET wal_autocheckpoint = " + engine.QuoteString(walCheckpoint),
 		"ATTACH " + engine.QuoteString(file) + " AS " + storeAlias + " (TYPE duckdb)",
 		"USE " + storeAlias,
 	} {
@@ -215,13 +205,6 @@ func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
 	}
 	return db, conn, nil
 }
-
-// walCheckpoint is the write-ahead log size at which a commit checkpoints
-// the store: a run of the 20-rule taxi benchmark adds about 6 KB to the
-// log, so that is a checkpoint every 150-odd runs, and an open replays at
-// most this much log. (DuckDB compares a generous estimate of the commit's
-// log size with the limit: at 256KB every commit checkpointed.)
-const walCheckpoint = "1MB"
 
 // storeAlias is the catalog name the store file is attached under.
 const storeAlias = "dq_history"
