@@ -1,6 +1,10 @@
 package engine
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dqlabs/dq/engine/sqlexpr"
+)
 
 // filtered restricts an aggregate call agg to the rows where every
 // condition holds (a where clause, an extra condition), so that every where
@@ -85,34 +89,5 @@ func isTrue(pred string) string { return "coalesce((" + pred + "), false)" }
 // awkward column names in where clauses that way and DuckDB has no
 // backtick quoting.
 func sparkIdentifiers(expr string) string {
-	if !strings.Contains(expr, "`") {
-		return expr
-	}
-	var b strings.Builder
-	for i := 0; i < len(expr); i++ {
-		c := expr[i]
-		switch c {
-		case '\'', '"':
-			j := i + 1
-			for j < len(expr) && expr[j] != c {
-				j++
-			}
-			if j >= len(expr) {
-				j = len(expr) - 1
-			}
-			b.WriteString(expr[i : j+1])
-			i = j
-		case '`':
-			j := strings.IndexByte(expr[i+1:], '`')
-			if j < 0 {
-				b.WriteString(expr[i:])
-				return b.String()
-			}
-			b.WriteString(QuoteIdent(expr[i+1 : i+1+j]))
-			i += j + 1
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return sqlexpr.SparkIdentifiers(expr, `"`)
 }

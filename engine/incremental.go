@@ -321,30 +321,13 @@ func (inc *incremental) typeComponents(ctx context.Context, q querier, from stri
 		for i, c := range cs {
 			items[i] = fmt.Sprintf("%s(%s) AS c%d", c.fn, c.args, i)
 		}
-		rows, err := q.QueryContext(ctx, "DESCRIBE SELECT "+strings.Join(items, ", ")+" FROM "+from)
+		cols, err := describeSQL(ctx, q, "SELECT "+strings.Join(items, ", ")+" FROM "+from)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		names, err := rows.Columns()
-		if err != nil {
-			return nil, err
-		}
-		var types []string
-		for rows.Next() {
-			vals := make([]any, len(names))
-			ptrs := make([]any, len(names))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				return nil, err
-			}
-			t, _ := vals[1].(string)
-			types = append(types, t)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
+		types := make([]string, len(cols))
+		for i, c := range cols {
+			types[i] = c.Type
 		}
 		if len(types) != len(cs) {
 			return nil, fmt.Errorf("DESCRIBE returned %d columns for %d aggregates", len(types), len(cs))

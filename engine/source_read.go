@@ -177,7 +177,7 @@ func countUnparseable(ctx context.Context, conn *sql.Conn, rp *readPlan) ([]Unpa
 }
 
 // describeSQL returns the columns a query yields.
-func describeSQL(ctx context.Context, conn *sql.Conn, query string) ([]Column, error) {
+func describeSQL(ctx context.Context, conn querier, query string) ([]Column, error) {
 	rows, err := conn.QueryContext(ctx, "DESCRIBE "+query)
 	if err != nil {
 		return nil, err
