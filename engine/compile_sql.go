@@ -46,6 +46,24 @@ func filtered(agg string, conds ...string) string {
 	return fn + "(" + strings.Join(args, ", ") + ")"
 }
 
+// quotedEnd returns the index of the quote closing the 'string literal' or
+// "quoted identifier" that opens at s[open] (a doubled quote stays
+// inside), or len(s) when it is not closed. The SQL scanners here skip
+// quoted text with it, so that a comma or parenthesis inside never counts.
+func quotedEnd(s string, open int) int {
+	q := s[open]
+	for j := open + 1; j < len(s); j++ {
+		if s[j] == q {
+			if j+1 < len(s) && s[j+1] == q {
+				j++
+				continue
+			}
+			return j
+		}
+	}
+	return len(s)
+}
+
 // splitArgs splits a SQL argument list at its top-level commas: not inside
 // parentheses, 'string literals' or "quoted identifiers".
 func splitArgs(s string) []string {
@@ -54,18 +72,7 @@ func splitArgs(s string) []string {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\'', '"':
-			j := i + 1
-			for j < len(s) {
-				if s[j] == c {
-					if j+1 < len(s) && s[j+1] == c { // doubled quote inside
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			i = j
+			i = quotedEnd(s, i)
 		case '(':
 			depth++
 		case ')':

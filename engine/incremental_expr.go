@@ -274,18 +274,7 @@ func matchParen(s string, open int) int {
 	for i := open; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\'', '"':
-			j := i + 1
-			for j < len(s) {
-				if s[j] == c {
-					if j+1 < len(s) && s[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			i = j
+			i = quotedEnd(s, i)
 		case '(':
 			depth++
 		case ')':
