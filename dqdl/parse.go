@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -286,6 +287,9 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 			}
 		}
 	}
+	if d := bareWordDiagnostic(toks, tok); d != nil {
+		return d
+	}
 	msg := perr.Message()
 	var ute *participle.UnexpectedTokenError
 	if errors.As(err, &ute) || tok != nil {
@@ -298,6 +302,65 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 		}
 	}
 	return &Diagnostic{Pos: toPos(pos), Msg: msg}
+}
+
+// bareWordDiagnostic catches an unquoted word used as a value
+// (ColumnValues "active" = true, ColumnValues "c" in [red, blue]): the
+// grammar reads a bare word there as the start of a function call, so
+// participle complains about the token after it, which points past the
+// mistake. The diagnostic points at the word itself.
+func bareWordDiagnostic(toks []lexer.Token, tok *lexer.Token) *Diagnostic {
+	if tok == nil || tok.Value == "(" {
+		return nil
+	}
+	var before []*lexer.Token // the two significant tokens before tok, nearest first
+	for j := len(toks) - 1; j >= 0 && len(before) < 2; j-- {
+		if toks[j].Pos.Offset >= tok.Pos.Offset || toks[j].Type == tokComment {
+			continue
+		}
+		before = append(before, &toks[j])
+	}
+	if len(before) < 2 || before[0].Type != tokIdent {
+		return nil
+	}
+	word, op := before[0], before[1]
+	switch {
+	case op.Type == tokPunct && (op.Value == "[" || op.Value == ","):
+		if !inValueList(toks, word) {
+			return nil
+		}
+	case op.Type == tokPunct && strings.Contains("= != < > <= >=", op.Value),
+		op.Type == tokBetween, op.Type == tokAnd:
+	default:
+		return nil
+	}
+	return &Diagnostic{Pos: toPos(word.Pos), Msg: fmt.Sprintf(
+		"syntax error: unexpected word %s: quote values, dates and booleans (\"%s\"); an unquoted word here can only be a function such as now() or avg(last(3))",
+		strconv.Quote(word.Value), word.Value)}
+}
+
+// inValueList reports whether t sits in the bracketed list of an `in` /
+// `not in` condition (not in a Rules list or a label list).
+func inValueList(toks []lexer.Token, t *lexer.Token) bool {
+	depth := 0
+	for j := len(toks) - 1; j >= 0; j-- {
+		if toks[j].Pos.Offset >= t.Pos.Offset || toks[j].Type != tokPunct {
+			if toks[j].Pos.Offset < t.Pos.Offset && depth < 0 {
+				return toks[j].Type == tokIn
+			}
+			continue
+		}
+		if depth < 0 {
+			return false
+		}
+		switch toks[j].Value {
+		case "]", ")", "}":
+			depth++
+		case "[", "(", "{":
+			depth--
+		}
+	}
+	return false
 }
 
 func describeToken(t lexer.Token) string {
