@@ -142,6 +142,9 @@ type CSVDialect struct {
 	Delimiter string // "" = ","
 	Quote     string // "" = no quoting rule given: '"'
 	Escape    string // "" = same as Quote
+	// Encoding is the SerDe's serialization.encoding (see CSVEncoding);
+	// "" = UTF-8.
+	Encoding string
 }
 
 // Remote is the source whose data a Fetcher fetches when the session
@@ -232,7 +235,14 @@ func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, *readPlan,
 			base = commonDir(fd.Files)
 		}
 		fs := fileSource{path: fd.Location, opts: fd.Read}
-		rd, err := fs.reader(ctx, s.conn, fd.Format, fd.Files, base, fd.Hive)
+		files, base, _, err := fs.decoded(ctx, s, fd.Format, fd.Files, base)
+		if err != nil {
+			return "", nil, err
+		}
+		rd, err := fs.reader(ctx, s.conn, fd.Format, files, base, fd.Hive)
+		if isNotUTF8(err) {
+			err = notUTF8(files, err)
+		}
 		if err != nil {
 			return "", nil, err
 		}
@@ -253,6 +263,18 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		// applied with TRY_CAST so that a value that does not parse is
 		// NULL, as with Glue's SerDe, rather than an error.
 		d := fd.CSV
+		files := fd.Files
+		if enc, err := CSVEncoding(d.Encoding); err != nil {
+			return "", fmt.Errorf("the table's serialization.encoding: %w", err)
+		} else if enc != nil {
+			base := fd.Base
+			if base == "" {
+				base = commonDir(fd.Files)
+			}
+			if files, _, err = decodeCSVFiles(ctx, enc, fd.Files, base, filepath.Join(s.private, s.internalName("utf8"))); err != nil {
+				return "", err
+			}
+		}
 		delim, quote := d.Delimiter, d.Quote
 		if delim == "" {
 			delim = ","
@@ -264,13 +286,13 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		for i, c := range fd.Columns {
 			cols[i] = QuoteString(c.Name) + ": 'VARCHAR'"
 		}
-		args := []string{quoteStringList(fd.Files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
+		args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
 			fmt.Sprintf("header = %t", d.Header), "delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
 			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
 		if d.Escape != "" {
 			args = append(args, "escape = "+QuoteString(d.Escape))
 		}
-		if c := commonCompression(fd.Files); c != "" {
+		if c := commonCompression(files); c != "" {
 			args = append(args, "compression = "+QuoteString(c))
 		}
 		args = append(args, extra...)

@@ -68,6 +68,10 @@ type CSVOptions struct {
 	// header's: RaggedError (default), RaggedIgnore (drop those lines) or
 	// RaggedNullPad (pad short lines with NULL).
 	Ragged string
+	// Encoding is the files' text encoding (see CSVEncoding); "" = UTF-8.
+	// Other encodings are decoded into UTF-8 copies in the session's
+	// private directory, which are then read.
+	Encoding string
 }
 
 // Ragged-line policies for CSVOptions.Ragged.
@@ -123,8 +127,15 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	} else {
 		hive = looksHive(base, files)
 	}
-	rd, err := f.reader(ctx, s.conn, format, files, base, hive)
+	readFiles, readBase, decoded, err := f.decoded(ctx, s, format, files, base)
 	if err != nil {
+		return fail(err)
+	}
+	rd, err := f.reader(ctx, s.conn, format, readFiles, readBase, hive)
+	if err != nil {
+		if isNotUTF8(err) {
+			err = notUTF8(files, err)
+		}
 		return fail(err)
 	}
 	// The view reads the files again whenever it is queried, which is
@@ -134,8 +145,14 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		return fail(err)
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
-	s.allowedPaths = append(s.allowedPaths, files...)
-	s.sourceFiles[rel] = localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query}
+	s.allowedPaths = append(s.allowedPaths, readFiles...)
+	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query}
+	if decoded {
+		// The view reads this run's decoded copies, which neither the
+		// state cache nor footer statistics can key on.
+		lf.read = ""
+	}
+	s.sourceFiles[rel] = lf
 	if len(rd.forced) > 0 {
 		if err := f.recordUnparseable(ctx, s, rel, rd); err != nil {
 			return fail(err)

@@ -20,6 +20,7 @@ type readerFlags struct {
 	NullValue       []string `name:"null-value" sep:"none" placeholder:"TEXT" help:"A CSV field text read as NULL in every column, e.g. NA. Repeatable."`
 	CSVEmpty        string   `name:"csv-empty" enum:"string,null" default:"string" placeholder:"string|null" help:"A blank CSV field in a text column is an empty string (default, as AWS Glue) or NULL. Blank numeric, date and boolean fields are always NULL."`
 	CSVRagged       string   `name:"csv-ragged" enum:"error,ignore,null-pad" default:"error" placeholder:"error|ignore|null-pad" help:"CSV lines whose field count differs from the header's: stop with an error naming the line (default), drop them, or pad short lines with NULLs."`
+	CSVEncoding     string   `name:"csv-encoding" placeholder:"NAME" help:"Text encoding of CSV files: utf-8 (default), windows-1252 (alias latin1), iso-8859-15, utf-16, shift_jis, gbk, ... Other encodings are decoded to UTF-8 copies in the session's temporary directory."`
 	DateFormat      string   `name:"date-format" placeholder:"FORMAT" help:"strptime format of dates in CSV/JSON text, e.g. %d/%m/%Y. Default: ISO and common formats are detected."`
 	TimestampFormat string   `name:"timestamp-format" placeholder:"FORMAT" help:"strptime format of timestamps in CSV/JSON text, e.g. '%d/%m/%Y %H:%M'."`
 	ColumnType      []string `name:"column-type" sep:"none" placeholder:"COLUMN=TYPE" help:"Read COLUMN as a DuckDB TYPE, e.g. amount=DECIMAL(10,2). Values that do not convert become NULL and are counted in the result. Repeatable."`
@@ -35,9 +36,13 @@ func (f *readerFlags) readerOptions() (engine.FileOptions, error) {
 			NullValues:  f.NullValue,
 			EmptyAsNull: f.CSVEmpty == "null",
 			Ragged:      f.CSVRagged,
+			Encoding:    f.CSVEncoding,
 		},
 		DateFormat:      f.DateFormat,
 		TimestampFormat: f.TimestampFormat,
+	}
+	if _, err := engine.CSVEncoding(f.CSVEncoding); err != nil {
+		return fo, fmt.Errorf("--csv-encoding: %w", err)
 	}
 	for _, nv := range f.NullValue {
 		if nv == "" {
@@ -67,7 +72,10 @@ func (f *readerFlags) readerOptions() (engine.FileOptions, error) {
 // sourceHint adds the flag to use to the engine's reading errors.
 func sourceHint(err error) error {
 	var rag *engine.RaggedCSVError
+	var enc *engine.NotUTF8Error
 	switch {
+	case errors.As(err, &enc):
+		return fmt.Errorf("%w (--csv-encoding windows-1252|utf-16|...)", err)
 	case errors.Is(err, engine.ErrFormatUnknown):
 		return fmt.Errorf("%w (--format-in parquet|csv|json)", err)
 	case errors.As(err, &rag):

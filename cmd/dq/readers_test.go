@@ -75,11 +75,29 @@ func TestReaderFlags(t *testing.T) {
 		{"--null-value", ""},
 		{"--csv-ragged", "maybe"},
 		{"--csv-empty", "zero"},
+		{"--csv-encoding", "klingon"},
 	} {
 		r := runDQ(t, "", append(append([]string{"eval", "--no-history"}, bad...), rules, data)...)
 		if r.code != exitInvalid || !strings.Contains(r.stderr, "--c") && !strings.Contains(r.stderr, "--null-value") {
 			t.Errorf("%v: exit %d, %s", bad, r.code, r.stderr)
 		}
+	}
+}
+
+// A Windows-1252 export: refused with the line and byte and the flag to
+// use (exit 2, nothing evaluated), then read exactly with --csv-encoding.
+func TestCLICSVEncoding(t *testing.T) {
+	requireParser(t)
+	dir := t.TempDir()
+	data := writeFile(t, dir, "export.csv", "id;name\r\n1;Jos\xe9\r\n2;\x93quoted\x94 \x80\r\n", 0o644)
+	rules := writeFile(t, dir, "r.dqdl", `Rules = [ RowCount = 2, ColumnLength "name" = 4 with threshold = 0.5, ColumnValues "name" in ["José", "“quoted” €"] ]`, 0o644)
+	r := runDQ(t, "", "eval", "--no-history", rules, data)
+	if r.code != exitInvalid || !strings.Contains(r.stderr, "export.csv:2: not UTF-8: byte 0xE9") || !strings.Contains(r.stderr, "--csv-encoding windows-1252") {
+		t.Errorf("undeclared: exit %d, %s", r.code, r.stderr)
+	}
+	r = runDQ(t, "", "eval", "--no-history", "--format", "json", "--csv-encoding", "windows-1252", rules, data)
+	if r.code != 0 {
+		t.Errorf("windows-1252: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

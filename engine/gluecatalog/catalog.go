@@ -462,6 +462,9 @@ func csvDialect(tb *types.Table) engine.CSVDialect {
 	}
 	d.Quote = sp["quotechar"]
 	d.Escape = sp["escapechar"]
+	// LazySimpleSerDe and OpenCSVSerDe decode with serialization.encoding
+	// (Athena documents it for non-UTF-8 CSV).
+	d.Encoding = sp["serialization.encoding"]
 	return d
 }
 

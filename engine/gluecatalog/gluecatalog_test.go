@@ -283,3 +283,24 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+// A CSV table whose SerDe declares serialization.encoding (Athena's way
+// of reading non-UTF-8 text) is decoded before reading, partitions kept.
+func TestCSVTableSerializationEncoding(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "legacy/year=2024/a.csv", []byte("id,name\n1,Jos\xe9\n2,\x93q\x94 \x80\n"))
+	fake.S3.Put("lake", "legacy/year=2025/b.csv", []byte("id,name\n3,Ren\xe9e\n"))
+	tbl := sinktest.GlueTable{Database: "lake", Name: "legacy", Location: "s3://lake/legacy/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "bigint"}, {Name: "name", Type: "string"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+		SerDeParams:   map[string]string{"field.delim": ",", "serialization.encoding": "windows-1252"}}
+	if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, engine.Remote(cat.Table("lake", "legacy", "")),
+		`SELECT count(*), string_agg(name || '@' || year, ',' ORDER BY id), sum(length(name))::BIGINT FROM "primary"`)
+	want := []any{int64(3), "José@2024,“q” €@2024,Renée@2025", int64(4 + 5 + 5)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
