@@ -242,6 +242,13 @@ func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, *readPlan,
 		rd, err := fs.reader(ctx, s.conn, fd.Format, files, base, fd.Hive)
 		if isNotUTF8(err) {
 			err = notUTF8(files, err)
+			var nu *NotUTF8Error
+			if errors.As(err, &nu) && fd.Base != "" && strings.HasPrefix(fd.Location, "s3://") {
+				// Name the object, not its local copy.
+				if rel, rerr := filepath.Rel(fd.Base, nu.File); rerr == nil && !strings.HasPrefix(rel, "..") {
+					nu.File = strings.TrimSuffix(fd.Location, "/") + "/" + filepath.ToSlash(rel)
+				}
+			}
 		}
 		if err != nil {
 			return "", nil, err

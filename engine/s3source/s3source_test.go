@@ -397,3 +397,28 @@ func TestBucketRegionDiscovery(t *testing.T) {
 		t.Errorf("%d requests, want 3", len(regions))
 	}
 }
+
+// Windows-1252 CSV objects: refused naming the object (not its local
+// copy) without --csv-encoding, read as the same bytes on disk with it.
+func TestCSVEncodingOnS3(t *testing.T) {
+	fx := newFixture(t)
+	body := []byte("id,name\n1,Jos\xe9\n2,\x93q\x94 \x80\n")
+	fx.s3.Put("lake", "legacy/year=2024/a.csv", body)
+	local := filepath.Join(t.TempDir(), "year=2024")
+	os.MkdirAll(local, 0o755)
+	os.WriteFile(filepath.Join(local, "a.csv"), body, 0o644)
+	rules := `Rules = [ RowCount = 2, ColumnValues "name" in ["José", "“q” €"], ColumnLength "name" between 3 and 7, ColumnValues "year" = 2024 ]`
+
+	_, err := engine.Evaluate(context.Background(), parse(t, rules), engine.Remote(fx.source(t, "s3://lake/legacy/", s3source.Options{})), engine.Options{})
+	var nu *engine.NotUTF8Error
+	if !errors.As(err, &nu) || nu.File != "s3://lake/legacy/year=2024/a.csv" || nu.Line != 2 || nu.Byte != 0xE9 {
+		t.Fatalf("err = %v (%+v)", err, nu)
+	}
+	read := engine.FileOptions{CSV: engine.CSVOptions{Encoding: "windows-1252"}}
+	want, _ := evalBoth(t, rules, engine.Files(filepath.Dir(local), read), engine.Remote(fx.source(t, "s3://lake/legacy/", s3source.Options{Read: read})))
+	for _, v := range verdicts(want) {
+		if !strings.Contains(v, " PASS ") {
+			t.Errorf("%s", v)
+		}
+	}
+}
