@@ -252,13 +252,22 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 		skip = hiveKeys(base, files)
 	}
 	var pins []string
-	for _, c := range cols {
+	for i, c := range cols {
 		if skip[strings.ToLower(c.Name)] {
 			continue
 		}
 		t := c.Type
 		if _, ok := forced[c.Name]; ok {
 			t = "VARCHAR" // converted by the view, counting failures
+		}
+		if t == "JSON" {
+			// A field whose values have different JSON types (1 and "1",
+			// numbers and objects) is text, as Spark infers it: strings
+			// without their quotes, anything else as its JSON text.
+			// DuckDB's JSON type would keep the quotes ("\"NaN\""), which
+			// string rules would then judge.
+			t = "VARCHAR"
+			cols[i].Type = t
 		}
 		pins = append(pins, QuoteString(c.Name)+": "+QuoteString(t))
 	}

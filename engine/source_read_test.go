@@ -162,6 +162,34 @@ func TestJSONLateField(t *testing.T) {
 	}
 }
 
+// A JSON field with values of several JSON types is text, as Spark infers
+// it: strings unquoted, other values as their JSON text, null NULL.
+func TestJSONMixedTypesAreText(t *testing.T) {
+	p := writeText(t, t.TempDir(), "mix.jsonl", `{"v": 1, "n": 1}
+{"v": "x", "n": 2}
+{"v": {"a": [1, 2]}, "n": 3}
+{"v": [1, "b"], "n": 4}
+{"v": true, "n": 5}
+{"v": null, "n": 6}
+{"v": "NaN", "n": 7}
+{"v": "quote\"d é", "n": 8}
+`)
+	ds, s := registered(t, p, FileOptions{})
+	if got := colType(ds, "v"); got != "VARCHAR" {
+		t.Fatalf("v type = %s (columns %v)", got, ds.Columns)
+	}
+	want := `1|x|{"a":[1,2]}|[1,"b"]|true|NULL|NaN|quote"d é`
+	if got := query(t, s, `SELECT v FROM "primary" ORDER BY n`); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	res := evaluate(t, p, `Rules = [ ColumnValues "v" in ["NaN", "x", "1"] with threshold between 0.37 and 0.38, ColumnLength "v" <= 11, Completeness "v" between 0.87 and 0.88 ]`, Options{})
+	for _, rr := range res.RuleResults {
+		if rr.Result != Pass {
+			t.Errorf("%s: %s %s %v", rr.Description, rr.Result, rr.EvaluationMessage, rr.EvaluatedMetrics)
+		}
+	}
+}
+
 // Blank CSV fields: "" in text columns (as Glue reads them), NULL in
 // typed ones; --null-value strings are NULL everywhere.
 func TestCSVBlankAndNullStrings(t *testing.T) {
