@@ -2,28 +2,13 @@ package engine
 
 import (
 	"errors"
-	"math"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine/sqlexpr"
 )
-
-// numLiteral renders a number for SQL. Integers stay integers so that
-// BIGINT columns compare exactly; other values go through a DOUBLE cast of
-// their shortest round-trip text.
-func numLiteral(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return "CAST('" + strconv.FormatFloat(f, 'g', -1, 64) + "' AS DOUBLE)"
-	}
-	return "CAST(" + QuoteString(strconv.FormatFloat(f, 'g', -1, 64)) + " AS DOUBLE)"
-}
 
 // staticNumbers returns the literal numbers of a condition and whether NULL
 // is among the operands. Dynamic operands are rejected with Glue's message.
@@ -108,61 +93,6 @@ func inList(v, c expr, lits []expr, hasNull, negated bool) expr {
 		return isNotNull(c)
 	}
 	return boolLit(true)
-}
-
-// numberPredicateSQL is numberPredicate over SQL text, for the predicates
-// still written in DuckDB's SQL (dates, DataFreshness).
-func numberPredicateSQL(op dqdl.Op, v, col string, xs []float64, hasNull bool) string {
-	lits := make([]string, len(xs))
-	for i, x := range xs {
-		lits[i] = numLiteral(x)
-	}
-	switch op {
-	case dqdl.OpEq:
-		if hasNull {
-			return col + " IS NULL"
-		}
-		return v + " = " + lits[0]
-	case dqdl.OpNe:
-		if hasNull {
-			return col + " IS NOT NULL"
-		}
-		return col + " IS NULL OR " + v + " <> " + lits[0]
-	case dqdl.OpGt, dqdl.OpGe, dqdl.OpLt, dqdl.OpLe:
-		return v + " " + op.String() + " " + lits[0]
-	case dqdl.OpBetween:
-		return v + " > " + lits[0] + " AND " + v + " < " + lits[1]
-	case dqdl.OpNotBetween:
-		return v + " <= " + lits[0] + " OR " + v + " >= " + lits[1]
-	case dqdl.OpIn:
-		return inListSQL(v, col, lits, hasNull, false)
-	case dqdl.OpNotIn:
-		return inListSQL(v, col, lits, hasNull, true)
-	}
-	return "false"
-}
-
-// inList is `v IN (...)` with Glue's NULL rules: NULL fails IN unless
-// listed and passes NOT IN unless listed.
-func inListSQL(v, col string, lits []string, hasNull, negated bool) string {
-	list := strings.Join(lits, ", ")
-	switch {
-	case !negated && len(lits) > 0 && hasNull:
-		return "(" + v + " IN (" + list + ") OR " + col + " IS NULL)"
-	case !negated && len(lits) > 0:
-		return v + " IN (" + list + ")"
-	case !negated && hasNull:
-		return col + " IS NULL"
-	case !negated:
-		return "false"
-	case len(lits) > 0 && hasNull:
-		return "(" + v + " NOT IN (" + list + ") AND " + col + " IS NOT NULL)"
-	case len(lits) > 0:
-		return "(" + col + " IS NULL OR " + v + " NOT IN (" + list + "))"
-	case hasNull:
-		return col + " IS NOT NULL"
-	}
-	return "true"
 }
 
 // stringPredicate is the per-row form of a string condition (spec §5.2
@@ -296,7 +226,6 @@ func resolveDate(o dqdl.Operand, now time.Time, loc *time.Location) (dateOperand
 // operand has a time of day, instants are compared instead (spec §18 #5).
 // NULL passes only != and not in (spec §18 #6).
 func datePredicate(op dqdl.Op, col column, ops []dateOperand) (expr, error) {
-	q := QuoteIdent(col.name)
 	c := sqlexpr.Col{Name: col.name}
 	cls := classify(col.typ)
 	hasTime := false
@@ -323,7 +252,7 @@ func datePredicate(op dqdl.Op, col column, ops []dateOperand) (expr, error) {
 	case cls == classDate || (!instant && (cls == classTimestamp || cls == classString)):
 		v = sqlexpr.Cast{X: c, To: sqlexpr.Date}
 		if cls == classString {
-			v = native(sparkToDate("trim("+q+", ' \t\n\r')"), "dates in strings (Spark's date parsing)")
+			v = call(sqlexpr.SparkDate, call(sqlexpr.SparkTrim, c))
 		}
 		lit = dateLit
 	case !instant && cls == classTimestampTZ:
@@ -333,7 +262,7 @@ func datePredicate(op dqdl.Op, col column, ops []dateOperand) (expr, error) {
 		v = sqlexpr.Cast{X: c, To: sqlexpr.Timestamp}
 		lit = tsLit
 	case cls == classString:
-		v = native("TRY_CAST("+q+" AS TIMESTAMP)", "timestamps in strings (DuckDB's timestamp parsing)")
+		v = call(sqlexpr.DuckDBTimestampText, c)
 		lit = tsLit
 	case cls == classTimestampTZ:
 		v = c

@@ -6,5 +6,9 @@ package engine
 // ColumnDataType rule only when this very test holds on every value, so
 // that its suggestion cannot disagree with what eval will compute.
 func DataTypePredicate(col Column, typ string) (string, error) {
-	return dataTypePredicate(column{name: col.Name, typ: col.Type}, typ, "")
+	p, err := dataTypePredicate(column{name: col.Name, typ: col.Type}, typ, "")
+	if err != nil {
+		return "", err
+	}
+	return duck(p), nil
 }

@@ -318,6 +318,9 @@ func (ff *footerFacts) comparison(e expr, now int64) *comparison {
 	}
 	switch p := a.Filter.(type) {
 	case sqlexpr.Binary:
+		if c := ff.freshnessNode(p); c != nil {
+			return c
+		}
 		name, sh, ok := valueComparison(p)
 		if !ok {
 			return nil
@@ -362,6 +365,70 @@ func valueComparison(p sqlexpr.Binary) (name string, sh shape, ok bool) {
 		return ln, convex, okl && okr && ln == rn
 	}
 	return "", 0, false
+}
+
+// freshnessNode recognises DataFreshness's predicate on a timestamp or
+// date column, ts IS NOT NULL AND (age OP x), age = hours_since(now, ts),
+// ts the column or (a DATE) its cast to TIMESTAMP.
+func (ff *footerFacts) freshnessNode(p sqlexpr.Binary) *comparison {
+	nn, ok := p.L.(sqlexpr.IsNull)
+	if p.Op != sqlexpr.And || !ok || !nn.Negate {
+		return nil
+	}
+	ts := nn.X
+	castDate := false
+	if c, ok := ts.(sqlexpr.Cast); ok && c.To == sqlexpr.Timestamp && !c.Try {
+		ts, castDate = c.X, true
+	}
+	cn, ok := ts.(sqlexpr.Col)
+	if !ok {
+		return nil
+	}
+	st, c := ff.column(cn.Name)
+	if st == nil {
+		return nil
+	}
+	cls := classify(c.typ)
+	if castDate != (cls == classDate) || !(cls == classDate || cls == classTimestamp || cls == classTimestampTZ) {
+		return nil
+	}
+	isAge := func(n sqlexpr.Node) bool {
+		a, ok := n.(sqlexpr.Call)
+		return ok && a.Fn == sqlexpr.HoursSince && len(a.Args) == 2 && a.Args[1] == nn.X
+	}
+	cmpAge := func(n sqlexpr.Node) (sqlexpr.Op, bool) {
+		b, ok := n.(sqlexpr.Binary)
+		if !ok || !isAge(b.L) {
+			return "", false
+		}
+		_, isNum := b.R.(sqlexpr.Num)
+		return b.Op, isNum
+	}
+	var sh shape
+	if op, ok := cmpAge(p.R); ok {
+		switch op {
+		case sqlexpr.Gt, sqlexpr.Ge:
+			sh = 1 - upSet // the age falls as the timestamp rises
+		case sqlexpr.Lt, sqlexpr.Le:
+			sh = 1 - downSet
+		case sqlexpr.Eq:
+			sh = convex
+		default:
+			return nil
+		}
+	} else {
+		b, ok := p.R.(sqlexpr.Binary)
+		if !ok || b.Op != sqlexpr.And {
+			return nil
+		}
+		lo, ok1 := cmpAge(b.L)
+		hi, ok2 := cmpAge(b.R)
+		if !ok1 || !ok2 || lo != sqlexpr.Gt || hi != sqlexpr.Lt {
+			return nil
+		}
+		sh = convex
+	}
+	return &comparison{pred: duck(p), quoted: QuoteIdent(cn.Name), c: c, col: st, shape: sh, temporal: true}
 }
 
 // freshness recognises DataFreshness's predicate on a timestamp or date

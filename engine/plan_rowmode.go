@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // rowMode is a composite rule evaluated in ROW mode (spec §7.3, §18 #18):
@@ -102,7 +103,7 @@ func rowPredicate(rc *rowCheck) expr {
 // rowFailures counts the rows of a row scan whose projected verdict is
 // false.
 func rowFailures(name string) expr {
-	return native("count(*) FILTER (WHERE NOT "+name+")", "ROW-mode composite rules with window functions")
+	return countRows(not(sqlexpr.Name{Name: name}))
 }
 
 // judgeRowMode finishes a ROW-mode composite once its leaves are judged.

@@ -164,18 +164,21 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 
 	quoted := make([]string, len(cols))
-	nulls := make([]string, len(cols))
-	notNulls := make([]string, len(cols))
+	cs := make([]expr, len(cols))
+	nulls := make([]expr, len(cols))
+	notNulls := make([]expr, len(cols))
 	for i, c := range sqlCols {
 		quoted[i] = QuoteIdent(c)
-		nulls[i] = quoted[i] + " IS NULL"
-		notNulls[i] = quoted[i] + " IS NOT NULL"
+		cs[i] = col(c)
+		nulls[i] = isNull(cs[i])
+		notNulls[i] = isNotNull(cs[i])
 	}
 	// Per row, a tuple is unique when it occurs once among the filtered
 	// rows. Rows whose columns are all NULL pass: they are not counted at
 	// dataset level either (spec §18 #10).
-	window := filtered("count(*)", w) + " OVER (PARTITION BY " + strings.Join(quoted, ", ") + ")"
-	uniquePred := nativePred("("+strings.Join(nulls, " AND ")+") OR "+window+" = 1", "per-row uniqueness (a window function)")
+	window := sqlexpr.Window{Agg: sqlexpr.Agg{Fn: sqlexpr.Count, Args: []expr{sqlexpr.Star{}}, Filter: whereExpr(w)}, PartitionBy: cs}
+	once := cmp(sqlexpr.Eq, window, num(1))
+	uniquePred := or(and(nulls...), once)
 
 	uniqueness := func(ev *evalState) (float64, bool, error) {
 		t, null, err := total.value(ev)
@@ -211,7 +214,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 			return o
 		}
 	case "IsPrimaryKey":
-		lp.row = &rowCheck{pred: nativePred("("+strings.Join(notNulls, " AND ")+") AND "+window+" = 1", "per-row uniqueness (a window function)"), filter: w, window: true}
+		lp.row = &rowCheck{pred: and(and(notNulls...), once), filter: w, window: true}
 		rows := pl.aggregate(countRows(whereExpr(w)))
 		nonNull := make([]slot, len(cols))
 		for i, c := range sqlCols {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // dateFormats maps the ColumnDataType `format` tag values Glue accepts to
@@ -23,8 +24,8 @@ var decimalType = regexp.MustCompile(`^(?i)DECIMAL\((\d+),\s*(\d+)\)$`)
 // dataTypePredicate says per row whether the value converts to the DQDL
 // type. Strings are parsed (integers strictly: "1.5" is not an Integer,
 // spec §18 #29); other columns are cast.
-func dataTypePredicate(c column, typ, format string) (string, error) {
-	q := QuoteIdent(c.name)
+func dataTypePredicate(c column, typ, format string) (expr, error) {
+	q := col(c.name)
 	cls := classify(c.typ)
 	t := strings.ToLower(typ)
 	var duck string
@@ -46,67 +47,51 @@ func dataTypePredicate(c column, typ, format string) (string, error) {
 	default:
 		m := decimalType.FindStringSubmatch(typ)
 		if m == nil {
-			return "", fmt.Errorf("Unsupported data type: %s", typ)
+			return nil, fmt.Errorf("Unsupported data type: %s", typ)
 		}
 		duck = "DECIMAL(" + m[1] + "," + m[2] + ")"
 	}
 	if format != "" && duck != "DATE" {
-		return "", fmt.Errorf("Unsupported rule format")
+		return nil, fmt.Errorf("Unsupported rule format")
 	}
+	castOK := func(x expr, to string) expr { return call(sqlexpr.DuckDBCastSucceeds, x, strLit(to)) }
 	if cls != classString {
 		if (cls == classNumeric || cls == classBoolean) && !strings.HasPrefix(duck, "DECIMAL") && duck != "DATE" && duck != "TIMESTAMP" {
 			// Spark's non-ANSI casts between numeric and boolean types
 			// never yield NULL: a BIGINT beyond the INTEGER range wraps and
 			// NaN becomes 0, so every non-NULL value complies (§18 #29).
 			// DuckDB's TRY_CAST would reject both.
-			return q + " IS NOT NULL", nil
+			return isNotNull(q), nil
 		}
 		if castable(cls, duck) {
-			return "TRY_CAST(" + q + " AS " + duck + ") IS NOT NULL", nil
+			return castOK(q, duck), nil
 		}
-		return "false", nil
+		return boolLit(false), nil
 	}
 	// Spark trims spaces and control characters before parsing.
-	s := "trim(" + q + ", ' \t\n\r')"
+	s := call(sqlexpr.SparkTrim, q)
 	switch duck {
 	case "BOOLEAN":
-		return "lower(" + s + ") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0')", nil
-	case "INTEGER", "BIGINT":
-		return "regexp_full_match(" + s + ", '[+-]?[0-9]+') AND TRY_CAST(" + s + " AS " + duck + ") IS NOT NULL", nil
+		return call(sqlexpr.SparkBooleanText, s), nil
+	case "INTEGER":
+		return call(sqlexpr.IntegerText, s, num(32)), nil
+	case "BIGINT":
+		return call(sqlexpr.IntegerText, s, num(64)), nil
 	case "DATE":
 		if format != "" {
 			f, ok := dateFormats[format]
 			if !ok {
-				return "false", nil
+				return boolLit(false), nil
 			}
 			if !strings.Contains(format, "yyyy") {
-				sep := format[2:3]
-				return "TRY_STRPTIME(" + s + " || '" + sep + "2000', '" + f + "') IS NOT NULL", nil
+				// A missing year is 2000 (a leap year: 29-02 is a date).
+				return call(sqlexpr.DuckDBStrptimeSucceeds, s, strLit(f), strLit(format[2:3]+"2000")), nil
 			}
-			return "TRY_STRPTIME(" + s + ", '" + f + "') IS NOT NULL", nil
+			return call(sqlexpr.DuckDBStrptimeSucceeds, s, strLit(f), strLit("")), nil
 		}
-		return sparkToDate(s) + " IS NOT NULL", nil
+		return isNotNull(call(sqlexpr.SparkDate, s)), nil
 	}
-	return "TRY_CAST(" + s + " AS " + duck + ") IS NOT NULL", nil
-}
-
-// sparkDatePattern is what Spark's string-to-date conversion accepts: a
-// year of 4 to 7 digits, then optionally -[m]m, then optionally -[d]d
-// followed by anything after a space or a 'T' (a time, ignored).
-const sparkDatePattern = `([0-9]{4,7})(-([0-9]{1,2})(-([0-9]{1,2})([ T].*)?)?)?`
-
-// sparkToDate converts a (trimmed) string expression to a DATE the way
-// Spark's CAST(... AS DATE) and to_date do: "2024" is 2024-01-01 and
-// "2024-02" is 2024-02-01, "2024-01-01 10:00" is 2024-01-01; "1" or "42"
-// are not dates (DuckDB would read them as years). NULL when it does not
-// convert.
-func sparkToDate(s string) string {
-	p := QuoteString(sparkDatePattern)
-	part := func(i int, def string) string {
-		return fmt.Sprintf("coalesce(nullif(regexp_extract(%s, %s, %d), ''), '%s')", s, p, i, def)
-	}
-	return "CASE WHEN regexp_full_match(" + s + ", " + p + ") THEN TRY_CAST(" +
-		part(1, "") + " || '-' || " + part(3, "1") + " || '-' || " + part(5, "1") + " AS DATE) END"
+	return castOK(s, duck), nil
 }
 
 // castable reports whether DuckDB has a cast from the class to the type, so
@@ -141,7 +126,7 @@ func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = failed(err.Error())
 		return
 	}
-	pl.compliance(r, lp, nativePred(pred, "ColumnDataType (Spark's conversion rules)"), w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
+	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
 }
 
 // roundHalfUp rounds to n decimals, halves away from zero (Java HALF_UP).
@@ -158,15 +143,15 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 	if !ok {
 		return
 	}
-	q := QuoteIdent(c.name)
-	var ts string
+	q := col(c.name)
+	var ts expr
 	switch classify(c.typ) {
 	case classTimestamp, classTimestampTZ:
 		ts = q
 	case classDate:
-		ts = "CAST(" + q + " AS TIMESTAMP)"
+		ts = sqlexpr.Cast{X: q, To: sqlexpr.Timestamp}
 	case classString:
-		ts = "TRY_CAST(" + q + " AS TIMESTAMP)"
+		ts = call(sqlexpr.DuckDBTimestampText, q)
 	default:
 		lp.fixed = failed(wrongTypeMessage(c.label(), "DATE,TIMESTAMP,TIMESTAMP WITH TIME ZONE,VARCHAR", c.typ))
 		return
@@ -189,8 +174,7 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		xs = append(xs, h)
 	}
-	now := pl.plan.now.UnixMicro()
-	age := fmt.Sprintf("round((%d - epoch_us(%s)) / 3600000000.0, 2)", now, ts)
-	pred := nativePred(ts+" IS NOT NULL AND ("+numberPredicateSQL(r.Condition.Op, age, q, xs, false)+")", "DataFreshness (timestamp arithmetic)")
+	age := call(sqlexpr.HoursSince, num(float64(pl.plan.now.UnixMicro())), ts)
+	pred := and(isNotNull(ts), numberPredicate(r.Condition.Op, age, q, xs, false))
 	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
 }

@@ -3,7 +3,9 @@ package athena
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dqlabs/dq/engine/sqlexpr"
 )
@@ -49,7 +51,9 @@ func typedTrino(typeOf func(col string) (string, bool)) *sqlexpr.Dialect {
 			return "", false
 		},
 		Types: map[sqlexpr.Type]string{sqlexpr.Double: "DOUBLE", sqlexpr.BigInt: "BIGINT", sqlexpr.Varchar: "VARCHAR",
-			sqlexpr.Boolean: "BOOLEAN", sqlexpr.Date: "DATE", sqlexpr.Timestamp: "TIMESTAMP"},
+			sqlexpr.Boolean: "BOOLEAN", sqlexpr.Date: "DATE", sqlexpr.Timestamp: "TIMESTAMP",
+			// Literals are rewritten to the '... UTC' form by prepare.
+			sqlexpr.TimestampTZ: "TIMESTAMP(6) WITH TIME ZONE"},
 		TryCast: func(x, to string) string { return "try_cast(" + x + " AS " + to + ")" },
 		Funcs: map[sqlexpr.Func]func([]string) string{
 			sqlexpr.Count: call("count"), sqlexpr.Sum: call("sum"), sqlexpr.Avg: call("avg"),
@@ -68,6 +72,20 @@ func typedTrino(typeOf func(col string) (string, bool)) *sqlexpr.Dialect {
 			sqlexpr.IsNaN:    call("is_nan"), sqlexpr.IsInf: call("is_infinite"), sqlexpr.IsFinite: call("is_finite"),
 			// regexp_full_match becomes fRegexpLike in prepare.
 			fRegexpLike: call("regexp_like"),
+			// x AT TIME ZONE 'UTC' is the same instant shown in UTC; the
+			// cast to a zoneless TIMESTAMP keeps that wall-clock time, at
+			// DuckDB's microsecond precision (plain TIMESTAMP is
+			// milliseconds in Trino, and a cast to it rounds).
+			sqlexpr.UTCTimestamp: func(a []string) string { return "CAST(" + a[0] + " AT TIME ZONE 'UTC' AS TIMESTAMP(6))" },
+			sqlexpr.SparkTrim:    func(a []string) string { return "trim(" + a[0] + ", ' \t\n\r')" },
+			// Trino's lower() maps code point by code point (Java's
+			// Character.toLowerCase), and no other code point lowers to
+			// one of these ASCII letters.
+			sqlexpr.SparkBooleanText: func(a []string) string {
+				return "(lower(" + a[0] + ") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))"
+			},
+			sqlexpr.IntegerText: integerText,
+			sqlexpr.SparkDate:   sparkDate,
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}
@@ -117,6 +135,11 @@ func greatest(args []string) string {
 func prepare(d *sqlexpr.Dialect, typeOf func(string) (string, bool), n sqlexpr.Node) (sqlexpr.Node, error) {
 	switch n := n.(type) {
 	case sqlexpr.Call:
+		if n.Fn == sqlexpr.DuckDBCastSucceeds {
+			if x, ok := castCannotFail(n, typeOf); ok {
+				return sqlexpr.IsNull{X: x, Negate: true}, nil
+			}
+		}
 		if n.Fn != sqlexpr.RegexpFullMatch {
 			return n, nil
 		}
@@ -143,6 +166,15 @@ func prepare(d *sqlexpr.Dialect, typeOf func(string) (string, bool), n sqlexpr.N
 		}
 		return nanAware(n), nil
 	case sqlexpr.Cast:
+		if lit, ok := n.X.(sqlexpr.Str); ok && n.To == sqlexpr.TimestampTZ {
+			// The planner writes instants '2006-01-02 15:04:05+00'; Trino's
+			// documented form names the zone after a space.
+			t, err := time.Parse("2006-01-02 15:04:05-07", lit.V)
+			if err != nil {
+				return nil, &sqlexpr.Unsupported{Dialect: d.Name, What: fmt.Sprintf("the instant %q", lit.V)}
+			}
+			return sqlexpr.Cast{X: sqlexpr.Str{V: t.UTC().Format("2006-01-02 15:04:05.000000") + " UTC"}, To: n.To}, nil
+		}
 		if n.To != sqlexpr.Varchar {
 			return n, nil
 		}
@@ -237,3 +269,75 @@ func floating(typeOf func(string) (string, bool), n sqlexpr.Node) bool {
 
 // quote renders a string literal.
 func quote(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// castCannotFail recognises DuckDBCastSucceeds(x, type) where DuckDB's
+// TRY_CAST cannot fail on a non-NULL value: a DATE or TIMESTAMP column
+// (with or without time zone) cast to DATE or TIMESTAMP; it returns x.
+func castCannotFail(c sqlexpr.Call, typeOf func(string) (string, bool)) (sqlexpr.Node, bool) {
+	if len(c.Args) != 2 || typeOf == nil {
+		return nil, false
+	}
+	x, ok1 := c.Args[0].(sqlexpr.Col)
+	to, ok2 := c.Args[1].(sqlexpr.Str)
+	if !ok1 || !ok2 || (to.V != "DATE" && to.V != "TIMESTAMP") {
+		return nil, false
+	}
+	t, ok := typeOf(x.Name)
+	if !ok {
+		return nil, false
+	}
+	switch strings.ToUpper(t) {
+	case "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ":
+		return x, true
+	}
+	return nil, false
+}
+
+// integerText is IntegerText with string logic only: after the pattern,
+// the digits without sign and leading zeros fit when they are fewer than
+// the limit's or, as many, not above it (VARCHAR comparison in Trino is
+// by code point, so equal-length digit strings compare as numbers).
+func integerText(a []string) string {
+	limit, neg := "2147483647", "2147483648"
+	if a[1] == "64" {
+		limit, neg = "9223372036854775807", "9223372036854775808"
+	}
+	x := a[0]
+	u := "regexp_replace(" + x + ", '^[+-]?0*', '')"
+	n := strconv.Itoa(len(limit))
+	return "(CASE WHEN regexp_like(" + x + `, '\A[+-]?[0-9]+\z') THEN length(` + u + ") < " + n + " OR (length(" + u + ") = " + n +
+		" AND " + u + " <= CASE WHEN substr(" + x + ", 1, 1) = '-' THEN '" + neg + "' ELSE '" + limit + "' END) ELSE FALSE END)"
+}
+
+// sparkDateJava is SparkDatePattern anchored, in Java syntax: [0-9] is
+// ASCII, RE2's '.' is [^\n] (Java's '.' also stops at \r and U+2028).
+const sparkDateJava = `\A([0-9]{4,7})(?:-([0-9]{1,2})(?:-([0-9]{1,2})(?:[ T][^\n]*)?)?)?\z`
+
+// sparkDate is SparkDate: the matched parts as integers, the calendar
+// checked by arithmetic (as in the PostgreSQL dialect), and the date
+// built from its day number — days_from_civil (H. Hinnant) on the year
+// shifted by 400 (146097 days) so that every division is of non-negative
+// numbers, where Trino's truncating division is a floor — rather than
+// parsed from text, which Trino spells differently beyond year 9999.
+func sparkDate(a []string) string {
+	g := func(i int, def string) string {
+		part := "regexp_extract(" + a[0] + ", '" + sparkDateJava + "', " + strconv.Itoa(i) + ")"
+		if def != "" {
+			part = "coalesce(nullif(" + part + ", ''), '" + def + "')"
+		}
+		return "CAST(" + part + " AS BIGINT)"
+	}
+	y, m, d := g(1, ""), g(2, "1"), g(3, "1")
+	leap := "((" + y + " % 4 = 0 AND " + y + " % 100 <> 0) OR " + y + " % 400 = 0)"
+	days := "CASE WHEN " + m + " = 2 THEN CASE WHEN " + leap + " THEN 29 ELSE 28 END WHEN " + m + " IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
+	valid := m + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + days +
+		" AND (" + y + " < 5881580 OR (" + y + " = 5881580 AND (" + m + " < 7 OR (" + m + " = 7 AND " + d + " <= 10))))"
+	yy := "(" + y + " - CASE WHEN " + m + " <= 2 THEN 1 ELSE 0 END + 400)"
+	era := "(" + yy + " / 400)"
+	yoe := "(" + yy + " - " + era + " * 400)"
+	doy := "((153 * ((" + m + " + 9) % 12) + 2) / 5 + " + d + " - 1)"
+	doe := "(" + yoe + " * 365 + " + yoe + " / 4 - " + yoe + " / 100 + " + doy + ")"
+	epochDay := "(" + era + " * 146097 + " + doe + " - 719468 - 146097)"
+	return "(CASE WHEN regexp_like(" + a[0] + ", '" + sparkDateJava + "') THEN CASE WHEN " + valid +
+		" THEN date_add('day', " + epochDay + ", DATE '1970-01-01') END END)"
+}

@@ -69,6 +69,15 @@ func TestTrinoRenderingGolden(t *testing.T) {
 			sqlexpr.Call{Fn: sqlexpr.IsFinite, Args: []sqlexpr.Node{x}})}},
 		{"regex full match", sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{s, sqlexpr.Str{V: `[A-Z]\d{2,}-x.`}}}},
 		{"regex case-insensitive", sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{s, sqlexpr.Str{V: `(?i)ok|n'a$`}}}},
+		{"utc timestamp", sqlexpr.Cast{X: sqlexpr.Call{Fn: sqlexpr.UTCTimestamp, Args: []sqlexpr.Node{sqlexpr.Col{Name: "inst"}}}, To: sqlexpr.Date}},
+		{"instant literal", sqlexpr.Binary{Op: sqlexpr.Ge, L: sqlexpr.Col{Name: "inst"}, R: sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00+00"}, To: sqlexpr.TimestampTZ}}},
+		{"spark trim", sqlexpr.Call{Fn: sqlexpr.SparkTrim, Args: []sqlexpr.Node{s}}},
+		{"spark date", sqlexpr.Binary{Op: sqlexpr.Gt, L: sqlexpr.Call{Fn: sqlexpr.SparkDate, Args: []sqlexpr.Node{s}}, R: sqlexpr.Cast{X: sqlexpr.Str{V: "2024-02-29"}, To: sqlexpr.Date}}},
+		{"spark boolean text", sqlexpr.Call{Fn: sqlexpr.SparkBooleanText, Args: []sqlexpr.Node{s}}},
+		{"integer text 32", sqlexpr.Call{Fn: sqlexpr.IntegerText, Args: []sqlexpr.Node{s, sqlexpr.Num{V: 32}}}},
+		{"integer text 64", sqlexpr.Call{Fn: sqlexpr.IntegerText, Args: []sqlexpr.Node{s, sqlexpr.Num{V: 64}}}},
+		{"uniqueness window", sqlexpr.Binary{Op: sqlexpr.Eq, L: sqlexpr.Window{Agg: sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: sqlexpr.Raw{SQL: "id > 2"}},
+			PartitionBy: []sqlexpr.Node{s, x}}, R: sqlexpr.Num{V: 1}}},
 		{"case", sqlexpr.Case{Whens: []sqlexpr.When{{Cond: sqlexpr.IsNull{X: x}, Then: sqlexpr.Num{V: 0}}}, Else: sqlexpr.Call{Fn: sqlexpr.Ln, Args: []sqlexpr.Node{x}}}},
 	}
 	var b strings.Builder

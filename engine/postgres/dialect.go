@@ -99,11 +99,23 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			// there, whatever the session's TimeZone.
 			sqlexpr.UTCTimestamp: func(a []string) string { return "(" + a[0] + " AT TIME ZONE 'UTC')" },
 			fdiv:                 floatDiv,
+			sqlexpr.SparkTrim:    func(a []string) string { return "btrim(" + a[0] + ", " + str(" \t\n\r") + ")" },
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}
 	if regex {
+		// PostgreSQL only: these use its regular expressions, numeric
+		// extract(epoch) (PostgreSQL 14+) and COLLATE "C", none of which
+		// Redshift is documented to share.
 		d.Funcs[fregx] = func(a []string) string { return "(" + a[0] + " ~ " + a[1] + ")" }
+		d.Funcs[sqlexpr.Lower] = func(a []string) string { return "translate(" + a[0] + ", " + lowerFrom + ", " + lowerTo + ")" }
+		d.Funcs[sqlexpr.Upper] = func(a []string) string { return "translate(" + a[0] + ", " + upperFrom + ", " + upperTo + ")" }
+		d.Funcs[sqlexpr.SparkBooleanText] = func(a []string) string {
+			return "(lower(" + a[0] + ` COLLATE "C") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))`
+		}
+		d.Funcs[sqlexpr.IntegerText] = integerText
+		d.Funcs[sqlexpr.SparkDate] = sparkDate
+		d.Funcs[sqlexpr.HoursSince] = hoursSince
 	}
 	d.Prepare = func(n sqlexpr.Node) (sqlexpr.Node, error) { return prepare(d, n) }
 	return d
@@ -118,6 +130,9 @@ func prepare(d *sqlexpr.Dialect, n sqlexpr.Node) (sqlexpr.Node, error) {
 			return sqlexpr.Call{Fn: fdiv, Args: []sqlexpr.Node{n.L, n.R}}, nil
 		}
 	case sqlexpr.Call:
+		if lit, ok := foldCase(d, n); ok {
+			return lit, nil
+		}
 		if n.Fn == sqlexpr.RegexpFullMatch {
 			if _, ok := d.Funcs[fregx]; !ok || len(n.Args) != 2 {
 				return nil, &sqlexpr.Unsupported{Dialect: d.Name, What: "function " + string(n.Fn)}
@@ -198,6 +213,11 @@ func typedDialect(base *sqlexpr.Dialect, typeOf func(col string) (string, bool))
 	d.Prepare = func(n sqlexpr.Node) (sqlexpr.Node, error) {
 		if c, ok := n.(sqlexpr.Cast); ok && c.To == sqlexpr.Varchar && !textExact(c.X, typeOf) {
 			return nil, &sqlexpr.Unsupported{Dialect: d.Name, What: "the text of a DOUBLE value (PostgreSQL prints floats differently)"}
+		}
+		if c, ok := n.(sqlexpr.Call); ok && c.Fn == sqlexpr.DuckDBCastSucceeds {
+			if never, ok := castCannotFail(c, typeOf); ok {
+				return sqlexpr.IsNull{X: never, Negate: true}, nil
+			}
 		}
 		return prepare(&d, n)
 	}
@@ -404,4 +424,134 @@ func writeRune(b *strings.Builder, r rune) {
 	default:
 		fmt.Fprintf(b, `\U%08x`, r)
 	}
+}
+
+// castCannotFail recognises DuckDBCastSucceeds(x, type) where DuckDB's
+// TRY_CAST cannot fail on a non-NULL value: a DATE or TIMESTAMP column
+// (with or without time zone) cast to DATE or TIMESTAMP. It returns x: the
+// cast then succeeds exactly when x is not NULL.
+func castCannotFail(c sqlexpr.Call, typeOf func(string) (string, bool)) (sqlexpr.Node, bool) {
+	if len(c.Args) != 2 {
+		return nil, false
+	}
+	x, ok1 := c.Args[0].(sqlexpr.Col)
+	to, ok2 := c.Args[1].(sqlexpr.Str)
+	if !ok1 || !ok2 || (to.V != "DATE" && to.V != "TIMESTAMP") {
+		return nil, false
+	}
+	t, ok := typeOf(x.Name)
+	if !ok {
+		return nil, false
+	}
+	switch strings.ToUpper(t) {
+	case "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ":
+		return x, true
+	}
+	return nil, false
+}
+
+// integerText is IntegerText: the pattern, then the value as NUMERIC
+// (which takes a sign and leading zeros) within the integer's range; the
+// length guard keeps NUMERIC's own limit (131072 digits) out of reach.
+// CASE fixes the order of evaluation, so that no other string is cast.
+func integerText(a []string) string {
+	lo, hi := "-2147483648", "2147483647"
+	if a[1] == "64" {
+		lo, hi = "-9223372036854775808", "9223372036854775807"
+	}
+	x := a[0]
+	return "(CASE WHEN " + x + ` ~ '\A[+-]?[0-9]+\Z' THEN CASE WHEN length(ltrim(ltrim(` + x + ", '+-'), '0')) <= 19 THEN CAST(" + x +
+		" AS NUMERIC) BETWEEN " + lo + " AND " + hi + " ELSE FALSE END ELSE FALSE END)"
+}
+
+// sparkDateARE is SparkDatePattern as an anchored ARE with the same
+// meaning: [0-9] is ASCII in both, RE2's '.' is [^\n], and the groups
+// that capture year, month and day are 1, 2 and 3.
+const sparkDateARE = `\A([0-9]{4,7})(?:-([0-9]{1,2})(?:-([0-9]{1,2})(?:[ T][^\n]*)?)?)?\Z`
+
+// sparkDate is SparkDate: the parts of the match as integers, the
+// calendar checked by arithmetic (month, day of month with the Gregorian
+// leap rule, DuckDB's last day 5881580-07-10), then make_date — year 0
+// is PostgreSQL's 1 BC, and days after PostgreSQL's last date
+// (5874897-12-31) are 'infinity', later than every date it holds.
+func sparkDate(a []string) string {
+	g := func(i int, def string) string {
+		part := "(regexp_match(" + a[0] + ", '" + sparkDateARE + "'))[" + fmt.Sprint(i) + "]"
+		if def != "" {
+			part = "coalesce(" + part + ", '" + def + "')"
+		}
+		return "CAST(" + part + " AS INTEGER)"
+	}
+	y, m, d := g(1, ""), g(2, "1"), g(3, "1")
+	leap := "((" + y + " % 4 = 0 AND " + y + " % 100 <> 0) OR " + y + " % 400 = 0)"
+	days := "CASE WHEN " + m + " = 2 THEN CASE WHEN " + leap + " THEN 29 ELSE 28 END WHEN " + m + " IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
+	valid := m + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + days +
+		" AND (" + y + " < 5881580 OR (" + y + " = 5881580 AND (" + m + " < 7 OR (" + m + " = 7 AND " + d + " <= 10))))"
+	return "(CASE WHEN " + a[0] + " ~ '" + sparkDateARE + "' THEN CASE WHEN " + valid + " THEN CASE WHEN " + y +
+		" > 5874897 THEN 'infinity'::date ELSE make_date(CASE WHEN " + y + " = 0 THEN -1 ELSE " + y + " END, " + m + ", " + d + ") END END END)"
+}
+
+// hoursSince is HoursSince with DuckDB's arithmetic: extract(epoch) is
+// an exact NUMERIC of seconds (PostgreSQL 14+), so the microseconds are
+// exact; the division and scaling are IEEE doubles as in DuckDB, and C's
+// round() (half away from zero) is spelled with trunc, since
+// PostgreSQL's round(float8) rounds half to even. v - trunc(v) is exact.
+func hoursSince(a []string) string {
+	us := "CAST(extract(epoch FROM " + a[1] + ") * 1000000 AS BIGINT)"
+	v := "(CAST(" + a[0] + " - " + us + " AS DOUBLE PRECISION) / CAST(3600000000 AS DOUBLE PRECISION) * CAST(100 AS DOUBLE PRECISION))"
+	return "((CASE WHEN abs(" + v + " - trunc(" + v + ")) >= 0.5 THEN trunc(" + v + ") + sign(" + v + ") ELSE trunc(" + v + ") END) / CAST(100 AS DOUBLE PRECISION))"
+}
+
+// DuckDB's lower() and upper() map each code point by Unicode's simple
+// case mapping (utf8proc): one character to one, so translate() with
+// the tables below computes them exactly, whatever the database's
+// collation (PostgreSQL's own lower() follows the collation: a "C" one
+// maps ASCII only, ICU's maps ß to SS). The tables are Go's mappings,
+// (and ß → ẞ, which DuckDB adds), which TestCaseTablesMatchDuckDB checks against DuckDB code point by code
+// point. They assume a UTF8 database.
+var lowerFrom, lowerTo = caseTable(CaseMapping(false))
+var upperFrom, upperTo = caseTable(CaseMapping(true))
+
+func caseTable(to func(rune) rune) (from, into string) {
+	var f, t strings.Builder
+	for r := rune(1); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		if m := to(r); m != r {
+			f.WriteRune(r)
+			t.WriteRune(m)
+		}
+	}
+	return quoteString(f.String()), quoteString(t.String())
+}
+
+// CaseMapping is the per-code-point mapping dq's PostgreSQL rendering of
+// lower (upper false) or upper applies, for the test against DuckDB.
+func CaseMapping(upper bool) func(rune) rune {
+	if upper {
+		return func(r rune) rune {
+			if r == 'ß' { // utf8proc's one departure from Go's table
+				return 'ẞ'
+			}
+			return unicode.ToUpper(r)
+		}
+	}
+	return unicode.ToLower
+}
+
+// foldCase computes lower or upper of a string literal at render time, by
+// the same mapping as the translate() tables.
+func foldCase(d *sqlexpr.Dialect, n sqlexpr.Call) (sqlexpr.Node, bool) {
+	if (n.Fn != sqlexpr.Lower && n.Fn != sqlexpr.Upper) || len(n.Args) != 1 {
+		return nil, false
+	}
+	if _, ok := d.Funcs[n.Fn]; !ok {
+		return nil, false
+	}
+	lit, ok := n.Args[0].(sqlexpr.Str)
+	if !ok {
+		return nil, false
+	}
+	return sqlexpr.Str{V: strings.Map(CaseMapping(n.Fn == sqlexpr.Upper), lit.V)}, true
 }

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,25 @@ var extraDatasets = []struct{ name, sql string }{
 		(13, 'ΣΑΣ', 1, 1),
 		(14, 'ﬁ', 1, 1)
 	) t(id, s, i, k)`},
+	// Strings Spark's conversions read: dates (leap days, year 0, 7-digit
+	// years around DuckDB's and PostgreSQL's last days, times after a
+	// space or 'T', a newline inside), integers (signs, leading zeros,
+	// the 32- and 64-bit limits, Unicode digits), booleans (ASCII case,
+	// Unicode look-alikes), blanks and NULL.
+	{"parsed", `SELECT * FROM (VALUES
+		(1::BIGINT, '2024-02-29'), (2, '2023-02-29'), (3, '1900-02-29'), (4, '2000-02-29'), (5, '0000-02-29'),
+		(6, '0000-01-01'), (7, '0001-12-31'), (8, '2024'), (9, '2024-2'), (10, '2024-02-3 10:00'),
+		(11, '2024-06-01T23:59:59Z'), (12, '2024-06-01 x' || chr(10) || 'y'), (13, '2024-06-01' || chr(10)),
+		(14, ' 	2024-06-01 ' || chr(13)), (15, '42'), (16, '2024-13-01'), (17, '2024-00-10'), (18, '2024-04-31'),
+		(19, '5874897-12-31'), (20, '5874898-01-01'), (21, '5881580-07-10'), (22, '5881580-07-11'), (23, '9999999-01-01'),
+		(24, '２０２４-01-01'), (25, '2024-٠١-01'), (26, '2024-1-1-1'), (27, '2024-06-01T'), (28, '2024/06/01'),
+		(29, ''), (30, '   '), (31, NULL), (32, '+12'), (33, '-0'), (34, '000000000000000000000000000042'),
+		(35, '2147483647'), (36, '2147483648'), (37, '-2147483648'), (38, '-2147483649'), (39, '9223372036854775807'),
+		(40, '9223372036854775808'), (41, '-9223372036854775808'), (42, '-9223372036854775809'), (43, '1.5'), (44, '+-1'),
+		(45, '١٢'), (46, 'TRUE'), (47, 'yEs'), (48, 'ﬁ'), (49, 'İ'), (50, ' n '), (51, 'nO'), (52, 'Ｙ'), (53, 'truE '),
+		(54, '1_000'), (55, '0x1F'), (56, '123456789012345678901234567890'), (57, 'ΣΑΣ ß ẞ'), (58, '2024-06-01 10:00:00+02'),
+		(59, '1999-12-31T23:59:59.999999'), (60, '10000-01-01')
+	) t(id, s)`},
 	// Instants near a UTC midnight; the PostgreSQL session runs in
 	// America/New_York, so the UTC day must not follow the session.
 	{"instants", `SELECT * FROM (VALUES
@@ -50,6 +70,68 @@ var extraDatasets = []struct{ name, sql string }{
 		(4, TIMESTAMPTZ '2024-06-01 22:00:00-04'),
 		(5, NULL)
 	) t(id, inst)`},
+	// Ages around the halves DataFreshness rounds at (now is
+	// freshnessNow): 18 s = 0.005 h, 54 s = 0.015 h, 30 min, and
+	// microseconds either side; a leap day; the future.
+	{"ages", `SELECT * FROM (VALUES
+		(1::BIGINT, TIMESTAMP '2024-06-01 11:59:42', TIMESTAMPTZ '2024-06-01 11:59:42+00', DATE '2024-05-31'),
+		(2, TIMESTAMP '2024-06-01 11:59:06', TIMESTAMPTZ '2024-06-01 13:59:06+02', DATE '2024-02-29'),
+		(3, TIMESTAMP '2024-06-01 11:59:41.999999', TIMESTAMPTZ '2024-06-01 07:59:42.000001-04', DATE '2024-06-01'),
+		(4, TIMESTAMP '2024-06-01 11:30:00', TIMESTAMPTZ '2024-06-01 11:30:00+00', DATE '2024-06-02'),
+		(5, TIMESTAMP '2024-06-01 12:00:18', TIMESTAMPTZ '2024-06-01 12:00:54+00', DATE '1970-01-01'),
+		(6, TIMESTAMP '1999-12-31 23:59:59.5', TIMESTAMPTZ '2000-02-29 12:00:00+00', DATE '0001-01-01'),
+		(7, NULL, NULL, NULL)
+	) t(id, ts, tz, d)`},
+}
+
+// freshnessNow is the run's instant for HoursSince (the crosscheck's
+// 2024-06-01 12:00 UTC).
+var freshnessNow = float64(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
+
+// freshness are DataFreshness's expressions on a timestamp: the rounded
+// age itself (its sum over the rows compares every value) and
+// comparisons at the durations' rounding points.
+func freshness(ts sqlexpr.Node) []sqlexpr.Node {
+	age := sqlexpr.Call{Fn: sqlexpr.HoursSince, Args: []sqlexpr.Node{sqlexpr.Num{V: freshnessNow}, ts}}
+	out := []sqlexpr.Node{sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{age}}, sqlexpr.Agg{Fn: sqlexpr.Max, Args: []sqlexpr.Node{age}},
+		sqlexpr.Agg{Fn: sqlexpr.Min, Args: []sqlexpr.Node{age}}}
+	for _, h := range []float64{0, 0.01, 0.02, 0.5, 24, 0.0167} {
+		for _, op := range []sqlexpr.Op{sqlexpr.Le, sqlexpr.Gt, sqlexpr.Eq} {
+			out = append(out, sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}},
+				Filter: sqlexpr.AndAll(sqlexpr.IsNull{X: ts, Negate: true}, sqlexpr.Binary{Op: op, L: age, R: sqlexpr.Num{V: h}})})
+		}
+	}
+	return out
+}
+
+// parsedCases are Spark's string conversions on a VARCHAR: counts of the
+// rows each accepts, and the dates compared with literals on each side
+// of the edges (year 0, leap days, PostgreSQL's last date).
+func parsedCases(x sqlexpr.Node) []sqlexpr.Node {
+	count := func(f sqlexpr.Node) sqlexpr.Node {
+		return sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: f}
+	}
+	call := func(fn sqlexpr.Func, xs ...sqlexpr.Node) sqlexpr.Node { return sqlexpr.Call{Fn: fn, Args: xs} }
+	t := call(sqlexpr.SparkTrim, x)
+	date := call(sqlexpr.SparkDate, t)
+	lit := func(d string) sqlexpr.Node { return sqlexpr.Cast{X: sqlexpr.Str{V: d}, To: sqlexpr.Date} }
+	out := []sqlexpr.Node{
+		count(sqlexpr.Binary{Op: sqlexpr.Eq, L: t, R: sqlexpr.Str{V: ""}}),
+		sqlexpr.Agg{Fn: sqlexpr.Sum, Args: []sqlexpr.Node{call(sqlexpr.Length, t)}},
+		count(sqlexpr.IsNull{X: date, Negate: true}),
+		count(sqlexpr.IsNull{X: call(sqlexpr.SparkDate, x), Negate: true}),
+		count(call(sqlexpr.SparkBooleanText, t)), count(sqlexpr.Not{X: call(sqlexpr.SparkBooleanText, t)}),
+		count(call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 32})), count(sqlexpr.Not{X: call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 32})}),
+		count(call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 64})), count(sqlexpr.Not{X: call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 64})}),
+		count(call(sqlexpr.IntegerText, x, sqlexpr.Num{V: 64})),
+	}
+	for _, d := range []string{"0001-01-01", "1900-03-01", "2000-02-29", "2024-02-29", "2024-06-01", "2024-06-02", "9999-12-31"} {
+		for _, op := range []sqlexpr.Op{sqlexpr.Lt, sqlexpr.Eq, sqlexpr.Gt, sqlexpr.Ne} {
+			out = append(out, count(sqlexpr.Binary{Op: op, L: date, R: lit(d)}))
+		}
+		out = append(out, count(sqlexpr.In{X: date, List: []sqlexpr.Node{lit(d), lit("2024-02-03")}, Negate: true}))
+	}
+	return out
 }
 
 // nums and strs are the columns an expression family applies to.
@@ -121,18 +203,22 @@ func exprCases(cols, types []string) []sqlexpr.Node {
 				count(bin(sqlexpr.Eq, call(sqlexpr.Lower, x), x)),
 				count(bin(sqlexpr.Eq, call(sqlexpr.Upper, x), x)),
 			)
+			out = append(out, parsedCases(x)...)
 			for _, p := range regexPatterns {
 				out = append(out, count(call(sqlexpr.RegexpFullMatch, x, sqlexpr.Str{V: p})))
 			}
 		case ty == "DATE":
+			out = append(out, freshness(sqlexpr.Cast{X: x, To: sqlexpr.Timestamp})...)
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Gt, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-05-31"}, To: sqlexpr.Date})),
 				count(bin(sqlexpr.Ge, sqlexpr.Cast{X: x, To: sqlexpr.Timestamp}, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00"}, To: sqlexpr.Timestamp})))
 		case ty == "TIMESTAMP":
+			out = append(out, freshness(x)...)
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Ge, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00"}, To: sqlexpr.Timestamp})),
 				count(bin(sqlexpr.Lt, sqlexpr.Cast{X: x, To: sqlexpr.Date}, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01"}, To: sqlexpr.Date})))
 		case ty == "TIMESTAMP WITH TIME ZONE":
+			out = append(out, freshness(x)...)
 			utcDay := sqlexpr.Cast{X: call(sqlexpr.UTCTimestamp, x), To: sqlexpr.Date}
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Eq, utcDay, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01"}, To: sqlexpr.Date})),
@@ -339,4 +425,46 @@ func pgValue(ctx context.Context, conn *pgx.Conn, q string) (value, error) {
 		err = rows.Err()
 	}
 	return value{Float64: f, Valid: ok}, err
+}
+
+// The translate() tables of lower and upper are DuckDB's mapping, code
+// point by code point (every Unicode scalar value).
+func TestCaseTablesMatchDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, upper := range []bool{false, true} {
+		fn := "lower"
+		if upper {
+			fn = "upper"
+		}
+		rows, err := db.Query("SELECT i, " + fn + "(chr(i::INTEGER)) FROM range(1, 1114112) t(i) WHERE i NOT BETWEEN 55296 AND 57343")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := CaseMapping(upper)
+		var n, bad int
+		for rows.Next() {
+			var i int64
+			var got string
+			if err := rows.Scan(&i, &got); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if want := string(m(rune(i))); got != want {
+				if bad++; bad <= 10 {
+					t.Errorf("%s(U+%04X): DuckDB %q, dq's table %q", fn, i, got, want)
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if n < 1100000 || bad > 0 {
+			t.Errorf("%s: %d code points, %d differ", fn, n, bad)
+		}
+	}
 }

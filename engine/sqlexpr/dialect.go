@@ -131,6 +131,12 @@ func (r *renderer) node(n Node) string {
 			}
 		}
 		return f(args)
+	case Window:
+		agg := r.node(n.Agg)
+		if len(n.PartitionBy) == 0 {
+			return agg + " OVER ()"
+		}
+		return agg + " OVER (PARTITION BY " + strings.Join(r.list(n.PartitionBy), ", ") + ")"
 	case Binary:
 		return "(" + r.node(n.L) + " " + string(n.Op) + " " + r.node(n.R) + ")"
 	case Not:

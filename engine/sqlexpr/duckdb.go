@@ -30,8 +30,63 @@ var duckdb = &Dialect{
 		IsNaN: call("isnan"), IsInf: call("isinf"), IsFinite: call("isfinite"),
 		RegexpFullMatch: call("regexp_full_match"),
 		UTCTimestamp:    func(a []string) string { return "timezone('UTC', " + a[0] + ")" },
+		SparkTrim:       func(a []string) string { return "trim(" + a[0] + ", ' \t\n\r')" },
+		SparkDate:       duckSparkDate,
+		SparkBooleanText: func(a []string) string {
+			return "(lower(" + a[0] + ") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))"
+		},
+		IntegerText: func(a []string) string {
+			ty := "INTEGER"
+			if a[1] == "64" {
+				ty = "BIGINT"
+			}
+			return "(regexp_full_match(" + a[0] + ", '[+-]?[0-9]+') AND TRY_CAST(" + a[0] + " AS " + ty + ") IS NOT NULL)"
+		},
+		DuckDBCastSucceeds: func(a []string) string {
+			return "(TRY_CAST(" + a[0] + " AS " + unquote(a[1]) + ") IS NOT NULL)"
+		},
+		DuckDBStrptimeSucceeds: func(a []string) string {
+			x := a[0]
+			if len(a) > 2 && a[2] != "''" {
+				x += " || " + a[2]
+			}
+			return "(TRY_STRPTIME(" + x + ", " + a[1] + ") IS NOT NULL)"
+		},
+		DuckDBTimestampText: func(a []string) string { return "TRY_CAST(" + a[0] + " AS TIMESTAMP)" },
+		HoursSince: func(a []string) string {
+			return "round((" + a[0] + " - epoch_us(" + a[1] + ")) / 3600000000.0, 2)"
+		},
 	},
 	Raw: func(s string) (string, error) { return SparkIdentifiers(s, `"`), nil },
+}
+
+// SparkDatePattern is what Spark's string-to-date conversion accepts (see
+// SparkDate), in RE2 syntax: a year of 4 to 7 digits, then optionally
+// -[m]m, then optionally -[d]d followed by anything after a space or a 'T'
+// (a time, ignored; RE2's '.' stops at a newline).
+const SparkDatePattern = `([0-9]{4,7})(-([0-9]{1,2})(-([0-9]{1,2})([ T].*)?)?)?`
+
+// duckSparkDate is SparkDate in DuckDB: the parts extracted by the pattern
+// (regexp_extract searches, but the greedy leftmost match of a string the
+// pattern fully matches captures the same parts) and cast to DATE, which
+// checks the calendar and DuckDB's range. "1" or "42" are not dates
+// (DuckDB alone would read them as years).
+func duckSparkDate(a []string) string {
+	s := a[0]
+	p := "'" + SparkDatePattern + "'" // no quote inside
+	part := func(i int, def string) string {
+		return "coalesce(nullif(regexp_extract(" + s + ", " + p + ", " + strconv.Itoa(i) + "), ''), '" + def + "')"
+	}
+	return "CASE WHEN regexp_full_match(" + s + ", " + p + ") THEN TRY_CAST(" +
+		part(1, "") + " || '-' || " + part(3, "1") + " || '-' || " + part(5, "1") + " AS DATE) END"
+}
+
+// unquote undoes String for a rendered literal.
+func unquote(lit string) string {
+	if len(lit) >= 2 && lit[0] == '\'' && lit[len(lit)-1] == '\'' {
+		return strings.ReplaceAll(lit[1:len(lit)-1], "''", "'")
+	}
+	return lit
 }
 
 // SparkIdentifiers rewrites Spark's `backtick` identifiers outside string

@@ -81,3 +81,53 @@ const (
 	// the UTC calendar day whatever the session's time zone.
 	UTCTimestamp Func = "utc_timestamp"
 )
+
+// Spark's conversions of strings, as dq implements them (spec §6.6,
+// §18 #29). A dialect renders these exactly or not at all.
+const (
+	// SparkTrim: the VARCHAR without leading and trailing ' ', '\t',
+	// '\n' and '\r' (what Spark trims before parsing a string).
+	SparkTrim Func = "spark_trim"
+	// SparkDate: (x VARCHAR, already trimmed) — the DATE Spark's
+	// CAST(x AS DATE) gives, NULL when x is not a date: x must fully
+	// match ([0-9]{4,7})(-([0-9]{1,2})(-([0-9]{1,2})([ T][^\n]*)?)?)?
+	// (ASCII digits; a missing month or day is 1; anything after a space
+	// or 'T' is ignored), and year-month-day must be a day of the
+	// proleptic Gregorian calendar from 0000-01-01 (year 0 is 1 BC, a
+	// leap year) to 5881580-07-10, DuckDB's last day. A dialect whose
+	// DATE ends earlier (PostgreSQL: 5874897-12-31) returns a date after
+	// every date it can hold for the later ones (PostgreSQL's
+	// 'infinity'), which orders the same against the planner's literals.
+	SparkDate Func = "spark_date"
+	// SparkBooleanText: (x VARCHAR, already trimmed) — TRUE when x is
+	// one of t, true, y, yes, 1, f, false, n, no, 0 in any ASCII letter
+	// case, FALSE otherwise, NULL for NULL. (No non-ASCII character has
+	// a lower case among those letters, so DuckDB's Unicode lower() and
+	// an ASCII-only one agree here.)
+	SparkBooleanText Func = "spark_boolean_text"
+	// IntegerText: (x VARCHAR, already trimmed; bits 32 or 64 as a Num)
+	// — TRUE when x is [+-]?[0-9]+ (ASCII digits, leading zeros allowed)
+	// and its value fits a signed integer of that many bits, FALSE
+	// otherwise, NULL included (DuckDB's NULL AND FALSE).
+	IntegerText Func = "integer_text"
+	// DuckDBCastSucceeds: (x, type as a Str in DuckDB's spelling) — TRUE
+	// when DuckDB's TRY_CAST(x AS type) is not NULL. DuckDB's parsing
+	// rules (of numbers, timestamps, decimals) are its own; a dialect
+	// claims this only for inputs where the cast cannot fail.
+	DuckDBCastSucceeds Func = "duckdb_try_cast_succeeds"
+	// DuckDBStrptimeSucceeds: (x VARCHAR, strptime format as a Str) —
+	// TRUE when DuckDB's TRY_STRPTIME(x, format) is not NULL.
+	DuckDBStrptimeSucceeds Func = "duckdb_try_strptime_succeeds"
+	// DuckDBTimestampText: (x VARCHAR) — DuckDB's TRY_CAST(x AS
+	// TIMESTAMP): its grammar (ISO dates, optional times and UTC offsets,
+	// BC years, 'infinity'...) is DuckDB's own.
+	DuckDBTimestampText Func = "duckdb_timestamp_text"
+	// HoursSince: (now as a Num of microseconds since the epoch, x
+	// TIMESTAMP — naive, read as UTC — or TIMESTAMP WITH TIME ZONE) — the
+	// hours from x to now as DuckDB computes
+	// round((now - epoch_us(x)) / 3600000000.0, 2): the microsecond
+	// difference converted to DOUBLE, divided by 3.6e9 in IEEE double,
+	// then multiplied by 100, rounded half away from zero and divided by
+	// 100 (C's round()).
+	HoursSince Func = "hours_since"
+)

@@ -71,6 +71,14 @@ type (
 		To  Type
 		Try bool
 	}
+	// Window is an aggregate over the rows that share the values of
+	// PartitionBy (a window function: fn(...) OVER (PARTITION BY ...)),
+	// one value per row; Agg.Filter restricts the rows counted, as for an
+	// Agg. It can only be projected per row, not aggregated over.
+	Window struct {
+		Agg         Agg
+		PartitionBy []Node
+	}
 	// Raw is user SQL kept as text (a where clause, a CustomSql
 	// expression), in Spark syntax; the dialect rewrites its identifier
 	// quoting. It is wrapped in parentheses when rendered.
@@ -141,6 +149,7 @@ func (IsNull) node() {}
 func (In) node()     {}
 func (Case) node()   {}
 func (Cast) node()   {}
+func (Window) node() {}
 func (Raw) node()    {}
 func (Native) node() {}
 
