@@ -21,6 +21,8 @@ type athenaFlags struct {
 	AthenaOutput    string `name:"athena-output" placeholder:"s3://BUCKET/PREFIX/" help:"With --engine athena: where Athena writes its result files. Default: the workgroup's result location."`
 	AthenaCatalog   string `name:"athena-catalog" placeholder:"NAME" help:"With --engine athena: the Athena data catalog of the table. Default: AwsDataCatalog (the Glue Data Catalog)."`
 	MaxScanBytes    string `name:"max-scan-bytes" placeholder:"SIZE" help:"With --engine athena: refuse (exit 2) before starting any query when the bytes to scan, predicted from Glue table/partition statistics or S3 object sizes, are above SIZE (e.g. 10GB, 500MiB)."`
+	// partition is --partition (set by engineFlag.check).
+	partition string `kong:"-"`
 }
 
 // check rejects Athena flags given without --engine athena, and bad
@@ -66,7 +68,7 @@ func openAthena(ctx context.Context, f *athenaFlags, data string, timeout time.D
 		return nil, err
 	}
 	opts := athena.Options{Database: db, Table: table, WorkGroup: f.AthenaWorkgroup, OutputLocation: f.AthenaOutput,
-		Catalog: f.AthenaCatalog, MaxWait: timeout}
+		Catalog: f.AthenaCatalog, MaxWait: timeout, Partition: f.partition}
 	if f.MaxScanBytes != "" {
 		opts.MaxScanBytes, _ = athena.ParseSize(f.MaxScanBytes)
 	}

@@ -100,7 +100,7 @@ func TestEngineAthenaGuardFlagsAndTimeout(t *testing.T) {
 		{[]string{"--engine", "athena", "--max-scan-bytes", "lots"}, `--max-scan-bytes: "lots" is not a size`},
 		{[]string{"--engine", "athena", "--max-scan-bytes", "0"}, "--max-scan-bytes must be above 0"},
 		{[]string{"--athena-workgroup", "dq"}, "--athena-workgroup needs --engine athena"},
-		{[]string{"--engine", "athena", "--partition", "year='2024'"}, "--partition is not applied with --engine athena"},
+		{[]string{"--engine", "postgres", "--partition", "year='2024'"}, "--partition is not applied with --engine postgres"},
 		{[]string{"--engine", "athena", "--athena-output", "/tmp/x"}, "want an s3://bucket/prefix/ location"},
 	} {
 		r := runDQ(t, "", append(append([]string{"eval", "--no-history"}, c.args...), rules, "glue://lake/taxi")...)
@@ -138,5 +138,29 @@ func TestEngineAthenaGuardFlagsAndTimeout(t *testing.T) {
 	}
 	if last := qs[len(qs)-1]; !last.StopRequested || last.State != "CANCELLED" {
 		t.Errorf("after --timeout the fake saw %+v", last)
+	}
+}
+
+// --partition with --engine athena reads the selected partitions only,
+// as the local Glue source does (TestGlueTableCommands: 4 rows in 2024).
+func TestEngineAthenaPartition(t *testing.T) {
+	requireParser(t)
+	fake := lakeEnv(t)
+	fake.Athena.DefaultOutput = "s3://dq-results/athena/"
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "sales.dqdl", `Rules = [ RowCount = 4, ColumnValues "year" = 2024 ]`, 0o644)
+	for _, engineName := range []string{"athena", "duckdb"} {
+		r := runDQ(t, "", "eval", "--no-history", "--engine", engineName, "--partition", "year=2024", rules, "glue://lake/sales")
+		if r.code != exitOK {
+			t.Errorf("--engine %s: exit %d %s%s", engineName, r.code, r.stdout, r.stderr)
+		}
+	}
+	qs := fake.Athena.Queries()
+	if len(qs) == 0 || !strings.Contains(qs[len(qs)-1].SQL, `WHERE ("year" = 2024)`) {
+		t.Errorf("Athena queries %+v", qs)
+	}
+	r := runDQ(t, "", "eval", "--no-history", "--engine", "athena", "--partition", "region='eu'", rules, "glue://lake/sales")
+	if r.code != exitInvalid || !strings.Contains(r.stderr, `--partition: partition filter names "region", which is not a partition key`) {
+		t.Errorf("bad key: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -55,9 +55,12 @@ func (f *engineFlag) check(partition string) error {
 	if err := f.athenaFlags.check(f.Engine); err != nil {
 		return err
 	}
-	if f.pushdown() && partition != "" {
-		return fmt.Errorf("--partition is not applied with --engine %s: the statements read the whole table; filter partitions with the rules' where clauses", f.Engine)
+	if f.pushdown() && partition != "" && f.Engine != "athena" {
+		return fmt.Errorf("--partition is not applied with --engine %s: it selects partitions of a glue://database/table (--engine athena or duckdb); filter rows with the rules' where clauses", f.Engine)
 	}
+	// Athena reads only the selected partitions: the filter becomes a
+	// WHERE on the partition columns of its statements.
+	f.athenaFlags.partition = partition
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 
 // remoteFlags are the flags of S3 and Glue Data Catalog data.
 type remoteFlags struct {
-	Partition string `placeholder:"EXPR" help:"For a glue://database/table: read only the partitions this filter selects, in Glue's partition-filter syntax, e.g. \"year='2024' AND month='01'\" (sent to GetPartitions, or applied to projected partitions)."`
+	Partition string `placeholder:"EXPR" help:"For a glue://database/table: read only the partitions this filter selects, in Glue's partition-filter syntax, e.g. \"year='2024' AND month='01'\" (sent to GetPartitions, or applied to projected partitions; with --engine athena, a WHERE on the partition columns of every statement)."`
 	NoCache   bool   `name:"no-cache" help:"Fetch S3 data afresh into a temporary directory instead of the cache (<user cache dir>/dq/s3, keyed by bucket, key and ETag)."`
 }
 

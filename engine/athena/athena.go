@@ -185,6 +185,15 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 	for _, k := range tb.PartitionKeys {
 		ds.Columns = append(ds.Columns, engine.Column{Name: aws.ToString(k.Name), Type: DuckType(aws.ToString(k.Type))})
 	}
+	if name == "primary" && b.opts.Partition != "" {
+		// --partition: the statements read the selected partitions only
+		// (Athena prunes on the partition columns' condition).
+		where, err := partitionWhere(b.opts.Partition, gluecatalog.PartitionKeys(tb.PartitionKeys))
+		if err != nil {
+			return nil, &gluecatalog.Error{Table: t.URL(), Msg: "--partition: " + err.Error()}
+		}
+		ds.Relation = "(SELECT * FROM " + ds.Relation + " WHERE " + where + ") AS " + Trino().Ident(tn)
+	}
 	if name == "primary" {
 		b.mu.Lock()
 		b.types = map[string]string{}
@@ -197,6 +206,20 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 		return nil, &gluecatalog.Error{Table: t.URL(), Msg: "declares no columns"}
 	}
 	return ds, nil
+}
+
+// partitionWhere is the Glue partition filter as a Trino condition on
+// the partition columns, validated as the Glue source validates it
+// (gluecatalog.ParseExpr; keys must be partition keys).
+func partitionWhere(filter string, keys map[string]gluecatalog.Key) (string, error) {
+	if len(keys) == 0 {
+		return "", errors.New("the table has no partition keys")
+	}
+	e, err := gluecatalog.ParseExpr(filter)
+	if err != nil {
+		return "", err
+	}
+	return gluecatalog.WhereSQL(e, keys, Trino().Ident, quote)
 }
 
 // QueryRow implements engine.Backend: one statement, its single row of n

@@ -121,3 +121,49 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// --partition on Athena: the Glue filter becomes a WHERE on the partition
+// columns of every statement (golden), the run counts only the selected
+// partitions' rows (testdata/glue/sales: 3 rows in 2023-12, 3 in 2024-01,
+// 1 in 2024-02), and a filter GetPartitions would refuse
+// is refused before any query.
+func TestPartitionFilterOnAthena(t *testing.T) {
+	f := seededLake(t)
+	ctx := context.Background()
+	rs, err := dqdl.Parse("sales.dqdl", `Rules = [ RowCount = 4, IsComplete "amount", ColumnValues "year" = 2024 ]`)
+	must(t, err)
+	b := backend(t, f, Options{Database: "lake", Table: "sales", Partition: "year = 2024 AND (month IN ('01', '02') OR month LIKE '1_')"})
+	p, err := engine.ExplainOnBackend(ctx, rs, b, engine.Options{Now: goldenNow})
+	must(t, err)
+	golden(t, "explain/sales-partition.golden", p.String())
+	res, err := engine.EvaluateOnBackend(ctx, rs, b, engine.Options{Now: goldenNow})
+	must(t, err)
+	if r := res.RuleResults; r[0].Result != engine.Pass || r[0].EvaluatedMetrics["Dataset.*.RowCount"] != 4 || r[2].Result != engine.Pass {
+		t.Errorf("results: %+v", r)
+	}
+	for _, q := range f.Athena.Queries() {
+		if !strings.Contains(q.SQL, `FROM (SELECT * FROM "lake"."sales" WHERE (("year" = 2024) AND (("month" IN ('01', '02')) OR ("month" LIKE '1_')))) AS "sales"`) {
+			t.Errorf("a statement reads the whole table:\n%s", q.SQL)
+		}
+	}
+	whole := backend(t, f, Options{Database: "lake", Table: "sales", Partition: "year <> 2024"})
+	res, err = engine.EvaluateOnBackend(ctx, rs, whole, engine.Options{Now: goldenNow})
+	must(t, err)
+	if n := res.RuleResults[0].EvaluatedMetrics["Dataset.*.RowCount"]; n != 3 {
+		t.Errorf("year <> 2024: RowCount %v, want 3", n)
+	}
+	n := len(f.Athena.Queries())
+	for filter, want := range map[string]string{
+		"region = 'eu'":     `names "region", which is not a partition key (the keys: month, year)`,
+		"year = 'twenty'":   `partition key year is numeric: cannot compare it with "twenty"`,
+		"year = 2024 AND (": "partition filter",
+	} {
+		_, err := engine.EvaluateOnBackend(ctx, rs, backend(t, f, Options{Database: "lake", Table: "sales", Partition: filter}), engine.Options{Now: goldenNow})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--partition") {
+			t.Errorf("%q: err = %v, want %q", filter, err, want)
+		}
+	}
+	if m := len(f.Athena.Queries()); m != n {
+		t.Errorf("refused filters started %d queries", m-n)
+	}
+}

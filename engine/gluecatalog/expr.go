@@ -263,7 +263,7 @@ func (p *exprParser) primary() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		e = &likeExpr{key: key, re: likeRegexp(v.text)}
+		e = &likeExpr{key: key, re: likeRegexp(v.text), pat: v.text}
 	default:
 		if neg {
 			return nil, p.errf("NOT after %s needs IN, BETWEEN or LIKE", t.text)
@@ -427,6 +427,7 @@ func (x *betweenExpr) Keys() []string { return []string{x.key} }
 type likeExpr struct {
 	key string
 	re  *regexp.Regexp
+	pat string // as written, for WhereSQL
 }
 
 func (x *likeExpr) Eval(v map[string]string, _ map[string]bool) (bool, error) {
