@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -243,8 +244,8 @@ func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
 	if err != nil {
 		return err
 	}
-	lp.judge = func(ev *evalState) *outcome {
-		io := judgeLeaf(ev, ilp)
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
+		io := judgeLeaf(ctx, ev, ilp)
 		if io.result != Pass {
 			return io // a missing column fails, a broken statement errors, as for the metric's own rule
 		}
@@ -260,7 +261,7 @@ func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
 		sort.Strings(names)
 		for _, n := range names {
 			v := io.metrics[n]
-			b, ok, err := ev.band(n)
+			b, ok, err := ev.band(ctx, n)
 			switch {
 			case err != nil:
 				o.setError(err.Error())
@@ -277,11 +278,11 @@ func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
 
 // band reads a metric's history and computes its expected band at the run's
 // instant.
-func (ev *evalState) band(metric string) (Band, bool, error) {
+func (ev *evalState) band(ctx context.Context, metric string) (Band, bool, error) {
 	if ev.history == nil {
 		return Band{}, false, fmt.Errorf("anomaly detection needs metric history, and none is configured")
 	}
-	pts, err := ev.history.Points(ev.ctx, metric, AnomalyWindow)
+	pts, err := ev.history.Points(ctx, metric, AnomalyWindow)
 	if err != nil {
 		return Band{}, false, fmt.Errorf("reading history of %s: %w", metric, err)
 	}
@@ -309,7 +310,7 @@ const maxObservations = 50
 
 // observe checks every metric of the run against its history and reports
 // the anomalous ones as Glue-shaped observations (spec §9).
-func (ev *evalState) observe(res *Result) []Observation {
+func (ev *evalState) observe(ctx context.Context, res *Result) []Observation {
 	// Series are keyed like the history: a metric computed under a where
 	// clause is its own series (HistoryKey).
 	type series struct{ metric, where string }
@@ -344,7 +345,7 @@ func (ev *evalState) observe(res *Result) []Observation {
 	var obs []Observation
 	for _, n := range order {
 		v := values[n]
-		b, ok, err := ev.band(n)
+		b, ok, err := ev.band(ctx, n)
 		if err != nil || !ok || b.Contains(v) {
 			continue
 		}

@@ -127,7 +127,7 @@ func backtestLeaf(ctx context.Context, name string, r *dqdl.SimpleRule, runs []R
 			h.add(run, keys)
 			continue
 		}
-		ev := &evalState{ctx: ctx, history: h, now: run.At, where: where}
+		ev := &evalState{history: h, now: run.At, where: where}
 		res := BacktestResult{ResultID: run.ResultID, At: run.At, Values: map[string]float64{}}
 		o := newOutcome()
 		for i, m := range metrics {
@@ -139,7 +139,7 @@ func backtestLeaf(ctx context.Context, name string, r *dqdl.SimpleRule, runs []R
 			res.Excluded = res.Excluded || run.Excluded[keys[i]]
 			res.History = len(h[keys[i]])
 			if r.Type == "DetectAnomalies" {
-				b, ok, _ := ev.band(keys[i])
+				b, ok, _ := ev.band(ctx, keys[i])
 				if ok {
 					lo, hi := roundSig(b.Lower), roundSig(b.Upper)
 					res.Lower, res.Upper = &lo, &hi
@@ -152,7 +152,7 @@ func backtestLeaf(ctx context.Context, name string, r *dqdl.SimpleRule, runs []R
 				}
 				continue
 			}
-			ev.check(o, cond, m, v)
+			ev.check(ctx, o, cond, m, v)
 		}
 		h.add(run, keys)
 		if len(res.Values) == 0 {

@@ -56,32 +56,31 @@ func (v dynValue) asScalar() (float64, error) {
 // dynEvaluator evaluates number operands. hist is nil when no history store
 // is available; metric is the history key of the rule being judged.
 type dynEvaluator struct {
-	ctx    context.Context
 	hist   History
 	metric string
 }
 
 // number evaluates a number operand to a scalar.
-func (d *dynEvaluator) number(o dqdl.Operand) (float64, error) {
-	v, err := d.eval(o)
+func (d *dynEvaluator) number(ctx context.Context, o dqdl.Operand) (float64, error) {
+	v, err := d.eval(ctx, o)
 	if err != nil {
 		return 0, err
 	}
 	return v.asScalar()
 }
 
-func (d *dynEvaluator) eval(o dqdl.Operand) (dynValue, error) {
+func (d *dynEvaluator) eval(ctx context.Context, o dqdl.Operand) (dynValue, error) {
 	switch o := o.(type) {
 	case *dqdl.Number:
 		return scalarValue(o.Value), nil
 	case *dqdl.Paren:
-		return d.eval(o.X)
+		return d.eval(ctx, o.X)
 	case *dqdl.Binary:
-		x, err := d.eval(o.X)
+		x, err := d.eval(ctx, o.X)
 		if err != nil {
 			return dynValue{}, err
 		}
-		y, err := d.eval(o.Y)
+		y, err := d.eval(ctx, o.Y)
 		if err != nil {
 			return dynValue{}, err
 		}
@@ -102,21 +101,21 @@ func (d *dynEvaluator) eval(o dqdl.Operand) (dynValue, error) {
 		}
 		return dynValue{}, fmt.Errorf("unknown operator %q", o.Op)
 	case *dqdl.Call:
-		return d.call(o)
+		return d.call(ctx, o)
 	case *dqdl.Keyword:
 		return dynValue{}, errors.New("NULL is not a number here")
 	}
 	return dynValue{}, fmt.Errorf("unsupported operand %T", o)
 }
 
-func (d *dynEvaluator) call(c *dqdl.Call) (dynValue, error) {
+func (d *dynEvaluator) call(ctx context.Context, c *dqdl.Call) (dynValue, error) {
 	if c.Name == "last" {
 		k := 1
 		if len(c.Args) > 1 {
 			return dynValue{}, errors.New("last() takes at most one argument")
 		}
 		if len(c.Args) == 1 {
-			f, err := d.number(c.Args[0])
+			f, err := d.number(ctx, c.Args[0])
 			if err != nil {
 				return dynValue{}, err
 			}
@@ -128,7 +127,7 @@ func (d *dynEvaluator) call(c *dqdl.Call) (dynValue, error) {
 		if d.hist == nil {
 			return dynValue{}, errNoHistory
 		}
-		vals, err := d.hist.Last(d.ctx, d.metric, k)
+		vals, err := d.hist.Last(ctx, d.metric, k)
 		if err != nil {
 			return dynValue{}, fmt.Errorf("reading history of %s: %w", d.metric, err)
 		}
@@ -141,7 +140,7 @@ func (d *dynEvaluator) call(c *dqdl.Call) (dynValue, error) {
 	// that max(last(5), 100) works as the conformance corpus expects.
 	var args []dynValue
 	for _, a := range c.Args {
-		v, err := d.eval(a)
+		v, err := d.eval(ctx, a)
 		if err != nil {
 			return dynValue{}, err
 		}

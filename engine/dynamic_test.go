@@ -60,8 +60,8 @@ func TestDynamicExpressions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
-		d := &dynEvaluator{ctx: context.Background(), hist: h, metric: "Dataset.*.RowCount"}
-		got, err := d.number(rs.Rules[0].(*dqdl.SimpleRule).Condition.Operands[0])
+		d := &dynEvaluator{hist: h, metric: "Dataset.*.RowCount"}
+		got, err := d.number(context.Background(), rs.Rules[0].(*dqdl.SimpleRule).Condition.Operands[0])
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("%s: err = %v, want %q", c.expr, err, c.err)
@@ -72,9 +72,9 @@ func TestDynamicExpressions(t *testing.T) {
 		}
 	}
 	// No history yet: last(k) is 0.0 (documented default).
-	d := &dynEvaluator{ctx: context.Background(), hist: fakeHistory{}, metric: "x"}
+	d := &dynEvaluator{hist: fakeHistory{}, metric: "x"}
 	rs, _ := dqdl.Parse("t", "Rules = [ RowCount > avg(last(3)) ]")
-	if got, err := d.number(rs.Rules[0].(*dqdl.SimpleRule).Condition.Operands[0]); err != nil || got != 0 {
+	if got, err := d.number(context.Background(), rs.Rules[0].(*dqdl.SimpleRule).Condition.Operands[0]); err != nil || got != 0 {
 		t.Errorf("empty history: %v, %v", got, err)
 	}
 }

@@ -158,7 +158,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err != nil {
 		return nil, fmt.Errorf("planning: %w", err)
 	}
-	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
+	ev := &evalState{scanned: newScanned(), history: opts.History, now: pl.now}
 	inc, _ := newIncremental(ctx, s.Conn(), primary, opts.StateCache)
 	if err := pl.execute(ctx, localExecutor(s.Conn()), &ev.scanned, opts.Progress, inc); err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		return nil, err
 	}
 	if opts.Observations && opts.History != nil {
-		res.Observations = ev.observe(res)
+		res.Observations = ev.observe(ctx, res)
 	}
 	if opts.RowLevel != nil {
 		if opts.Progress != nil {
@@ -219,6 +219,11 @@ func newResultID() string {
 // The results go to st; the Plan is not changed. inc, when not nil,
 // computes the aggregate scan from per-file states.
 func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress func(Progress), inc *incremental) error {
+	if x.rel == nil {
+		xr := *x
+		xr.rel = p.rel
+		x = &xr
+	}
 	total := len(p.Queries)
 	done := 0
 	step := func() {
@@ -292,7 +297,7 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 		if o == nil {
 			var parts []*outcome
 			for _, lp := range ap.parts {
-				parts = append(parts, judgeLeaf(ev, lp))
+				parts = append(parts, judgeLeaf(ctx, ev, lp))
 			}
 			o = combine(dqdl.And, parts)
 		}
@@ -306,7 +311,7 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 	return nil
 }
 
-func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
+func judgeLeaf(ctx context.Context, ev *evalState, lp *leafPlan) *outcome {
 	o := lp.fixed
 	where := ""
 	if lp.rule != nil && lp.rule.Where != nil {
@@ -314,7 +319,7 @@ func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
 	}
 	if o == nil {
 		ev.where = where
-		o = lp.judge(ev)
+		o = lp.judge(ctx, ev)
 		ev.where = ""
 	}
 	if where != "" && len(o.metrics) > 0 {
@@ -328,7 +333,7 @@ func judgeLeaf(ev *evalState, lp *leafPlan) *outcome {
 
 func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node) (*outcome, error) {
 	if n.leaf != nil {
-		o := judgeLeaf(ev, n.leaf)
+		o := judgeLeaf(ctx, ev, n.leaf)
 		if o.result == Fail && n.leaf.fixed == nil && n.leaf.sample != nil {
 			o.details = p.failureCounts(ev, n.leaf.sample)
 		}
@@ -337,7 +342,7 @@ func (p *Plan) judgeNode(ctx context.Context, q querier, ev *evalState, n *node)
 	if n.row != nil {
 		leaves := map[*leafPlan]*outcome{}
 		for _, lp := range nodeLeaves(n) {
-			leaves[lp] = judgeLeaf(ev, lp)
+			leaves[lp] = judgeLeaf(ctx, ev, lp)
 		}
 		return p.judgeRowMode(ctx, q, ev, n, leaves)
 	}

@@ -47,7 +47,7 @@ func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Op
 		StartedOn:   time.Now().UTC(),
 		DataSource:  &DataSource{Location: ds.Location},
 	}
-	ev := &evalState{scanned: newScanned(), ctx: ctx, history: opts.History, now: pl.now}
+	ev := &evalState{scanned: newScanned(), history: opts.History, now: pl.now}
 	if err := pl.execute(ctx, x, &ev.scanned, opts.Progress, nil); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Op
 		return nil, err
 	}
 	if opts.Observations && opts.History != nil {
-		res.Observations = ev.observe(res)
+		res.Observations = ev.observe(ctx, res)
 	}
 	res.CompletedOn = time.Now().UTC()
 	return res, nil
@@ -115,7 +115,7 @@ func planOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Option
 		sess.Close()
 		return nil, nil, nil, nil, fmt.Errorf("planning: %w", err)
 	}
-	x := &executor{dialect: d, queryRow: b.QueryRow, relations: map[string]string{local.Relation: ds.Relation}}
+	x := &executor{dialect: d, queryRow: b.QueryRow, relations: map[string]string{local.Relation: ds.Relation}, local: sess.Conn()}
 	pl.listQueries(x)
 	return pl, x, ds, func() { sess.Close() }, nil
 }

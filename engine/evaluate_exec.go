@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -22,7 +23,6 @@ type querier interface {
 // running it, so one Plan can be executed many times.
 type evalState struct {
 	scanned
-	ctx     context.Context
 	history History // nil: dynamic rules are errors
 	now     time.Time
 	// resolved holds the numbers each dynamic condition evaluated to, for
@@ -42,6 +42,8 @@ type scanned struct {
 	// pending are the failing rules' details still waiting for their top
 	// values (topValues fills them after judging).
 	pending []pendingValues
+	// pulled are the pull-backs' Backend results (pullback.go).
+	pulled pulled
 }
 
 func newScanned() scanned {
@@ -91,9 +93,13 @@ func (s *scan) run(ctx context.Context, x *executor, st *scanned, step func()) e
 
 func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int) error {
 	if x.dialect != duckDialect {
-		// Expressions the dialect cannot express ERROR their rules; the
-		// rest still run together, in one statement.
+		// Expressions the dialect cannot express are pulled back when
+		// they can be (pullback.go), or ERROR their rules; the rest still
+		// run together, in one statement.
 		part = s.expressible(x, st, part)
+		if err := s.pullBack(ctx, x, st); err != nil {
+			return err
+		}
 		if len(part) == 0 {
 			return nil
 		}
@@ -162,6 +168,12 @@ type executor struct {
 	// relations maps the relations the plan reads (the embedded session's
 	// names) to the engine's; nil = the same.
 	relations map[string]string
+	// local is the embedded session's connection on a Backend, where
+	// pulled-back values are evaluated (pullback.go); nil: no pull-back.
+	local querier
+	// rel is the plan's primary relation (its column types), set by
+	// Plan.execute for the pull-back.
+	rel *relation
 }
 
 func (x *executor) from(rel string) string {
@@ -176,6 +188,42 @@ func localExecutor(q querier) *executor {
 	return &executor{dialect: duckDialect, q: q, queryRow: func(ctx context.Context, query string, n int) ([]sql.NullFloat64, error) {
 		return queryRow(ctx, q, query, n)
 	}}
+}
+
+// pullBack computes on x the expressions that x's dialect cannot express
+// and that a pull-back can (pullback.go); the others keep their
+// *sqlexpr.Unsupported, and a pull-back over the bound its error.
+func (s *scan) pullBack(ctx context.Context, x *executor, st *scanned) error {
+	if s.kind != aggregateScan || x.local == nil || st.errs[s] == nil {
+		return nil
+	}
+	for i, e := range st.errs[s] {
+		var u *sqlexpr.Unsupported
+		if e == nil || !errors.As(e, &u) {
+			continue
+		}
+		pb := planPullback(s.exprs[i], x.dialect, x.rel)
+		if pb == nil {
+			continue
+		}
+		if st.pulled == nil {
+			st.pulled = pulled{}
+		}
+		v, err := pb.run(ctx, x, x.from(s.from), st.pulled, u)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if ee := AsEnvironmentError(err); ee != nil {
+				return ee
+			}
+			st.errs[s][i] = err
+			continue
+		}
+		st.errs[s][i] = nil
+		st.vals[s][i] = v
+	}
+	return nil
 }
 
 // expressible returns the expressions of part that x's dialect renders,

@@ -349,7 +349,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // fileCompliance judges a per-file condition: the share of files passing
 // against the threshold (default: all). With failFast the first failing
 // file fails the rule at once and the share counts the files seen so far.
-func (fr *fileRule) fileCompliance(ev *evalState, r *dqdl.SimpleRule, files []FileInfo, metric string, pass func(FileInfo) bool, o *outcome) {
+func (fr *fileRule) fileCompliance(ctx context.Context, ev *evalState, r *dqdl.SimpleRule, files []FileInfo, metric string, pass func(FileInfo) bool, o *outcome) {
 	if r.Condition == nil {
 		pass = func(FileInfo) bool { return true } // an analyzer: metrics only
 	}
@@ -378,7 +378,7 @@ func (fr *fileRule) fileCompliance(ev *evalState, r *dqdl.SimpleRule, files []Fi
 	}
 	ok := m == 1
 	if r.Threshold != nil {
-		xs, err := ev.operands(r.Threshold, metric)
+		xs, err := ev.operands(ctx, r.Threshold, metric)
 		if err != nil {
 			o.setError(err.Error())
 			return
@@ -390,9 +390,9 @@ func (fr *fileRule) fileCompliance(ev *evalState, r *dqdl.SimpleRule, files []Fi
 	}
 }
 
-func (fr *fileRule) judgeFileSize(r *dqdl.SimpleRule) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
-		files, bad := fr.listOrFail(ev.ctx, fr.paths...)
+func (fr *fileRule) judgeFileSize(r *dqdl.SimpleRule) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
+		files, bad := fr.listOrFail(ctx, fr.paths...)
 		if bad != nil {
 			return bad
 		}
@@ -413,16 +413,16 @@ func (fr *fileRule) judgeFileSize(r *dqdl.SimpleRule) func(*evalState) *outcome 
 				xs = append(xs, float64(s.Bytes()))
 			}
 		}
-		fr.fileCompliance(ev, r, files, datasetMetric("FileSize.Compliance"), func(f FileInfo) bool {
+		fr.fileCompliance(ctx, ev, r, files, datasetMetric("FileSize.Compliance"), func(f FileInfo) bool {
 			return compare(r.Condition.Op, float64(f.Size), xs)
 		}, o)
 		return o
 	}
 }
 
-func (fr *fileRule) judgeFileFreshness(r *dqdl.SimpleRule) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
-		files, bad := fr.listOrFail(ev.ctx, fr.paths...)
+func (fr *fileRule) judgeFileFreshness(r *dqdl.SimpleRule) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
+		files, bad := fr.listOrFail(ctx, fr.paths...)
 		if bad != nil {
 			return bad
 		}
@@ -437,7 +437,7 @@ func (fr *fileRule) judgeFileFreshness(r *dqdl.SimpleRule) func(*evalState) *out
 			}
 		}
 		o := newOutcome()
-		fr.fileCompliance(ev, r, files, datasetMetric("FileFreshness.Compliance"), func(f FileInfo) bool {
+		fr.fileCompliance(ctx, ev, r, files, datasetMetric("FileFreshness.Compliance"), func(f FileInfo) bool {
 			return dateHolds(r.Condition.Op, f.ModTime.UTC(), ops)
 		}, o)
 		return o
@@ -487,15 +487,15 @@ func dateHolds(op dqdl.Op, t time.Time, ops []dateOperand) bool {
 	return false
 }
 
-func (fr *fileRule) judgeFileUniqueness(r *dqdl.SimpleRule) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
-		files, bad := fr.listOrFail(ev.ctx, fr.paths...)
+func (fr *fileRule) judgeFileUniqueness(r *dqdl.SimpleRule) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
+		files, bad := fr.listOrFail(ctx, fr.paths...)
 		if bad != nil {
 			return bad
 		}
 		distinct := map[string]bool{}
 		for _, f := range files {
-			sum, err := fr.checksum(ev.ctx, f)
+			sum, err := fr.checksum(ctx, f)
 			if err != nil {
 				return errored("Exception thrown while evaluating rule: " + err.Error())
 			}
@@ -507,7 +507,7 @@ func (fr *fileRule) judgeFileUniqueness(r *dqdl.SimpleRule) func(*evalState) *ou
 		o.metric(metric, m)
 		o.metric(datasetMetric("FileCount"), float64(len(files)))
 		if r.Condition != nil {
-			ev.check(o, r.Condition, metric, m)
+			ev.check(ctx, o, r.Condition, metric, m)
 		}
 		return o
 	}
@@ -516,9 +516,9 @@ func (fr *fileRule) judgeFileUniqueness(r *dqdl.SimpleRule) func(*evalState) *ou
 // judgeFileChecksums is `FileMatch ["path"] in [checksums]`: every file's
 // checksum must satisfy the string condition. Hex digits compare ignoring
 // case.
-func (fr *fileRule) judgeFileChecksums(r *dqdl.SimpleRule) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
-		files, bad := fr.listOrFail(ev.ctx, fr.paths...)
+func (fr *fileRule) judgeFileChecksums(r *dqdl.SimpleRule) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
+		files, bad := fr.listOrFail(ctx, fr.paths...)
 		if bad != nil {
 			return bad
 		}
@@ -559,7 +559,7 @@ func (fr *fileRule) judgeFileChecksums(r *dqdl.SimpleRule) func(*evalState) *out
 		passed, seen := 0, 0
 		var failing []string
 		for _, f := range files {
-			sum, err := fr.checksum(ev.ctx, f)
+			sum, err := fr.checksum(ctx, f)
 			if err != nil {
 				return errored("Exception thrown while evaluating rule: " + err.Error())
 			}
@@ -587,13 +587,13 @@ func (fr *fileRule) judgeFileChecksums(r *dqdl.SimpleRule) func(*evalState) *out
 // matchFileName each relative name must exist on both sides with equal
 // content. Sizes are compared before any byte is hashed, and with failFast
 // hashing stops at the first difference.
-func (fr *fileRule) judgeFileMatchPaths(r *dqdl.SimpleRule) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
-		a, bad := fr.listOrFail(ev.ctx, fr.paths[0])
+func (fr *fileRule) judgeFileMatchPaths(r *dqdl.SimpleRule) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
+		a, bad := fr.listOrFail(ctx, fr.paths[0])
 		if bad != nil {
 			return bad
 		}
-		b, bad := fr.listOrFail(ev.ctx, fr.paths[1])
+		b, bad := fr.listOrFail(ctx, fr.paths[1])
 		if bad != nil {
 			return bad
 		}
@@ -611,7 +611,7 @@ func (fr *fileRule) judgeFileMatchPaths(r *dqdl.SimpleRule) func(*evalState) *ou
 		sums := func(files []FileInfo) (map[string]string, error) {
 			out := map[string]string{}
 			for _, f := range files {
-				s, err := fr.checksum(ev.ctx, f)
+				s, err := fr.checksum(ctx, f)
 				if err != nil {
 					return nil, err
 				}
@@ -630,11 +630,11 @@ func (fr *fileRule) judgeFileMatchPaths(r *dqdl.SimpleRule) func(*evalState) *ou
 				if !ok || fa.Size != fb.Size {
 					differ = append(differ, fa.Rel)
 				} else {
-					sa, err := fr.checksum(ev.ctx, fa)
+					sa, err := fr.checksum(ctx, fa)
 					if err != nil {
 						return errored("Exception thrown while evaluating rule: " + err.Error())
 					}
-					sb, err := fr.checksum(ev.ctx, fb)
+					sb, err := fr.checksum(ctx, fb)
 					if err != nil {
 						return errored("Exception thrown while evaluating rule: " + err.Error())
 					}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -105,11 +106,11 @@ func compare(op dqdl.Op, m float64, xs []float64) bool {
 
 // operands evaluates a number condition's operands, resolving dynamic
 // expressions through the history (if any).
-func (ev *evalState) operands(c *dqdl.Condition, metric string) ([]float64, error) {
-	d := &dynEvaluator{ctx: ev.ctx, hist: ev.history, metric: HistoryKey(metric, ev.where)}
+func (ev *evalState) operands(ctx context.Context, c *dqdl.Condition, metric string) ([]float64, error) {
+	d := &dynEvaluator{hist: ev.history, metric: HistoryKey(metric, ev.where)}
 	xs := make([]float64, 0, len(c.Operands))
 	for _, o := range c.Operands {
-		f, err := d.number(o)
+		f, err := d.number(ctx, o)
 		if err != nil {
 			if errors.Is(err, errNoHistory) {
 				return nil, errors.New(err.Error() + ": " + operandText(o))
@@ -126,8 +127,8 @@ func (ev *evalState) operands(c *dqdl.Condition, metric string) ([]float64, erro
 // verdict in o: NaN always fails (a NaN metric means "no meaningful
 // value", spec §18 #15); dynamic operands that cannot be resolved make the
 // rule an ERROR.
-func (ev *evalState) check(o *outcome, c *dqdl.Condition, metric string, m float64) {
-	xs, err := ev.operands(c, metric)
+func (ev *evalState) check(ctx context.Context, o *outcome, c *dqdl.Condition, metric string, m float64) {
+	xs, err := ev.operands(ctx, c, metric)
 	if err != nil {
 		o.setError(err.Error())
 		return

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/dqlabs/dq/dqdl"
+import (
+	"context"
+
+	"github.com/dqlabs/dq/dqdl"
+)
 
 // comparisonMessage is the failure message of Glue's comparison rules
 // (RowCountMatch, ReferentialIntegrity, DatasetMatch, AggregateMatch): the
@@ -13,13 +17,13 @@ func comparisonMessage(m float64) string {
 // comparison records a comparison rule's metric and judges it against the
 // rule's condition; analyzers (no condition) only report the metric. NaN
 // fails whatever the condition, as elsewhere (spec §18 #15).
-func (ev *evalState) comparison(r *dqdl.SimpleRule, metric string, m float64) *outcome {
+func (ev *evalState) comparison(ctx context.Context, r *dqdl.SimpleRule, metric string, m float64) *outcome {
 	o := newOutcome()
 	o.metric(metric, m)
 	if r.Condition == nil {
 		return o
 	}
-	xs, err := ev.operands(r.Condition, metric)
+	xs, err := ev.operands(ctx, r.Condition, metric)
 	if err != nil {
 		o.setError(err.Error())
 		return o

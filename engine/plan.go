@@ -81,7 +81,7 @@ type node struct {
 type leafPlan struct {
 	rule  *dqdl.SimpleRule
 	fixed *outcome
-	judge func(ev *evalState) *outcome
+	judge func(ctx context.Context, ev *evalState) *outcome
 	// row is the rule's per-row form (spec §11.3); nil for dataset-level
 	// rules.
 	row *rowCheck
@@ -191,8 +191,20 @@ func (p *Plan) listQueries(x *executor) {
 			}
 			var ok, bad []int
 			var why []string
+			pulls := map[string]*pulledQuery{}
+			var pullOrder []string
 			for _, i := range part {
 				if _, err := s.sql(x.dialect, x.from(s.from), i); err != nil {
+					if pb := p.pullbackOf(s, i, x); pb != nil {
+						k := pb.key()
+						if pulls[k] == nil {
+							pulls[k] = &pulledQuery{pb: pb}
+							pullOrder = append(pullOrder, k)
+						}
+						pulls[k].idx = append(pulls[k].idx, i)
+						pulls[k].locals = append(pulls[k].locals, pb.local)
+						continue
+					}
 					bad = append(bad, i)
 					if w := err.Error(); !slices.Contains(why, w) {
 						why = append(why, w)
@@ -207,6 +219,10 @@ func (p *Plan) listQueries(x *executor) {
 			}
 			if len(bad) > 0 {
 				p.Queries = append(p.Queries, PlannedQuery{Kind: s.kind.String(), Serves: s.partUsers(bad), Unsupported: strings.Join(why, "; ")})
+			}
+			for _, k := range pullOrder {
+				pq := pulls[k]
+				p.Queries = append(p.Queries, PlannedQuery{Kind: "pull-back", SQL: pq.describe(x.from(s.from)), Serves: s.partUsers(pq.idx), Engine: x.dialect.Name})
 			}
 		}
 	}

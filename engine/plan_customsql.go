@@ -121,7 +121,7 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		c := &customRun{user: pl.user, sql: stmt}
 		pl.plan.customs = append(pl.plan.customs, c)
 		metric := datasetMetric("CustomSQL")
-		lp.judge = func(ev *evalState) *outcome {
+		lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 			c := ev.custom[c]
 			if c == nil {
 				return errored("internal error: CustomSql statement was not run")
@@ -140,7 +140,7 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 			o := newOutcome()
 			o.metric(metric, c.val.Float64)
 			if r.Condition != nil {
-				ev.check(o, r.Condition, metric, c.val.Float64)
+				ev.check(ctx, o, r.Condition, metric, c.val.Float64)
 			}
 			return o
 		}
@@ -191,7 +191,7 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 	pl.plan.scans = append(pl.plan.scans, s)
 	pass, total := s.add(countRows(lp.row.pred)), s.add(countRows())
 	metric := datasetMetric("CustomSQL.Compliance")
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		m, empty, err := ratio(pass, total)(ev)
 		switch {
 		case err != nil:
@@ -203,7 +203,7 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 		o.metric(metric, m)
 		ok := m == 1
 		if r.Threshold != nil {
-			xs, err := ev.operands(r.Threshold, metric)
+			xs, err := ev.operands(ctx, r.Threshold, metric)
 			if err != nil {
 				o.setError(err.Error())
 				return o

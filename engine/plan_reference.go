@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -149,7 +150,7 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 	total := pl.aggregate(countRows())
 	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := columnMetric(alias, "ReferentialIntegrity")
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		d, _, err := dangling.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -163,7 +164,7 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 		if n > 0 {
 			m = (n - d) / n
 		}
-		return ev.comparison(r, metric, m)
+		return ev.comparison(ctx, r, metric, m)
 	}
 }
 
@@ -288,7 +289,7 @@ func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation,
 	total := pl.aggregate(countRows())
 	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := "Dataset." + ref.alias + ".DatasetMatch"
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		vals := make([]float64, 4)
 		for i, s := range []slot{matched, dupP, dupR, total} {
 			v, _, err := s.value(ev)
@@ -303,7 +304,7 @@ func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation,
 		case vals[1] > 0 || vals[2] > 0:
 			return failed("Provided key map not suitable for given data frames")
 		}
-		return ev.comparison(r, metric, vals[0]/vals[3])
+		return ev.comparison(ctx, r, metric, vals[0]/vals[3])
 	}
 }
 
@@ -349,7 +350,7 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 	if names[0] != names[1] {
 		metric = columnMetric(names[0]+","+names[1], "AggregateMatch")
 	}
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		a, aNull, err := slots[0].value(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -371,7 +372,7 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		default:
 			m = a / b
 		}
-		return ev.comparison(r, metric, m)
+		return ev.comparison(ctx, r, metric, m)
 	}
 }
 
@@ -386,7 +387,7 @@ func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 	pn := pl.aggregate(countRows())
 	rn := pl.referenceScan(ref).add(countRows())
 	metric := "Dataset." + ref.alias + ".RowCountMatch"
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		a, _, err := pn.value(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -395,7 +396,7 @@ func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		if err != nil {
 			return errored(execMessage(err))
 		}
-		return ev.comparison(r, metric, a/b) // Go's float division gives Glue's +Inf and NaN
+		return ev.comparison(ctx, r, metric, a/b) // Go's float division gives Glue's +Inf and NaN
 	}
 }
 
@@ -426,13 +427,13 @@ func (pl *planner) planSchemaMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 	}
 	m := float64(same) / float64(len(pcols))
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		o := newOutcome()
 		o.metric(metric, m)
 		if r.Condition == nil {
 			return o
 		}
-		xs, err := ev.operands(r.Condition, metric)
+		xs, err := ev.operands(ctx, r.Condition, metric)
 		if err != nil {
 			o.setError(err.Error())
 			return o

@@ -33,7 +33,7 @@ func TestPlanExecutesManyTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(x *executor) []Outcome {
-		ev := &evalState{scanned: newScanned(), ctx: ctx, now: p.now}
+		ev := &evalState{scanned: newScanned(), now: p.now}
 		if err := p.execute(ctx, x, &ev.scanned, nil, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"regexp"
@@ -38,8 +39,8 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 
 // numberJudge is the common judge of NUMBER rules: get the metric, report
 // it, apply the condition (when there is one: analyzers have none).
-func numberJudge(r *dqdl.SimpleRule, metric string, get func(ev *evalState) (m float64, empty bool, err error), onEmpty func() *outcome) func(*evalState) *outcome {
-	return func(ev *evalState) *outcome {
+func numberJudge(r *dqdl.SimpleRule, metric string, get func(ev *evalState) (m float64, empty bool, err error), onEmpty func() *outcome) func(context.Context, *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
 		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -50,7 +51,7 @@ func numberJudge(r *dqdl.SimpleRule, metric string, get func(ev *evalState) (m f
 		o := newOutcome()
 		o.metric(metric, m)
 		if r.Condition != nil {
-			ev.check(o, r.Condition, metric, m)
+			ev.check(ctx, o, r.Condition, metric, m)
 		}
 		return o
 	}
@@ -119,7 +120,7 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.judge = numberJudge(r, metric, get, onEmpty)
 		return
 	}
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -200,7 +201,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 	case "IsUnique":
 		lp.row = &rowCheck{pred: uniquePred, filter: w, window: true}
 		metric := multiMetric(cols, "Uniqueness")
-		lp.judge = func(ev *evalState) *outcome {
+		lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 			m, empty, err := uniqueness(ev)
 			if err != nil {
 				return errored(execMessage(err))
@@ -220,7 +221,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		for i, c := range sqlCols {
 			nonNull[i] = pl.aggregate(aggr(sqlexpr.Count, col(c), whereExpr(w)))
 		}
-		lp.judge = func(ev *evalState) *outcome {
+		lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 			o := newOutcome()
 			m, empty, err := uniqueness(ev)
 			switch {

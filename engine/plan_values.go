@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, me
 	if !analyzer {
 		lp.sample = pl.valueSample(pass, total, w, c, pred)
 	}
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		m, empty, err := get(ev)
 		if err != nil {
 			return errored(execMessage(err))
@@ -43,7 +44,7 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, me
 			return o
 		}
 		if r.Threshold != nil {
-			xs, err := ev.operands(r.Threshold, metric)
+			xs, err := ev.operands(ctx, r.Threshold, metric)
 			if err != nil {
 				o.setError(err.Error())
 				return o
@@ -183,7 +184,7 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 	nonNull := pl.aggregate(aggr(sqlexpr.Count, v, we))
 	rows := pl.aggregate(countRows(we))
 	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, we)), rows, w, c, pred)
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		o := newOutcome()
 		n, _, err := rows.value(ev)
 		if err != nil {
@@ -249,7 +250,7 @@ func (pl *planner) valuesAnalyzer(lp *leafPlan, c column) {
 		names = [2]string{"MinimumLength", "MaximumLength"}
 	}
 	slots := [2]slot{pl.aggregate(aggr(sqlexpr.Min, v)), pl.aggregate(aggr(sqlexpr.Max, v))}
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		o := newOutcome()
 		for i, s := range slots {
 			m, null, err := s.value(ev)
@@ -334,7 +335,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 	op := cond.Op
 	useMin := op != dqdl.OpLt && op != dqdl.OpLe
 	useMax := op != dqdl.OpGt && op != dqdl.OpGe
-	lp.judge = func(ev *evalState) *outcome {
+	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		o := newOutcome()
 		check := func(s slot, name string, lowSide bool) {
 			m, null, err := s.value(ev)

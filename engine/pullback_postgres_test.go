@@ -1,0 +1,114 @@
+package engine_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/postgres"
+	"github.com/dqlabs/dq/engine/postgres/pgtest"
+)
+
+// pulledData has DOUBLE and FLOAT values whose text PostgreSQL spells
+// differently from DuckDB (so rules on it are pulled back): -0.0 beside
+// 0.0, NaN, ±Inf, the decades where DuckDB switches to exponents, and
+// NULL; "many" has 614 distinct values, over the bound.
+const pulledData = `SELECT id, x, CAST(x AS FLOAT) AS f, CAST(id AS DOUBLE) / 7 AS many FROM (VALUES
+	(1, CAST('-0.0' AS DOUBLE)), (2, 0.0), (3, CAST('NaN' AS DOUBLE)), (4, CAST('Infinity' AS DOUBLE)),
+	(5, CAST('-Infinity' AS DOUBLE)), (6, 1e15), (7, 1e16), (8, 0.1), (9, 1e-5), (10, NULL), (11, 0.1), (12, -0.0),
+	(13, 123456.789), (14, 1e23)
+) t(id, x) UNION ALL SELECT i, 2.5, 2.5, CAST(i AS DOUBLE) / 7 FROM range(15, 615) r(i)`
+
+// TestPullBackOnPostgres: rules PostgreSQL cannot express because they
+// read the text of a DOUBLE are computed from the pulled-back distinct
+// values and give what the embedded engine gives on the same rows; a
+// column with more distinct values than the bound ERRORs naming it; dq
+// explain shows the pull-back.
+func TestPullBackOnPostgres(t *testing.T) {
+	bin, err := pgtest.FindBin()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	cluster, err := pgtest.Start(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop() })
+	db := cluster.NewDB(t)
+	conn := cluster.Conn(t, db)
+	duck, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer duck.Close()
+	t.Setenv("PGPASSWORD", cluster.Password)
+	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "pulled", pulledData); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := dqdl.Parse("pulled.dqdl", `Rules = [
+		ColumnLength "x" <= 4,
+		ColumnLength "x" between 2 and 6 where "id > 2",
+		ColumnValues "x" in ["-0.0", "0.0", "NaN", "Infinity"],
+		ColumnValues "f" in ["0.1", "1e+16", "2.5"] with threshold > 0.5,
+		ColumnValues "x" = "1e+16" where "id > 6",
+		ColumnLength "f" > 2,
+		ColumnLength "many" > 2,
+		RowCount = 614
+	]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable&table=public.pulled", cluster.User, cluster.Host, cluster.Port, db)
+	b, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	remote, err := engine.EvaluateOnBackend(ctx, rs, b, engine.Options{Now: engine.TestNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := engine.Evaluate(ctx, rs, engine.Query(pulledData), engine.Options{Now: engine.TestNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range remote.RuleResults {
+		l := local.RuleResults[i]
+		if i == 6 {
+			if r.Result != engine.Error || !strings.HasPrefix(r.EvaluationMessage, "Cannot evaluate on postgresql: postgresql cannot express the text of a DOUBLE value") ||
+				!strings.Contains(r.EvaluationMessage, `"many" has 614 distinct values, more than the 500 dq pulls back`) {
+				t.Errorf("%s: %s %q, want an ERROR naming the bound", r.Description, r.Result, r.EvaluationMessage)
+			}
+			continue
+		}
+		rm, _ := json.Marshal(r.EvaluatedMetrics)
+		lm, _ := json.Marshal(l.EvaluatedMetrics)
+		if r.Result != l.Result || r.EvaluationMessage != l.EvaluationMessage || string(rm) != string(lm) {
+			t.Errorf("%s:\n postgres %s %q %s\n local    %s %q %s", r.Description, r.Result, r.EvaluationMessage, rm, l.Result, l.EvaluationMessage, lm)
+		}
+	}
+	// Hand-checked: -0.0 (×2), 0.0, NaN and Infinity are 5 of 614 rows.
+	if m := remote.RuleResults[2].EvaluatedMetrics["Column.x.ColumnValues.Compliance"]; m != 5.0/614 {
+		t.Errorf("x in [...]: compliance %v, want 5/614", m)
+	}
+	p, err := engine.ExplainOnBackend(ctx, rs, b, engine.Options{Now: engine.TestNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("SHOW") != "" {
+		t.Log(p.String())
+	}
+	if s := p.String(); !strings.Contains(s, `(pull-back) on postgresql for Rule_0, Rule_2`) || !strings.Contains(s, `-- pulled back: the distinct values of "x"`) {
+		t.Errorf("explain:\n%s", s)
+	}
+}
