@@ -44,6 +44,15 @@ func pullable(typ string) bool {
 	return false
 }
 
+// floating reports a DOUBLE or FLOAT column type.
+func floating(typ string) bool {
+	switch strings.ToUpper(typ) {
+	case "DOUBLE", "FLOAT", "REAL":
+		return true
+	}
+	return false
+}
+
 // planPullback plans expression e of an aggregate scan for dialect d, or
 // returns nil when it does not qualify: count(*), count(x), min(x) or
 // max(x) whose arguments and unrenderable conditions read the same one
@@ -176,7 +185,12 @@ func (pb *pullback) remoteSQL(from string) (string, error) {
 	c := col(pb.col.name)
 	n := countRows(pb.remote)
 	double := d.Types[sqlexpr.Double]
-	inner := sqlexpr.Case{Whens: []sqlexpr.When{{Cond: negZero(c), Then: num(1)}}, Else: num(0)}
+	var inner expr = num(0)
+	if floating(pb.col.typ) {
+		// Only floats have a -0.0 (and 1/0 on an integer column is an
+		// error in Trino).
+		inner = sqlexpr.Case{Whens: []sqlexpr.When{{Cond: negZero(c), Then: num(1)}}, Else: num(0)}
+	}
 	parts := []string{}
 	render := func(x expr) (string, error) { return d.Render(x) }
 	cs, err := render(c)
@@ -191,6 +205,10 @@ func (pb *pullback) remoteSQL(from string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	groupBy := cs // a constant in GROUP BY would be a column position
+	if floating(pb.col.typ) {
+		groupBy += ", " + zs
+	}
 	parts = append(parts, "CAST(count(*) AS "+double+") AS k")
 	for i := 1; i <= maxPulled; i++ {
 		for _, f := range []string{"__v", "__z", "__c"} {
@@ -198,7 +216,7 @@ func (pb *pullback) remoteSQL(from string) (string, error) {
 		}
 	}
 	return "SELECT " + strings.Join(parts, ", ") + "\nFROM (\n  SELECT __v, __z, __c, row_number() OVER (ORDER BY __v, __z) AS __i\n  FROM (\n    SELECT " +
-		cs + " AS __v, " + zs + " AS __z, " + ns + " AS __c\n    FROM " + from + "\n    GROUP BY " + cs + ", " + zs +
+		cs + " AS __v, " + zs + " AS __z, " + ns + " AS __c\n    FROM " + from + "\n    GROUP BY " + groupBy +
 		"\n  ) AS __g\n  WHERE __c > 0\n) AS __r", nil
 }
 
