@@ -96,10 +96,11 @@ func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int
 		// Expressions the dialect cannot express are pulled back when
 		// they can be (pullback.go), or ERROR their rules; the rest still
 		// run together, in one statement.
-		part = s.expressible(x, st, part)
-		if err := s.pullBack(ctx, x, st); err != nil {
+		ok := s.expressible(x, st, part)
+		if err := s.pullBack(ctx, x, st, without(part, ok)); err != nil {
 			return err
 		}
+		part = ok
 		if len(part) == 0 {
 			return nil
 		}
@@ -193,11 +194,12 @@ func localExecutor(q querier) *executor {
 // pullBack computes on x the expressions that x's dialect cannot express
 // and that a pull-back can (pullback.go); the others keep their
 // *sqlexpr.Unsupported, and a pull-back over the bound its error.
-func (s *scan) pullBack(ctx context.Context, x *executor, st *scanned) error {
+func (s *scan) pullBack(ctx context.Context, x *executor, st *scanned, idx []int) error {
 	if s.kind != aggregateScan || x.local == nil || st.errs[s] == nil {
 		return nil
 	}
-	for i, e := range st.errs[s] {
+	for _, i := range idx {
+		e := st.errs[s][i]
 		var u *sqlexpr.Unsupported
 		if e == nil || !errors.As(e, &u) {
 			continue
@@ -224,6 +226,21 @@ func (s *scan) pullBack(ctx context.Context, x *executor, st *scanned) error {
 		st.vals[s][i] = v
 	}
 	return nil
+}
+
+// without returns the indexes of all that are not in some (both in
+// order).
+func without(all, some []int) []int {
+	var out []int
+	j := 0
+	for _, i := range all {
+		if j < len(some) && some[j] == i {
+			j++
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
 }
 
 // expressible returns the expressions of part that x's dialect renders,

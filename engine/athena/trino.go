@@ -86,6 +86,7 @@ func typedTrino(typeOf func(col string) (string, bool)) *sqlexpr.Dialect {
 			},
 			sqlexpr.IntegerText: integerText,
 			sqlexpr.SparkDate:   sparkDate,
+			sqlexpr.HoursSince:  hoursSince,
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}
@@ -135,9 +136,16 @@ func greatest(args []string) string {
 func prepare(d *sqlexpr.Dialect, typeOf func(string) (string, bool), n sqlexpr.Node) (sqlexpr.Node, error) {
 	switch n := n.(type) {
 	case sqlexpr.Call:
+		if n.Fn == sqlexpr.HoursSince && len(n.Args) == 2 {
+			if c, ok := n.Args[1].(sqlexpr.Col); ok && typeOf != nil {
+				if t, ok := typeOf(c.Name); ok && strings.HasPrefix(strings.ToUpper(t), "TIMESTAMP WITH") {
+					return sqlexpr.Call{Fn: n.Fn, Args: []sqlexpr.Node{n.Args[0], sqlexpr.Call{Fn: sqlexpr.UTCTimestamp, Args: []sqlexpr.Node{c}}}}, nil
+				}
+			}
+		}
 		if n.Fn == sqlexpr.DuckDBCastSucceeds {
-			if x, ok := castCannotFail(n, typeOf); ok {
-				return sqlexpr.IsNull{X: x, Negate: true}, nil
+			if m, ok := sqlexpr.CastSucceeds(n, typeOf); ok {
+				return m, nil
 			}
 		}
 		if n.Fn != sqlexpr.RegexpFullMatch {
@@ -270,29 +278,6 @@ func floating(typeOf func(string) (string, bool), n sqlexpr.Node) bool {
 // quote renders a string literal.
 func quote(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
-// castCannotFail recognises DuckDBCastSucceeds(x, type) where DuckDB's
-// TRY_CAST cannot fail on a non-NULL value: a DATE or TIMESTAMP column
-// (with or without time zone) cast to DATE or TIMESTAMP; it returns x.
-func castCannotFail(c sqlexpr.Call, typeOf func(string) (string, bool)) (sqlexpr.Node, bool) {
-	if len(c.Args) != 2 || typeOf == nil {
-		return nil, false
-	}
-	x, ok1 := c.Args[0].(sqlexpr.Col)
-	to, ok2 := c.Args[1].(sqlexpr.Str)
-	if !ok1 || !ok2 || (to.V != "DATE" && to.V != "TIMESTAMP") {
-		return nil, false
-	}
-	t, ok := typeOf(x.Name)
-	if !ok {
-		return nil, false
-	}
-	switch strings.ToUpper(t) {
-	case "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ":
-		return x, true
-	}
-	return nil, false
-}
-
 // integerText is IntegerText with string logic only: after the pattern,
 // the digits without sign and leading zeros fit when they are fewer than
 // the limit's or, as many, not above it (VARCHAR comparison in Trino is
@@ -340,4 +325,31 @@ func sparkDate(a []string) string {
 	epochDay := "(" + era + " * 146097 + " + doe + " - 719468 - 146097)"
 	return "(CASE WHEN regexp_like(" + a[0] + ", '" + sparkDateJava + "') THEN CASE WHEN " + valid +
 		" THEN date_add('day', " + epochDay + ", DATE '1970-01-01') END END)"
+}
+
+// epochMicros is the microseconds since 1970-01-01 00:00 UTC of a
+// TIMESTAMP (read as UTC) or TIMESTAMP WITH TIME ZONE, exactly: whole
+// seconds by date_diff of the value truncated to the second (a floor,
+// also before 1970), plus the six fraction digits of its text at
+// microsecond precision (Trino's date_diff stops at milliseconds and
+// to_unixtime is a DOUBLE). The text has fixed positions for years 0 to
+// 9999 only; other years fail the statement (fail()), and the rule
+// ERRORs, rather than compute something else.
+func epochMicros(x string) string {
+	text := "CAST(CAST(" + x + " AS TIMESTAMP(6)) AS VARCHAR)"
+	secs := "date_diff('second', TIMESTAMP '1970-01-01 00:00:00', date_trunc('second', " + x + "))"
+	frac := "CAST(substr(" + text + ", 21, 6) AS BIGINT)"
+	return "CASE WHEN year(" + x + ") BETWEEN 0 AND 9999 THEN " + secs + " * 1000000 + " + frac +
+		" ELSE CAST(fail('DataFreshness: a timestamp outside the years 0 to 9999') AS BIGINT) END"
+}
+
+// hoursSince is HoursSince with DuckDB's arithmetic: exact microseconds
+// (epochMicros), IEEE doubles, and C's round() (half away from zero)
+// spelt with truncate, since Trino's round(double) rounds halves up.
+// The timestamp is a TIMESTAMP read as UTC: prepare turns a TIMESTAMP WITH
+// TIME ZONE column into its UTC wall-clock time first.
+func hoursSince(a []string) string {
+	us := epochMicros(a[1])
+	v := "(CAST(" + a[0] + " - (" + us + ") AS DOUBLE) / CAST(3600000000 AS DOUBLE) * CAST(100 AS DOUBLE))"
+	return "((CASE WHEN abs(" + v + " - truncate(" + v + ")) >= 0.5 THEN truncate(" + v + ") + sign(" + v + ") ELSE truncate(" + v + ") END) / CAST(100 AS DOUBLE))"
 }

@@ -78,6 +78,8 @@ func TestTrinoRenderingGolden(t *testing.T) {
 		{"integer text 64", sqlexpr.Call{Fn: sqlexpr.IntegerText, Args: []sqlexpr.Node{s, sqlexpr.Num{V: 64}}}},
 		{"uniqueness window", sqlexpr.Binary{Op: sqlexpr.Eq, L: sqlexpr.Window{Agg: sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: sqlexpr.Raw{SQL: "id > 2"}},
 			PartitionBy: []sqlexpr.Node{s, x}}, R: sqlexpr.Num{V: 1}}},
+		{"data freshness", sqlexpr.Binary{Op: sqlexpr.Le, L: sqlexpr.Call{Fn: sqlexpr.HoursSince, Args: []sqlexpr.Node{sqlexpr.Num{V: 1717243200000000}, sqlexpr.Col{Name: "ts"}}}, R: sqlexpr.Num{V: 24}}},
+		{"data freshness of a date", sqlexpr.Call{Fn: sqlexpr.HoursSince, Args: []sqlexpr.Node{sqlexpr.Num{V: 1717243200000000}, sqlexpr.Cast{X: sqlexpr.Col{Name: "d"}, To: sqlexpr.Timestamp}}}},
 		{"case", sqlexpr.Case{Whens: []sqlexpr.When{{Cond: sqlexpr.IsNull{X: x}, Then: sqlexpr.Num{V: 0}}}, Else: sqlexpr.Call{Fn: sqlexpr.Ln, Args: []sqlexpr.Node{x}}}},
 	}
 	var b strings.Builder

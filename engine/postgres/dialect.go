@@ -215,8 +215,8 @@ func typedDialect(base *sqlexpr.Dialect, typeOf func(col string) (string, bool))
 			return nil, &sqlexpr.Unsupported{Dialect: d.Name, What: "the text of a DOUBLE value (PostgreSQL prints floats differently)"}
 		}
 		if c, ok := n.(sqlexpr.Call); ok && c.Fn == sqlexpr.DuckDBCastSucceeds {
-			if never, ok := castCannotFail(c, typeOf); ok {
-				return sqlexpr.IsNull{X: never, Negate: true}, nil
+			if m, ok := sqlexpr.CastSucceeds(c, typeOf); ok {
+				return m, nil
 			}
 		}
 		return prepare(&d, n)
@@ -424,30 +424,6 @@ func writeRune(b *strings.Builder, r rune) {
 	default:
 		fmt.Fprintf(b, `\U%08x`, r)
 	}
-}
-
-// castCannotFail recognises DuckDBCastSucceeds(x, type) where DuckDB's
-// TRY_CAST cannot fail on a non-NULL value: a DATE or TIMESTAMP column
-// (with or without time zone) cast to DATE or TIMESTAMP. It returns x: the
-// cast then succeeds exactly when x is not NULL.
-func castCannotFail(c sqlexpr.Call, typeOf func(string) (string, bool)) (sqlexpr.Node, bool) {
-	if len(c.Args) != 2 {
-		return nil, false
-	}
-	x, ok1 := c.Args[0].(sqlexpr.Col)
-	to, ok2 := c.Args[1].(sqlexpr.Str)
-	if !ok1 || !ok2 || (to.V != "DATE" && to.V != "TIMESTAMP") {
-		return nil, false
-	}
-	t, ok := typeOf(x.Name)
-	if !ok {
-		return nil, false
-	}
-	switch strings.ToUpper(t) {
-	case "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ":
-		return x, true
-	}
-	return nil, false
 }
 
 // integerText is IntegerText: the pattern, then the value as NUMERIC

@@ -26,8 +26,13 @@ func TestDialectRefusesInexactConstructs(t *testing.T) {
 		{Dialect(), re(`a(`), "not a valid RE2 pattern"},
 		{Dialect(), sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{x, x}}, "not a literal"},
 		{Dialect(), sqlexpr.Cast{X: x, To: sqlexpr.Double, Try: true}, "TRY_CAST"},
-		{Dialect(), sqlexpr.Call{Fn: sqlexpr.Lower, Args: []sqlexpr.Node{x}}, "function lower"},
-		{Dialect(), sqlexpr.Call{Fn: sqlexpr.Upper, Args: []sqlexpr.Node{x}}, "function upper"},
+		// PostgreSQL's lower/upper are translate() tables; Redshift's
+		// translate() is not documented for multi-byte characters.
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.Lower, Args: []sqlexpr.Node{x}}, "function lower"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.Upper, Args: []sqlexpr.Node{x}}, "function upper"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.SparkDate, Args: []sqlexpr.Node{x}}, "function spark_date"},
+		{Dialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBCastSucceeds, Args: []sqlexpr.Node{x, sqlexpr.Str{V: "DOUBLE"}}}, "DuckDB's own parsing"},
+		{Dialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{x}}, "DuckDB's own parsing of timestamps"},
 		{RedshiftDialect(), re(`a+`), "function regexp_full_match"},
 	}
 	for _, c := range cases {

@@ -170,6 +170,9 @@ func exprCases(cols, types []string) []sqlexpr.Node {
 			for _, fn := range []sqlexpr.Func{sqlexpr.Count, sqlexpr.Sum, sqlexpr.Avg, sqlexpr.Min, sqlexpr.Max, sqlexpr.StddevPop, sqlexpr.VarPop} {
 				out = append(out, agg(fn, x), agg(fn, dbl(x)))
 			}
+			for _, d := range []string{"DECIMAL(3,1)", "DECIMAL(2,2)", "DECIMAL(18,0)", "DECIMAL(19,0)", "DECIMAL(38,20)", "DECIMAL(10,0)"} {
+				out = append(out, count(call(sqlexpr.DuckDBCastSucceeds, x, sqlexpr.Str{V: d})))
+			}
 			out = append(out,
 				count(call(sqlexpr.IsNaN, dbl(x))), count(call(sqlexpr.IsInf, dbl(x))), count(call(sqlexpr.IsFinite, dbl(x))),
 				count(sqlexpr.Not{X: call(sqlexpr.IsFinite, dbl(x))}),
@@ -208,11 +211,13 @@ func exprCases(cols, types []string) []sqlexpr.Node {
 				out = append(out, count(call(sqlexpr.RegexpFullMatch, x, sqlexpr.Str{V: p})))
 			}
 		case ty == "DATE":
+			out = append(out, count(call(sqlexpr.DuckDBCastSucceeds, x, sqlexpr.Str{V: "TIMESTAMP"})))
 			out = append(out, freshness(sqlexpr.Cast{X: x, To: sqlexpr.Timestamp})...)
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Gt, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-05-31"}, To: sqlexpr.Date})),
 				count(bin(sqlexpr.Ge, sqlexpr.Cast{X: x, To: sqlexpr.Timestamp}, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00"}, To: sqlexpr.Timestamp})))
 		case ty == "TIMESTAMP":
+			out = append(out, count(call(sqlexpr.DuckDBCastSucceeds, x, sqlexpr.Str{V: "DATE"})))
 			out = append(out, freshness(x)...)
 			out = append(out, agg(sqlexpr.Count, x),
 				count(bin(sqlexpr.Ge, x, sqlexpr.Cast{X: sqlexpr.Str{V: "2024-06-01 00:00:00"}, To: sqlexpr.Timestamp})),
@@ -246,12 +251,19 @@ func TestDialectMatchesDuckDB(t *testing.T) {
 	if _, err := conn.Exec(ctx, "SET standard_conforming_strings = on; SET TimeZone = 'America/New_York'"); err != nil {
 		t.Fatal(err)
 	}
-	pg := Dialect()
 	var compared, bothErr, unsupported int
 	unsupportedWhat := map[string]bool{}
 	for _, ds := range append(crosscheckDatasets(t), extraDatasets...) {
 		l := loadBoth(t, conn, ds.name, ds.sql)
 		from := " FROM " + quoteIdent(ds.name)
+		pg := typedDialect(Dialect(), func(c string) (string, bool) {
+			for i, n := range l.cols {
+				if n == c {
+					return l.types[i], true
+				}
+			}
+			return "", false
+		})
 		// Render every expression; run them all in one statement per
 		// engine, and one by one only when that statement fails.
 		var dqs, pqs []string

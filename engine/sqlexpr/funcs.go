@@ -114,14 +114,14 @@ const (
 	// when DuckDB's TRY_CAST(x AS type) is not NULL. DuckDB's parsing
 	// rules (of numbers, timestamps, decimals) are its own; a dialect
 	// claims this only for inputs where the cast cannot fail.
-	DuckDBCastSucceeds Func = "duckdb_try_cast_succeeds"
+	DuckDBCastSucceeds Func = "try_cast (DuckDB's own parsing of text as numbers, decimals and timestamps)"
 	// DuckDBStrptimeSucceeds: (x VARCHAR, strptime format as a Str) —
 	// TRUE when DuckDB's TRY_STRPTIME(x, format) is not NULL.
-	DuckDBStrptimeSucceeds Func = "duckdb_try_strptime_succeeds"
+	DuckDBStrptimeSucceeds Func = "try_strptime (DuckDB's date formats)"
 	// DuckDBTimestampText: (x VARCHAR) — DuckDB's TRY_CAST(x AS
 	// TIMESTAMP): its grammar (ISO dates, optional times and UTC offsets,
 	// BC years, 'infinity'...) is DuckDB's own.
-	DuckDBTimestampText Func = "duckdb_timestamp_text"
+	DuckDBTimestampText Func = "try_cast to TIMESTAMP (DuckDB's own parsing of timestamps in text)"
 	// HoursSince: (now as a Num of microseconds since the epoch, x
 	// TIMESTAMP — naive, read as UTC — or TIMESTAMP WITH TIME ZONE) — the
 	// hours from x to now as DuckDB computes
