@@ -191,17 +191,15 @@ func (pb *pullback) remoteSQL(from string) (string, error) {
 		// error in Trino).
 		inner = sqlexpr.Case{Whens: []sqlexpr.When{{Cond: negZero(c), Then: num(1)}}, Else: num(0)}
 	}
-	parts := []string{}
-	render := func(x expr) (string, error) { return d.Render(x) }
-	cs, err := render(c)
+	cs, err := d.Render(c)
 	if err != nil {
 		return "", err
 	}
-	ns, err := render(n)
+	ns, err := d.Render(n)
 	if err != nil {
 		return "", err
 	}
-	zs, err := render(inner)
+	zs, err := d.Render(inner)
 	if err != nil {
 		return "", err
 	}
@@ -209,7 +207,7 @@ func (pb *pullback) remoteSQL(from string) (string, error) {
 	if floating(pb.col.typ) {
 		groupBy += ", " + zs
 	}
-	parts = append(parts, "CAST(count(*) AS "+double+") AS k")
+	parts := []string{"CAST(count(*) AS " + double + ") AS k"}
 	for i := 1; i <= maxPulled; i++ {
 		for _, f := range []string{"__v", "__z", "__c"} {
 			parts = append(parts, fmt.Sprintf("CAST(max(CASE WHEN __i = %d THEN %s END) AS %s)", i, f, double))

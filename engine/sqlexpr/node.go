@@ -84,9 +84,9 @@ type (
 	// quoting. It is wrapped in parentheses when rendered.
 	Raw struct{ SQL string }
 	// Native is SQL text written for one dialect only: the planner's
-	// constructs that are not (yet) expressed in this language (Spark's
-	// date parsing, window functions of per-row uniqueness, CustomSql's
-	// rewritten statements...). It renders verbatim in that dialect, and
+	// constructs that are not (yet) expressed in this language (CustomSql's
+	// rewritten statements, correlated subqueries over reference
+	// datasets). It renders verbatim in that dialect, and
 	// as *Unsupported in every other, naming What, so that a rule built
 	// on it ERRORs on another engine instead of running something else.
 	Native struct {
