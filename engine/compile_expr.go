@@ -26,8 +26,15 @@ func embeddedDialect() *sqlexpr.Dialect {
 
 // duck renders n as DuckDB SQL. Every node the planner builds renders in
 // DuckDB (it is the reference dialect: each Func has an entry and Native
-// nodes are written in it), so an error here is a planner bug.
+// nodes are written in it, except a Backend's own statements, which are
+// keyed by their text), so an error here is a planner bug.
 func duck(n expr) string {
+	if nt, ok := n.(sqlexpr.Native); ok && nt.Dialect != duckDialect.Name {
+		// A statement the planner wrote in a Backend's own dialect (a
+		// cross-dataset join, plan_reference.go): its text is its
+		// identity, which is all scans use this rendering for.
+		return nt.Dialect + ": " + nt.SQL
+	}
 	s, err := duckDialect.Render(n)
 	if err != nil {
 		panic(fmt.Sprintf("internal error: rendering %#v in DuckDB: %v", n, err))

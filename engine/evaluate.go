@@ -31,9 +31,15 @@ type Options struct {
 	CompositeMode CompositeMode // CompositeDataset (default) or CompositeRow
 	RulesetName   string
 	References    map[string]Source // reference datasets by alias
-	RowLevel      *RowLevelOptions  // nil = no row-level output
-	Progress      func(Progress)    // optional; called as the scans run
-	History       History           // metric history for dynamic rules; nil = none
+	// BackendReferences bind reference aliases to datasets of the
+	// Backend's engine, by the name its Describe resolves (a table of the
+	// same database, a URL); EvaluateOnBackend and ExplainOnBackend only.
+	// There, References (local data) are not co-located: the rules
+	// comparing with them ERROR.
+	BackendReferences map[string]string
+	RowLevel          *RowLevelOptions // nil = no row-level output
+	Progress          func(Progress)   // optional; called as the scans run
+	History           History          // metric history for dynamic rules; nil = none
 	// Catalog resolves database.table reference names that References does
 	// not bind; nil = none.
 	Catalog Catalog
@@ -252,7 +258,7 @@ func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress f
 	}
 	for _, c := range p.customs {
 		step()
-		if err := c.run(ctx, x.q, st); err != nil {
+		if err := c.run(ctx, x, st); err != nil {
 			return err
 		}
 	}

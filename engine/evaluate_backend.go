@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/sqlexpr"
 )
 
 // EvaluateOnBackend evaluates the ruleset where b's data lives: the plan's
@@ -19,9 +22,12 @@ import (
 // with the Backend's columns, so that a bad clause fails its rule with the
 // same located message as in an embedded run. A rule whose expressions b's
 // dialect cannot express exactly, or that needs the embedded engine
-// (CustomSql, File* rules, reference datasets, ROW-mode composites with
-// dataset-level parts), ERRORs with a message naming the dialect and the
-// construct: dq never substitutes an approximation. Failing rules report
+// (File* rules, ROW-mode composites with dataset-level parts), ERRORs with
+// a message naming the dialect and the construct: dq never substitutes an
+// approximation. Cross-dataset rules run as joins in b when their
+// references are b's tables (Options.BackendReferences, or database.table
+// aliases), and ERROR when a reference lives elsewhere. CustomSql runs the
+// user's text in b's own SQL dialect when b is a UserQuerier, read-only. Failing rules report
 // their failed and total row counts but no top values (those need the
 // rows). Row-level output is refused.
 func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Options) (*Result, error) {
@@ -77,10 +83,31 @@ func ExplainOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Opt
 	return pl, nil
 }
 
-// planOnBackend describes b's primary dataset, mirrors its columns in an
-// empty table of a local session (where clauses bind against it), and
-// plans for b's dialect. The returned executor runs the plan's statements
-// on b, reading b's relation where the plan reads the local one.
+// backendPlan is what planning for a Backend needs besides its dialect.
+type backendPlan struct {
+	dialect *sqlexpr.Dialect
+	// relations maps the local mirror relations (the primary and the
+	// co-located references, empty tables with the engine's columns) to
+	// the engine's relations.
+	relations map[string]string
+	// refs maps each co-located reference alias (lower case) to the
+	// engine's relation, for CustomSql.
+	refs map[string]string
+	// apart says, by lower-case alias, why a reference cannot be joined
+	// with the primary in the engine: its rules ERROR with it.
+	apart map[string]string
+	// user runs CustomSql statements; nil when the Backend does not.
+	user func(ctx context.Context, query string, maxRows int) ([]string, [][]sql.NullFloat64, error)
+	// location is the primary dataset's, for messages.
+	location string
+}
+
+// planOnBackend describes b's primary dataset and the references the
+// ruleset needs, mirrors their columns in empty tables of a local session
+// (where clauses bind against them, the planner resolves columns in
+// them), and plans for b's dialect. The returned executor runs the
+// plan's statements on b, reading b's relations where the plan reads the
+// local ones.
 func planOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Options) (*Plan, *executor, *Dataset, func(), error) {
 	d := b.Dialect()
 	if d == nil {
@@ -93,29 +120,118 @@ func planOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Option
 	if len(ds.Columns) == 0 {
 		return nil, nil, nil, nil, fmt.Errorf("the primary dataset on %s (%s) has no columns", d.Name, ds.Location)
 	}
+	bk := &backendPlan{dialect: d, relations: map[string]string{}, refs: map[string]string{}, apart: map[string]string{}, location: ds.Location}
+	if u, ok := b.(UserQuerier); ok {
+		bk.user = u.QueryUser
+	}
+	refs, err := describeReferences(ctx, rs, b, opts, bk)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
 	sess, err := OpenSession(ctx, opts.Session)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	cols := make([]string, len(ds.Columns))
-	for i, c := range ds.Columns {
-		cols[i] = "CAST(NULL AS " + c.Type + ") AS " + QuoteIdent(c.Name)
+	mirror := func(alias string, ds *Dataset) (*Dataset, error) {
+		cols := make([]string, len(ds.Columns))
+		for i, c := range ds.Columns {
+			cols[i] = "CAST(NULL AS " + c.Type + ") AS " + QuoteIdent(c.Name)
+		}
+		local, err := sess.Register(ctx, alias, Query("SELECT "+strings.Join(cols, ", ")+" WHERE false"))
+		if err != nil {
+			return nil, fmt.Errorf("mirroring the columns of %s (%s) for validation: %w", ds.Location, d.Name, err)
+		}
+		bk.relations[local.Relation] = ds.Relation
+		return local, nil
 	}
-	local, err := sess.Register(ctx, "primary", Query("SELECT "+strings.Join(cols, ", ")+" WHERE false"))
+	local, err := mirror("primary", ds)
+	for _, r := range refs {
+		if err != nil {
+			break
+		}
+		_, err = mirror(r.alias, r.ds)
+		bk.refs[strings.ToLower(r.alias)] = r.ds.Relation
+	}
 	if err == nil {
 		err = sess.Seal(ctx)
 	}
 	if err != nil {
 		sess.Close()
-		return nil, nil, nil, nil, fmt.Errorf("mirroring the columns of %s (%s) for validation: %w", ds.Location, d.Name, err)
+		return nil, nil, nil, nil, err
 	}
 	rel := relationOf(local)
-	pl, err := buildPlanOn(ctx, sess, sess.Conn(), rs, rel, opts, d)
+	pl, err := buildPlanOn(ctx, sess, sess.Conn(), rs, rel, opts, bk)
 	if err != nil {
 		sess.Close()
 		return nil, nil, nil, nil, fmt.Errorf("planning: %w", err)
 	}
-	x := &executor{dialect: d, queryRow: b.QueryRow, relations: map[string]string{local.Relation: ds.Relation}, local: sess.Conn()}
+	x := &executor{dialect: d, queryRow: b.QueryRow, relations: bk.relations, user: bk.user, local: sess.Conn()}
 	pl.listQueries(x)
 	return pl, x, ds, func() { sess.Close() }, nil
+}
+
+// backendRef is a reference described by the Backend.
+type backendRef struct {
+	alias string
+	ds    *Dataset
+}
+
+// describeReferences resolves every reference alias the ruleset needs on
+// b: Options.BackendReferences by the name given there, a database.table
+// alias by itself (a table of the engine, as a catalog name). A reference
+// b reports as outside its engine, or bound to local data
+// (Options.References), is recorded in bk.apart: its rules ERROR. Any
+// other failure to describe one stops the run, as for the primary; an
+// alias bound nowhere is an *UnboundReferenceError.
+func describeReferences(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Options, bk *backendPlan) ([]backendRef, error) {
+	names, local := map[string]string{}, map[string]bool{}
+	for a, n := range opts.BackendReferences {
+		names[strings.ToLower(a)] = n
+	}
+	for a := range opts.References {
+		local[strings.ToLower(a)] = true
+	}
+	var out []backendRef
+	var missing []string
+	engineName := bk.dialect.Name
+	for _, a := range requiredReferences(rs) {
+		key := strings.ToLower(a)
+		name, ok := names[key]
+		switch {
+		case ok:
+		case local[key]:
+			bk.apart[key] = fmt.Sprintf("reference dataset '%s' is local data, not a table of the %s engine that holds the primary dataset (%s)", a, engineName, bk.location)
+			continue
+		default:
+			if _, _, dotted := splitTableName(a); !dotted {
+				missing = append(missing, a)
+				continue
+			}
+			name = a
+		}
+		ds, err := b.Describe(ctx, name)
+		if errors.Is(err, ErrNotColocated) {
+			bk.apart[key] = fmt.Sprintf("reference dataset '%s' is not in the %s engine that holds the primary dataset (%s): %v", a, engineName, bk.location, err)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("describing the reference dataset %q on %s: %w", a, engineName, err)
+		}
+		if len(ds.Columns) == 0 {
+			return nil, fmt.Errorf("the reference dataset %q on %s (%s) has no columns", a, engineName, ds.Location)
+		}
+		out = append(out, backendRef{alias: a, ds: ds})
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, &UnboundReferenceError{Aliases: missing}
+	}
+	return out, nil
+}
+
+// notColocated is the message of a rule comparing with a reference that
+// does not live where the primary dataset does.
+func notColocated(engine, why string) string {
+	return cannotEvaluate + engine + ": " + why + ". Cross-dataset rules run as joins inside the engine, so references must be tables of the same engine and database (the same Athena catalog; the same PostgreSQL or Redshift database)." +
+		" Bind the alias to such a table (--ref ALIAS=schema.table, a URL of the same database, or glue://database/table), or evaluate with the embedded engine (--engine duckdb)"
 }

@@ -149,23 +149,24 @@ func TestBackendLimits(t *testing.T) {
 		ColumnValues "n" > 0 where "id > 0"
 	]`)
 	b := newDuckBackend(t, d.path)
-	res, err := EvaluateOnBackend(context.Background(), rs, b, Options{Now: testNow})
+	// The reference is local data: not where the Backend's table is.
+	res, err := EvaluateOnBackend(context.Background(), rs, b, Options{Now: testNow, References: map[string]Source{"ref": Files(d.path, FileOptions{})}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Dates in strings are in the neutral language (sqlexpr.SparkDate):
 	// they run on the backend.
-	wantPrefix := []string{"", "", "Cannot evaluate on duckdb: CustomSql runs the user's SQL",
-		"Cannot evaluate on duckdb: DatasetMatch compares with reference datasets", "Rule IsComplete \"s\" where \"id >\" has provided an invalid where clause", ""}
+	wantPrefix := []string{"", "", "Cannot evaluate on duckdb: this engine does not run user SQL (CustomSql)",
+		"Cannot evaluate on duckdb: reference dataset 'ref' is local data, not a table of the duckdb engine", "Rule IsComplete \"s\" where \"id >\" has provided an invalid where clause", ""}
 	for i, r := range res.RuleResults {
 		if !strings.HasPrefix(r.EvaluationMessage, wantPrefix[i]) || (wantPrefix[i] == "") != (r.Result == Pass) {
 			t.Errorf("%s: %s %q, want message starting %q", r.Description, r.Result, r.EvaluationMessage, wantPrefix[i])
 		}
 	}
-	if _, err := EvaluateOnBackend(context.Background(), rs, b, Options{RowLevel: &RowLevelOptions{}}); err == nil || !strings.Contains(err.Error(), "row-level output") {
+	if _, err := EvaluateOnBackend(context.Background(), rs, b, Options{RowLevel: &RowLevelOptions{}, References: map[string]Source{"ref": Files(d.path, FileOptions{})}}); err == nil || !strings.Contains(err.Error(), "row-level output") {
 		t.Errorf("row-level on a backend: %v", err)
 	}
-	p, err := ExplainOnBackend(context.Background(), rs, b, Options{Now: testNow})
+	p, err := ExplainOnBackend(context.Background(), rs, b, Options{Now: testNow, References: map[string]Source{"ref": Files(d.path, FileOptions{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

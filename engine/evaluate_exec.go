@@ -169,6 +169,9 @@ type executor struct {
 	// relations maps the relations the plan reads (the embedded session's
 	// names) to the engine's; nil = the same.
 	relations map[string]string
+	// user runs CustomSql statements on a Backend (UserQuerier); nil
+	// when embedded or when the Backend does not run user SQL.
+	user func(ctx context.Context, query string, maxRows int) ([]string, [][]sql.NullFloat64, error)
 	// local is the embedded session's connection on a Backend, where
 	// pulled-back values are evaluated (pullback.go); nil: no pull-back.
 	local querier

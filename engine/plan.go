@@ -123,6 +123,10 @@ type planner struct {
 	// references, ROW-mode composites with dataset-level rules) are
 	// decided as ERRORs at plan time.
 	remote *sqlexpr.Dialect
+	// backend is the rest of what planning for a Backend needs (its
+	// relations, the references that live elsewhere, its user-SQL
+	// runner); nil when embedded.
+	backend *backendPlan
 }
 
 func newPlan(rel *relation, now time.Time, mode CompositeMode) *Plan {
@@ -137,13 +141,17 @@ func buildPlan(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, 
 	return buildPlanOn(ctx, sess, q, rs, rel, opts, nil)
 }
 
-// buildPlanOn is buildPlan for a Backend of dialect remote (nil =
-// embedded): rel is then an empty local relation with the Backend's
-// columns, against which where clauses are validated.
-func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options, remote *sqlexpr.Dialect) (*Plan, error) {
+// buildPlanOn is buildPlan for a Backend (bk nil = embedded): rel is
+// then an empty local relation with the Backend's columns, against which
+// where clauses are validated.
+func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset, rel *relation, opts Options, bk *backendPlan) (*Plan, error) {
+	var remote *sqlexpr.Dialect
+	if bk != nil {
+		remote = bk.dialect
+	}
 	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
 		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots,
-		remote: remote}
+		remote: remote, backend: bk}
 	if len(rs.Rules) > 1 {
 		pl.vetWheres(rs)
 	}
@@ -173,7 +181,11 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 	if !opts.NoMetadata && remote == nil {
 		pl.answerFromFooters(readFooters(ctx, sess, rel))
 	}
-	pl.plan.listQueries(localExecutor(nil))
+	if bk == nil {
+		// A Backend's plan is listed by its caller, in the Backend's
+		// dialect: its cross-dataset statements have no DuckDB text.
+		pl.plan.listQueries(localExecutor(nil))
+	}
 	return pl.plan, nil
 }
 
@@ -227,7 +239,7 @@ func (p *Plan) listQueries(x *executor) {
 		}
 	}
 	for _, c := range p.customs {
-		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}, Engine: duckDialect.Name})
+		p.Queries = append(p.Queries, PlannedQuery{Kind: "custom", SQL: c.describe(), Serves: []string{c.user}, Engine: c.engine()})
 	}
 }
 

@@ -14,6 +14,9 @@ import (
 type customRun struct {
 	user string
 	sql  string // the rewritten, vetted statement
+	// backend is the Backend dialect's name when the statement runs
+	// there ("" = embedded).
+	backend string
 }
 
 // customResult is what a customRun returned in one execution.
@@ -25,16 +28,47 @@ type customResult struct {
 }
 
 func (c *customRun) describe() string {
+	if c.backend != "" {
+		// The Backend reads each value as a number.
+		return "SELECT * FROM (\n" + c.sql + "\n) AS __custom LIMIT 2"
+	}
 	return "SELECT CAST(COLUMNS(*) AS DOUBLE) FROM (\n" + c.sql + "\n) AS __custom LIMIT 2"
+}
+
+// engine is the dialect name the statement runs in.
+func (c *customRun) engine() string {
+	if c.backend != "" {
+		return c.backend
+	}
+	return duckDialect.Name
 }
 
 // run executes the statement. An error of the user's SQL becomes the
 // rule's outcome (c.err); an environment failure (out of memory, I/O,
 // corrupt data) stops the run, as it does for the fused scan.
-func (c *customRun) run(ctx context.Context, q querier, st *scanned) error {
+func (c *customRun) run(ctx context.Context, x *executor, st *scanned) error {
 	res := &customResult{}
 	st.custom[c] = res
-	if err := res.query(ctx, q, c.describe()); err != nil {
+	if c.backend != "" {
+		if x.user == nil {
+			res.err = fmt.Errorf("%s does not run user SQL", c.backend)
+			return nil
+		}
+		cols, rows, err := x.user(ctx, c.describe(), 2)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.err = err
+			return nil
+		}
+		res.cols, res.rows = len(cols), len(rows)
+		if len(rows) == 1 && len(cols) == 1 {
+			res.val = rows[0][0]
+		}
+		return nil
+	}
+	if err := res.query(ctx, x.q, c.describe()); err != nil {
 		return err
 	}
 	if ee := AsEnvironmentError(res.err); ee != nil {
@@ -106,6 +140,9 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		lp.fixed = errored("Error executing SQL statement: " + err.Error())
 		return nil
 	}
+	if pl.backend != nil {
+		return pl.customOnBackend(r, lp, text)
+	}
 	stmt, err := RewriteRelations(text, rels)
 	if err == nil && pl.sess != nil {
 		err = pl.sess.CheckReadOnly(pl.ctx, stmt)
@@ -120,33 +157,38 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 	if r.Condition != nil || pl.analyzer {
 		c := &customRun{user: pl.user, sql: stmt}
 		pl.plan.customs = append(pl.plan.customs, c)
-		metric := datasetMetric("CustomSQL")
-		lp.judge = func(ctx context.Context, ev *evalState) *outcome {
-			c := ev.custom[c]
-			if c == nil {
-				return errored("internal error: CustomSql statement was not run")
-			}
-			switch {
-			case c.err != nil:
-				return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
-			case c.rows != 1:
-				return failed("Custom SQL did not return exactly 1 row")
-			case c.cols != 1:
-				return failed("Custom SQL did not return exactly 1 column")
-			case !c.val.Valid:
-				// Glue turns NULL into 0.0; that hides empty inputs (spec §18 #16).
-				return failed("Custom SQL returned NULL")
-			}
-			o := newOutcome()
-			o.metric(metric, c.val.Float64)
-			if r.Condition != nil {
-				ev.check(ctx, o, r.Condition, metric, c.val.Float64)
-			}
-			return o
-		}
+		lp.judge = customJudge(r, c)
 		return nil
 	}
 	return pl.customRowMode(r, lp, stmt)
+}
+
+// customJudge judges a scalar CustomSql statement's result.
+func customJudge(r *dqdl.SimpleRule, c *customRun) func(ctx context.Context, ev *evalState) *outcome {
+	metric := datasetMetric("CustomSQL")
+	return func(ctx context.Context, ev *evalState) *outcome {
+		c := ev.custom[c]
+		if c == nil {
+			return errored("internal error: CustomSql statement was not run")
+		}
+		switch {
+		case c.err != nil:
+			return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
+		case c.rows != 1:
+			return failed("Custom SQL did not return exactly 1 row")
+		case c.cols != 1:
+			return failed("Custom SQL did not return exactly 1 column")
+		case !c.val.Valid:
+			// Glue turns NULL into 0.0; that hides empty inputs (spec §18 #16).
+			return failed("Custom SQL returned NULL")
+		}
+		o := newOutcome()
+		o.metric(metric, c.val.Float64)
+		if r.Condition != nil {
+			ev.check(ctx, o, r.Condition, metric, c.val.Float64)
+		}
+		return o
+	}
 }
 
 // customRowMode judges the share of primary rows found in the statement's
@@ -190,8 +232,15 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 	s.serve(pl.user)
 	pl.plan.scans = append(pl.plan.scans, s)
 	pass, total := s.add(countRows(lp.row.pred)), s.add(countRows())
+	lp.judge = customRowJudge(r, pass, total)
+	return nil
+}
+
+// customRowJudge judges CustomSql's row mode: the share of primary rows
+// the statement returned.
+func customRowJudge(r *dqdl.SimpleRule, pass, total slot) func(ctx context.Context, ev *evalState) *outcome {
 	metric := datasetMetric("CustomSQL.Compliance")
-	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
 		m, empty, err := ratio(pass, total)(ev)
 		switch {
 		case err != nil:
@@ -215,5 +264,4 @@ func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) 
 		}
 		return o
 	}
-	return nil
 }

@@ -20,6 +20,11 @@ func (pl *planner) reference(alias string) (*relation, *outcome) {
 	if pl.sess == nil {
 		return nil, errored("reference datasets need a session")
 	}
+	if pl.backend != nil {
+		if why, ok := pl.backend.apart[strings.ToLower(alias)]; ok {
+			return nil, errored(notColocated(pl.remote.Name, why))
+		}
+	}
 	ds, ok := pl.sess.Dataset(alias)
 	if !ok || strings.EqualFold(alias, pl.plan.rel.alias) {
 		return nil, errored(fmt.Sprintf("Reference dataset '%s' not found in additional data sources", alias))
@@ -129,7 +134,7 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = bad
 		return
 	}
-	var join, corr []string
+	var pcs, rcs []column
 	for i := range pcols {
 		pc, bad := pl.column(pcols[i])
 		if bad != nil {
@@ -141,12 +146,27 @@ func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = bad
 			return
 		}
+		pcs, rcs = append(pcs, pc), append(rcs, rc)
+	}
+	var join, corr []string
+	for i := range pcs {
+		pc, rc := pcs[i], rcs[i]
 		rq := "__r." + QuoteIdent(rc.name)
 		join = append(join, keyEquals("__p."+QuoteIdent(pc.name), pc, rq, rc))
 		// Row level: the outer row is the primary relation itself.
 		corr = append(corr, keyEquals(pl.plan.rel.from+"."+QuoteIdent(pc.name), pc, rq, rc))
 	}
-	dangling := pl.subquery("SELECT count(*) FROM " + pl.plan.rel.from + " AS __p ANTI JOIN " + ref.from + " AS __r ON " + strings.Join(join, " AND "))
+	var dangling slot
+	if pl.remote != nil {
+		q, err := pl.backendAntiJoin(ref, pcs, rcs)
+		if err != nil {
+			lp.fixed = errored(pl.cannotJoin(err))
+			return
+		}
+		dangling = pl.backendSubquery(q)
+	} else {
+		dangling = pl.subquery("SELECT count(*) FROM " + pl.plan.rel.from + " AS __p ANTI JOIN " + ref.from + " AS __r ON " + strings.Join(join, " AND "))
+	}
 	total := pl.aggregate(countRows())
 	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
 	metric := columnMetric(alias, "ReferentialIntegrity")
@@ -248,6 +268,10 @@ func (pl *planner) planDatasetMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 }
 
 func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation, pk, rk, pm, rm []column) {
+	if pl.remote != nil {
+		pl.datasetMatchOnBackend(r, lp, ref, pk, rk, pm, rm)
+		return
+	}
 	pFrom := pl.plan.rel.from
 	// side builds one dataset's projection: its key columns as __k<i> and
 	// the hash of its compared columns as __h.
@@ -288,8 +312,14 @@ func (pl *planner) datasetMatch(r *dqdl.SimpleRule, lp *leafPlan, ref *relation,
 	dupR := pl.subquery("SELECT count(*) FROM (SELECT 1 FROM " + ref.from + " GROUP BY " + strings.Join(q.keyList, ", ") + " HAVING count(*) > 1)")
 	total := pl.aggregate(countRows())
 	lp.row = &rowCheck{pred: native("EXISTS (SELECT 1 FROM "+ref.from+" AS __r WHERE "+strings.Join(corr, " AND ")+")", "per-row comparison with a reference dataset (a correlated subquery)")}
+	lp.judge = datasetMatchJudge(r, ref, matched, dupP, dupR, total)
+}
+
+// datasetMatchJudge judges DatasetMatch from the matched pairs, the
+// duplicate keys of both sides and the primary's rows.
+func datasetMatchJudge(r *dqdl.SimpleRule, ref *relation, matched, dupP, dupR, total slot) func(ctx context.Context, ev *evalState) *outcome {
 	metric := "Dataset." + ref.alias + ".DatasetMatch"
-	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
+	return func(ctx context.Context, ev *evalState) *outcome {
 		vals := make([]float64, 4)
 		for i, s := range []slot{matched, dupP, dupR, total} {
 			v, _, err := s.value(ev)

@@ -70,7 +70,6 @@ func init() {
 	multi := func(r *dqdl.SimpleRule, cols []string) ([]string, bool, bool) {
 		return []string{multiMetric(cols, r.Type)}, false, true
 	}
-	const refs = "compares with reference datasets, which dq does not read from a pushdown engine yet"
 	const files = "reads files, not the engine's tables"
 	ruleKinds = map[string]*ruleKind{
 		"RowCount":     {plan: plain((*planner).planRowCount), metrics: dataset, anomaly: suggestDatasetCount, anomalyRank: 1},
@@ -122,7 +121,6 @@ func init() {
 			}},
 		"DataFreshness": {plan: plain((*planner).planDataFreshness)},
 		"CustomSql": {plan: (*planner).planCustomSQL, thresholdDatasetLevel: true, anomalyRank: 13,
-			localOnly: "runs the user's SQL, which dq does not translate to other dialects yet",
 			metrics: func(r *dqdl.SimpleRule, _ []string) ([]string, bool, bool) {
 				if r.Threshold != nil {
 					return []string{datasetMetric("CustomSQL.Compliance")}, true, true
@@ -130,7 +128,7 @@ func init() {
 				return []string{datasetMetric("CustomSQL")}, false, true
 			}},
 		"DetectAnomalies": {plan: (*planner).planDetectAnomalies},
-		"ReferentialIntegrity": {plan: plain((*planner).planReferentialIntegrity), localOnly: refs,
+		"ReferentialIntegrity": {plan: plain((*planner).planReferentialIntegrity),
 			aliases: func(r *dqdl.SimpleRule) []string {
 				if len(r.Params) > 1 {
 					if alias, _, err := parseReferenceColumns(r.Params[1].Value); err == nil {
@@ -139,10 +137,10 @@ func init() {
 				}
 				return nil
 			}},
-		"DatasetMatch":  {plan: plain((*planner).planDatasetMatch), localOnly: refs, aliases: firstParamAlias},
-		"RowCountMatch": {plan: plain((*planner).planRowCountMatch), localOnly: refs, aliases: firstParamAlias},
-		"SchemaMatch":   {plan: plain((*planner).planSchemaMatch), localOnly: refs, aliases: firstParamAlias},
-		"AggregateMatch": {plan: plain((*planner).planAggregateMatch), localOnly: refs,
+		"DatasetMatch":  {plan: plain((*planner).planDatasetMatch), aliases: firstParamAlias},
+		"RowCountMatch": {plan: plain((*planner).planRowCountMatch), aliases: firstParamAlias},
+		"SchemaMatch":   {plan: plain((*planner).planSchemaMatch), aliases: firstParamAlias},
+		"AggregateMatch": {plan: plain((*planner).planAggregateMatch),
 			aliases: func(r *dqdl.SimpleRule) []string {
 				var out []string
 				for _, p := range r.Params {

@@ -158,8 +158,15 @@ func (b *Backend) table(name string) (db, table string) {
 
 // Describe implements engine.Backend from the Glue Data Catalog: the
 // declared columns then the partition keys, as Athena reads the table,
-// with Glue's Hive types spelt as DuckDB spells them.
+// with Glue's Hive types spelt as DuckDB spells them. A reference is a
+// table of the same catalog: glue://database/table, database.table, or a
+// table of the primary's database; a path or another kind of URL (s3://
+// files, a postgres:// table) is an error wrapping
+// engine.ErrNotColocated, since cross-dataset rules are joins in Athena.
 func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, error) {
+	if name != "primary" && !gluecatalog.IsGlue(name) && strings.ContainsAny(name, `/\:`) {
+		return nil, fmt.Errorf("%s is not a table of the Athena catalog %s: %w", name, b.opts.Catalog, engine.ErrNotColocated)
+	}
 	db, tn := b.table(name)
 	t := b.catalog.Table(db, tn, "")
 	tb, err := t.Describe(ctx)
@@ -225,14 +232,9 @@ func partitionWhere(filter string, keys map[string]gluecatalog.Key) (string, err
 // QueryRow implements engine.Backend: one statement, its single row of n
 // numbers. Cancelling ctx stops the query on Athena.
 func (b *Backend) QueryRow(ctx context.Context, query string, n int) ([]sql.NullFloat64, error) {
-	b.mu.Lock()
-	guarded, names := b.guarded, append([]string{"primary"}, b.described...)
-	b.mu.Unlock()
-	if !guarded && b.opts.MaxScanBytes > 0 {
-		// The backstop: callers run Guard first, with every dataset.
-		if _, err := b.Guard(ctx, names); err != nil {
-			return nil, err
-		}
+	// The backstop: callers run Guard first, with every dataset.
+	if err := b.guard(ctx); err != nil {
+		return nil, err
 	}
 	id, err := b.run(ctx, query)
 	if err != nil {
@@ -276,6 +278,108 @@ func (b *Backend) QueryRow(ctx context.Context, query string, n int) ([]sql.Null
 		out[i] = sql.NullFloat64{Float64: v, Valid: true}
 	}
 	return out, nil
+}
+
+var _ engine.UserQuerier = (*Backend)(nil)
+
+// QueryUser implements engine.UserQuerier: a CustomSql statement, which
+// must be a SELECT (or WITH … SELECT: Trino has no data-modifying
+// WITH), its column names and at most maxRows rows read as numbers. The
+// cost guard applies as for the metric statements.
+func (b *Backend) QueryUser(ctx context.Context, query string, maxRows int) ([]string, [][]sql.NullFloat64, error) {
+	if first := firstWord(query); first != "select" && first != "with" {
+		return nil, nil, fmt.Errorf("Athena runs only SELECT or WITH … SELECT for CustomSql, got %q", first)
+	}
+	if err := b.guard(ctx); err != nil {
+		return nil, nil, err
+	}
+	id, err := b.run(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	var out [][]sql.NullFloat64
+	p := sdk.NewGetQueryResultsPaginator(b.client, &sdk.GetQueryResultsInput{QueryExecutionId: &id})
+	for first := true; p.HasMorePages(); first = false {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, b.apiErr("GetQueryResults", id, err)
+		}
+		if page.ResultSet == nil {
+			break
+		}
+		if first && page.ResultSet.ResultSetMetadata != nil {
+			for _, c := range page.ResultSet.ResultSetMetadata.ColumnInfo {
+				names = append(names, aws.ToString(c.Name))
+			}
+		}
+		rs := page.ResultSet.Rows
+		if first && len(rs) > 0 {
+			rs = rs[1:] // the header row of column names
+		}
+		for _, r := range rs {
+			if len(out) == maxRows {
+				break
+			}
+			row := make([]sql.NullFloat64, len(r.Data))
+			for i, d := range r.Data {
+				if d.VarCharValue == nil {
+					continue
+				}
+				v, err := parseNumber(*d.VarCharValue)
+				if err != nil {
+					return nil, nil, fmt.Errorf("Athena query %s: column %d: %w", id, i+1, err)
+				}
+				row[i] = sql.NullFloat64{Float64: v, Valid: true}
+			}
+			out = append(out, row)
+		}
+		if len(out) >= maxRows {
+			break
+		}
+	}
+	return names, out, nil
+}
+
+// firstWord is the first keyword of a statement, lower case, after
+// blanks, comments and opening parentheses.
+func firstWord(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			if i := strings.IndexByte(q, '\n'); i >= 0 {
+				q = q[i:]
+				continue
+			}
+			return ""
+		case strings.HasPrefix(q, "/*"):
+			if i := strings.Index(q, "*/"); i >= 0 {
+				q = q[i+2:]
+				continue
+			}
+			return ""
+		}
+		end := strings.IndexFunc(q, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+		if end < 0 {
+			end = len(q)
+		}
+		return strings.ToLower(q[:end])
+	}
+}
+
+// guard runs the cost guard once, over the datasets described so far,
+// when callers have not run Guard themselves.
+func (b *Backend) guard(ctx context.Context) error {
+	b.mu.Lock()
+	guarded, names := b.guarded, append([]string{"primary"}, b.described...)
+	b.mu.Unlock()
+	if !guarded && b.opts.MaxScanBytes > 0 {
+		if _, err := b.Guard(ctx, names); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ScanLimitError is the --max-scan-bytes guard's refusal.

@@ -64,6 +64,10 @@ type Backend struct {
 	schema  string // "" until resolved: the connection's current_schema()
 	table   string
 	where   string // redacted URL, for messages
+	// server is the host, port and database connected to: a reference
+	// given as a URL must name the same to be joined with the table.
+	server   string
+	redshift bool
 	// types are the primary table's column types (DuckDB spellings) once
 	// described; the dialect consults them.
 	types map[string]string
@@ -241,6 +245,10 @@ func OpenTarget(ctx context.Context, t *Target, opts Options) (*Backend, error) 
 		// The dialect writes standard-conforming literals: a backslash is
 		// an ordinary character. (Redshift's dialect escapes backslashes.)
 		cfg.RuntimeParams["standard_conforming_strings"] = "on"
+		// Dates print as DuckDB prints them (YYYY-MM-DD) whatever the
+		// server's default: cross-dataset rules compare some values as
+		// text.
+		cfg.RuntimeParams["datestyle"] = "ISO, MDY"
 	}
 	if opts.StatementTimeout > 0 {
 		ms := opts.StatementTimeout.Milliseconds()
@@ -265,7 +273,7 @@ func OpenTarget(ctx context.Context, t *Target, opts Options) (*Backend, error) 
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %v\n  hint: %s", t.Display, connectError(err), connectHint(err))
 	}
-	b := &Backend{conn: conn, schema: t.Schema, table: t.Table, where: t.Display}
+	b := &Backend{conn: conn, schema: t.Schema, table: t.Table, where: t.Display, server: serverOf(cfg), redshift: t.Redshift}
 	b.dialect = typedDialect(d, b.typeOf)
 	return b, nil
 }
@@ -303,15 +311,23 @@ func (b *Backend) typeOf(col string) (string, bool) {
 // Dialect renders the plan's expressions for this database.
 func (b *Backend) Dialect() *sqlexpr.Dialect { return b.dialect }
 
+// serverOf identifies the database a configuration connects to.
+func serverOf(cfg *pgx.ConnConfig) string {
+	return strings.ToLower(cfg.Host) + ":" + strconv.Itoa(int(cfg.Port)) + "/" + cfg.Database
+}
+
 // Describe resolves "primary" to the URL's table, and any other name to
-// a table (schema.table or table) of the same database: references must
-// live where the data does.
+// a table of the same database: schema.table or table, or a dataset URL
+// of the same host, port and database. References must live where the
+// data does, since the rules comparing with them are joins: a URL of
+// another database, or a name that is a path or another kind of URL, is
+// an error wrapping engine.ErrNotColocated.
 func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, error) {
 	schema, table := b.schema, b.table
 	if name != "primary" {
 		var err error
-		if schema, table, err = splitTable(name); err != nil {
-			return nil, fmt.Errorf("reference %q: %w", name, err)
+		if schema, table, err = b.reference(name); err != nil {
+			return nil, err
 		}
 	}
 	b.mu.Lock()
@@ -357,6 +373,44 @@ func (b *Backend) Describe(ctx context.Context, name string) (*engine.Dataset, e
 		Columns:  cols,
 		Location: b.where + " table " + schema + "." + table,
 	}, nil
+}
+
+// reference resolves a reference name to a table of this database.
+func (b *Backend) reference(name string) (schema, table string, err error) {
+	if scheme, _, ok := strings.Cut(name, "://"); ok {
+		switch strings.ToLower(scheme) {
+		case "postgres", "postgresql", "redshift":
+		default:
+			return "", "", fmt.Errorf("%s is not a table of %s: %w", redactName(name), b.where, engine.ErrNotColocated)
+		}
+		t, err := ParseURL(name)
+		if err != nil {
+			return "", "", err
+		}
+		cfg, err := pgx.ParseConfig(t.ConnString)
+		if err != nil {
+			return "", "", fmt.Errorf("reference URL %s is not a valid connection URL", t.Display)
+		}
+		if s := serverOf(cfg); s != b.server || t.Redshift != b.redshift {
+			return "", "", fmt.Errorf("%s is in database %s, the primary table in %s: %w", t.Display, s, b.server, engine.ErrNotColocated)
+		}
+		return t.Schema, t.Table, nil
+	}
+	if strings.ContainsAny(name, `/\`) {
+		return "", "", fmt.Errorf("%s is a path, not a table of %s: %w", name, b.where, engine.ErrNotColocated)
+	}
+	if schema, table, err = splitTable(name); err != nil {
+		return "", "", fmt.Errorf("reference %q: %w", name, err)
+	}
+	return schema, table, nil
+}
+
+// redactName is a reference name for messages: URLs without secrets.
+func redactName(name string) string {
+	if strings.Contains(name, "://") {
+		return Redact(name)
+	}
+	return name
 }
 
 // DuckDBType spells a column type of information_schema.columns
@@ -455,6 +509,76 @@ func (b *Backend) QueryRow(ctx context.Context, query string, n int) ([]sql.Null
 		return nil, b.queryError(ctx, err)
 	}
 	return out, nil
+}
+
+var _ engine.UserQuerier = (*Backend)(nil)
+
+// QueryUser implements engine.UserQuerier: it runs a CustomSql statement
+// in a READ ONLY transaction that is always rolled back, under the
+// connection's statement_timeout, and returns its column names and at
+// most maxRows rows, each value read as a number. A data-modifying
+// statement (a WITH holding DELETE, SELECT … INTO, nextval) fails in the
+// read-only transaction. On Redshift, whose connections use the simple
+// query protocol (which runs several statements sent together), text
+// with a backslash or a dollar sign is refused: Redshift reads those
+// inside literals differently from dq's statement splitter, which could
+// hide a second statement; PostgreSQL's extended protocol accepts one
+// statement only.
+func (b *Backend) QueryUser(ctx context.Context, query string, maxRows int) ([]string, [][]sql.NullFloat64, error) {
+	if b.redshift && strings.ContainsAny(query, `\$`) {
+		return nil, nil, errors.New("on Redshift, CustomSql text may not contain a backslash or a dollar sign")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	tx, err := b.conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, b.queryError(ctx, err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
+	rows, err := tx.Query(ctx, query)
+	if err != nil {
+		return nil, nil, b.userError(ctx, err)
+	}
+	defer rows.Close()
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	var out [][]sql.NullFloat64
+	for len(out) < maxRows && rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, nil, b.userError(ctx, err)
+		}
+		row := make([]sql.NullFloat64, len(vals))
+		for i, v := range vals {
+			f, ok, err := toFloat(v)
+			if err != nil {
+				return nil, nil, fmt.Errorf("column %s of the result: %w", names[i], err)
+			}
+			row[i] = sql.NullFloat64{Float64: f, Valid: ok}
+		}
+		out = append(out, row)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, b.userError(ctx, err)
+	}
+	return names, out, nil
+}
+
+// userError is the server's message on the user's own statement, which
+// the rule reports: without the dataset URL that queryError leads with.
+func (b *Backend) userError(ctx context.Context, err error) error {
+	var pe *pgconn.PgError
+	if ctx.Err() == nil && errors.As(err, &pe) && pe.Code != "57014" {
+		return fmt.Errorf("%s [SQLSTATE %s]", pe.Message, pe.Code)
+	}
+	return b.queryError(ctx, err)
 }
 
 // toFloat converts a result value; ok is false for NULL.
