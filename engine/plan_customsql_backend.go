@@ -67,7 +67,20 @@ func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string
 	for alias, rel := range bk.refs {
 		rels[alias] = rel
 	}
+	// A reference that lives elsewhere must not be read as whatever
+	// table of the engine happens to have its name.
+	marks := map[string]string{}
+	for alias, why := range bk.apart {
+		m := fmt.Sprintf("__dq_elsewhere_%d__", len(marks))
+		rels[alias], marks[m] = m, why
+	}
 	stmt, err := RewriteRelations(text, rels)
+	for m, why := range marks {
+		if err == nil && strings.Contains(stmt, m) {
+			lp.fixed = errored(notColocated(d.Name, why))
+			return nil
+		}
+	}
 	if err == nil {
 		err = checkBackendSQL(stmt)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -75,7 +77,33 @@ func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts e
 		return nil, err
 	}
 	defer b.Close()
-	res, err := engine.EvaluateOnBackend(ctx, rs, b, opts)
+	res, err := engine.EvaluateOnBackend(ctx, rs, b, backendReferences(c.Ref, opts))
 	reportAthena(b, res, e.stderr, e.quiet)
 	return res, err
+}
+
+// backendReferences rebinds the --ref aliases for a pushdown engine: a
+// reference that is not a local file or directory is named to the
+// engine (a table of the primary's database, schema.table; a URL of the
+// same database; glue://database/table), which joins it with the data
+// where both live, or reports it as elsewhere (an s3:// path, another
+// server), and then its rules ERROR saying references must be
+// co-located. Local files stay local references, which a pushdown engine
+// cannot join either.
+func backendReferences(refs []string, opts engine.Options) engine.Options {
+	local := map[string]engine.Source{}
+	for a, s := range opts.References {
+		local[a] = s
+	}
+	opts.References, opts.BackendReferences = local, map[string]string{}
+	for _, r := range refs {
+		alias, path, _ := strings.Cut(r, "=")
+		alias, path = strings.TrimSpace(alias), strings.TrimSpace(path)
+		if _, err := os.Stat(path); err == nil {
+			continue
+		}
+		delete(local, alias)
+		opts.BackendReferences[alias] = path
+	}
+	return opts
 }

@@ -59,7 +59,7 @@ func (c *ExplainCmd) plan(e *env) (*engine.Plan, error) {
 			return nil, err
 		}
 		defer b.Close()
-		plan, err = engine.ExplainOnBackend(ctx, rs, b, opts)
+		plan, err = engine.ExplainOnBackend(ctx, rs, b, backendReferences(c.Ref, opts))
 	} else {
 		plan, err = engine.Explain(ctx, rs, c.sourceOf(c.Data), opts)
 	}
