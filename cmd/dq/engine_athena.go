@@ -77,8 +77,8 @@ func openAthena(ctx context.Context, f *athenaFlags, data string, timeout time.D
 		return nil, &exitError{code: exitInvalid, err: err}
 	}
 	if opts.MaxScanBytes > 0 {
-		// References are not pushed down (their rules ERROR on Athena):
-		// the primary table is all a run scans.
+		// The primary table, before anything runs; the reference tables a
+		// plan joins are added by the Backend before its first statement.
 		if _, err := b.Guard(ctx, []string{"primary"}); err != nil {
 			var le *athena.ScanLimitError
 			if errors.As(err, &le) {

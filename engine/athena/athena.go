@@ -70,8 +70,8 @@ type Backend struct {
 	mu        sync.Mutex
 	types     map[string]string // the primary table's column types, once described
 	stats     Stats
-	described []string // dataset names Describe resolved, for Guard
-	guarded   bool     // Guard has passed
+	described []string        // dataset names Describe resolved, for Guard
+	guarded   map[string]bool // the names a passing Guard covered
 }
 
 // Stats are what a run's queries cost.
@@ -368,18 +368,26 @@ func firstWord(q string) string {
 	}
 }
 
-// guard runs the cost guard once, over the datasets described so far,
-// when callers have not run Guard themselves.
+// guard runs the cost guard over the datasets described so far when a
+// passing Guard has not covered them all: callers guard the primary table
+// before planning, and the references a plan joins are described later,
+// so the first statement re-predicts the whole run with them.
 func (b *Backend) guard(ctx context.Context) error {
-	b.mu.Lock()
-	guarded, names := b.guarded, append([]string{"primary"}, b.described...)
-	b.mu.Unlock()
-	if !guarded && b.opts.MaxScanBytes > 0 {
-		if _, err := b.Guard(ctx, names); err != nil {
-			return err
-		}
+	if b.opts.MaxScanBytes <= 0 {
+		return nil
 	}
-	return nil
+	b.mu.Lock()
+	names := append([]string{"primary"}, b.described...)
+	covered := true
+	for _, n := range names {
+		covered = covered && b.guarded[n]
+	}
+	b.mu.Unlock()
+	if covered {
+		return nil
+	}
+	_, err := b.Guard(ctx, names)
+	return err
 }
 
 // ScanLimitError is the --max-scan-bytes guard's refusal.
@@ -406,7 +414,12 @@ func (b *Backend) Guard(ctx context.Context, names []string) (Prediction, error)
 		return p, &ScanLimitError{Predicted: p, Limit: b.opts.MaxScanBytes}
 	}
 	b.mu.Lock()
-	b.guarded = true
+	if b.guarded == nil {
+		b.guarded = map[string]bool{}
+	}
+	for _, n := range names {
+		b.guarded[n] = true
+	}
 	b.mu.Unlock()
 	return p, nil
 }

@@ -133,3 +133,29 @@ func TestReferencesTrinoGolden(t *testing.T) {
 		t.Errorf("%d writing statements reached Athena", n)
 	}
 }
+
+// The cost guard counts the reference tables a plan joins: a limit the
+// primary table alone passes refuses the run once the reference is
+// added, before any query starts.
+func TestReferencesCountInCostGuard(t *testing.T) {
+	f, _ := lakeWithZones(t)
+	ctx := context.Background()
+	probe := backend(t, f, Options{Database: "lake", Table: "taxi"})
+	primary, err := probe.PredictScan(ctx, []string{"primary"})
+	must(t, err)
+	rs, err := dqdl.Parse("refs.dqdl", refRules)
+	must(t, err)
+	b := backend(t, f, Options{Database: "lake", Table: "taxi", MaxScanBytes: primary.Bytes + 1})
+	if _, err := b.Guard(ctx, []string{"primary"}); err != nil {
+		t.Fatalf("the primary alone: %v", err)
+	}
+	before := len(f.Athena.Queries())
+	_, err = engine.EvaluateOnBackend(ctx, rs, b, engine.Options{Now: goldenNow, BackendReferences: map[string]string{"zones": "lake.zones"}})
+	var le *ScanLimitError
+	if !errors.As(err, &le) || le.Predicted.Bytes <= primary.Bytes {
+		t.Errorf("err = %v, want the scan limit with the reference counted", err)
+	}
+	if n := len(f.Athena.Queries()) - before; n != 0 {
+		t.Errorf("%d queries started", n)
+	}
+}
