@@ -119,9 +119,9 @@ type planner struct {
 	fileRoots []string
 	scope     *fileScope
 	// remote is the Backend's dialect when the plan runs on one (nil:
-	// embedded). Rules that need the embedded engine (CustomSql, File*,
-	// references, ROW-mode composites with dataset-level rules) are
-	// decided as ERRORs at plan time.
+	// embedded). Rules that need the embedded engine (File*, references
+	// that live elsewhere, ROW-mode composites with dataset-level rules)
+	// are decided as ERRORs at plan time.
 	remote *sqlexpr.Dialect
 	// backend is the rest of what planning for a Backend needs (its
 	// relations, the references that live elsewhere, its user-SQL
