@@ -37,6 +37,10 @@ var refTables = map[string]string{
 	"fp":  `SELECT * FROM (VALUES (1, 'NaN'::DOUBLE, DATE '2024-01-02', 'x'), (2, -0.0::DOUBLE, DATE '2024-02-03', 'y'), (3, NULL::DOUBLE, NULL, 'z'), (4, 'Infinity'::DOUBLE, DATE '2024-03-04', 'ü'), (5, 1.25::DOUBLE, DATE '2024-04-05', '')) v(id, f, d, s)`,
 	"fr":  `SELECT * FROM (VALUES (1, 'NaN'::DOUBLE, '2024-01-02', 'x'), (2, 0.0::DOUBLE, '2024-02-03', 'y'), (3, NULL::DOUBLE, NULL, 'z'), (4, 'Infinity'::DOUBLE, '2024-03-05', 'ü'), (6, 1.25::DOUBLE, '2024-04-05', '')) v(id, f, d, s)`,
 	"fkr": `SELECT * FROM (VALUES ('NaN'::DOUBLE), (0.0::DOUBLE), ('-Infinity'::DOUBLE)) v(f)`,
+	// Keys that are one group only if -0.0 groups with 0.0 (fz0) or NaN
+	// with NaN (fzn).
+	"fz0": `SELECT * FROM (VALUES (-0.0::DOUBLE, 'a'), (0.0::DOUBLE, 'b'), (1.0::DOUBLE, 'c')) v(f, s)`,
+	"fzn": `SELECT * FROM (VALUES ('NaN'::DOUBLE, 'a'), ('NaN'::DOUBLE, 'b'), (1.0::DOUBLE, 'c')) v(f, s)`,
 	// AggregateMatch, RowCountMatch, SchemaMatch, CustomSql
 	"ap":     `SELECT * FROM (VALUES (1, 10.0, 'a'), (2, 20.0, 'b'), (3, 30.0, 'c'), (4, NULL, 'd')) v(id, price, tag)`,
 	"aref":   `SELECT * FROM (VALUES (1, 12.0, 'a'), (2, 18.0, 'b'), (3, 30.0, 'c')) v(id, cost, tag)`,
@@ -142,6 +146,9 @@ func testPostgresReferencesMatchEmbedded(t *testing.T, cluster *pgtest.Cluster) 
 		{primary: "fp", refs: map[string]string{"fr": "fr"}, rules: `DatasetMatch "fr" "id" > 0`},
 		{primary: "fp", refs: map[string]string{"fkr": "fkr"}, rules: `ReferentialIntegrity "f" "fkr.f" > 0`},
 		{primary: "fp", refs: map[string]string{"fr": "fr"}, rules: `DatasetMatch "fr" "id" "f->d" > 0`, unsupported: "comparing f (DOUBLE) with d (VARCHAR) as text"},
+		{primary: "fz0", refs: map[string]string{"fkr": "fkr"}, rules: `DatasetMatch "fkr" "f" > 0`},
+		{primary: "fzn", refs: map[string]string{"fkr": "fkr"}, rules: `DatasetMatch "fkr" "f" > 0`},
+		{primary: "fz0", refs: map[string]string{"fkr": "fkr"}, rules: `ReferentialIntegrity "f" "fkr.f" > 0`},
 
 		{primary: "ap", refs: am, rules: `AggregateMatch "sum(price)" "sum(ref.cost)" = 1.0`},
 		{primary: "ap", refs: am, rules: `AggregateMatch "avg(price)" "avg(ref.cost)" = 1.0`},
