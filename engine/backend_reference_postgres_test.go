@@ -249,6 +249,30 @@ func testPostgresReferencesMatchEmbedded(t *testing.T, cluster *pgtest.Cluster) 
 		})
 	}
 
+	t.Run("a failing subquery errs only its rule", func(t *testing.T) {
+		// The cross-dataset subqueries share one statement; PostgreSQL's
+		// division by zero at run time fails it, and the retry one by
+		// one keeps the other rules' values.
+		rs, err := dqdl.Parse("refs.dqdl", `Rules = [ RowCountMatch "ref" between 1.3 and 1.4, ReferentialIntegrity "id" "ref.id" = 0.75, CustomSql "select id from primary where 1 / (id - id) > 0" with threshold > 0 ]`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := postgres.Open(ctx, url("ap"), postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		res, err := engine.EvaluateOnBackend(ctx, rs, b, engine.Options{Now: engine.TestNow, BackendReferences: map[string]string{"ref": "public.aref"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res.RuleResults
+		if got[0].Result != engine.Pass || got[1].Result != engine.Pass || got[1].EvaluatedMetrics["Column.ref.ReferentialIntegrity"] != 0.75 ||
+			got[2].Result != engine.Error || !strings.Contains(got[2].EvaluationMessage, "division by zero") {
+			t.Errorf("%+v", got)
+		}
+	})
+
 	t.Run("references by URL and by catalog name", func(t *testing.T) {
 		rs, err := dqdl.Parse("refs.dqdl", `Rules = [ RowCountMatch "ref" between 1.3 and 1.4, RowCountMatch "public.aref" between 1.3 and 1.4 ]`)
 		if err != nil {

@@ -33,13 +33,17 @@ func (pl *planner) backendFrom(rel *relation) string {
 	return pl.backend.relations[rel.from]
 }
 
-// backendSubquery adds a one-row statement written in the Backend's
-// dialect to the scan of cross-dataset statements; identical statements
-// run once.
+// backendSubquery adds a scalar subquery written in the Backend's
+// dialect to the one statement of cross-dataset subqueries; identical
+// subqueries are computed once. One statement, not one per subquery as
+// in the embedded engine: each Athena query is billed at least 10 MB and
+// waits in a queue. The one-row FROM keeps a failing subquery an error of
+// its rule: when the statement fails, its expressions are retried one by
+// one (scan.runPart).
 func (pl *planner) backendSubquery(sql string) slot {
 	e := sqlexpr.Native{Dialect: pl.remote.Name, SQL: "(" + sql + ")", What: "a cross-dataset statement written for " + pl.remote.Name}
 	for _, s := range pl.plan.scans {
-		if _, ok := s.index[duck(e)]; ok && s.from == oneRow {
+		if s.kind == aggregateScan && s.from == oneRow {
 			s.serve(pl.user)
 			return s.add(e)
 		}
