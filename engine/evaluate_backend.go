@@ -211,7 +211,8 @@ func describeReferences(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts O
 		}
 		ds, err := b.Describe(ctx, name)
 		if errors.Is(err, ErrNotColocated) {
-			bk.apart[key] = fmt.Sprintf("reference dataset '%s' is not in the %s engine that holds the primary dataset (%s): %v", a, engineName, bk.location, err)
+			why := strings.TrimSuffix(err.Error(), ": "+ErrNotColocated.Error())
+			bk.apart[key] = fmt.Sprintf("reference dataset '%s' is not in the %s engine that holds the primary dataset (%s): %s", a, engineName, bk.location, why)
 			continue
 		}
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/postgres/pgtest"
 )
 
@@ -111,4 +112,54 @@ func TestEnginePostgresReferences(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "no query: ERROR: Cannot evaluate on postgresql: reference dataset 'cities' is local data") {
 		t.Errorf("explain with a local reference: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// dq eval --engine athena --ref alias=glue://…: the reference is a Glue
+// table of the same catalog, joined in Athena; an s3:// reference is not
+// co-located. The run's verdicts equal the embedded engine's reading the
+// same tables through Glue.
+func TestEngineAthenaReferences(t *testing.T) {
+	requireParser(t)
+	fake := lakeEnv(t)
+	fake.Athena.DefaultOutput = "s3://dq-results/athena/"
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "refs.dqdl", `Rules = [
+	RowCountMatch "s" > 0,
+	AggregateMatch "sum(vendorid)" "sum(s.id)" > 0,
+	CustomSql "select count(*) from s" > 0
+]`, 0o644)
+	got, r := evalJSON(t, exitOK, "--no-history", "--engine", "athena", "--ref", "s=glue://lake/sales", rules, "glue://lake/taxi")
+	want, _ := evalJSON(t, exitOK, "--no-history", "--ref", "s=glue://lake/sales", rules, "glue://lake/taxi")
+	for i, g := range got.RuleResults {
+		w := want.RuleResults[i]
+		if g.Result != engine.Pass || g.Result != w.Result || !sameFloats(g.EvaluatedMetrics, w.EvaluatedMetrics) {
+			t.Errorf("%s: athena %s %q %v, embedded %s %v", g.Description, g.Result, g.EvaluationMessage, g.EvaluatedMetrics, w.Result, w.EvaluatedMetrics)
+		}
+	}
+	var sawSales bool
+	for _, q := range fake.Athena.Queries() {
+		sawSales = sawSales || strings.Contains(q.SQL, `FROM "lake"."sales"`) || strings.Contains(q.SQL, `from "lake"."sales"`)
+	}
+	if !sawSales {
+		t.Errorf("Athena never read lake.sales; stderr %s", r.stderr)
+	}
+	got, _ = evalJSON(t, exitFailed, "--no-history", "--engine", "athena", "--ref", "s=s3://lake/sales/", rules, "glue://lake/taxi")
+	for _, g := range got.RuleResults {
+		if g.Result != engine.Error || !strings.Contains(g.EvaluationMessage, "reference dataset 's' is not in the trino engine") {
+			t.Errorf("s3 reference: %s %s %q", g.Description, g.Result, g.EvaluationMessage)
+		}
+	}
+}
+
+func sameFloats(a, b map[string]float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, x := range a {
+		y, ok := b[k]
+		if !ok || x != y && (x-y > 1e-9*max(x, -x, y, -y) || y-x > 1e-9*max(x, -x, y, -y)) {
+			return false
+		}
+	}
+	return true
 }
