@@ -67,6 +67,17 @@ func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string
 	for alias, rel := range bk.refs {
 		rels[alias] = rel
 	}
+	// A relation that is a subquery naming itself ((SELECT … WHERE …) AS
+	// "t": a table restricted to partitions) cannot stand where the user
+	// writes a table name followed by its own alias: it becomes a CTE.
+	var ctes []string
+	for _, name := range sortedKeys(rels) {
+		if rel := rels[name]; strings.HasPrefix(rel, "(") {
+			cte := d.Ident(fmt.Sprintf("__dq_rel%d", len(ctes)))
+			ctes = append(ctes, cte+" AS (SELECT * FROM "+rel+")")
+			rels[name] = cte
+		}
+	}
 	// A reference that lives elsewhere must not be read as whatever
 	// table of the engine happens to have its name.
 	marks := map[string]string{}
@@ -83,6 +94,9 @@ func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string
 	}
 	if err == nil {
 		err = checkBackendSQL(stmt)
+	}
+	if err == nil && len(ctes) > 0 {
+		stmt, err = withCTEs(stmt, ctes)
 	}
 	if err != nil {
 		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
@@ -126,8 +140,40 @@ func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string
 	}
 	// Its own statement: an error in the user's SQL must not fail the
 	// fused scan.
-	pass := pl.backendSubquery("SELECT count(*) FROM " + pl.backendFrom(pl.plan.rel) + " AS __dq_p WHERE EXISTS (SELECT 1 FROM (\n" + stmt + "\n) AS __custom WHERE " + strings.Join(match, " AND ") + ")")
+	pass := pl.backendSubquery("SELECT count(*) FROM " + fromAs(pl.backendFrom(pl.plan.rel), "__dq_p") + " WHERE EXISTS (SELECT 1 FROM (\n" + stmt + "\n) AS __custom WHERE " + strings.Join(match, " AND ") + ")")
 	total := pl.aggregate(countRows())
 	lp.judge = customRowJudge(r, pass, total)
 	return nil
+}
+
+// withCTEs puts common table expressions in front of a vetted statement:
+// into its WITH clause when it has one (after RECURSIVE), else as a new
+// WITH.
+func withCTEs(stmt string, ctes []string) (string, error) {
+	toks, err := tokenize(stmt)
+	if err != nil {
+		return "", err
+	}
+	list := strings.Join(ctes, ", ")
+	for i, t := range toks {
+		if isTrivia(t) {
+			continue
+		}
+		if t.kind != tkWord || !strings.EqualFold(t.text, "with") {
+			break
+		}
+		at := i
+		for j := i + 1; j < len(toks); j++ {
+			if isTrivia(toks[j]) {
+				continue
+			}
+			if toks[j].kind == tkWord && strings.EqualFold(toks[j].text, "recursive") {
+				at = j
+			}
+			break
+		}
+		end := toks[at].pos + len(toks[at].text)
+		return stmt[:end] + " " + list + "," + stmt[end:], nil
+	}
+	return "WITH " + list + "\n" + stmt, nil
 }

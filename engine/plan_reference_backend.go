@@ -28,6 +28,16 @@ import (
 // floating-point or timestamp value (each engine prints them its own
 // way), or of types whose equality differs (intervals, JSON...).
 
+// fromAs is a Backend's relation under the correlation name alias. The
+// relation may be a subquery that names itself ((SELECT … WHERE …) AS
+// "t", e.g. a table restricted to some partitions); it is then nested.
+func fromAs(rel, alias string) string {
+	if strings.HasPrefix(rel, "(") {
+		return "(SELECT * FROM " + rel + ") AS " + alias
+	}
+	return rel + " AS " + alias
+}
+
 // backendFrom is the engine's relation for a local mirror relation.
 func (pl *planner) backendFrom(rel *relation) string {
 	return pl.backend.relations[rel.from]
@@ -190,8 +200,8 @@ func (pl *planner) backendAntiJoin(ref *relation, pcs, rcs []column) (string, er
 		}
 		on = append(on, eq)
 	}
-	return "SELECT count(*) FROM " + pl.backendFrom(pl.plan.rel) + " AS __p WHERE NOT EXISTS (SELECT 1 FROM " + pl.backendFrom(ref) +
-		" AS __r WHERE " + strings.Join(on, " AND ") + ")", nil
+	return "SELECT count(*) FROM " + fromAs(pl.backendFrom(pl.plan.rel), "__p") + " WHERE NOT EXISTS (SELECT 1 FROM " + fromAs(pl.backendFrom(ref), "__r") +
+		" WHERE " + strings.Join(on, " AND ") + ")", nil
 }
 
 // datasetMatchOnBackend is datasetMatch with the Backend's statements.
@@ -217,7 +227,7 @@ func (pl *planner) datasetMatchOnBackend(r *dqdl.SimpleRule, lp *leafPlan, ref *
 		on = append(on, eq)
 	}
 	pFrom, rFrom := pl.backendFrom(pl.plan.rel), pl.backendFrom(ref)
-	matched := pl.backendSubquery("SELECT count(*) FROM " + pFrom + " AS __p JOIN " + rFrom + " AS __r ON " + strings.Join(on, " AND "))
+	matched := pl.backendSubquery("SELECT count(*) FROM " + fromAs(pFrom, "__p") + " JOIN " + fromAs(rFrom, "__r") + " ON " + strings.Join(on, " AND "))
 	// Keys must be unique on both sides; GROUP BY puts NULL keys in one
 	// group, as DuckDB's does.
 	dups := func(from string, keys []string) slot {
