@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
@@ -463,6 +464,27 @@ func testPostgresCustomSqlWritesRefused(t *testing.T, cluster *pgtest.Cluster) {
 		if _, _, err := b.QueryUser(ctx, q, 2); err == nil || !strings.Contains(err.Error(), "read-only transaction") {
 			t.Errorf("%s: err = %v, want a read-only refusal", q, err)
 		}
+	}
+	// The statement timeout bounds the user's statement too.
+	slow, err := postgres.Open(ctx, url, postgres.Options{StatementTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	srs, err := dqdl.Parse("s.dqdl", `Rules = [ CustomSql "select count(*) from (select pg_sleep(5)) s" = 1, CustomSql "select count(*) from primary" = 4 ]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	sres, err := engine.EvaluateOnBackend(ctx, srs, slow, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sres.RuleResults[0]; r.Result != engine.Error || !strings.Contains(r.EvaluationMessage, "statement_timeout") || time.Since(began) > 4*time.Second {
+		t.Errorf("slow CustomSql: %s %q after %s", r.Result, r.EvaluationMessage, time.Since(began))
+	}
+	if r := sres.RuleResults[1]; r.Result != engine.Pass {
+		t.Errorf("the next CustomSql, on the same connection: %s %q", r.Result, r.EvaluationMessage)
 	}
 	var n int
 	var sum float64
