@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
@@ -23,6 +24,9 @@ type rawStats struct {
 	hasMaxValue        bool
 	nullCount          *int64
 	minExact, maxExact *bool
+	// writer is the file's created_by, parsed: some writers' versions
+	// computed bounds in the wrong order.
+	writer *metadata.AppVersion
 }
 
 // chunkStats applies the trust rules to one column chunk.
@@ -55,6 +59,13 @@ func chunkStats(c *schema.Column, raw rawStats, rows int64) Stats {
 		}
 		lo, hi = raw.min, raw.max
 	default:
+		return st
+	}
+	// Bounds that the writer's version is known to get wrong for this
+	// type (parquet-mr before 1.10 and parquet-cpp before 1.3 ordered
+	// unsigned and some logical types as signed: PARQUET-686).
+	if raw.writer != nil && !raw.writer.HasCorrectStatistics(c.PhysicalType(), c.LogicalType(),
+		metadata.EncodedStatistics{HasMin: true, Min: lo, HasMax: true, Max: hi}, c.SortOrder()) {
 		return st
 	}
 	mn, ok1 := decode(c, lo)

@@ -6,8 +6,10 @@
 // A statistic is reported only when every row group that could contribute
 // to it carries it and it is exact: an absent statistic, a truncated string
 // bound, a deprecated min/max of a type whose old sort order was wrong, an
-// INT96 timestamp or a NaN bound make it unknown (nil / false), never
-// approximate. Float and double minimum and maximum exclude NaN by the
+// INT96 timestamp, a NaN bound, bounds with the minimum above the maximum
+// (an all-NaN chunk's sentinels) or bounds of a type that the writer's
+// version (created_by) is known to order wrongly make it unknown (nil /
+// false), never approximate. Float and double minimum and maximum exclude NaN by the
 // Parquet spec, and footers do not say whether NaN occurs: Column.NaNPossible
 // tells the caller that Max may not be the maximum in an order that ranks
 // NaN above every number (DuckDB's, Spark's).
@@ -332,7 +334,7 @@ func (d *Dataset) add(md *metadata.FileMetaData) error {
 		for _, rg := range md.FileMetaData.GetRowGroups() {
 			st := Stats{Rows: rg.GetNumRows()}
 			if fc.leaf >= 0 && fc.leaf < len(rg.GetColumns()) {
-				raw := rawStats{typeOrdered: typeOrdered(fc.leaf)}
+				raw := rawStats{typeOrdered: typeOrdered(fc.leaf), writer: md.WriterVersion()}
 				// Encrypted columns have no plain metadata: unknown.
 				if st := rg.GetColumns()[fc.leaf].GetMetaData().GetStatistics(); st != nil {
 					raw.present = true

@@ -430,3 +430,41 @@ func TestAmbiguousNames(t *testing.T) {
 		t.Error("a name spelt twice in one file was answered")
 	}
 }
+
+// TestWriterVersions: bounds that a writer's version is known to order
+// wrongly (unsigned integers as signed, before parquet-mr 1.10 and
+// parquet-cpp 1.3: PARQUET-686) are unknown; the same bounds from a fixed
+// version, or signed ones, are used. Null counts are kept either way.
+func TestWriterVersions(t *testing.T) {
+	db := duck(t)
+	p := filepath.Join(t.TempDir(), "u.parquet")
+	for _, tc := range []struct {
+		createdBy string
+		unsigned  bool // the unsigned column's bounds are used
+	}{
+		{"parquet-mr version 1.9.0 (build 38262e2c80015d0935dad20f8e18f2d6f9fbd03c)", false},
+		{"parquet-cpp version 1.2.0", false},
+		{"parquet-mr version 1.10.1 (build a89df8f9932b6ef6633d06069e50c9b7970bebd1)", true},
+		{"parquet-cpp-arrow version 14.0.2", true},
+		{"DuckDB version v1.5.6 (build 069cc9f9b5)", true},
+	} {
+		exec(t, db, "COPY (SELECT CAST(i AS UBIGINT) AS u, i - 3 AS n, CASE WHEN i = 2 THEN NULL ELSE i END AS k FROM range(1, 9) r(i)) TO '"+p+"' (FORMAT parquet)")
+		rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+			cb := tc.createdBy
+			md.CreatedBy = &cb
+		})
+		d, err := Read(context.Background(), []string{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := d.Column("u"); (u.Min != nil) != tc.unsigned || !u.HasNulls || u.Nulls != 0 {
+			t.Errorf("%s: unsigned bounds used = %v, want %v (%+v)", tc.createdBy, u.Min != nil, tc.unsigned, u.Stats)
+		}
+		if n := d.Column("n"); n.Min == nil || n.Min.Int != -2 || n.Max.Int != 5 {
+			t.Errorf("%s: signed bounds not used: %+v", tc.createdBy, n.Stats)
+		}
+		if k := d.Column("k"); !k.HasNulls || k.Nulls != 1 {
+			t.Errorf("%s: null count lost: %+v", tc.createdBy, k.Stats)
+		}
+	}
+}
