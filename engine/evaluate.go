@@ -87,7 +87,11 @@ func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Option
 		return nil, err
 	}
 	opts.References = refs
-	sess, ds, err := openPrimary(ctx, primary, opts, RulesetColumnNeed(rs, opts.RowLevel != nil))
+	need := RulesetColumnNeed(rs, opts.RowLevel != nil)
+	// A Remote primary fetches its data only once the plan shows that a
+	// statement reads it: Parquet footers may answer every rule.
+	need.Deferred = !opts.NoMetadata
+	sess, ds, err := openPrimary(ctx, primary, opts, need)
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +170,22 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	}
 	ev := &evalState{scanned: newScanned(), history: opts.History, now: pl.now}
 	inc, _ := newIncremental(ctx, s.Conn(), primary, opts.StateCache)
-	if err := pl.execute(ctx, localExecutor(s.Conn()), &ev.scanned, opts.Progress, inc); err != nil {
+	// Deferred Remote data is fetched before the first statement that
+	// may read it; a plan the footers answer whole fetches none.
+	if len(pl.Queries) > 0 || opts.RowLevel != nil {
+		if err := s.completeFetches(ctx); err != nil {
+			return nil, err
+		}
+	}
+	dq := &dataQuerier{s: s}
+	if err := pl.execute(ctx, localExecutor(dq), &ev.scanned, opts.Progress, inc); err != nil {
 		return nil, err
 	}
-	if err := pl.judge(ctx, s.Conn(), ev, rs, res); err != nil {
+	if err := pl.judge(ctx, dq, ev, rs, res); err != nil {
 		return nil, err
+	}
+	if dq.err != nil {
+		return nil, dq.err
 	}
 	if opts.Observations && opts.History != nil {
 		res.Observations = ev.observe(ctx, res)

@@ -33,6 +33,12 @@ import (
 //     or for none (0). The comparison itself is evaluated by DuckDB on the
 //     bounds, so its semantics are exactly the scan's.
 //
+// The footers are those of local Parquet files or of a Remote source's
+// local copies: s3source and gluecatalog fetch the footers first and the
+// column chunks only when Evaluate finds a statement that reads them
+// (ColumnNeed.Deferred), so a plan answered whole GETs no data. A Glue
+// column is answered only when its declared type is the files' own.
+//
 // Anything filtered by a where clause, and every other aggregate, is
 // scanned. An answer is a value the scan would have returned, so results,
 // messages and metrics do not change; Options.NoMetadata turns answers off.
@@ -48,13 +54,18 @@ type footerFacts struct {
 }
 
 // readFooters reads the statistics of the primary dataset when it is a
-// set of local Parquet files; nil when it is not or they cannot be read
-// (answers are an optimisation: the scan computes everything they would).
+// set of Parquet files, local or a Remote source's local copies (whose
+// footers are fetched first, data or not); nil when it is not or they
+// cannot be read (answers are an optimisation: the scan computes
+// everything they would).
 func readFooters(ctx context.Context, sess *Session, rel *relation) *footerFacts {
 	if sess == nil {
 		return nil
 	}
 	lf, ok := sess.sourceFiles[rel.from]
+	if !ok {
+		lf, ok = sess.remoteFiles[rel.from]
+	}
 	if !ok || lf.format != FormatParquet || len(lf.files) == 0 || rel.caseGroups() != nil {
 		return nil
 	}
@@ -75,13 +86,36 @@ func readFooters(ctx context.Context, sess *Session, rel *relation) *footerFacts
 			}
 		}
 	}
-	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}}
-	for _, c := range rel.columns {
-		if c.orig == "" && !excluded[strings.ToLower(c.name)] && ds.Column(c.name) != nil {
-			ff.usable[c.name] = true
+	// A Glue table's view casts each column to its declared type: the
+	// footers speak for the column only where that is the files' own.
+	var fileTypes map[string]string
+	if lf.declared != nil {
+		cols, err := sess.describe(ctx, "(SELECT * FROM "+parquetScanSQL(lf.files)+")")
+		if err != nil {
+			return nil
+		}
+		fileTypes = map[string]string{}
+		for _, c := range cols {
+			fileTypes[strings.ToLower(c.Name)] = c.Type
 		}
 	}
+	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}}
+	for _, c := range rel.columns {
+		k := strings.ToLower(c.name)
+		if c.orig != "" || excluded[k] || ds.Column(c.name) == nil {
+			continue
+		}
+		if fileTypes != nil && (fileTypes[k] == "" || !strings.EqualFold(fileTypes[k], c.typ) || !strings.EqualFold(lf.declared[k], c.typ)) {
+			continue
+		}
+		ff.usable[c.name] = true
+	}
 	return ff
+}
+
+// parquetScanSQL reads the files as the views do, by name.
+func parquetScanSQL(files []string) string {
+	return "read_parquet(" + quoteStringList(files) + ", union_by_name = true)"
 }
 
 // answerFromFooters fills the fused scan's expressions that the footers

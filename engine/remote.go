@@ -40,6 +40,12 @@ type ColumnNeed struct {
 	// describing the data needs (Parquet footers) and report what a real
 	// run would fetch.
 	MetadataOnly bool
+	// Deferred: fetch what describing the data needs now, and the rest
+	// only when Fetched.Complete is called — which Evaluate does once the
+	// plan shows that some statement reads the data, so that a ruleset
+	// the Parquet footers answer whole reads no data at all. A Fetcher
+	// may ignore it (and leave Complete nil) and fetch everything now.
+	Deferred bool
 }
 
 // Wants reports whether the column named name may be read.
@@ -130,6 +136,10 @@ type Fetched struct {
 	// formats, column types) for data without declared Columns, which is
 	// read exactly as Files reads local files of the same format.
 	Read FileOptions
+	// Complete, when not nil, fetches into the same Files what a
+	// ColumnNeed.Deferred fetch left out; until it returns, the Files
+	// hold only what describing them needs (Parquet footers).
+	Complete func(ctx context.Context) error
 }
 
 // DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
@@ -185,6 +195,9 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	if len(fd.Files) == 0 {
 		return fail(fmt.Errorf("no data files"))
 	}
+	if fd.Complete != nil {
+		s.deferred = append(s.deferred, deferredFetch{loc: loc, complete: fd.Complete})
+	}
 	body, forced, err := remoteSQL(ctx, s, fd)
 	if err != nil {
 		return fail(err)
@@ -194,7 +207,26 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if fd.Format == FormatParquet {
+		// The footers answer rules (plan_metadata.go) whether or not the
+		// data was fetched yet: they are always fetched first.
+		lf := localFiles{files: fd.Files, format: fd.Format, hive: fd.Hive, forced: sortedKeys(fd.Read.ColumnTypes)}
+		for _, k := range fd.HiveKeys {
+			lf.forced = append(lf.forced, k.Name)
+		}
+		if fd.Columns != nil {
+			lf.declared = map[string]string{}
+			for _, c := range fd.Columns {
+				lf.declared[strings.ToLower(c.Name)] = c.Type
+			}
+		}
+		s.remoteFiles[rel] = lf
+	}
 	if forced != nil {
+		// Counting the values that do not convert reads the data.
+		if err := s.completeFetches(ctx); err != nil {
+			return "", err
+		}
 		fs := fileSource{path: loc, opts: fd.Read}
 		if err := fs.recordUnparseable(ctx, s, rel, forced); err != nil {
 			return fail(err)

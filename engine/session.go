@@ -59,6 +59,8 @@ type Session struct {
 	allowedPaths   []string                      // data files the registered views read
 	allowedOutputs map[string]string             // declared output (absolute) → its staging file beside it
 	sourceFiles    map[string]localFiles         // by relation: what a Files source read
+	remoteFiles    map[string]localFiles         // by relation: a Remote source's local Parquet copies (footers at least)
+	deferred       []deferredFetch               // Remote data not fetched yet (ColumnNeed.Deferred)
 	temps          []string                      // temp objects to drop on Close (OpenSessionOn)
 	unparseable    map[string][]UnparseableCount // by relation, set by sources during register
 	glueTables     []glueTableOf                 // Remote sources that are Glue tables, by relation
@@ -94,7 +96,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	if err != nil {
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
-	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}}
+	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}, remoteFiles: map[string]localFiles{}}
 	// The error returns below set s to nil before this runs, so close the
 	// session through its own variable.
 	created := s
@@ -204,7 +206,7 @@ func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
 	}
-	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}}, nil
+	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}, remoteFiles: map[string]localFiles{}}, nil
 }
 
 // Conn is the session's connection; all queries on the datasets must use it.
@@ -426,3 +428,47 @@ func (e *SourceError) Error() string {
 	return fmt.Sprintf("reading %s: %v", e.Location, e.Err)
 }
 func (e *SourceError) Unwrap() error { return e.Err }
+
+// deferredFetch is a Remote source's data still to fetch.
+type deferredFetch struct {
+	loc      string
+	complete func(context.Context) error
+}
+
+// completeFetches fetches every Remote source's deferred data: before
+// anything reads it.
+func (s *Session) completeFetches(ctx context.Context) error {
+	for len(s.deferred) > 0 {
+		d := s.deferred[0]
+		s.deferred = s.deferred[1:]
+		if err := d.complete(ctx); err != nil {
+			var se *SourceError
+			if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			return &SourceError{Location: d.loc, Err: err}
+		}
+	}
+	return nil
+}
+
+// dataQuerier is the session's connection for statements that may read
+// the registered data: it fetches deferred data before the first, and
+// keeps the error of that fetch for the run (a statement's own failure
+// may be a rule's ERROR; the data not arriving is the run's).
+type dataQuerier struct {
+	s   *Session
+	err error
+}
+
+func (d *dataQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if len(d.s.deferred) > 0 {
+		if err := d.s.completeFetches(ctx); err != nil {
+			d.err = err
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.s.Conn().QueryContext(ctx, query, args...)
+}

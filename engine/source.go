@@ -202,6 +202,9 @@ type localFiles struct {
 	forced []string
 	// read is the view's body, which the state cache reads per file.
 	read string
+	// declared are a Glue table's declared column types by lower-cased
+	// name (nil: the files' own types), which the view casts to.
+	declared map[string]string
 }
 
 // skippedNote says which symlinks a directory or glob read left out.

@@ -304,3 +304,70 @@ func TestCSVTableSerializationEncoding(t *testing.T) {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}
 }
+
+// TestFooterAnsweredTableFetchesNoData: a Glue table stored as Parquet
+// whose footers answer every rule is evaluated without a data GET (only
+// the footers'), with the results of the local file; a column whose
+// declared type differs from the file's is not answered from the footers.
+func TestFooterAnsweredTableFetchesNoData(t *testing.T) {
+	fake, cat := setup(t)
+	rules := `Rules = [
+    RowCount > 10000,
+    IsComplete "vendorid",
+    Completeness "passenger_count" >= 0.9,
+    ColumnValues "pulocationid" between 0 and 300,
+    ColumnValues "fare_amount" > -1000,
+    DataFreshness "tpep_pickup_datetime" > 24 hours
+]`
+	rs := parse(t, rules)
+	ctx := context.Background()
+	data, err := os.ReadFile("../../testdata/taxi/sample.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := cat.Table("lake", "taxi", "")
+	fake.S3.ResetCounters()
+	got, err := engine.Evaluate(ctx, rs, engine.Remote(tb), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fake.S3.Ranges() {
+		var lo, hi int64
+		if _, err := fmt.Sscanf(r, "bytes=%d-%d", &lo, &hi); err != nil || lo < int64(len(data))-64<<10 {
+			t.Errorf("data GET %q for footer-answered rules", r)
+		}
+	}
+	local := strings.NewReplacer("vendorid", "VendorID", "pulocationid", "PULocationID").Replace(rules)
+	asGlue := strings.NewReplacer("VendorID", "vendorid", "PULocationID", "pulocationid")
+	want, err := engine.Evaluate(ctx, parse(t, local), engine.Files("../../testdata/taxi/sample.parquet", engine.FileOptions{}), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.RuleResults {
+		w, g := want.RuleResults[i], got.RuleResults[i]
+		same := len(w.EvaluatedMetrics) == len(g.EvaluatedMetrics)
+		for k, v := range w.EvaluatedMetrics {
+			if gv, ok := g.EvaluatedMetrics[asGlue.Replace(k)]; !ok || gv != v {
+				same = false
+			}
+		}
+		if w.Result != g.Result || w.EvaluationMessage != g.EvaluationMessage || !same {
+			t.Errorf("rule %d: glue %s %q %v, local %s %q %v", i, g.Result, g.EvaluationMessage, g.EvaluatedMetrics, w.Result, w.EvaluationMessage, w.EvaluatedMetrics)
+		}
+	}
+
+	// A declared type that is not the file's (the view casts) is not
+	// answered from the footers: the rule's statement reads the data.
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "taxi_cast", Location: "s3://lake/taxi/", Classification: "parquet",
+		Columns: []sinktest.GlueColumn{{Name: "vendorid", Type: "int"}, {Name: "passenger_count", Type: "double"}}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := engine.Explain(ctx, parse(t, `Rules = [ IsComplete "vendorid", IsComplete "passenger_count" ]`), engine.Remote(cat.Table("lake", "taxi_cast", "")), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := plan.String(); !strings.Contains(text, "Rule_0       IsComplete \"vendorid\"\n               computed by query 1 and") ||
+		!strings.Contains(text, "Rule_1       IsComplete \"passenger_count\"\n               no query: from Parquet metadata") {
+		t.Errorf("declared types and footers:\n%s", text)
+	}
+}

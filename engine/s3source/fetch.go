@@ -174,16 +174,11 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 			return fd, rep, err
 		}
 	}
-	f := &fetcher{c: c, opts: opts, prog: prog, sem: make(chan struct{}, concurrency(opts)), need: need, format: format}
+	// A deferred Parquet fetch gets the footers now (as dq explain does)
+	// and the column chunks when the engine calls Complete.
+	deferred := need.Deferred && !need.MetadataOnly && format == engine.FormatParquet
+	f := &fetcher{c: c, opts: opts, prog: prog, sem: make(chan struct{}, concurrency(opts)), need: need, format: format, footersOnly: need.MetadataOnly || deferred}
 	entries := make([]*entry, len(objs))
-	var wg sync.WaitGroup
-	errs := make([]error, len(objs))
-	cols := make([]colCount, len(objs))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// Objects in flight are bounded too: each holds an open cache file
-	// while it waits for GET slots, and a prefix may hold 10,000 objects.
-	objSem := make(chan struct{}, 2*concurrency(opts))
 	for i, p := range objs {
 		rep.Objects = append(rep.Objects, p.Object)
 		rep.BytesTotal += p.Object.Size
@@ -196,30 +191,20 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 			return fd, rep, err
 		}
 		entries[i] = e
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			select {
-			case objSem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-objSem }()
-			cols[i], errs[i] = f.object(ctx, entries[i], &rep.BytesNeeded, &rep.BytesCached)
-			if errs[i] != nil {
-				cancel()
-			}
-		}(i)
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return fd, rep, err
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	cols, err := f.objects(ctx, entries, &rep.BytesNeeded, &rep.BytesCached)
+	if err != nil {
 		return fd, rep, err
+	}
+	if deferred {
+		rest := *f
+		rest.footersOnly = false
+		rest.quiet = true // the report and Stats already count these bytes
+		fd.Complete = func(ctx context.Context) error {
+			var needed, cached int64
+			_, err := rest.objects(ctx, entries, &needed, &cached)
+			return err
+		}
 	}
 	if len(cols) > 0 {
 		rep.ColumnsRead, rep.ColumnsTotal = cols[0].read, cols[0].total
@@ -273,6 +258,47 @@ type fetcher struct {
 	sem    chan struct{}
 	need   engine.ColumnNeed
 	format string
+	// footersOnly fetches Parquet footers and no column chunks.
+	footersOnly bool
+	// quiet leaves Stats.BytesNeeded alone (a deferred fetch's second
+	// half, counted by its first).
+	quiet bool
+}
+
+// objects brings each entry's needed bytes into the cache, in parallel.
+func (f *fetcher) objects(ctx context.Context, entries []*entry, needed, cached *int64) ([]colCount, error) {
+	var wg sync.WaitGroup
+	errs := make([]error, len(entries))
+	cols := make([]colCount, len(entries))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Objects in flight are bounded too: each holds an open cache file
+	// while it waits for GET slots, and a prefix may hold 10,000 objects.
+	objSem := make(chan struct{}, 2*concurrency(f.opts))
+	for i := range entries {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			select {
+			case objSem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-objSem }()
+			cols[i], errs[i] = f.object(ctx, entries[i], needed, cached)
+			if errs[i] != nil {
+				cancel()
+			}
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return cols, err
+		}
+	}
+	return cols, errors.Join(errs...)
 }
 
 type colCount struct{ read, total int }
@@ -300,10 +326,10 @@ func (f *fetcher) object(ctx context.Context, e *entry, needed, cached *int64) (
 	}
 	atomic.AddInt64(needed, want.bytes())
 	atomic.AddInt64(cached, want.bytes()-missing.bytes())
-	if f.opts.Stats != nil {
+	if f.opts.Stats != nil && !f.quiet {
 		f.opts.Stats.BytesNeeded.Add(want.bytes())
 	}
-	if f.need.MetadataOnly && f.format == engine.FormatParquet {
+	if f.footersOnly && f.format == engine.FormatParquet {
 		e.touch()
 		return cc, nil
 	}

@@ -422,3 +422,89 @@ func TestCSVEncodingOnS3(t *testing.T) {
 		}
 	}
 }
+
+// footerOnly holds rules the taxi sample's Parquet footers answer whole,
+// the last one failing (its failure details need the data).
+const footerOnly = `Rules = [
+    RowCount > 10000,
+    ColumnCount = 19,
+    ColumnExists "airport_fee",
+    IsComplete "VendorID",
+    Completeness "passenger_count" >= 0.9,
+    ColumnValues "PULocationID" between 0 and 300,
+    ColumnValues "fare_amount" > -1000,
+    DataFreshness "tpep_pickup_datetime" > 24 hours
+]`
+
+// footerRanges reports the GETs outside the object's footer (the tail
+// s3source fetches first) as "data" ranges.
+func dataRanges(t *testing.T, ranges []string, size int64) []string {
+	t.Helper()
+	var out []string
+	for _, r := range ranges {
+		var lo, hi int64
+		if _, err := fmt.Sscanf(r, "bytes=%d-%d", &lo, &hi); err != nil {
+			out = append(out, r) // a whole-object GET
+			continue
+		}
+		if lo < size-64<<10 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestFooterAnsweredRulesFetchNoData: when the footers answer every rule,
+// the run GETs no data from S3 — only the footer — and gives the local
+// file's results; a failing rule whose details need values, or a rule
+// that needs a scan, fetches the data then.
+func TestFooterAnsweredRulesFetchNoData(t *testing.T) {
+	fx := newFixture(t)
+	data := mustRead(t, taxiSample)
+	fx.s3.Put("lake", "taxi/sample.parquet", data)
+	size := int64(len(data))
+	local := engine.Files(taxiSample, engine.FileOptions{})
+	src := fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{})
+	evalBoth(t, footerOnly, local, engine.Remote(src))
+	if d := dataRanges(t, fx.s3.Ranges(), size); len(d) > 0 || fx.s3.BytesServed.Load() > 64<<10 {
+		t.Errorf("footer-answered rules fetched data: %v (%d bytes)", d, fx.s3.BytesServed.Load())
+	}
+
+	// The same with the cache cold and NoCache: still footers only.
+	fx.s3.ResetCounters()
+	src = fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{NoCache: true})
+	evalBoth(t, footerOnly, local, engine.Remote(src))
+	if d := dataRanges(t, fx.s3.Ranges(), size); len(d) > 0 {
+		t.Errorf("footer-answered rules fetched data without a cache: %v", d)
+	}
+
+	// A failing footer-answered rule's top values read the column: it is
+	// fetched, and the details match the local file's.
+	for _, rules := range []string{
+		`Rules = [ RowCount > 0, ColumnValues "fare_amount" > 0 ]`,
+		`Rules = [ RowCount > 0, Mean "trip_distance" > 0 ]`,
+	} {
+		fx.s3.ResetCounters()
+		src = fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{NoCache: true})
+		want, got := evalBoth(t, rules, local, engine.Remote(src))
+		for i := range want.RuleResults {
+			if w, g := want.RuleResults[i].FailureDetails, got.RuleResults[i].FailureDetails; !reflect.DeepEqual(w, g) {
+				t.Errorf("%s: failure details differ: s3 %+v, local %+v", rules, g, w)
+			}
+		}
+		if d := dataRanges(t, fx.s3.Ranges(), size); len(d) == 0 {
+			t.Errorf("%s: no data fetched", rules)
+		}
+	}
+
+	// --no-metadata reads the data as before.
+	fx.s3.ResetCounters()
+	src = fx.source(t, "s3://lake/taxi/sample.parquet", s3source.Options{NoCache: true})
+	got, err := engine.Evaluate(context.Background(), parse(t, footerOnly), engine.Remote(src), engine.Options{NoMetadata: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.RuleResults) != 8 || len(dataRanges(t, fx.s3.Ranges(), size)) == 0 {
+		t.Errorf("--no-metadata: %d results, data ranges %v", len(got.RuleResults), fx.s3.Ranges())
+	}
+}
