@@ -117,6 +117,9 @@ func Explain(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options
 		return nil, err
 	}
 	pl.notes = explainIncremental(pl, ds, opts.StateCache)
+	if pl.rowGroups != nil && incrementalUnused(ds, opts.StateCache) != "" { // else the state cache reads per file
+		pl.notes = append(pl.notes, pl.rowGroups.note())
+	}
 	return pl, nil
 }
 
@@ -264,6 +267,12 @@ func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress f
 			}
 			if progress != nil {
 				progress(Progress{Stage: "files", Done: inc.scanned, Total: len(inc.files)})
+			}
+			continue
+		}
+		if s == p.agg && p.rowGroups != nil && x.dialect == duckDialect {
+			if err := p.rowGroups.run(ctx, x, st, s, step); err != nil {
+				return err
 			}
 			continue
 		}

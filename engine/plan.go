@@ -33,6 +33,9 @@ type Plan struct {
 	// footer are the rules and analyzers with values answered from
 	// Parquet footers (plan_metadata.go).
 	footer map[string]bool
+	// rowGroups narrows the aggregate scan to the row groups the
+	// footers do not decide (plan_rowgroups.go); nil = all.
+	rowGroups *rowGroupScan
 	// notes are remarks dq explain prints after the statements (which
 	// statements the state cache makes incremental).
 	notes []string

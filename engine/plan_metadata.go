@@ -51,6 +51,23 @@ type footerFacts struct {
 	// usable are the relation's columns whose values come unchanged from
 	// the files (not converted by a forced type, not a hive partition key).
 	usable map[string]bool
+	// group, when >= 0, narrows every statistic to that row group (in
+	// the order of parquetstats.Column.RowGroups): row-group skipping.
+	group int
+	// files and read are the local files and the view's body, for reading
+	// chosen row groups; "" for Remote copies (no row-group skipping).
+	files []string
+	read  string
+	// now is the run's instant in microseconds (DataFreshness's ages).
+	now int64
+}
+
+// rows is the row count of the dataset or of the current row group.
+func (ff *footerFacts) rows() int64 {
+	if ff.group >= 0 {
+		return ff.ds.Spans[ff.group].Rows
+	}
+	return ff.ds.Rows
 }
 
 // readFooters reads the statistics of the primary dataset when it is a
@@ -99,7 +116,10 @@ func readFooters(ctx context.Context, sess *Session, rel *relation) *footerFacts
 			fileTypes[strings.ToLower(c.Name)] = c.Type
 		}
 	}
-	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}}
+	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}, group: -1}
+	if local, ok := sess.sourceFiles[rel.from]; ok {
+		ff.files, ff.read = local.files, local.read
+	}
 	for _, c := range rel.columns {
 		k := strings.ToLower(c.name)
 		if c.orig != "" || excluded[k] || ds.Column(c.name) == nil {
@@ -119,7 +139,9 @@ func parquetScanSQL(files []string) string {
 }
 
 // answerFromFooters fills the fused scan's expressions that the footers
-// determine (see above) and records the rules they serve.
+// determine (see above) and records the rules they serve; then, for the
+// expressions left, it plans which row groups the scan can skip
+// (planRowGroups).
 func (pl *planner) answerFromFooters(ff *footerFacts) {
 	s := pl.plan.agg
 	if ff == nil || len(s.exprs) == 0 {
@@ -135,83 +157,118 @@ func (pl *planner) answerFromFooters(ff *footerFacts) {
 			}
 		}
 	}()
+	ff.now = pl.plan.now.UnixMicro()
+	all := make([]int, len(s.exprs))
+	for i := range all {
+		all[i] = i
+	}
+	for k, v := range ff.decide(pl.ctx, pl.q, s.exprs, all, []int{-1}) {
+		s.answer(k.expr, v.v, v.null)
+	}
+	pl.planRowGroups(ff)
+}
+
+// verdictKey is an expression over the dataset (group -1) or a row group.
+type verdictKey struct{ expr, group int }
+
+// verdict is an expression's value over some rows, as the footers say.
+type verdict struct {
+	v    float64
+	null bool
+}
+
+// decide returns the values of the expressions exprs[idx] that the
+// footers determine, over the whole dataset (group -1) or each of the row
+// groups. Comparisons are evaluated by DuckDB at the bounds, in one
+// statement per few thousand.
+func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx, groups []int) map[verdictKey]verdict {
+	out := map[verdictKey]verdict{}
 	type pending struct {
-		i    int
+		k    verdictKey
 		cmp  *comparison
 		lo   string // SQL of the predicate at the column's minimum
 		hi   string // ... at its maximum ("" when unknown)
 		nonN float64
 	}
 	var preds []pending
-	for i, e := range s.exprs {
-		if v, null, ok := ff.plain(e); ok {
-			s.answer(i, v, null)
-			continue
-		}
-		cmp := ff.comparison(e, pl.plan.now.UnixMicro())
-		if cmp == nil {
-			continue
-		}
-		st := cmp.col
-		if !st.HasNulls {
-			continue
-		}
-		nonNull := float64(st.Rows - st.Nulls)
-		if nonNull == 0 {
-			s.answer(i, 0, false) // no values: the predicate holds nowhere
-			continue
-		}
-		if st.Min == nil {
-			continue
-		}
-		p := pending{i: i, cmp: cmp, nonN: nonNull}
-		p.lo = cmp.at(*st.Min)
-		if st.Max != nil && !st.NaNPossible {
-			p.hi = cmp.at(*st.Max)
-		}
-		if p.lo == "" {
-			continue
-		}
-		preds = append(preds, p)
-	}
-	if len(preds) == 0 {
-		return
-	}
-	// One statement evaluates every predicate at its column's bounds.
-	var sel []string
-	for _, p := range preds {
-		sel = append(sel, p.lo)
-		if p.hi != "" {
-			sel = append(sel, p.hi)
-		} else {
-			sel = append(sel, "NULL")
+	defer func() { ff.group = -1 }()
+	for _, g := range groups {
+		ff.group = g
+		for _, i := range idx {
+			e := exprs[i]
+			k := verdictKey{i, g}
+			if v, null, ok := ff.plain(e); ok {
+				out[k] = verdict{v, null}
+				continue
+			}
+			cmp := ff.comparison(e, ff.now)
+			if cmp == nil {
+				continue
+			}
+			st := cmp.col
+			if !st.HasNulls {
+				continue
+			}
+			nonNull := float64(st.Rows - st.Nulls)
+			if nonNull == 0 {
+				out[k] = verdict{0, false} // no values: the predicate holds nowhere
+				continue
+			}
+			if st.Min == nil {
+				continue
+			}
+			p := pending{k: k, cmp: cmp, nonN: nonNull}
+			p.lo = cmp.at(*st.Min)
+			if st.Max != nil && !st.NaNPossible {
+				p.hi = cmp.at(*st.Max)
+			}
+			if p.lo == "" {
+				continue
+			}
+			preds = append(preds, p)
 		}
 	}
-	vals, err := queryBools(pl.ctx, pl.q, "SELECT "+strings.Join(sel, ", "), len(sel))
-	if err != nil {
-		return
-	}
-	for k, p := range preds {
-		lo, hi := vals[2*k], vals[2*k+1]
-		hiKnown := p.hi != ""
-		always, never := false, false
-		switch p.cmp.shape {
-		case upSet: // holds from some value up: decided by the minimum for "always"
-			always = lo == 1
-			never = hiKnown && hi == 0
-		case downSet:
-			always = hiKnown && hi == 1
-			never = lo == 0
-		case convex:
-			always = hiKnown && lo == 1 && hi == 1
+	// One statement evaluates many predicates at their columns' bounds.
+	const perStatement = 1000
+	for len(preds) > 0 {
+		batch := preds[:min(len(preds), perStatement)]
+		preds = preds[len(batch):]
+		var sel []string
+		for _, p := range batch {
+			sel = append(sel, p.lo)
+			if p.hi != "" {
+				sel = append(sel, p.hi)
+			} else {
+				sel = append(sel, "NULL")
+			}
 		}
-		switch {
-		case always:
-			s.answer(p.i, p.nonN, false)
-		case never:
-			s.answer(p.i, 0, false)
+		vals, err := queryBools(ctx, q, "SELECT "+strings.Join(sel, ", "), len(sel))
+		if err != nil {
+			continue
+		}
+		for k, p := range batch {
+			lo, hi := vals[2*k], vals[2*k+1]
+			hiKnown := p.hi != ""
+			always, never := false, false
+			switch p.cmp.shape {
+			case upSet: // holds from some value up: decided by the minimum for "always"
+				always = lo == 1
+				never = hiKnown && hi == 0
+			case downSet:
+				always = hiKnown && hi == 1
+				never = lo == 0
+			case convex:
+				always = hiKnown && lo == 1 && hi == 1
+			}
+			switch {
+			case always:
+				out[p.k] = verdict{p.nonN, false}
+			case never:
+				out[p.k] = verdict{0, false}
+			}
 		}
 	}
+	return out
 }
 
 // queryBools runs a one-row statement of n nullable booleans: 1 true, 0
@@ -258,7 +315,16 @@ func (ff *footerFacts) column(name string) (*parquetstats.Column, column) {
 	if err != nil || c.name != name {
 		return nil, column{}
 	}
-	return ff.ds.Column(name), c
+	col := ff.ds.Column(name)
+	if ff.group >= 0 && col != nil {
+		// Files of different Parquet types for the column: a row group's
+		// bounds are in its file's type, not the relation's.
+		if ff.group >= len(col.RowGroups) || col.Type == "mixed" {
+			return nil, column{}
+		}
+		return &parquetstats.Column{Name: col.Name, Type: col.Type, Stats: col.RowGroups[ff.group], NaNPossible: col.NaNPossible}, c
+	}
+	return col, c
 }
 
 // plain answers count(*), count(c), min(c) and max(c) without a filter.
@@ -268,7 +334,7 @@ func (ff *footerFacts) plain(e expr) (v float64, null, ok bool) {
 		return 0, false, false
 	}
 	if _, star := a.Args[0].(sqlexpr.Star); star && a.Fn == sqlexpr.Count {
-		return float64(ff.ds.Rows), false, true
+		return float64(ff.rows()), false, true
 	}
 	arg, isCol := a.Args[0].(sqlexpr.Col)
 	if !isCol {

@@ -215,8 +215,19 @@ type Dataset struct {
 	byName    map[string]*Column
 	// ambiguous names occur twice in one file, differing only by case.
 	ambiguous map[string]bool
+	fileIndex int // of the file add reads
 	// rowGroupRows are the row counts of the row groups read so far.
 	rowGroupRows []int64
+	// Spans place each row group (in the order of Column.RowGroups) in
+	// its file: which file, and the row number of its first row there.
+	Spans []RowGroupSpan
+}
+
+// RowGroupSpan is where a row group's rows are in its file: rows First to
+// First+Rows-1, counted from 0 as DuckDB's file_row_number counts them.
+type RowGroupSpan struct {
+	File        int // index in the files given to Read or FromMetadata
+	First, Rows int64
 }
 
 // Column returns the column with the name, compared without regard to
@@ -362,6 +373,12 @@ func (d *Dataset) add(md *metadata.FileMetaData) error {
 			col.merge(st, true)
 		}
 	}
+	var first int64
+	for _, rg := range md.FileMetaData.GetRowGroups() {
+		d.Spans = append(d.Spans, RowGroupSpan{File: d.fileIndex, First: first, Rows: rg.GetNumRows()})
+		first += rg.GetNumRows()
+	}
+	d.fileIndex++
 	d.Rows += fileRows
 	d.RowGroups += len(md.FileMetaData.GetRowGroups())
 	d.rowGroupRows = append(d.rowGroupRows, rowGroupRows(md)...)
