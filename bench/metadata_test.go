@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"database/sql"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -98,4 +100,36 @@ func BenchmarkMixedMetadata(b *testing.B) {
 	args := dqArgs(data)                                          // "eval", flags..., rules, data
 	noMeta := append([]string{binaries.dq, args[0], "--no-metadata"}, args[1:]...)
 	pair(b, append([]string{binaries.dq}, args...), noMeta, ok01, ok01, "meta/scan")
+}
+
+// BenchmarkRowGroupSkipping: on the 10M-row taxi data sorted by fare
+// (82 row groups; the negative fares in the first), rowgroups.dqdl's
+// compliance counts are decided by the statistics for 81 row groups, and
+// the scan reads one. dq ("first") against --no-metadata ("second"), which
+// reads all of them, alternated.
+func BenchmarkRowGroupSkipping(b *testing.B) {
+	data := dataset(b, 10_000_000)
+	sorted := filepath.Join(cacheDir, "taxi-10000000-seed42-by-fare.parquet")
+	if _, err := os.Stat(sorted); err != nil {
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = db.Exec("SET preserve_insertion_order = false; COPY (SELECT * FROM read_parquet('" + data + "') ORDER BY fare_amount) TO '" + sorted + ".tmp' (FORMAT parquet)")
+		db.Close()
+		if err == nil {
+			err = os.Rename(sorted+".tmp", sorted)
+		}
+		if err != nil {
+			b.Fatalf("sorting the taxi data: %v", err)
+		}
+	}
+	binaries.once.Do(build)
+	if binaries.dqErr != nil {
+		b.Skipf("dq does not build: %v", binaries.dqErr)
+	}
+	const rules = "../testdata/taxi/rowgroups.dqdl"
+	ok0 := func(code int) bool { return code == 0 }
+	pair(b, []string{binaries.dq, "eval", "--no-history", rules, sorted},
+		[]string{binaries.dq, "eval", "--no-history", "--no-metadata", rules, sorted}, ok0, ok0, "skip/scan")
 }

@@ -228,81 +228,100 @@ func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx,
 			preds = append(preds, p)
 		}
 	}
-	// One statement evaluates many predicates at their columns' bounds.
-	const perStatement = 1000
-	for len(preds) > 0 {
-		batch := preds[:min(len(preds), perStatement)]
-		preds = preds[len(batch):]
-		var sel []string
-		for _, p := range batch {
-			sel = append(sel, p.lo)
-			if p.hi != "" {
-				sel = append(sel, p.hi)
-			} else {
-				sel = append(sel, "NULL")
+	// One statement per predicate evaluates it at every bound: a VALUES
+	// list of the bounds, named as the column (scalar subqueries, one per
+	// bound, cost DuckDB a planning pass each).
+	byPred := map[string][]int{}
+	var order []string
+	for n, p := range preds {
+		key := p.cmp.pred + "\x00" + p.cmp.quoted + "\x00" + p.cmp.c.typ
+		if _, ok := byPred[key]; !ok {
+			order = append(order, key)
+		}
+		byPred[key] = append(byPred[key], n)
+	}
+	lo, hi := make([]int, len(preds)), make([]int, len(preds))
+	for n := range preds {
+		lo[n], hi[n] = -1, -1
+	}
+	for _, key := range order {
+		idx := byPred[key]
+		first := preds[idx[0]].cmp
+		var rows []string
+		for _, n := range idx {
+			rows = append(rows, fmt.Sprintf("(%d, %s)", 2*n, preds[n].lo))
+			if preds[n].hi != "" {
+				rows = append(rows, fmt.Sprintf("(%d, %s)", 2*n+1, preds[n].hi))
 			}
 		}
-		vals, err := queryBools(ctx, q, "SELECT "+strings.Join(sel, ", "), len(sel))
-		if err != nil {
+		query := "SELECT __dq_i, " + first.pred + " FROM (VALUES " + strings.Join(rows, ", ") + ") AS __bound(__dq_i, " + first.quoted + ")"
+		if err := queryIndexedBools(ctx, q, query, func(i int, b int) {
+			if i >= 0 && i/2 < len(preds) {
+				if i%2 == 0 {
+					lo[i/2] = b
+				} else {
+					hi[i/2] = b
+				}
+			}
+		}); err != nil {
+			for _, n := range idx {
+				lo[n], hi[n] = -2, -2 // unknown: undecided
+			}
+		}
+	}
+	for n, p := range preds {
+		if lo[n] == -2 {
 			continue
 		}
-		for k, p := range batch {
-			lo, hi := vals[2*k], vals[2*k+1]
-			hiKnown := p.hi != ""
-			always, never := false, false
-			switch p.cmp.shape {
-			case upSet: // holds from some value up: decided by the minimum for "always"
-				always = lo == 1
-				never = hiKnown && hi == 0
-			case downSet:
-				always = hiKnown && hi == 1
-				never = lo == 0
-			case convex:
-				always = hiKnown && lo == 1 && hi == 1
-			}
-			switch {
-			case always:
-				out[p.k] = verdict{p.nonN, false}
-			case never:
-				out[p.k] = verdict{0, false}
-			}
+		hiKnown := p.hi != ""
+		always, never := false, false
+		switch p.cmp.shape {
+		case upSet: // holds from some value up: decided by the minimum for "always"
+			always = lo[n] == 1
+			never = hiKnown && hi[n] == 0
+		case downSet:
+			always = hiKnown && hi[n] == 1
+			never = lo[n] == 0
+		case convex:
+			always = hiKnown && lo[n] == 1 && hi[n] == 1
+		}
+		switch {
+		case always:
+			out[p.k] = verdict{p.nonN, false}
+		case never:
+			out[p.k] = verdict{0, false}
 		}
 	}
 	return out
 }
 
-// queryBools runs a one-row statement of n nullable booleans: 1 true, 0
-// false, -1 NULL.
-func queryBools(ctx context.Context, q querier, query string, n int) ([]int, error) {
+// queryIndexedBools runs a statement of (index, nullable boolean) rows,
+// passing each to set as 1 true, 0 false, -1 NULL.
+func queryIndexedBools(ctx context.Context, q querier, query string, set func(i, b int)) error {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
+	for rows.Next() {
+		var i int
+		var b *bool
+		if err := rows.Scan(&i, &b); err != nil {
+			return err
 		}
-		return nil, fmt.Errorf("no row")
-	}
-	raw := make([]*bool, n)
-	ptrs := make([]any, n)
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	out := make([]int, n)
-	for i, b := range raw {
 		switch {
 		case b == nil:
-			out[i] = -1
+			set(i, -1)
 		case *b:
-			out[i] = 1
+			set(i, 1)
+		default:
+			set(i, 0)
 		}
 	}
-	return out, rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // column returns the footer statistics of a column of the relation, or nil
@@ -628,7 +647,8 @@ func isNumberToken(s string) bool {
 	return err == nil && !strings.ContainsAny(s, "()nNiI")
 }
 
-// at renders the predicate evaluated at one value of its column.
+// at renders one value of the predicate's column as a literal of the
+// column's type; "" when it cannot.
 func (cmp *comparison) at(v parquetstats.Value) string {
 	lit := ""
 	typ := cmp.c.typ
@@ -664,10 +684,7 @@ func (cmp *comparison) at(v parquetstats.Value) string {
 		}
 		lit = "CAST(" + QuoteString(lit) + " AS " + typ + ")"
 	}
-	if lit == "" {
-		return ""
-	}
-	return "(SELECT " + cmp.pred + " FROM (SELECT " + lit + " AS " + cmp.quoted + ") AS __bound)"
+	return lit
 }
 
 // decimalText writes an unscaled integer with scale digits after the point.

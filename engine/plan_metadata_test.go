@@ -69,6 +69,12 @@ func TestFooterAnswersMatchScan(t *testing.T) {
 			}
 		}, true},
 	}
+	skipped := map[string]int{} // runs that skipped row groups, by dataset/variant
+	defer func() {
+		if !testing.Short() && (skipped["mixed/split"] == 0 || skipped["mixed/rowgroups"] == 0) {
+			t.Errorf("row groups were never skipped: %v", skipped)
+		}
+	}()
 	for i, ds := range cxDatasets() {
 		if testing.Short() && i > 0 {
 			break
@@ -101,6 +107,23 @@ func TestFooterAnswersMatchScan(t *testing.T) {
 					t.Errorf("no rule answered from the footers:\n%s", plan)
 				}
 				sameWithoutFooters(t, rs, src, rules)
+				// Without the analyzers, some rules on their own: where
+				// their row groups are decided apart from the others', the
+				// scan skips them.
+				if ds.name != "mixed" || v.name != "split" && v.name != "rowgroups" {
+					return
+				}
+				for _, r := range skippable(d, rules) {
+					one := parseRules(t, "Rules = [ "+r+" ]")
+					plan, err := Explain(context.Background(), one, src, Options{Now: testNow})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if plan.rowGroups != nil {
+						skipped[ds.name+"/"+v.name]++
+					}
+					sameWithoutFooters(t, one, src, []string{r})
+				}
 			})
 		}
 	}
@@ -335,4 +358,22 @@ func nanFreeBounds(t *testing.T, path string) {
 			}
 		}
 	})
+}
+
+// skippable are the rules on an integer and a timestamp column whose
+// row groups the footers may decide one by one (FLOAT/DOUBLE maximums
+// are never known, completeness is decided for the whole dataset).
+func skippable(d *cxData, rules []string) []string {
+	var out []string
+	for _, r := range rules {
+		if strings.Contains(r, " where ") {
+			continue
+		}
+		for _, c := range []string{`ColumnValues "i" `, `DataFreshness "ts" `} {
+			if strings.HasPrefix(r, c) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
