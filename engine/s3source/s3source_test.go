@@ -423,8 +423,7 @@ func TestCSVEncodingOnS3(t *testing.T) {
 	}
 }
 
-// footerOnly holds rules the taxi sample's Parquet footers answer whole,
-// the last one failing (its failure details need the data).
+// footerOnly holds rules the taxi sample's Parquet footers answer whole.
 const footerOnly = `Rules = [
     RowCount > 10000,
     ColumnCount = 19,
@@ -436,7 +435,7 @@ const footerOnly = `Rules = [
     DataFreshness "tpep_pickup_datetime" > 24 hours
 ]`
 
-// footerRanges reports the GETs outside the object's footer (the tail
+// dataRanges reports the GETs outside the object's footer (the tail
 // s3source fetches first) as "data" ranges.
 func dataRanges(t *testing.T, ranges []string, size int64) []string {
 	t.Helper()
