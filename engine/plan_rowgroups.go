@@ -48,6 +48,10 @@ type partialAgg struct {
 // joined by also scanning the decided groups between them.
 const maxRangeReads = 32
 
+// maxFooterReads bounds ranges × files: the footers the narrowed query
+// binds.
+const maxFooterReads = 2000
+
 // planRowGroups plans the aggregate scan's row-group skipping (see above),
 // or answers the expressions left when every row group is decided.
 func (pl *planner) planRowGroups(ff *footerFacts) {
@@ -107,6 +111,11 @@ func (pl *planner) planRowGroups(ff *footerFacts) {
 			scan[g] = true
 		}
 		ranges = groupRanges(ff, scan)
+	}
+	// Each range reads the files' footers again when DuckDB binds it
+	// (union_by_name): with many files, that costs more than it saves.
+	if len(ranges)*len(ff.files) > maxFooterReads {
+		return
 	}
 	partial := map[int]partialAgg{}
 	scanned := 0
