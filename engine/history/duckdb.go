@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -41,12 +42,21 @@ type Options struct {
 
 // DuckDB is the embedded store: one DuckDB database file. DuckDB allows one
 // writing process per file, and a process holding the file blocks every
-// other, so the file is opened only for the duration of each operation,
+// other, so the file is attached only for the duration of each operation,
 // under an advisory lock file (<path>.lock) that makes concurrent dq
 // processes queue with bounded backoff instead of failing.
+//
+// The in-memory DuckDB the file is attached to lives from the first
+// operation to Close: starting a DuckDB costs more than attaching a small
+// file, and a dq eval reads and records through one store (open, the
+// dynamic rules' snapshot, the recording), so that is one start instead of
+// three.
 type DuckDB struct {
 	path string
 	opts Options
+
+	mu sync.Mutex // guards db
+	db *sql.DB    // nil until the first operation, and after Close
 }
 
 // Open checks the store at path, creating it (and its directory) when it
@@ -67,7 +77,9 @@ func Open(ctx context.Context, path string, opts Options) (*DuckDB, error) {
 			return nil, fmt.Errorf("creating the history directory: %w", err)
 		}
 	}
-	err := s.with(ctx, func(c *sql.Conn) error {
+	// Open only reads unless the schema is migrated, and migrate
+	// checkpoints its steps itself.
+	err := s.with(ctx, false, func(c *sql.Conn) error {
 		if err := migrate(ctx, c, len(migrations)); err != nil {
 			return err
 		}
@@ -116,11 +128,54 @@ func isLockConflict(err error) bool {
 // Path is the store's database file.
 func (s *DuckDB) Path() string { return s.path }
 
-// Close implements Store; the database is open only during operations.
-func (s *DuckDB) Close() error { return nil }
+// Close implements Store: it ends the in-memory DuckDB the operations
+// used. The store file is detached after each operation, so it is
+// complete whether or not Close is called; a later operation starts a new
+// DuckDB.
+func (s *DuckDB) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
 
-// with runs fn on a connection to the store, holding the lock file.
-func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
+// instance returns the in-memory DuckDB, starting it on first use.
+func (s *DuckDB) instance() (*sql.DB, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		// One thread: the store's queries are tiny, and a thread pool
+		// would cost more than they do.
+		db, err := sql.Open("duckdb", "?threads=1&autoinstall_known_extensions=false&autoload_known_extensions=false")
+		if err != nil {
+			return nil, err
+		}
+		s.db = db
+	}
+	return s.db, nil
+}
+
+// discard closes db, the instance an operation failed in, unless Close or
+// another operation has already replaced it: a store file that could not
+// be detached cleanly must not stay attached to (and locked by) it.
+func (s *DuckDB) discard(db *sql.DB) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == db {
+		s.db = nil
+	}
+	db.Close()
+}
+
+// with runs fn on a connection to the store, holding the lock file. An
+// operation that writes (write) is checkpointed into the store file before
+// the lock is released; one that only reads leaves the file as it was,
+// byte for byte (a damaged store found by verify stays untouched).
+func (s *DuckDB) with(ctx context.Context, write bool, fn func(*sql.Conn) error) error {
 	deadline := time.Now().Add(s.opts.LockTimeout)
 	lf, err := os.OpenFile(s.path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
@@ -132,13 +187,16 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 	}
 	defer unlock(lf)
 
-	var db *sql.DB
+	db, err := s.instance()
+	if err != nil {
+		return fmt.Errorf("history store %s: starting DuckDB: %w", s.path, err)
+	}
 	var conn *sql.Conn
 	// Another program (the duckdb CLI, a process without the lock file)
 	// may still hold DuckDB's own lock: retry that too.
 	err = retry(ctx, deadline, func() (bool, error) {
 		var err error
-		db, conn, err = s.open(ctx)
+		conn, err = s.attach(ctx, db)
 		if isLockConflict(err) {
 			return false, nil
 		}
@@ -158,9 +216,13 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 		return fmt.Errorf("history store %s cannot be opened; it is not a DuckDB database or it is damaged. "+
 			"dq left it untouched: move it aside to start a new history. (%v)", s.path, firstLine(err))
 	}
-	defer db.Close()
-	defer conn.Close()
 	err = fn(conn)
+	if derr := detach(conn, write); derr != nil {
+		s.discard(db)
+		if err == nil {
+			err = fmt.Errorf("history store %s: writing it: %w", s.path, derr)
+		}
+	}
 	var de *damagedError
 	if errors.As(err, &de) {
 		return fmt.Errorf("history store %s is damaged (truncated or corrupt): %v. "+
@@ -169,41 +231,55 @@ func (s *DuckDB) with(ctx context.Context, fn func(*sql.Conn) error) error {
 	return err
 }
 
-// open attaches the store file to a fresh in-memory DuckDB. The path goes
-// into ATTACH as a quoted string, never into the driver's DSN: the DSN is
-// a URL whose "?" starts DuckDB options and whose ":memory:" means no file
-// at all, so a --history value such as "h.duckdb?access_mode=read_only"
-// would set options instead of naming the file it spells.
-func (s *DuckDB) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
-	// One thread: the store's queries are tiny, and a thread pool per open
-	// would cost more than they do.
-	db, err := sql.Open("duckdb", "?threads=1&autoinstall_known_extensions=false&autoload_known_extensions=false")
-	if err != nil {
-		return nil, nil, err
-	}
+// attach attaches the store file to db on a new connection and makes it
+// the connection's default catalog. The path goes into ATTACH as a quoted
+// string, never into the driver's DSN: the DSN is a URL whose "?" starts
+// DuckDB options and whose ":memory:" means no file at all, so a --history
+// value such as "h.duckdb?access_mode=read_only" would set options instead
+// of naming the file it spells.
+func (s *DuckDB) attach(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		db.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	// An absolute path also keeps a file named ":memory:" a file.
 	file, err := filepath.Abs(s.path)
 	if err != nil {
 		conn.Close()
-		db.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	for _, st := range []string{
-		"ATTACH " + engine.QuoteString(file) + " AS " + storeAlias + " (TYPE duckdb)",
-		"USE " + storeAlias,
-	} {
+	if _, err := conn.ExecContext(ctx, "ATTACH "+engine.QuoteString(file)+" AS "+storeAlias+" (TYPE duckdb)"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "USE "+storeAlias); err != nil {
+		detach(conn, false)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// detach releases the store file. After a write (checkpoint) it first
+// folds what the operation committed into the file, so that between
+// operations the file is the whole history (one file to copy, back up or
+// cache between CI jobs; no write-ahead log beside it) and no DuckDB holds
+// it; the explicit CHECKPOINT reports a failure that DETACH would not. It
+// runs on a fresh context: an operation cancelled half-way must still let
+// go of the file.
+func detach(conn *sql.Conn, checkpoint bool) error {
+	defer conn.Close()
+	ctx := context.Background()
+	var errs []error
+	stmts := []string{"USE memory", "DETACH " + storeAlias}
+	if checkpoint {
+		stmts = append([]string{"CHECKPOINT " + storeAlias}, stmts...)
+	}
+	for _, st := range stmts {
 		if _, err := conn.ExecContext(ctx, st); err != nil {
-			conn.Close()
-			db.Close()
-			return nil, nil, err
+			errs = append(errs, fmt.Errorf("%s: %w", st, err))
 		}
 	}
-	return db, conn, nil
+	return errors.Join(errs...)
 }
 
 // storeAlias is the catalog name the store file is attached under.
@@ -283,6 +359,7 @@ func migrate(ctx context.Context, c *sql.Conn, target int) error {
 	if v > len(migrations) {
 		return fmt.Errorf("%w (schema version %d; this dq reads up to version %d): upgrade dq, or use another store", ErrNewerSchema, v, len(migrations))
 	}
+	migrated := false
 	for v < target {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
@@ -300,6 +377,12 @@ func migrate(ctx context.Context, c *sql.Conn, target int) error {
 			return fmt.Errorf("migrating the history schema to version %d: %w", v+1, err)
 		}
 		v++
+		migrated = true
+	}
+	if migrated {
+		if _, err := c.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			return fmt.Errorf("migrating the history schema: %w", err)
+		}
 	}
 	return nil
 }
@@ -336,7 +419,7 @@ func (s *DuckDB) Record(ctx context.Context, run Run) error {
 	if run.ResultID == "" || run.DatasetID == "" {
 		return errors.New("recording a run: result id and dataset id are required")
 	}
-	return s.with(ctx, func(c *sql.Conn) error {
+	return s.with(ctx, true, func(c *sql.Conn) error {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -384,7 +467,7 @@ func (s *DuckDB) Record(ctx context.Context, run Run) error {
 // Snapshot implements Store.
 func (s *DuckDB) Snapshot(ctx context.Context, datasetID string, before time.Time, perMetric int) (map[string][]engine.Point, error) {
 	out := map[string][]engine.Point{}
-	err := s.with(ctx, func(c *sql.Conn) error {
+	err := s.with(ctx, false, func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, `
 			SELECT metric, run_at, value FROM (
 				SELECT m.metric, m.run_at, m.value,
@@ -416,7 +499,7 @@ func (s *DuckDB) Snapshot(ctx context.Context, datasetID string, before time.Tim
 // Runs implements Store.
 func (s *DuckDB) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	var runs []Run
-	err := s.with(ctx, func(c *sql.Conn) error {
+	err := s.with(ctx, false, func(c *sql.Conn) error {
 		where, args := []string{"true"}, []any{}
 		if q.DatasetID != "" {
 			where, args = append(where, "dataset_id = ?"), append(args, q.DatasetID)
@@ -487,7 +570,7 @@ func (s *DuckDB) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 // Prune implements Store.
 func (s *DuckDB) Prune(ctx context.Context, datasetID string, before time.Time) (int, error) {
 	var n int
-	err := s.with(ctx, func(c *sql.Conn) error {
+	err := s.with(ctx, true, func(c *sql.Conn) error {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -511,7 +594,7 @@ func (s *DuckDB) Prune(ctx context.Context, datasetID string, before time.Time) 
 // SetExcluded implements Store.
 func (s *DuckDB) SetExcluded(ctx context.Context, resultID string, metrics []string, excluded bool) (int, error) {
 	var n int
-	err := s.with(ctx, func(c *sql.Conn) error {
+	err := s.with(ctx, true, func(c *sql.Conn) error {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return err

@@ -531,3 +531,71 @@ func TestPathIsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreFileIsWholeHistory: while a store is in use (one DuckDB for all
+// of a run's operations, not yet closed), every recorded run, exclusion
+// and prune is already in the store file itself, with no write-ahead log
+// beside it, so that a copy of the file alone (a backup, a CI cache) is
+// the whole history. And the file is not held between operations: an
+// independent DuckDB can open it read-write.
+func TestStoreFileIsWholeHistory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.duckdb")
+	s := openStore(t, path)
+	defer s.Close()
+	ctx := context.Background()
+	// The reads a dq eval makes around its recording share the store.
+	if _, err := NewView(s, "trips", day0.AddDate(0, 0, 9)).Last(ctx, "Dataset.*.RowCount", 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		record(t, s, run(fmt.Sprint("r", i), "trips", day0.AddDate(0, 0, i), "Dataset.*.RowCount", float64(10+i), "Column.x.Completeness", 1.0))
+	}
+	if _, err := s.SetExcluded(ctx, "r1", []string{"Dataset.*.RowCount"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, "trips", day0); err != nil { // nothing older
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a write-ahead log is left beside the store (%v): a copy of the file alone would lack runs", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(dir, "copy.duckdb")
+	if err := os.WriteFile(cp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Plain SQL on the copy, read-write (so nothing holds the original's
+	// lock either: the copy shares no lock, but the original is opened
+	// below the same way).
+	for _, p := range []string{cp, path} {
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("ATTACH " + engine.QuoteString(p) + " AS h"); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", p, err)
+		}
+		var runs, metrics, excluded int
+		var sum float64
+		err = db.QueryRow(`SELECT (SELECT count(*) FROM h.runs), (SELECT count(*) FROM h.metrics),
+			(SELECT sum(value) FROM h.metrics WHERE metric = 'Dataset.*.RowCount'), (SELECT count(*) FROM h.exclusions)`).Scan(&runs, &metrics, &sum, &excluded)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runs != 3 || metrics != 6 || sum != 10+11+12 || excluded != 1 {
+			t.Errorf("%s holds %d runs, %d metrics (RowCounts summing to %g), %d exclusions; want 3, 6, 33, 1", filepath.Base(p), runs, metrics, sum, excluded)
+		}
+	}
+	// The store works on after another DuckDB had the file.
+	record(t, s, run("r3", "trips", day0.AddDate(0, 0, 3), "Dataset.*.RowCount", 13.0))
+	pts, err := NewView(s, "trips", day0.AddDate(0, 0, 9)).Last(ctx, "Dataset.*.RowCount", 10)
+	if err != nil || !slices.Equal(pts, []float64{13, 12, 10}) {
+		t.Errorf("after another reader: %v, %v; want [13 12 10] (r1's point excluded)", pts, err)
+	}
+}
