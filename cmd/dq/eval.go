@@ -144,11 +144,15 @@ func (c *EvalCmd) Run(e *env) error {
 	if err := c.historyFlags.setup(ctx, e, &opts, identity, engine.NeedsHistory(rs)); err != nil {
 		return err
 	}
+	defer c.historyFlags.close()
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
 	res, err := c.evaluate(ctx, e, rs, opts)
 	stopProgress()
 	if err := c.runError(ctx, err); err != nil {
+		return err
+	}
+	if err := c.historyFlags.settle(ctx, e); err != nil {
 		return err
 	}
 	selected.rename(res)

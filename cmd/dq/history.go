@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -59,12 +60,22 @@ type historyFlags struct {
 	store     history.Store
 	datasetID string
 	at        time.Time
+	// opened is closed when the store's opening, which setup starts and
+	// which runs while the session opens and the data is read, has
+	// finished: then store is set, or openErr says why it is not.
+	opened  chan struct{}
+	openErr error
+	needs   bool // rules (or --observations) read the history
+	warned  bool
 }
 
-// setup opens the store before the data is read and gives the engine the
-// history of the dataset id before the run's instant (--now, or the
-// current time). A store that cannot be opened does not stop the run: it
-// is not recorded (one warning says why), and when rules need history (or
+// setup starts opening the store and gives the engine the history of the
+// dataset id before the run's instant (--now, or the current time). The
+// store opens (and is checked) on another goroutine while the session
+// starts and the data is read: both are mostly waiting on one core, and
+// the store's first read, if rules need one, waits for it. A store that
+// cannot be opened does not stop the run: it is not recorded (one warning
+// says why, before the result), and when rules need history (or
 // --observations asks for it) they ERROR with the reason while the rest
 // evaluate.
 func (h *historyFlags) setup(ctx context.Context, e *env, opts *engine.Options, id string, needsHistory bool) error {
@@ -79,34 +90,99 @@ func (h *historyFlags) setup(ctx context.Context, e *env, opts *engine.Options, 
 	if h.at.IsZero() {
 		h.at = time.Now()
 	}
-	s, err := h.openAny(ctx)
-	if err != nil {
-		var xe *exitError
-		if errors.As(err, &xe) && xe.err != nil {
-			err = xe.err
+	h.needs = needsHistory || h.Observations
+	h.opened = make(chan struct{})
+	go func() {
+		defer close(h.opened)
+		s, err := h.openAny(ctx)
+		if err != nil {
+			var xe *exitError
+			if errors.As(err, &xe) && xe.err != nil {
+				err = xe.err
+			}
+			h.openErr = err
+			return
 		}
-		if ctx.Err() != nil {
-			return &exitError{code: exitInvalid, err: err}
-		}
-		if needsHistory || h.Observations {
-			warnf(e, "metric history unavailable, so rules that read it ERROR and this run is not recorded: %v", err)
-			opts.History = unavailableHistory{fmt.Errorf("metric history unavailable: %w", err)}
-			opts.Observations = h.Observations
-		} else {
-			warnf(e, "metric history unavailable, so this run is not recorded: %v", err)
-		}
-		return nil
-	}
-	h.store = s
-	opts.History = history.NewView(s, h.datasetID, h.at)
+		h.store = s
+	}()
+	opts.History = &openingHistory{h: h}
 	opts.Observations = h.Observations
 	return nil
 }
+
+// settle waits for the store's opening and, when it failed, warns once
+// that the run is not recorded (and that rules reading history ERROR).
+// A run cancelled while the store opened is over.
+func (h *historyFlags) settle(ctx context.Context, e *env) error {
+	if h.opened == nil {
+		return nil
+	}
+	<-h.opened
+	if h.openErr == nil || h.warned {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return &exitError{code: exitInvalid, err: h.openErr}
+	}
+	h.warned = true
+	if h.needs {
+		warnf(e, "metric history unavailable, so rules that read it ERROR and this run is not recorded: %v", h.openErr)
+	} else {
+		warnf(e, "metric history unavailable, so this run is not recorded: %v", h.openErr)
+	}
+	return nil
+}
+
+// openingHistory is the engine's history while the store opens: the first
+// read waits for it, then reads the dataset's history view (one snapshot
+// for the run), or fails with the reason the store is unavailable.
+type openingHistory struct {
+	h    *historyFlags
+	once sync.Once
+	view engine.History
+}
+
+func (o *openingHistory) get(ctx context.Context) (engine.History, error) {
+	select {
+	case <-o.h.opened:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	o.once.Do(func() {
+		if o.h.openErr != nil {
+			o.view = unavailableHistory{fmt.Errorf("metric history unavailable: %w", o.h.openErr)}
+			return
+		}
+		o.view = history.NewView(o.h.store, o.h.datasetID, o.h.at)
+	})
+	return o.view, nil
+}
+
+func (o *openingHistory) Last(ctx context.Context, metric string, k int) ([]float64, error) {
+	v, err := o.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.Last(ctx, metric, k)
+}
+
+func (o *openingHistory) Points(ctx context.Context, metric string, k int) ([]engine.Point, error) {
+	v, err := o.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.Points(ctx, metric, k)
+}
+
+var _ engine.History = (*openingHistory)(nil)
 
 // record adds the run's metrics to the store. A run that could not be
 // recorded is reported after its result, with exit status 2: the verdict
 // stands, but the next run's dynamic rules will miss this point.
 func (h *historyFlags) record(ctx context.Context, res *engine.Result) error {
+	if h.opened != nil {
+		<-h.opened
+	}
 	if h.store == nil {
 		return nil
 	}
@@ -114,6 +190,19 @@ func (h *historyFlags) record(ctx context.Context, res *engine.Result) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("the result was not recorded in the history: %w", err)}
 	}
 	return nil
+}
+
+// close waits for the store's opening and ends the store's use by this
+// run (dq serve and dq run evaluate many times in one process). The
+// recording is in the store file already.
+func (h *historyFlags) close() {
+	if h.opened != nil {
+		<-h.opened
+	}
+	if h.store != nil {
+		h.store.Close()
+		h.store = nil
+	}
 }
 
 // HistoryCmd is `dq history`.
