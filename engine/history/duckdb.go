@@ -149,8 +149,11 @@ func (s *DuckDB) instance() (*sql.DB, error) {
 	defer s.mu.Unlock()
 	if s.db == nil {
 		// One thread: the store's queries are tiny, and a thread pool
-		// would cost more than they do.
-		db, err := sql.Open("duckdb", "?threads=1&autoinstall_known_extensions=false&autoload_known_extensions=false")
+		// would cost more than they do. A checkpoint threshold of 0
+		// makes every commit that writes checkpoint at once, into the
+		// file, without first writing (and syncing) the same changes to
+		// a write-ahead log that the checkpoint would then fold in.
+		db, err := sql.Open("duckdb", "?threads=1&checkpoint_threshold=0KB&autoinstall_known_extensions=false&autoload_known_extensions=false")
 		if err != nil {
 			return nil, err
 		}
