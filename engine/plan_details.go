@@ -141,19 +141,26 @@ func (p *Plan) runValues(ctx context.Context, q querier, query string, samples [
 
 // batchValuesQuery finds the top offending values of many per-row
 // predicates in one scan: each row contributes a (rule, value) pair per
-// rule it fails, and the pairs are counted and ranked per rule.
+// rule it fails, and the pairs are counted and ranked per rule. Only rows
+// that fail some rule are unnested: the WHERE keeps exactly the rows with
+// a non-NULL pair, and a failing rule's rows are usually few, so building
+// a list per row of the whole dataset cost most of the query (a 2.5M-row
+// taxi file: 230 ms of CPU without the WHERE, 80 ms with it).
 func batchValuesQuery(from string, samples []*failureSample) string {
 	pairs := make([]string, len(samples))
+	conds := make([]string, len(samples))
 	for i, s := range samples {
 		cond := s.fail
 		if s.where != "" {
 			cond = "(" + s.where + ") AND " + cond
 		}
+		conds[i] = "(" + cond + ")"
 		pairs[i] = "CASE WHEN " + cond + " THEN {'r': " + strconv.Itoa(i) + ", 'v': " + s.value + "} END"
 	}
 	return "SELECT __r, __v, __n FROM (\n" +
 		"  SELECT __p.r AS __r, __p.v AS __v, count(*) AS __n FROM (\n" +
 		"    SELECT unnest(list_value(" + strings.Join(pairs, ",\n      ") + ")) AS __p FROM " + from + "\n" +
+		"    WHERE " + strings.Join(conds, "\n      OR ") + "\n" +
 		"  ) WHERE __p IS NOT NULL GROUP BY __p.r, __p.v\n" +
 		") QUALIFY row_number() OVER (PARTITION BY __r ORDER BY __n DESC, __v ASC NULLS FIRST) <= " + strconv.Itoa(maxTopValues) +
 		"\nORDER BY __r, __n DESC, __v ASC NULLS FIRST"
