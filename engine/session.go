@@ -121,7 +121,14 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	settings := []string{"SET temp_directory = " + QuoteString(spill), fmt.Sprintf("SET threads = %d", threads)}
+	settings := []string{"SET temp_directory = " + QuoteString(spill), fmt.Sprintf("SET threads = %d", threads),
+		// Every statement of a run binds the dataset's view again, and
+		// binding read_parquet reads and parses every file's footer: with
+		// this cache the session parses each footer once (a dataset of 31
+		// files was bound four times per run). The cache lives and dies
+		// with the session's in-memory database, and DuckDB checks each
+		// file's modification time before using an entry.
+		"SET parquet_metadata_cache = true"}
 	limit := opts.MemoryLimit
 	if limit == "" {
 		if limit, err = s.defaultMemoryLimit(ctx); err != nil {
