@@ -13,7 +13,7 @@ import (
 )
 
 // The state cache (Options.StateCache) makes the fused aggregate scan of a
-// dataset of several local files incremental: each mergeable expression
+// dataset of local files incremental: each mergeable expression
 // (incremental_expr.go) is computed per file, as mergeable states, only
 // for the files that are new or changed since a previous run; the states
 // of the others come from the cache; the run merges all files' states.
@@ -81,10 +81,6 @@ func incrementalUnused(ds *Dataset, store *statecache.Store) string {
 	switch {
 	case ds.local.read == "" || len(ds.local.files) == 0:
 		return "the data is not local files"
-	case len(ds.local.files) == 1:
-		// Nothing to merge; a file rewritten in place would only pay for
-		// the grouped per-file statement.
-		return "the data is a single file"
 	case !strings.HasSuffix(ds.local.read, ")"):
 		return "the reader is not a table function"
 	}
@@ -142,7 +138,17 @@ func (inc *incremental) run(ctx context.Context, x *executor, st *scanned, s *sc
 	}
 	inc.scanned = 0
 	if len(merge) > 0 {
-		redo, err := inc.merged(ctx, q, s, vals, merge)
+		// A single file is the whole dataset: when it must be read for
+		// its states, the expressions that do not merge ride along in the
+		// same statement instead of reading it a second time.
+		var along []int
+		if len(inc.files) == 1 {
+			along = rest
+		}
+		redo, alongDone, err := inc.merged(ctx, q, s, vals, merge, along)
+		if alongDone {
+			rest = nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -176,8 +182,10 @@ func (inc *incremental) run(ctx context.Context, x *executor, st *scanned, s *sc
 
 // merged fills s.vals for the expressions in merge from the files' states,
 // scanning the files whose states are not cached. It returns the
-// expressions it could not compute that way.
-func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []sql.NullFloat64, merge map[int]*mergeExpr) ([]int, error) {
+// expressions it could not compute that way. When the dataset is one file
+// that must be read, the expressions in along are computed by the same
+// statement, and alongDone says so.
+func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []sql.NullFloat64, merge map[int]*mergeExpr, along []int) (redo []int, alongDone bool, err error) {
 	// The components, each once, in expression order.
 	comps := map[string]*component{}
 	var order []*component
@@ -199,9 +207,8 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 	}
 	bad, err := inc.typeComponents(ctx, q, s.from, order)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var redo []int
 	keep := order[:0]
 	for _, c := range order {
 		if !bad[c.key()] {
@@ -222,7 +229,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 	for n, f := range inc.files {
 		id, err := statecache.LocalIdentity(f)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		fs := &fileState{id: id, states: inc.store.Get(id, inc.scope), fresh: map[string]statecache.State{}}
 		if fs.states == nil {
@@ -247,9 +254,22 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 				todo = append(todo, c)
 			}
 		}
-		got, err := inc.scanFiles(ctx, q, scan, todo)
+		var extra []string
+		if len(inc.files) == 1 {
+			for _, i := range along {
+				extra = append(extra, "CAST("+duck(s.exprs[i])+" AS DOUBLE)")
+			}
+		}
+		extraVals := make([]sql.NullFloat64, len(extra))
+		got, err := inc.scanFiles(ctx, q, scan, todo, extra, extraVals)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if len(extra) > 0 {
+			for n, i := range along {
+				vals[i] = extraVals[n]
+			}
+			alongDone = true
 		}
 		inc.scanned = len(scan)
 		for n, f := range inc.files {
@@ -276,10 +296,10 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 		for _, fs := range files {
 			st, ok := fs.states[c.key()]
 			if !ok {
-				return nil, fmt.Errorf("state cache: no state for %s", c.key())
+				return nil, alongDone, fmt.Errorf("state cache: no state for %s", c.key())
 			}
 			if acc, err = acc.Merge(st); err != nil {
-				return nil, err
+				return nil, alongDone, err
 			}
 		}
 		total[c.key()] = acc
@@ -306,7 +326,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 			redo = append(redo, i)
 		}
 	}
-	return redo, nil
+	return redo, alongDone, nil
 }
 
 // typeComponents asks DuckDB (binding only, no data read) for the result
@@ -379,8 +399,14 @@ func (inc *incremental) typeComponents(ctx context.Context, q querier, from stri
 
 // scanFiles computes the components over each of files in one pass (one
 // statement per maxAggregates outputs), grouped by file. A file without
-// rows has no group and gets the states of no rows.
-func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string, comps []*component) (map[string]map[string]statecache.State, error) {
+// rows has no group and gets the states of no rows. extra are further
+// DOUBLE aggregates over the one file of files (a single-file dataset),
+// computed by the first statement into extraVals; they read the file's
+// rows as the dataset's view has them (without the file-name column).
+func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string, comps []*component, extra []string, extraVals []sql.NullFloat64) (map[string]map[string]statecache.State, error) {
+	if len(extra) > 0 && len(files) != 1 {
+		return nil, fmt.Errorf("internal error: %d aggregates over %d files", len(extra), len(files))
+	}
 	out := make(map[string]map[string]statecache.State, len(files))
 	for _, f := range files {
 		m := make(map[string]statecache.State, len(comps))
@@ -402,7 +428,7 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 		width += w
 	}
 	fcol := QuoteIdent(fileColumn)
-	for _, part := range parts {
+	for n, part := range parts {
 		var sel []string
 		for _, c := range part {
 			sel = append(sel, c.selects()...)
@@ -414,14 +440,19 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 			// cheaper than hashing every row by its file name.
 			for _, f := range files {
 				query := "SELECT " + strings.Join(sel, ", ") + from + " = " + QuoteString(f)
-				if err := inc.readStates(ctx, q, query, part, out, f); err != nil {
+				var ev []sql.NullFloat64
+				if n == 0 && len(extra) > 0 {
+					query = "SELECT " + strings.Join(append(sel, extra...), ", ") + " FROM (SELECT * EXCLUDE (" + fcol + ")" + from + " = " + QuoteString(f) + ") AS __dq_file_rows"
+					ev = extraVals
+				}
+				if err := inc.readStates(ctx, q, query, part, out, f, ev); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
 		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + from + " IN " + sqlStringList(files) + " GROUP BY " + fcol
-		if err := inc.readStates(ctx, q, query, part, out, ""); err != nil {
+		if err := inc.readStates(ctx, q, query, part, out, "", nil); err != nil {
 			return nil, err
 		}
 	}
@@ -453,8 +484,9 @@ func sqlStringList(xs []string) string {
 
 // readStates reads the states of comps from query's rows: one row per
 // file, named by its first column, or the single row of file when file is
-// not "".
-func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State, file string) error {
+// not "". The single row's last len(extra) columns are DOUBLEs read into
+// extra.
+func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State, file string, extra []sql.NullFloat64) error {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -492,6 +524,9 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 					dst = append(dst, new(sql.NullFloat64))
 				}
 			}
+		}
+		for i := range extra {
+			dst = append(dst, &extra[i])
 		}
 		if err := rows.Scan(dst...); err != nil {
 			return err

@@ -34,7 +34,7 @@ type dataFlags struct {
 	AllowPath      []string      `name:"allow-path" sep:"none" placeholder:"DIR" help:"Let File rules (FileSize, FileMatch, FileUniqueness, FileFreshness) read under DIR, a local directory or an s3://bucket/prefix/ (repeatable). Default: only where the data and the references were read from."`
 	FollowSymlinks bool          `name:"follow-symlinks" help:"Read symbolic links to files found in a data directory or by a glob. Default: skip them with a note (links to directories are never followed)."`
 	NoMetadata     bool          `name:"no-metadata" help:"Scan the data for every metric, even those the Parquet footer statistics answer exactly (row counts, null counts, exact minimum and maximum)."`
-	NoStateCache   bool          `name:"no-state-cache" help:"Read every data file for every metric. Default: for a directory or glob of several local files, cache per-file states of counts, sums, min/max, means, variances and correlations under the user cache directory (dq/state) and read only new or changed files for them."`
+	NoStateCache   bool          `name:"no-state-cache" help:"Read every data file for every metric. Default: for local files (one, a directory or a glob), cache per-file states of counts, sums, min/max, means, variances and correlations under the user cache directory (dq/state) and read only new or changed files for them."`
 
 	// --delimiter, --null-value, --column-type, … (readers.go).
 	readerFlags `embed:""`
