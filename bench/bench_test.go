@@ -140,13 +140,16 @@ func execute(bin string, capture bool, args ...string) (run, error) {
 // dqArgs is dq eval of the benchmark ruleset with history off, the
 // comparison with hand-written SQL being about evaluation alone; withHistory
 // records into (and first opens) the store at history, as a scheduled dq
-// does. threads > 0 passes --threads.
+// does. threads > 0 passes --threads. The state cache is off: the
+// comparison is of full scans, and a re-run of an unchanged file would
+// take the cached states of its aggregates (BenchmarkStateCacheDay31
+// measures that).
 func dqArgs(data string) []string {
-	return []string{"eval", "--no-history", "--format", "json", rulesPath, data}
+	return []string{"eval", "--no-history", "--no-state-cache", "--format", "json", rulesPath, data}
 }
 
 func dqArgsWith(data, history string, threads int) []string {
-	args := []string{"eval", "--format", "json"}
+	args := []string{"eval", "--no-state-cache", "--format", "json"}
 	if history == "" {
 		args = append(args, "--no-history")
 	} else {

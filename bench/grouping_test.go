@@ -161,7 +161,7 @@ func BenchmarkGroupingColumns(b *testing.B) {
 		variant{"taxi18", taxi18, nil},
 		variant{"taxi18/mem=256MB", taxi18, []string{"--memory-limit", "256MB"}})
 	eval := func(b *testing.B, rules string, flags []string) (wall, cpu time.Duration, peakKB int64) {
-		args := append([]string{"eval", "--no-history", "--format", "json", "-q"}, flags...)
+		args := append([]string{"eval", "--no-history", "--no-state-cache", "--format", "json", "-q"}, flags...)
 		wall, cpu, peakKB, err := executePeak(binaries.dq, append(args, rules, data)...)
 		if err != nil {
 			b.Fatalf("dq eval %s: %v", rules, err)

@@ -124,7 +124,7 @@ func BenchmarkScaleProcess(b *testing.B) {
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r, err := execute(binaries.dq, false, "eval", "--no-history", "--format", "json", "--memory-limit", "500MB", rules, samplePath)
+		r, err := execute(binaries.dq, false, "eval", "--no-history", "--no-state-cache", "--format", "json", "--memory-limit", "500MB", rules, samplePath)
 		if err != nil || (r.code != 0 && r.code != 1) {
 			b.Fatalf("dq eval failed (exit %d, %v): %s", r.code, err, r.stderr)
 		}
@@ -174,7 +174,7 @@ func BenchmarkEval100M(b *testing.B) {
 	}
 	for _, limit := range []string{"", "1GB"} {
 		name := "memory-limit=default"
-		args := []string{"eval", "--no-history", "--format", "json"}
+		args := []string{"eval", "--no-history", "--no-state-cache", "--format", "json"}
 		if limit != "" {
 			name = "memory-limit=" + limit
 			args = append(args, "--memory-limit", limit)
