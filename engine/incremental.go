@@ -31,9 +31,28 @@ import (
 // fileColumn is the column naming each row's file in the per-file read.
 const fileColumn = "__dq_file"
 
+// stateFiles are the files whose states the cache keeps for a dataset:
+// the files, the view body reading them (the state cache adds a file-name
+// column to it), and, for local copies of remote objects, each file's
+// identity (nil: the file's own, statecache.LocalIdentity).
+type stateFiles struct {
+	files []string
+	read  string
+	ids   []statecache.Identity
+}
+
+// identity is the version of the file files[n].
+func (sf stateFiles) identity(n int) (statecache.Identity, error) {
+	if sf.ids != nil {
+		return sf.ids[n], nil
+	}
+	return statecache.LocalIdentity(sf.files[n])
+}
+
 // incremental is the state cache applied to one dataset.
 type incremental struct {
 	store *statecache.Store
+	state stateFiles
 	files []string
 	// read is the dataset's view body with a fileColumn added; from is
 	// the relation the whole-dataset statements read.
@@ -50,7 +69,7 @@ func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecac
 	if why := incrementalUnused(ds, store); why != "" {
 		return nil, why
 	}
-	read, files := ds.local.read, ds.local.files
+	read, files := ds.state.read, ds.state.files
 	var version string
 	if err := queryScalar(ctx, q, "SELECT library_version FROM pragma_version()", &version); err != nil {
 		return nil, "the DuckDB version is unknown: " + err.Error()
@@ -67,6 +86,7 @@ func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecac
 	}
 	return &incremental{
 		store: store,
+		state: ds.state,
 		files: files,
 		read:  strings.TrimSuffix(read, ")") + ", filename = " + QuoteString(fileColumn) + ")",
 		scope: hex.EncodeToString(h.Sum(nil)),
@@ -79,9 +99,9 @@ func incrementalUnused(ds *Dataset, store *statecache.Store) string {
 		return "the state cache is off"
 	}
 	switch {
-	case ds.local.read == "" || len(ds.local.files) == 0:
-		return "the data is not local files"
-	case !strings.HasSuffix(ds.local.read, ")"):
+	case ds.state.read == "" || len(ds.state.files) == 0:
+		return "the data is neither local files nor S3 objects with ETags"
+	case !strings.HasSuffix(ds.state.read, ")"):
 		return "the reader is not a table function"
 	}
 	for _, c := range ds.Columns {
@@ -227,7 +247,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 	need := map[string]bool{}
 	var scan []string
 	for n, f := range inc.files {
-		id, err := statecache.LocalIdentity(f)
+		id, err := inc.state.identity(n)
 		if err != nil {
 			return nil, false, err
 		}
@@ -283,7 +303,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 			}
 			// A file that changed while it was read is not cached: its
 			// states may mix two versions.
-			if id, err := statecache.LocalIdentity(f); err == nil && id == fs.id {
+			if id, err := inc.state.identity(n); err == nil && id == fs.id {
 				_ = inc.store.Put(fs.id, inc.scope, fs.states) // unwritable: the next run rescans
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/dqlabs/dq/dqdl"
+
+	"github.com/dqlabs/dq/engine/statecache"
 )
 
 // Fetcher makes remote data (S3 objects, Glue Data Catalog tables) local
@@ -140,6 +142,11 @@ type Fetched struct {
 	// ColumnNeed.Deferred fetch left out; until it returns, the Files
 	// hold only what describing them needs (Parquet footers).
 	Complete func(ctx context.Context) error
+	// Identities, when set, names the version of each of Files, in
+	// order, for the state cache (statecache.S3Identity: bucket, key and
+	// ETag): the local copies are new files every run, so their own
+	// identity would never match. nil = not cached.
+	Identities []statecache.Identity
 }
 
 // DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
@@ -234,6 +241,14 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	if fd.GlueTable != nil {
 		s.glueTables = append(s.glueTables, glueTableOf{rel: rel, t: *fd.GlueTable})
+	}
+	if len(fd.Identities) == len(fd.Files) && fd.Columns == nil && len(fd.HiveKeys) == 0 && forced == nil {
+		// Plain data read as local files are: the state cache may read
+		// each file's rows with the view's reader.
+		if s.remoteStates == nil {
+			s.remoteStates = map[string]stateFiles{}
+		}
+		s.remoteStates[rel] = stateFiles{files: fd.Files, read: body, ids: fd.Identities}
 	}
 	return loc, nil
 }

@@ -61,6 +61,7 @@ type Session struct {
 	sourceFiles    map[string]localFiles         // by relation: what a Files source read
 	remoteFiles    map[string]localFiles         // by relation: a Remote source's local Parquet copies (footers at least)
 	deferred       []deferredFetch               // Remote data not fetched yet (ColumnNeed.Deferred)
+	remoteStates   map[string]stateFiles         // by relation: the local copies a Remote source read, for the state cache
 	temps          []string                      // temp objects to drop on Close (OpenSessionOn)
 	unparseable    map[string][]UnparseableCount // by relation, set by sources during register
 	glueTables     []glueTableOf                 // Remote sources that are Glue tables, by relation
@@ -76,6 +77,7 @@ type Dataset struct {
 	Location string   // human description: path/glob, "arrow stream", "query: ..."
 
 	local localFiles // the files of a Files source; zero for others
+	state stateFiles // the files the state cache keys states by; zero when none
 	// Unparseable counts, per column read with FileOptions.ColumnTypes,
 	// the values that did not convert and are NULL in the relation.
 	Unparseable []UnparseableCount
@@ -307,6 +309,11 @@ func (s *Session) Register(ctx context.Context, alias string, src Source) (*Data
 		return nil, &SourceError{Location: loc, Err: err}
 	}
 	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel], Unparseable: s.unparseable[rel]}
+	if lf, ok := s.sourceFiles[rel]; ok {
+		ds.state = stateFiles{files: lf.files, read: lf.read}
+	} else {
+		ds.state = s.remoteStates[rel]
+	}
 	s.datasets[key] = ds
 	return ds, nil
 }

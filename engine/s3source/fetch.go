@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/dqlabs/dq/engine"
+	"github.com/dqlabs/dq/engine/statecache"
 )
 
 // Options tune fetching.
@@ -210,6 +211,7 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 		rep.ColumnsRead, rep.ColumnsTotal = cols[0].read, cols[0].total
 	}
 	keep := map[string]bool{}
+	noETag := false
 	for i, p := range objs {
 		local := filepath.Join(layout, filepath.FromSlash(safeRel(p.Local)))
 		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
@@ -220,6 +222,13 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 		}
 		fd.Files = append(fd.Files, local)
 		keep[entries[i].meta] = true
+		// The state cache keys a file's states by the object's version;
+		// an object listed without an ETag leaves the data uncached.
+		fd.Identities = append(fd.Identities, statecache.S3Identity(p.Object.Bucket, p.Object.Key, p.Object.ETag))
+		noETag = noETag || p.Object.ETag == ""
+	}
+	if noETag {
+		fd.Identities = nil
 	}
 	if !opts.NoCache {
 		max := opts.MaxCacheBytes
