@@ -242,9 +242,11 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	if fd.GlueTable != nil {
 		s.glueTables = append(s.glueTables, glueTableOf{rel: rel, t: *fd.GlueTable})
 	}
-	if len(fd.Identities) == len(fd.Files) && fd.Columns == nil && len(fd.HiveKeys) == 0 && forced == nil {
+	if enc, _ := CSVEncoding(fd.Read.CSV.Encoding); len(fd.Identities) == len(fd.Files) && fd.Columns == nil && len(fd.HiveKeys) == 0 && forced == nil &&
+		(fd.Format != FormatCSV || enc == nil) {
 		// Plain data read as local files are: the state cache may read
-		// each file's rows with the view's reader.
+		// each file's rows with the view's reader. (Not CSV decoded from
+		// another encoding: the view reads this run's decoded copies.)
 		if s.remoteStates == nil {
 			s.remoteStates = map[string]stateFiles{}
 		}
