@@ -78,12 +78,12 @@ func BenchmarkFooterRules(b *testing.B) {
 		b.Fatalf("footerquery failed (exit %d, %v): %s", r.code, err, r.stderr)
 	}
 	b.Run("dq-vs-hand", func(b *testing.B) {
-		pair(b, []string{binaries.dq, "eval", "--no-history", footerRulesPath, data}, []string{fq, data}, ok0, ok0, "dq/hand")
+		pair(b, []string{binaries.dq, "eval", "--no-history", "--no-state-cache", footerRulesPath, data}, []string{fq, data}, ok0, ok0, "dq/hand")
 	})
 	// What the footers save dq itself on the same ruleset.
 	b.Run("metadata-vs-scan", func(b *testing.B) {
-		pair(b, []string{binaries.dq, "eval", "--no-history", footerRulesPath, data},
-			[]string{binaries.dq, "eval", "--no-history", "--no-metadata", footerRulesPath, data}, ok0, ok0, "meta/scan")
+		pair(b, []string{binaries.dq, "eval", "--no-history", "--no-state-cache", footerRulesPath, data},
+			[]string{binaries.dq, "eval", "--no-history", "--no-state-cache", "--no-metadata", footerRulesPath, data}, ok0, ok0, "meta/scan")
 	})
 }
 
@@ -130,6 +130,6 @@ func BenchmarkRowGroupSkipping(b *testing.B) {
 	}
 	const rules = "../testdata/taxi/rowgroups.dqdl"
 	ok0 := func(code int) bool { return code == 0 }
-	pair(b, []string{binaries.dq, "eval", "--no-history", rules, sorted},
-		[]string{binaries.dq, "eval", "--no-history", "--no-metadata", rules, sorted}, ok0, ok0, "skip/scan")
+	pair(b, []string{binaries.dq, "eval", "--no-history", "--no-state-cache", rules, sorted},
+		[]string{binaries.dq, "eval", "--no-history", "--no-state-cache", "--no-metadata", rules, sorted}, ok0, ok0, "skip/scan")
 }
