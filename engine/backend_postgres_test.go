@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -24,19 +23,8 @@ import (
 // cannot express, which must ERROR naming the dialect and the construct.
 // Those are counted by reason in the log (and listed in the README).
 func TestPostgresMatchesOracle(t *testing.T) {
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	cluster, err := pgtest.Start(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
+	cluster := pgtest.StartT(t)
 	db := cluster.NewDB(t)
 	conn := cluster.Conn(t, db)
 	duck, err := sql.Open("duckdb", "")
@@ -44,7 +32,6 @@ func TestPostgresMatchesOracle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	t.Setenv("PGPASSWORD", cluster.Password)
 
 	unsupported := map[string]int{}
 	var agreed int

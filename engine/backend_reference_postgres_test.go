@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -66,28 +65,10 @@ type refCase struct {
 	sqlError bool
 }
 
-func startPostgres(t *testing.T) *pgtest.Cluster {
-	t.Helper()
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	c, err := pgtest.Start(context.Background(), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Stop() })
-	t.Setenv("PGPASSWORD", c.Password)
-	return c
-}
-
 // TestPostgresReferences runs the cross-dataset and CustomSql pushdown
 // tests on one private PostgreSQL 15 cluster.
 func TestPostgresReferences(t *testing.T) {
-	cluster := startPostgres(t)
+	cluster := pgtest.StartT(t)
 	t.Run("match embedded", func(t *testing.T) { testPostgresReferencesMatchEmbedded(t, cluster) })
 	t.Run("not co-located", func(t *testing.T) { testPostgresReferencesNotColocated(t, cluster) })
 	t.Run("CustomSql writes refused", func(t *testing.T) { testPostgresCustomSqlWritesRefused(t, cluster) })

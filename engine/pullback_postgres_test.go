@@ -32,19 +32,8 @@ const pulledData = `SELECT id, x, CAST(x AS FLOAT) AS f, CAST(id AS DOUBLE) / 7 
 // column with more distinct values than the bound ERRORs naming it; dq
 // explain shows the pull-back.
 func TestPullBackOnPostgres(t *testing.T) {
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	cluster, err := pgtest.Start(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
+	cluster := pgtest.StartT(t)
 	db := cluster.NewDB(t)
 	conn := cluster.Conn(t, db)
 	duck, err := sql.Open("duckdb", "")
@@ -52,7 +41,6 @@ func TestPullBackOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	t.Setenv("PGPASSWORD", cluster.Password)
 	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "pulled", pulledData); err != nil {
 		t.Fatal(err)
 	}
@@ -128,19 +116,8 @@ func TestPullBackOnPostgres(t *testing.T) {
 // window (per-row uniqueness) run in PostgreSQL and judge as the embedded
 // engine does: duplicates, NULL tuples and where clauses included.
 func TestRowModeWindowsOnPostgres(t *testing.T) {
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	cluster, err := pgtest.Start(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
+	cluster := pgtest.StartT(t)
 	db := cluster.NewDB(t)
 	conn := cluster.Conn(t, db)
 	duck, err := sql.Open("duckdb", "")
@@ -148,7 +125,6 @@ func TestRowModeWindowsOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	t.Setenv("PGPASSWORD", cluster.Password)
 	const data = `SELECT * FROM (VALUES (1, 'a', 10), (2, 'a', 20), (3, 'b', NULL), (4, NULL, NULL), (5, NULL, 5), (6, 'c', 5), (7, 'ü', 7)) t(id, s, k)`
 	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "rows", data); err != nil {
 		t.Fatal(err)

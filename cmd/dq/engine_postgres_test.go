@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,19 +17,8 @@ import (
 // refused.
 func TestEnginePostgres(t *testing.T) {
 	requireParser(t)
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	cluster, err := pgtest.Start(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
+	cluster := pgtest.StartT(t)
 	db := cluster.NewDB(t)
 	conn := cluster.Conn(t, db)
 	for _, s := range []string{
@@ -41,7 +29,6 @@ func TestEnginePostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv("PGPASSWORD", cluster.Password)
 	dir := t.TempDir()
 	rules := writeFile(t, dir, "trips.dqdl", `Rules = [
 	RowCount = 4,

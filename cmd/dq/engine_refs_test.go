@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -17,19 +16,8 @@ import (
 // rules, one that does not exist stops the run (exit 2).
 func TestEnginePostgresReferences(t *testing.T) {
 	requireParser(t)
-	bin, err := pgtest.FindBin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	cluster, err := pgtest.Start(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
+	cluster := pgtest.StartT(t)
 	db, other := cluster.NewDB(t), cluster.NewDB(t)
 	for _, d := range []string{db, other} {
 		conn := cluster.Conn(t, d)
@@ -44,7 +32,6 @@ func TestEnginePostgresReferences(t *testing.T) {
 			}
 		}
 	}
-	t.Setenv("PGPASSWORD", cluster.Password)
 	dir := t.TempDir()
 	rules := writeFile(t, dir, "trips.dqdl", `Rules = [
 	RowCount = 4,

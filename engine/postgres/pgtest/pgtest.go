@@ -118,6 +118,30 @@ func (s *Shared) Cluster(t testing.TB) *Cluster {
 	return s.c
 }
 
+// StartT starts a private cluster for one test (or a group of subtests),
+// stopped when t ends, and sets PGPASSWORD for it. It skips t when the
+// binaries are absent, and fails it under CI=true, where .ci/run installs
+// them. Prefer Shared when a package's tests can share one cluster.
+func StartT(t testing.TB) *Cluster {
+	t.Helper()
+	bin, err := FindBin()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	t.Setenv("PGPASSWORD", c.Password)
+	return c
+}
+
 // FindBin returns the directory holding initdb and postgres: the newest
 // /usr/lib/postgresql/<version>/bin, else the directory of initdb on PATH.
 func FindBin() (string, error) {
