@@ -16,6 +16,21 @@ import (
 	"github.com/dqlabs/dq/engine/postgres/pgtest"
 )
 
+// postgresWithDuck starts a private PostgreSQL cluster with a fresh
+// database, and opens an in-memory DuckDB to copy test rows from.
+func postgresWithDuck(t *testing.T) (*pgtest.Cluster, string, *pgx.Conn, *sql.DB) {
+	t.Helper()
+	cluster := pgtest.StartT(t)
+	db := cluster.NewDB(t)
+	conn := cluster.Conn(t, db)
+	duck, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { duck.Close() })
+	return cluster, db, conn, duck
+}
+
 // TestPostgresMatchesOracle runs the engine's crosscheck suite pushed down
 // to a private PostgreSQL 15 holding the crosscheck datasets: every rule
 // must get the oracle's outcome, metrics (rel. 1e-9) and message, as the
@@ -24,14 +39,7 @@ import (
 // Those are counted by reason in the log (and listed in the README).
 func TestPostgresMatchesOracle(t *testing.T) {
 	ctx := context.Background()
-	cluster := pgtest.StartT(t)
-	db := cluster.NewDB(t)
-	conn := cluster.Conn(t, db)
-	duck, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
+	cluster, db, conn, duck := postgresWithDuck(t)
 
 	unsupported := map[string]int{}
 	var agreed int

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/dqlabs/dq/engine/parquetstats/footertest"
 )
 
 // floatGroups are the row groups of TestFooterFloatEdges, one file each:
@@ -140,7 +141,7 @@ func rewriteFloatBounds(t *testing.T, path string, mode floatBounds) {
 		return f
 	}
 	fs := map[string]facts{"d": get("d"), "f": get("f")}
-	editFooter(t, path, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, path, func(md *metadata.FileMetaData) {
 		for i := 0; i < md.Schema.NumColumns(); i++ {
 			c := md.Schema.Column(i)
 			f, ok := fs[c.Name()]

@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/dqlabs/dq/dqdl"
+	"github.com/dqlabs/dq/engine/parquetstats/footertest"
 )
 
 // TestFooterAnswersMatchScan is a differential test: every crosscheck rule,
@@ -40,7 +41,7 @@ func TestFooterAnswersMatchScan(t *testing.T) {
 		}, true},
 		{"nostats", func(t *testing.T, dir, query string) {
 			for _, p := range writeSplit(t, dir, query) {
-				editFooter(t, p, func(md *metadata.FileMetaData) {
+				footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 					for _, rg := range md.RowGroups {
 						for _, c := range rg.Columns {
 							c.MetaData.Statistics = nil
@@ -52,7 +53,7 @@ func TestFooterAnswersMatchScan(t *testing.T) {
 		{"inexact", func(t *testing.T, dir, query string) {
 			no := false
 			for _, p := range writeSplit(t, dir, query) {
-				editFooter(t, p, func(md *metadata.FileMetaData) {
+				footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 					for _, rg := range md.RowGroups {
 						for _, c := range rg.Columns {
 							if st := c.MetaData.Statistics; st != nil {
@@ -284,32 +285,6 @@ func writeSplit(t *testing.T, dir, query string) []string {
 	return out
 }
 
-// editFooter rewrites a Parquet file's footer after edit changed it.
-func editFooter(t *testing.T, path string, edit func(md *metadata.FileMetaData)) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
-	start := len(data) - 8 - n
-	md, err := metadata.NewFileMetaData(data[start:len(data)-8], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit(md)
-	foot, err := md.Serialize(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := append(append([]byte(nil), data[:start]...), foot...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(foot)))
-	out = append(out, "PAR1"...)
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // nanFreeBounds gives every DOUBLE column chunk of a one-row-group file
 // the bounds of its non-NaN values, as writers that skip NaN do (DuckDB
 // writes none when NaN occurs).
@@ -328,7 +303,7 @@ func nanFreeBounds(t *testing.T, path string) {
 		name string
 		i    int
 	}
-	editFooter(t, path, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, path, func(md *metadata.FileMetaData) {
 		for i := 0; i < md.Schema.NumColumns(); i++ {
 			if c := md.Schema.Column(i); c.PhysicalType().String() == "DOUBLE" {
 				leaves = append(leaves, struct {
@@ -347,7 +322,7 @@ func nanFreeBounds(t *testing.T, path string) {
 		byLeaf[l.i] = b
 	}
 	enc := func(f float64) []byte { return binary.LittleEndian.AppendUint64(nil, math.Float64bits(f)) }
-	editFooter(t, path, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, path, func(md *metadata.FileMetaData) {
 		for _, rg := range md.RowGroups {
 			for i, b := range byLeaf {
 				st := rg.Columns[i].MetaData.Statistics

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,14 +32,7 @@ const pulledData = `SELECT id, x, CAST(x AS FLOAT) AS f, CAST(id AS DOUBLE) / 7 
 // explain shows the pull-back.
 func TestPullBackOnPostgres(t *testing.T) {
 	ctx := context.Background()
-	cluster := pgtest.StartT(t)
-	db := cluster.NewDB(t)
-	conn := cluster.Conn(t, db)
-	duck, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
+	cluster, db, conn, duck := postgresWithDuck(t)
 	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "pulled", pulledData); err != nil {
 		t.Fatal(err)
 	}
@@ -117,14 +109,7 @@ func TestPullBackOnPostgres(t *testing.T) {
 // engine does: duplicates, NULL tuples and where clauses included.
 func TestRowModeWindowsOnPostgres(t *testing.T) {
 	ctx := context.Background()
-	cluster := pgtest.StartT(t)
-	db := cluster.NewDB(t)
-	conn := cluster.Conn(t, db)
-	duck, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
+	cluster, db, conn, duck := postgresWithDuck(t)
 	const data = `SELECT * FROM (VALUES (1, 'a', 10), (2, 'a', 20), (3, 'b', NULL), (4, NULL, NULL), (5, NULL, 5), (6, 'c', 5), (7, 'ü', 7)) t(id, s, k)`
 	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "rows", data); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/schema"
+	"github.com/dqlabs/dq/engine/parquetstats/footertest"
 	_ "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -265,32 +266,6 @@ func TestArrowStatistics(t *testing.T) {
 	}
 }
 
-// rewriteFooter rewrites a file's footer after edit changed it.
-func rewriteFooter(t *testing.T, path string, edit func(md *metadata.FileMetaData)) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
-	start := len(data) - 8 - n
-	md, err := metadata.NewFileMetaData(data[start:len(data)-8], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit(md)
-	foot, err := md.Serialize(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := append(append([]byte(nil), data[:start]...), foot...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(foot)))
-	out = append(out, "PAR1"...)
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestTrustRules(t *testing.T) {
 	db := duck(t)
 	dir := t.TempDir()
@@ -320,7 +295,7 @@ func TestTrustRules(t *testing.T) {
 
 	// Exact string bounds are used; truncated or unmarked ones are not.
 	write()
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		stats(md, "s")(func(_, _, minV, maxV *[]byte, me, xe **bool) {
 			*minV, *maxV, *me, *xe = []byte("value 1"), []byte("value 8"), &yes, &yes
 		})
@@ -329,7 +304,7 @@ func TestTrustRules(t *testing.T) {
 		t.Errorf("exact string bounds not used: %+v", c.Stats)
 	}
 	write()
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		stats(md, "s")(func(_, _, minV, maxV *[]byte, me, xe **bool) {
 			*minV, *maxV, *me, *xe = []byte("value 1"), []byte("value 9"), &yes, &no // max truncated, rounded up
 		})
@@ -340,7 +315,7 @@ func TestTrustRules(t *testing.T) {
 
 	// Only the deprecated fields: used for signed numbers, not strings.
 	write()
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		for c := range leaf {
 			stats(md, c)(func(min, max, minV, maxV *[]byte, _, _ **bool) {
 				*min, *max, *minV, *maxV = *minV, *maxV, nil, nil
@@ -357,7 +332,7 @@ func TestTrustRules(t *testing.T) {
 
 	// NaN written as a bound (some writers did): unknown.
 	write()
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		stats(md, "d")(func(_, _, _, maxV *[]byte, _, _ **bool) {
 			*maxV = binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.NaN()))
 		})
@@ -368,7 +343,7 @@ func TestTrustRules(t *testing.T) {
 
 	// No null count: unknown, not zero.
 	write()
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		for _, rg := range md.RowGroups {
 			rg.Columns[0].MetaData.Statistics.NullCount = nil
 		}
@@ -419,7 +394,7 @@ func TestAmbiguousNames(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a.parquet")
 	exec(t, db, `COPY (SELECT 1 AS a, 2 AS b) TO '`+p+`' (FORMAT parquet)`)
 	// DuckDB renames such duplicates; other writers do not.
-	rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+	footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 		md.FileMetaData.Schema[1].Name, md.FileMetaData.Schema[2].Name = "Id", "ID"
 	})
 	d, err := Read(context.Background(), []string{p})
@@ -449,7 +424,7 @@ func TestWriterVersions(t *testing.T) {
 		{"DuckDB version v1.5.6 (build 069cc9f9b5)", true},
 	} {
 		exec(t, db, "COPY (SELECT CAST(i AS UBIGINT) AS u, i - 3 AS n, CASE WHEN i = 2 THEN NULL ELSE i END AS k FROM range(1, 9) r(i)) TO '"+p+"' (FORMAT parquet)")
-		rewriteFooter(t, p, func(md *metadata.FileMetaData) {
+		footertest.Rewrite(t, p, func(md *metadata.FileMetaData) {
 			cb := tc.createdBy
 			md.CreatedBy = &cb
 		})
