@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dqlabs/dq/engine/sqlexpr"
@@ -108,8 +109,14 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 		// extract(epoch) (PostgreSQL 14+) and COLLATE "C", none of which
 		// Redshift is documented to share.
 		d.Funcs[fregx] = func(a []string) string { return "(" + a[0] + " ~ " + a[1] + ")" }
-		d.Funcs[sqlexpr.Lower] = func(a []string) string { return "translate(" + a[0] + ", " + lowerFrom + ", " + lowerTo + ")" }
-		d.Funcs[sqlexpr.Upper] = func(a []string) string { return "translate(" + a[0] + ", " + upperFrom + ", " + upperTo + ")" }
+		d.Funcs[sqlexpr.Lower] = func(a []string) string {
+			from, to := lowerTable()
+			return "translate(" + a[0] + ", " + from + ", " + to + ")"
+		}
+		d.Funcs[sqlexpr.Upper] = func(a []string) string {
+			from, to := upperTable()
+			return "translate(" + a[0] + ", " + from + ", " + to + ")"
+		}
 		d.Funcs[sqlexpr.SparkBooleanText] = func(a []string) string {
 			return "(lower(" + a[0] + ` COLLATE "C") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))`
 		}
@@ -484,9 +491,13 @@ func hoursSince(a []string) string {
 // collation (PostgreSQL's own lower() follows the collation: a "C" one
 // maps ASCII only, ICU's maps ß to SS). The tables are Go's mappings,
 // (and ß → ẞ, which DuckDB adds), which TestCaseTablesMatchDuckDB checks against DuckDB code point by code
-// point. They assume a UTF8 database.
-var lowerFrom, lowerTo = caseTable(CaseMapping(false))
-var upperFrom, upperTo = caseTable(CaseMapping(true))
+// point. They assume a UTF8 database. They are built on first use, not at
+// package initialisation: walking every code point costs ~20 ms, which
+// every dq process would pay at start-up though few render for PostgreSQL.
+var (
+	lowerTable = sync.OnceValues(func() (string, string) { return caseTable(CaseMapping(false)) })
+	upperTable = sync.OnceValues(func() (string, string) { return caseTable(CaseMapping(true)) })
+)
 
 func caseTable(to func(rune) rune) (from, into string) {
 	var f, t strings.Builder
