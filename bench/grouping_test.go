@@ -384,3 +384,128 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkGroupingFloor measures what issue 14 item 4's target asks of
+// any query, not only of dq's: the time of DistinctValuesCount's metric
+// for the 18 taxi columns other than VendorID relative to VendorID alone,
+// computed by the leanest hand-written DuckDB statements, in process (no
+// start-up, no result handling), on 10M rows (-short: 1M). Alternated in
+// every iteration, it reports
+//
+//	separate/1col  18 `SELECT count(DISTINCT c)` statements, one per column,
+//	               over `SELECT count(DISTINCT VendorID)`
+//	onestmt/1col   one statement with 18 count(DISTINCT …) over the same
+//	dq/1col        dq's grouping statements for the 18 columns (the
+//	               "separate" strategy above) over dq's for VendorID
+//
+// and the same ratios of CPU time (-cpu). Every shape must count the same
+// distinct values.
+func BenchmarkGroupingFloor(b *testing.B) {
+	rows := int64(10_000_000)
+	if testing.Short() {
+		rows = 1_000_000
+	}
+	data := dataset(b, rows)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE VIEW t AS SELECT * FROM read_parquet("+engine.QuoteString(data)+")"); err != nil {
+		b.Fatal(err)
+	}
+	cols := taxigen.Columns[1:]
+	distinct := func(cols []string) []string {
+		var out []string
+		for _, c := range cols {
+			out = append(out, "SELECT count(DISTINCT "+engine.QuoteIdent(c)+") FROM t")
+		}
+		return out
+	}
+	oneStmt := func(cols []string) []string {
+		var aggs []string
+		for _, c := range cols {
+			aggs = append(aggs, "count(DISTINCT "+engine.QuoteIdent(c)+")")
+		}
+		return []string{"SELECT " + strings.Join(aggs, ", ") + " FROM t"}
+	}
+	dq := groupingStrategies[0].sql
+	// run executes the statements and returns, per statement, its first
+	// value (count(DISTINCT) shapes) or its third minus one when the
+	// column has NULLs (dq's shape counts the NULL group), so that all
+	// shapes can be compared.
+	run := func(stmts []string) ([]float64, error) {
+		var out []float64
+		for _, s := range stmts {
+			rows, err := db.QueryContext(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			ncol, _ := rows.Columns()
+			vals := make([]sql.NullFloat64, len(ncol))
+			ptrs := make([]any, len(vals))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			for rows.Next() {
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return nil, err
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return nil, err
+			}
+			for _, v := range vals {
+				out = append(out, v.Float64)
+			}
+		}
+		return out, nil
+	}
+	type shape struct {
+		name  string
+		stmts []string
+	}
+	shapes := []shape{
+		{"one-distinct", distinct(taxigen.Columns[:1])},
+		{"one-dq", dq("t", taxigen.Columns[:1])},
+		{"separate", distinct(cols)},
+		{"onestmt", oneStmt(cols)},
+		{"dq", dq("t", cols)},
+	}
+	wall := make([]time.Duration, len(shapes))
+	cpu := make([]time.Duration, len(shapes))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var sep, one []float64
+		for k, s := range shapes {
+			start, c0 := time.Now(), processCPU()
+			got, err := run(s.stmts)
+			wall[k] += time.Since(start)
+			cpu[k] += processCPU() - c0
+			if err != nil {
+				b.Fatalf("%s: %v", s.name, err)
+			}
+			switch s.name {
+			case "separate":
+				sep = got
+			case "onestmt":
+				one = got
+			}
+		}
+		if fmt.Sprint(sep) != fmt.Sprint(one) {
+			b.Fatalf("one statement counted %v, separate statements %v", one, sep)
+		}
+	}
+	b.StopTimer()
+	ratio := func(d []time.Duration, k, base int) float64 { return float64(d[k]) / float64(d[base]) }
+	b.ReportMetric(ratio(wall, 2, 0), "separate/1col")
+	b.ReportMetric(ratio(wall, 3, 0), "onestmt/1col")
+	b.ReportMetric(ratio(wall, 4, 1), "dq/1col")
+	b.ReportMetric(ratio(cpu, 2, 0), "separate/1col-cpu")
+	b.ReportMetric(ratio(cpu, 3, 0), "onestmt/1col-cpu")
+	b.ReportMetric(ratio(cpu, 4, 1), "dq/1col-cpu")
+	b.ReportMetric(wall[0].Seconds()/float64(b.N), "1col-s/op")
+	b.ReportMetric(wall[2].Seconds()/float64(b.N), "separate-s/op")
+}
