@@ -182,7 +182,7 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 		pl.plan.analyzers = append(pl.plan.analyzers, ap)
 	}
 	if !opts.NoMetadata && remote == nil {
-		pl.answerFromFooters(readFooters(ctx, sess, rel))
+		pl.answerFromFooters(readFooters(ctx, sess, rel, opts.StateCache))
 	}
 	if bk == nil {
 		// A Backend's plan is listed by its caller, in the Backend's

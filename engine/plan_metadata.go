@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/dqlabs/dq/engine/parquetstats"
 	"github.com/dqlabs/dq/engine/sqlexpr"
+	"github.com/dqlabs/dq/engine/statecache"
 )
 
 // Answers from Parquet footers.
@@ -74,19 +76,32 @@ func (ff *footerFacts) rows() int64 {
 // set of Parquet files, local or a Remote source's local copies (whose
 // footers are fetched first, data or not); nil when it is not or they
 // cannot be read (answers are an optimisation: the scan computes
-// everything they would).
-func readFooters(ctx context.Context, sess *Session, rel *relation) *footerFacts {
+// everything they would). With a state cache store, the footers of files
+// it has seen are not parsed again (footercache.go).
+func readFooters(ctx context.Context, sess *Session, rel *relation, store *statecache.Store) *footerFacts {
 	if sess == nil {
 		return nil
 	}
 	lf, ok := sess.sourceFiles[rel.from]
+	var ids []statecache.Identity
 	if !ok {
 		lf, ok = sess.remoteFiles[rel.from]
+		// The local copies are new files every run: cached by their
+		// objects' identities, when the source gives them.
+		if st := sess.remoteStates[rel.from]; slices.Equal(st.files, lf.files) && len(st.ids) == len(lf.files) {
+			ids = st.ids
+		} else {
+			store = nil
+		}
 	}
 	if !ok || lf.format != FormatParquet || len(lf.files) == 0 || rel.caseGroups() != nil {
 		return nil
 	}
-	ds, err := parquetstats.Read(ctx, lf.files)
+	var cache parquetstats.Cache
+	if store != nil {
+		cache = newFooterCache(store, lf.files, ids)
+	}
+	ds, err := parquetstats.ReadCached(ctx, lf.files, cache)
 	if err != nil {
 		return nil
 	}

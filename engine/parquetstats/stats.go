@@ -246,7 +246,23 @@ func (d *Dataset) Column(name string) *Column {
 // DuckDB's read_parquet(..., union_by_name = true) combines the files: a
 // file without a column contributes NULLs to it.
 func Read(ctx context.Context, paths []string) (*Dataset, error) {
-	mds := make([]*metadata.FileMetaData, len(paths))
+	return ReadCached(ctx, paths, nil)
+}
+
+// Cache keeps the footer summaries of files between runs (see File). Get
+// returns nil when it has none for the file's current version; Put offers
+// the summary of a file just read. Both may be called from several
+// goroutines at once.
+type Cache interface {
+	Get(path string) *File
+	Put(path string, f *File)
+}
+
+// ReadCached is Read taking each file's summary from cache when it has
+// one, and parsing only the other footers (offering their summaries to
+// it). A nil cache parses every footer.
+func ReadCached(ctx context.Context, paths []string, cache Cache) (*Dataset, error) {
+	files := make([]*File, len(paths))
 	errs := make([]error, len(paths))
 	// Parsing a footer is CPU work (5 ms for a 1M-row taxi file), so the
 	// footers of many files are parsed on every core.
@@ -261,14 +277,24 @@ func Read(ctx context.Context, paths []string) (*Dataset, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			if cache != nil {
+				if files[i] = cache.Get(p); files[i] != nil {
+					return
+				}
+			}
 			r, err := file.OpenParquetFile(p, false)
 			if err != nil {
 				errs[i] = fmt.Errorf("reading the Parquet footer of %s: %w", p, err)
 				return
 			}
-			mds[i] = r.MetaData()
+			md := r.MetaData()
 			if err := r.Close(); err != nil {
 				errs[i] = fmt.Errorf("closing %s: %w", p, err)
+				return
+			}
+			files[i] = Summarize(md)
+			if cache != nil {
+				cache.Put(p, files[i])
 			}
 		}()
 	}
@@ -278,70 +304,142 @@ func Read(ctx context.Context, paths []string) (*Dataset, error) {
 			return nil, err
 		}
 	}
-	return FromMetadata(mds)
+	return Combine(files)
 }
 
 // FromMetadata combines footers already read (by an S3 source, say), in
 // file order.
 func FromMetadata(mds []*metadata.FileMetaData) (*Dataset, error) {
-	d := &Dataset{Files: len(mds), byName: map[string]*Column{}, ambiguous: map[string]bool{}}
+	files := make([]*File, len(mds))
 	for fi, md := range mds {
 		if md == nil {
 			return nil, fmt.Errorf("file %d: no footer", fi)
 		}
-		if err := d.add(md); err != nil {
-			return nil, err
-		}
+		files[fi] = Summarize(md)
 	}
-	return d, nil
+	return Combine(files)
 }
 
-// fileColumn is one top-level column of one file.
-type fileColumn struct {
-	name  string
-	leaf  int // index of its leaf column; -1 for nested columns
-	typ   string
-	float bool
+// File is what one file's footer says, with the trust rules applied:
+// everything a Dataset takes from that file, and nothing that depends on
+// the other files. It is small and encodes (MarshalBinary) so that a
+// caller can keep it between runs instead of parsing the footer again.
+type File struct {
+	// RowGroups are the row counts of the file's row groups.
+	RowGroups []int64
+	// Columns are the file's top-level columns in order, a name repeated
+	// (in another case) as often as the file has it.
+	Columns []FileColumn
 }
 
-func (d *Dataset) add(md *metadata.FileMetaData) error {
+// FileColumn is one top-level column of one file.
+type FileColumn struct {
+	Name string
+	// Type describes the Parquet type (typeName); "nested" for a column
+	// that is not a primitive leaf.
+	Type  string
+	Float bool // FLOAT or DOUBLE
+	// Stats are the column's statistics per row group, as chunkStats
+	// trusts them (only Rows for a nested column).
+	Stats []Stats
+}
+
+// Summarize applies the trust rules to a file's footer.
+func Summarize(md *metadata.FileMetaData) *File {
+	f := &File{RowGroups: rowGroupRows(md)}
 	sch := md.Schema
 	root := sch.Root()
-	seen := map[string]bool{}
-	var cols []fileColumn
-	for i := 0; i < root.NumFields(); i++ {
-		n := root.Field(i)
-		fc := fileColumn{name: n.Name(), leaf: -1, typ: "nested"}
-		if n.Type() == schema.Primitive && n.RepetitionType() != parquet.Repetitions.Repeated {
-			fc.leaf = sch.ColumnIndexByNode(n)
-			if fc.leaf >= 0 {
-				c := sch.Column(fc.leaf)
-				fc.typ = typeName(c)
-				fc.float = c.PhysicalType() == parquet.Types.Float || c.PhysicalType() == parquet.Types.Double
-			}
-		}
-		k := strings.ToLower(fc.name)
-		if seen[k] {
-			d.ambiguous[k] = true
-		}
-		seen[k] = true
-		cols = append(cols, fc)
-	}
 	typeOrdered := func(leaf int) bool {
 		os := md.FileMetaData.GetColumnOrders()
 		return leaf < len(os) && os[leaf] != nil && os[leaf].TYPE_ORDER != nil
 	}
+	for i := 0; i < root.NumFields(); i++ {
+		n := root.Field(i)
+		fc := FileColumn{Name: n.Name(), Type: "nested"}
+		leaf := -1
+		if n.Type() == schema.Primitive && n.RepetitionType() != parquet.Repetitions.Repeated {
+			leaf = sch.ColumnIndexByNode(n)
+			if leaf >= 0 {
+				c := sch.Column(leaf)
+				fc.Type = typeName(c)
+				fc.Float = c.PhysicalType() == parquet.Types.Float || c.PhysicalType() == parquet.Types.Double
+			}
+		}
+		for _, rg := range md.FileMetaData.GetRowGroups() {
+			st := Stats{Rows: rg.GetNumRows()}
+			if leaf >= 0 && leaf < len(rg.GetColumns()) {
+				raw := rawStats{typeOrdered: typeOrdered(leaf), writer: md.WriterVersion()}
+				// Encrypted columns have no plain metadata: unknown.
+				if st := rg.GetColumns()[leaf].GetMetaData().GetStatistics(); st != nil {
+					raw.present = true
+					raw.min, raw.max = st.Min, st.Max
+					raw.hasMin, raw.hasMax = st.IsSetMin(), st.IsSetMax()
+					raw.minValue, raw.maxValue = st.MinValue, st.MaxValue
+					raw.hasMinValue, raw.hasMaxValue = st.IsSetMinValue(), st.IsSetMaxValue()
+					raw.nullCount = st.NullCount
+					raw.minExact, raw.maxExact = st.IsMinValueExact, st.IsMaxValueExact
+				}
+				st = chunkStats(sch.Column(leaf), raw, st.Rows)
+			}
+			fc.Stats = append(fc.Stats, st)
+		}
+		f.Columns = append(f.Columns, fc)
+	}
+	return f
+}
+
+// Combine combines the files' summaries, in file order, as Read combines
+// their footers.
+func Combine(files []*File) (*Dataset, error) {
+	d := &Dataset{Files: len(files), byName: map[string]*Column{}, ambiguous: map[string]bool{}}
+	for fi, f := range files {
+		if f == nil {
+			return nil, fmt.Errorf("file %d: no footer", fi)
+		}
+		if err := f.check(); err != nil {
+			return nil, fmt.Errorf("file %d: %w", fi, err)
+		}
+		d.add(f)
+	}
+	return d, nil
+}
+
+// check verifies that every column has one Stats per row group, with the
+// row group's row count.
+func (f *File) check() error {
+	for _, c := range f.Columns {
+		if len(c.Stats) != len(f.RowGroups) {
+			return fmt.Errorf("column %q has statistics for %d of %d row groups", c.Name, len(c.Stats), len(f.RowGroups))
+		}
+		for i, st := range c.Stats {
+			if st.Rows != f.RowGroups[i] {
+				return fmt.Errorf("column %q: row group %d has %d rows, not %d", c.Name, i, st.Rows, f.RowGroups[i])
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Dataset) add(f *File) {
+	seen := map[string]bool{}
+	for _, fc := range f.Columns {
+		k := strings.ToLower(fc.Name)
+		if seen[k] {
+			d.ambiguous[k] = true
+		}
+		seen[k] = true
+	}
 	// Columns this file lacks are NULL in its rows.
 	present := map[*Column]bool{}
 	var fileRows int64
-	for _, rg := range md.FileMetaData.GetRowGroups() {
-		fileRows += rg.GetNumRows()
+	for _, n := range f.RowGroups {
+		fileRows += n
 	}
-	for _, fc := range cols {
-		k := strings.ToLower(fc.name)
+	for _, fc := range f.Columns {
+		k := strings.ToLower(fc.Name)
 		col := d.byName[k]
 		if col == nil {
-			col = &Column{Name: fc.name, Type: fc.typ}
+			col = &Column{Name: fc.Name, Type: fc.Type}
 			col.HasNulls = true
 			col.Nulls = d.Rows // the earlier files' rows
 			col.Rows = d.Rows
@@ -351,7 +449,7 @@ func (d *Dataset) add(md *metadata.FileMetaData) error {
 			}
 			d.byName[k] = col
 			d.Columns = append(d.Columns, col)
-		} else if col.Type != fc.typ {
+		} else if col.Type != fc.Type {
 			// Different Parquet types: DuckDB unifies them, and the
 			// bounds of one are not comparable with the other's.
 			col.Type = "mixed"
@@ -361,48 +459,31 @@ func (d *Dataset) add(md *metadata.FileMetaData) error {
 			continue // the ambiguous second spelling; Column refuses it
 		}
 		present[col] = true
-		col.NaNPossible = col.NaNPossible || fc.float
-		for _, rg := range md.FileMetaData.GetRowGroups() {
-			st := Stats{Rows: rg.GetNumRows()}
-			if fc.leaf >= 0 && fc.leaf < len(rg.GetColumns()) {
-				raw := rawStats{typeOrdered: typeOrdered(fc.leaf), writer: md.WriterVersion()}
-				// Encrypted columns have no plain metadata: unknown.
-				if st := rg.GetColumns()[fc.leaf].GetMetaData().GetStatistics(); st != nil {
-					raw.present = true
-					raw.min, raw.max = st.Min, st.Max
-					raw.hasMin, raw.hasMax = st.IsSetMin(), st.IsSetMax()
-					raw.minValue, raw.maxValue = st.MinValue, st.MaxValue
-					raw.hasMinValue, raw.hasMaxValue = st.IsSetMinValue(), st.IsSetMaxValue()
-					raw.nullCount = st.NullCount
-					raw.minExact, raw.maxExact = st.IsMinValueExact, st.IsMaxValueExact
-				}
-				st = chunkStats(sch.Column(fc.leaf), raw, st.Rows)
-			}
+		col.NaNPossible = col.NaNPossible || fc.Float
+		for _, st := range fc.Stats {
 			col.RowGroups = append(col.RowGroups, st)
-			col.merge(st, fc.typ == col.Type)
+			col.merge(st, fc.Type == col.Type)
 		}
 	}
 	for _, col := range d.Columns {
 		if present[col] {
 			continue
 		}
-		for _, rg := range md.FileMetaData.GetRowGroups() {
-			n := rg.GetNumRows()
+		for _, n := range f.RowGroups {
 			st := Stats{Rows: n, Nulls: n, HasNulls: true}
 			col.RowGroups = append(col.RowGroups, st)
 			col.merge(st, true)
 		}
 	}
 	var first int64
-	for _, rg := range md.FileMetaData.GetRowGroups() {
-		d.Spans = append(d.Spans, RowGroupSpan{File: d.fileIndex, First: first, Rows: rg.GetNumRows()})
-		first += rg.GetNumRows()
+	for _, n := range f.RowGroups {
+		d.Spans = append(d.Spans, RowGroupSpan{File: d.fileIndex, First: first, Rows: n})
+		first += n
 	}
 	d.fileIndex++
 	d.Rows += fileRows
-	d.RowGroups += len(md.FileMetaData.GetRowGroups())
-	d.rowGroupRows = append(d.rowGroupRows, rowGroupRows(md)...)
-	return nil
+	d.RowGroups += len(f.RowGroups)
+	d.rowGroupRows = append(d.rowGroupRows, f.RowGroups...)
 }
 
 func rowGroupRows(md *metadata.FileMetaData) []int64 {

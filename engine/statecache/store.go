@@ -98,8 +98,12 @@ func Open(opts Options) (*Store, error) {
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
-// magic starts every entry; the format version follows it.
-const magic = "DQSTATE\n"
+// magic starts every states entry, bytesMagic every entry of PutBytes;
+// the format version follows either.
+const (
+	magic      = "DQSTATE\n"
+	bytesMagic = "DQBYTES\n"
+)
 
 const entrySuffix = ".st"
 
@@ -119,28 +123,106 @@ func (s *Store) path(id Identity, scope string) string {
 // version, a bad checksum, another identity behind the same hash) is a
 // miss. A hit marks the entry recently used.
 func (s *Store) Get(id Identity, scope string) map[string]State {
-	p := s.path(id, scope)
-	b, err := os.ReadFile(p)
-	if err != nil {
+	b := s.read(id, scope, magic)
+	if b == nil {
 		return nil
 	}
 	e, err := decode(b)
 	if err != nil || e.Identity != id || e.Scope != scope {
 		return nil
 	}
-	now := s.now()
-	_ = os.Chtimes(p, now, now) // recency for Trim; a failure only ages the entry
+	s.touch(id, scope)
 	return e.States
+}
+
+// GetBytes returns the bytes stored for the file under scope by PutBytes,
+// or nil; like Get, anything wrong with the entry is a miss. The scope
+// should name what the bytes are and their version, so that entries of
+// another kind or version are misses.
+func (s *Store) GetBytes(id Identity, scope string) []byte {
+	b := s.read(id, scope, bytesMagic)
+	if b == nil {
+		return nil
+	}
+	gotID, gotScope, data, ok := splitBytes(b)
+	if !ok || gotID != id || gotScope != scope {
+		return nil
+	}
+	s.touch(id, scope)
+	return data
+}
+
+// read returns the payload of the entry after its header, when the entry
+// starts with magic and the format version and its checksum is right.
+func (s *Store) read(id Identity, scope, magic string) []byte {
+	b, err := os.ReadFile(s.path(id, scope))
+	if err != nil {
+		return nil
+	}
+	head := len(magic) + 4 + sha256.Size
+	if len(b) < head || string(b[:len(magic)]) != magic {
+		return nil
+	}
+	if binary.BigEndian.Uint32(b[len(magic):]) != FormatVersion {
+		return nil
+	}
+	payload := b[head:]
+	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], b[len(magic)+4:head]) {
+		return nil
+	}
+	return payload
+}
+
+// touch marks an entry recently used, for Trim.
+func (s *Store) touch(id Identity, scope string) {
+	now := s.now()
+	_ = os.Chtimes(s.path(id, scope), now, now) // a failure only ages the entry
 }
 
 // Put stores the states of the file under scope, replacing what was there.
 // Another process's concurrent Put of the same entry leaves one of the two
 // whole.
 func (s *Store) Put(id Identity, scope string, states map[string]State) error {
-	b, err := encode(entry{Identity: id, Scope: scope, States: states})
-	if err != nil {
-		return err
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(entry{Identity: id, Scope: scope, States: states}); err != nil {
+		return fmt.Errorf("state cache: encoding an entry: %w", err)
 	}
+	return s.write(id, scope, frame(magic, payload.Bytes()))
+}
+
+// PutBytes stores data for the file under scope (see GetBytes), replacing
+// what was there, atomically as Put does.
+func (s *Store) PutBytes(id Identity, scope string, data []byte) error {
+	payload := binary.AppendUvarint(nil, uint64(len(id)))
+	payload = append(payload, id...)
+	payload = binary.AppendUvarint(payload, uint64(len(scope)))
+	payload = append(payload, scope...)
+	payload = append(payload, data...)
+	return s.write(id, scope, frame(bytesMagic, payload))
+}
+
+// splitBytes takes a PutBytes payload apart.
+func splitBytes(b []byte) (id Identity, scope string, data []byte, ok bool) {
+	field := func() (string, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return "", false
+		}
+		v := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		return v, true
+	}
+	i, ok1 := field()
+	sc, ok2 := field()
+	if !ok1 || !ok2 {
+		return "", "", nil, false
+	}
+	return Identity(i), sc, b, true
+}
+
+// write replaces the entry with b: written to a temporary file, then
+// renamed over it.
+func (s *Store) write(id Identity, scope string, b []byte) error {
 	f, err := os.CreateTemp(s.dir, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("state cache: %w", err)
@@ -159,33 +241,21 @@ func (s *Store) Put(id Identity, scope string, states map[string]State) error {
 	return nil
 }
 
-func encode(e entry) ([]byte, error) {
-	var payload bytes.Buffer
-	if err := gob.NewEncoder(&payload).Encode(e); err != nil {
-		return nil, fmt.Errorf("state cache: encoding an entry: %w", err)
-	}
-	sum := sha256.Sum256(payload.Bytes())
-	out := make([]byte, 0, len(magic)+4+len(sum)+payload.Len())
+// frame puts the header before an entry's payload: magic, the format
+// version and the payload's checksum.
+func frame(magic string, payload []byte) []byte {
+	sum := sha256.Sum256(payload)
+	out := make([]byte, 0, len(magic)+4+len(sum)+len(payload))
 	out = append(out, magic...)
 	out = binary.BigEndian.AppendUint32(out, FormatVersion)
 	out = append(out, sum[:]...)
-	return append(out, payload.Bytes()...), nil
+	return append(out, payload...)
 }
 
 var errBadEntry = errors.New("state cache: damaged entry")
 
-func decode(b []byte) (entry, error) {
-	head := len(magic) + 4 + sha256.Size
-	if len(b) < head || string(b[:len(magic)]) != magic {
-		return entry{}, errBadEntry
-	}
-	if binary.BigEndian.Uint32(b[len(magic):]) != FormatVersion {
-		return entry{}, errBadEntry
-	}
-	payload := b[head:]
-	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], b[len(magic)+4:head]) {
-		return entry{}, errBadEntry
-	}
+// decode reads the payload of a states entry.
+func decode(payload []byte) (entry, error) {
 	var e entry
 	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&e); err != nil {
 		return entry{}, errBadEntry

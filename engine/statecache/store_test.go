@@ -219,3 +219,78 @@ func TestStoreConcurrentPut(t *testing.T) {
 		t.Errorf("%d files in the store, want 5 entries", len(des))
 	}
 }
+
+// Bytes entries round-trip, miss under another scope or identity, and are
+// misses when damaged or when read as states (and states entries when read
+// as bytes).
+func TestStoreBytes(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := S3Identity("b", "k/part-0.parquet", `"etag1"`)
+	data := []byte("footer summary \x00\xff ünïcode")
+	if s.GetBytes(id, "footer v1") != nil {
+		t.Fatal("hit in an empty store")
+	}
+	if err := s.PutBytes(id, "footer v1", data); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.GetBytes(id, "footer v1"); string(got) != string(data) {
+		t.Fatalf("got %q", got)
+	}
+	if s.GetBytes(id, "footer v2") != nil || s.GetBytes(S3Identity("b", "k/part-0.parquet", `"etag2"`), "footer v1") != nil {
+		t.Error("hit under another scope or ETag")
+	}
+	if s.Get(id, "footer v1") != nil {
+		t.Error("a bytes entry read as states")
+	}
+	if err := s.Put(id, "states", testStates(t)); err != nil {
+		t.Fatal(err)
+	}
+	if s.GetBytes(id, "states") != nil {
+		t.Error("a states entry read as bytes")
+	}
+	// Empty data is data.
+	if err := s.PutBytes(id, "empty", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.GetBytes(id, "empty"); got == nil || len(got) != 0 {
+		t.Errorf("empty data: got %q", got)
+	}
+	p := s.path(id, "footer v1")
+	good, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < len(good); n++ {
+		if err := os.WriteFile(p, good[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.GetBytes(id, "footer v1"); got != nil {
+			t.Fatalf("entry cut at %d of %d bytes: got %q", n, len(good), got)
+		}
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)-1] ^= 1
+	oldVersion := append(append([]byte(bytesMagic), 0, 0, 0, 0), good[len(bytesMagic)+4:]...)
+	for name, b := range map[string][]byte{"flipped bit": flipped, "old version": oldVersion} {
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.GetBytes(id, "footer v1"); got != nil {
+			t.Errorf("%s entry: got %q", name, got)
+		}
+	}
+	// Another identity's valid entry under this one's name is a miss.
+	other := S3Identity("b", "other", "e")
+	if err := s.PutBytes(other, "footer v1", data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(s.path(other, "footer v1"), p); err != nil {
+		t.Fatal(err)
+	}
+	if s.GetBytes(id, "footer v1") != nil {
+		t.Error("hit on another identity's entry")
+	}
+}
