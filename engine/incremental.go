@@ -58,6 +58,8 @@ type incremental struct {
 	// the relation the whole-dataset statements read.
 	read  string
 	scope string
+	// columns are the dataset's, as its view has them.
+	columns []Column
 	// scanned counts the files the last run read for the mergeable
 	// expressions (the others read every file).
 	scanned int
@@ -85,11 +87,12 @@ func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecac
 		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Type)
 	}
 	return &incremental{
-		store: store,
-		state: ds.state,
-		files: files,
-		read:  strings.TrimSuffix(read, ")") + ", filename = " + QuoteString(fileColumn) + ")",
-		scope: hex.EncodeToString(h.Sum(nil)),
+		store:   store,
+		state:   ds.state,
+		files:   files,
+		read:    strings.TrimSuffix(read, ")") + ", filename = " + QuoteString(fileColumn) + ")",
+		scope:   hex.EncodeToString(h.Sum(nil)),
+		columns: ds.Columns,
 	}, ""
 }
 
@@ -225,7 +228,55 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 			order = append(order, c)
 		}
 	}
-	bad, err := inc.typeComponents(ctx, q, s.from, order)
+	// Each file's cached states.
+	type fileState struct {
+		id     statecache.Identity
+		states map[string]statecache.State
+	}
+	files := make([]*fileState, len(inc.files))
+	for n := range inc.files {
+		id, err := inc.state.identity(n)
+		if err != nil {
+			return nil, false, err
+		}
+		fs := &fileState{id: id, states: inc.store.Get(id, inc.scope)}
+		if fs.states == nil {
+			fs.states = map[string]statecache.State{}
+		}
+		files[n] = fs
+	}
+	// missing lists the files without a state of some of comps, and
+	// which components they lack.
+	missing := func(comps []*component) (scan []string, need map[string]bool) {
+		need = map[string]bool{}
+		for n, f := range inc.files {
+			lacks := false
+			for _, c := range comps {
+				if _, ok := files[n].states[c.key()]; !ok {
+					need[c.key()] = true
+					lacks = true
+				}
+			}
+			if lacks {
+				scan = append(scan, f)
+			}
+		}
+		return scan, need
+	}
+
+	// The components' types, from the files to read when they can be read
+	// alone (they have the dataset's column types), else from the whole
+	// dataset's relation (binding only: nothing is read).
+	scan, _ := missing(order)
+	narrow := ""
+	if len(scan) > 0 {
+		narrow = inc.narrowRead(ctx, q, scan)
+	}
+	typeFrom := s.from
+	if narrow != "" {
+		typeFrom = "(" + narrow + ") AS __dq_files"
+	}
+	bad, err := inc.typeComponents(ctx, q, typeFrom, order)
 	if err != nil {
 		return nil, false, err
 	}
@@ -235,38 +286,19 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 			keep = append(keep, c)
 		}
 	}
-	order = keep
-
-	// Each file's cached states, and what is missing.
-	type fileState struct {
-		id     statecache.Identity
-		states map[string]statecache.State
-		fresh  map[string]statecache.State
-	}
-	files := make([]*fileState, len(inc.files))
-	need := map[string]bool{}
-	var scan []string
-	for n, f := range inc.files {
-		id, err := inc.state.identity(n)
-		if err != nil {
-			return nil, false, err
-		}
-		fs := &fileState{id: id, states: inc.store.Get(id, inc.scope), fresh: map[string]statecache.State{}}
-		if fs.states == nil {
-			fs.states = map[string]statecache.State{}
-		}
-		files[n] = fs
-		missing := false
-		for _, c := range order {
-			if _, ok := fs.states[c.key()]; !ok {
-				need[c.key()] = true
-				missing = true
+	if len(keep) < len(order) {
+		// Without the components the merge cannot reproduce, fewer
+		// files may need reading.
+		order = keep
+		var fewer []string
+		if fewer, _ = missing(order); len(fewer) < len(scan) {
+			scan, narrow = fewer, ""
+			if len(scan) > 0 {
+				narrow = inc.narrowRead(ctx, q, scan)
 			}
 		}
-		if missing {
-			scan = append(scan, f)
-		}
 	}
+	scan, need := missing(order)
 	if len(scan) > 0 {
 		var todo []*component
 		for _, c := range order {
@@ -281,7 +313,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 			}
 		}
 		extraVals := make([]sql.NullFloat64, len(extra))
-		got, err := inc.scanFiles(ctx, q, scan, todo, extra, extraVals)
+		got, err := inc.scanFiles(ctx, q, scan, narrow, todo, extra, extraVals)
 		if err != nil {
 			return nil, false, err
 		}
@@ -417,13 +449,37 @@ func (inc *incremental) typeComponents(ctx context.Context, q querier, from stri
 	return bad, nil
 }
 
+// narrowRead returns the dataset's reader over files alone, or "" when it
+// might not give their rows exactly as the dataset's view does: when the
+// list of files does not occur once in the reader, or when files read
+// alone have other columns, in another order or of other types, than the
+// dataset (union_by_name gives every file the types unified over all
+// files: a new file's INTEGER column is BIGINT in a dataset whose older
+// files have BIGINT). Reading a new file alone spares DuckDB binding the
+// reader over every file of the dataset (opening each) for the statement
+// that reads only it.
+func (inc *incremental) narrowRead(ctx context.Context, q querier, files []string) string {
+	all := quoteStringList(inc.files)
+	if strings.Count(inc.state.read, all) != 1 {
+		return ""
+	}
+	body := strings.Replace(inc.state.read, all, quoteStringList(files), 1)
+	cols, err := describeSQL(ctx, q, "SELECT * FROM ("+body+")")
+	if err != nil || !slices.Equal(cols, inc.columns) {
+		return ""
+	}
+	return body
+}
+
 // scanFiles computes the components over each of files in one pass (one
 // statement per maxAggregates outputs), grouped by file. A file without
-// rows has no group and gets the states of no rows. extra are further
-// DOUBLE aggregates over the one file of files (a single-file dataset),
-// computed by the first statement into extraVals; they read the file's
-// rows as the dataset's view has them (without the file-name column).
-func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string, comps []*component, extra []string, extraVals []sql.NullFloat64) (map[string]map[string]statecache.State, error) {
+// rows has no group and gets the states of no rows. narrow, when not "",
+// is the dataset's reader over files alone (narrowRead), else they are
+// read through the whole dataset's reader. extra are further DOUBLE
+// aggregates over the one file of files (a single-file dataset), computed
+// by the first statement into extraVals; they read the file's rows as the
+// dataset's view has them (without the file-name column).
+func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string, narrow string, comps []*component, extra []string, extraVals []sql.NullFloat64) (map[string]map[string]statecache.State, error) {
 	if len(extra) > 0 && len(files) != 1 {
 		return nil, fmt.Errorf("internal error: %d aggregates over %d files", len(extra), len(files))
 	}
@@ -448,30 +504,41 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 		width += w
 	}
 	fcol := QuoteIdent(fileColumn)
+	// rows is the relation of one file's rows, as the view has them.
+	read := inc.read
+	rows := func(f string) string {
+		return "(SELECT * EXCLUDE (" + fcol + ") FROM (" + read + ") AS __dq_files WHERE " + fcol + " = " + QuoteString(f) + ")"
+	}
+	if narrow != "" {
+		read = strings.TrimSuffix(narrow, ")") + ", filename = " + QuoteString(fileColumn) + ")"
+		if len(files) == 1 {
+			rows = func(string) string { return "(" + narrow + ")" }
+		}
+	}
 	for n, part := range parts {
 		var sel []string
 		for _, c := range part {
 			sel = append(sel, c.selects()...)
 		}
-		from := " FROM (" + inc.read + ") AS __dq_files WHERE " + fcol
 		if len(files) <= ungroupedFiles {
 			// A few files (the usual run: one new file) are read one
 			// statement each: an ungrouped aggregate is several times
 			// cheaper than hashing every row by its file name.
 			for _, f := range files {
-				query := "SELECT " + strings.Join(sel, ", ") + from + " = " + QuoteString(f)
 				var ev []sql.NullFloat64
+				cols := sel
 				if n == 0 && len(extra) > 0 {
-					query = "SELECT " + strings.Join(append(sel, extra...), ", ") + " FROM (SELECT * EXCLUDE (" + fcol + ")" + from + " = " + QuoteString(f) + ") AS __dq_file_rows"
+					cols = append(append([]string(nil), sel...), extra...)
 					ev = extraVals
 				}
+				query := "SELECT " + strings.Join(cols, ", ") + " FROM " + rows(f) + " AS __dq_file_rows"
 				if err := inc.readStates(ctx, q, query, part, out, f, ev); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
-		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + from + " IN " + sqlStringList(files) + " GROUP BY " + fcol
+		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + " FROM (" + read + ") AS __dq_files WHERE " + fcol + " IN " + sqlStringList(files) + " GROUP BY " + fcol
 		if err := inc.readStates(ctx, q, query, part, out, "", nil); err != nil {
 			return nil, err
 		}
