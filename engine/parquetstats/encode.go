@@ -86,7 +86,12 @@ func UnmarshalFile(b []byte) (*File, error) {
 	return f, nil
 }
 
-type decoder struct{ b []byte }
+type decoder struct {
+	b []byte
+	// vals is where decoded bounds are allocated, a chunk at a time
+	// (a footer has hundreds).
+	vals []Value
+}
 
 func (d *decoder) file() (*File, error) {
 	v, err := d.uvarint()
@@ -233,7 +238,12 @@ func (d *decoder) value() (*Value, error) {
 	if Kind(k) < Int || Kind(k) > Bool {
 		return nil, fmt.Errorf("a value of kind %d", k)
 	}
-	v := &Value{Kind: Kind(k)}
+	if len(d.vals) == 0 {
+		d.vals = make([]Value, 128)
+	}
+	v := &d.vals[0]
+	d.vals = d.vals[1:]
+	v.Kind = Kind(k)
 	if v.Int, err = d.varint(); err != nil {
 		return nil, err
 	}
