@@ -662,16 +662,21 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 // aggregate scan the state cache computes per file, and which statements
 // read every file.
 func explainIncremental(p *Plan, ds *Dataset, store *statecache.Store) []string {
+	var out []string
+	if p.footerCached > 0 && store != nil {
+		// Not how many came from the cache this time: the listing of a
+		// plan does not change from one run to the next.
+		out = append(out, fmt.Sprintf("state cache: Parquet footer statistics are kept per file (%s): only the footers of new or changed files are parsed", pluralCount(int64(p.footerCached), "file")))
+	}
 	if p.agg == nil || len(p.agg.exprs) == 0 && len(p.Queries) == 0 {
-		return nil
+		return out
 	}
 	if store == nil {
-		return nil
+		return out
 	}
 	if why := incrementalUnused(ds, store); why != "" {
-		return []string{"state cache: not used (" + why + "); every statement reads all the data"}
+		return append(out, "state cache: not used ("+why+"); every statement reads all the data")
 	}
-	var out []string
 	reasons := map[string][]string{}
 	merged := 0
 	for i, e := range p.agg.keys {

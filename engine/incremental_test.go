@@ -375,6 +375,7 @@ func TestExplainSaysWhatIsIncremental(t *testing.T) {
 	}
 	text := pl.String()
 	for _, want := range []string{
+		"-- state cache: Parquet footer statistics are kept per file (2 files): only the footers of new or changed files are parsed",
 		"-- state cache: query 1 is incremental for ",
 		"read every file: depends on the run instant or other state",
 		"(grouping)",

@@ -39,6 +39,9 @@ type Plan struct {
 	// notes are remarks dq explain prints after the statements (which
 	// statements the state cache makes incremental).
 	notes []string
+	// footerCached is the number of files whose Parquet footers the plan
+	// read through the state cache; 0 when it did not.
+	footerCached int
 }
 
 // PlannedQuery is one statement of a Plan.

@@ -62,6 +62,9 @@ type footerFacts struct {
 	read  string
 	// now is the run's instant in microseconds (DataFreshness's ages).
 	now int64
+	// cachedFiles is the number of files whose footers were read
+	// through the state cache (footercache.go); 0 when it is off.
+	cachedFiles int
 }
 
 // rows is the row count of the dataset or of the current row group.
@@ -132,6 +135,9 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 		}
 	}
 	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}, group: -1}
+	if cache != nil {
+		ff.cachedFiles = len(lf.files)
+	}
 	if local, ok := sess.sourceFiles[rel.from]; ok {
 		ff.files, ff.read = local.files, local.read
 	}
@@ -159,6 +165,9 @@ func parquetScanSQL(files []string) string {
 // (planRowGroups).
 func (pl *planner) answerFromFooters(ff *footerFacts) {
 	s := pl.plan.agg
+	if ff != nil {
+		pl.plan.footerCached = ff.cachedFiles
+	}
 	if ff == nil || len(s.exprs) == 0 {
 		return
 	}
