@@ -266,35 +266,39 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 
 	// The components' types, from the files to read when they can be read
 	// alone (they have the dataset's column types), else from the whole
-	// dataset's relation (binding only: nothing is read).
+	// dataset's relation (binding only: nothing is read). With nothing to
+	// read they are not needed: a component whose state every file has
+	// was typed and found mergeable when the states were computed, under
+	// the same scope (column types, reader, DuckDB version), and its type
+	// serves only to read states.
 	scan, _ := missing(order)
 	narrow := ""
 	if len(scan) > 0 {
 		narrow = inc.narrowRead(ctx, q, scan)
-	}
-	typeFrom := s.from
-	if narrow != "" {
-		typeFrom = "(" + narrow + ") AS __dq_files"
-	}
-	bad, err := inc.typeComponents(ctx, q, typeFrom, order)
-	if err != nil {
-		return nil, false, err
-	}
-	keep := order[:0]
-	for _, c := range order {
-		if !bad[c.key()] {
-			keep = append(keep, c)
+		typeFrom := s.from
+		if narrow != "" {
+			typeFrom = "(" + narrow + ") AS __dq_files"
 		}
-	}
-	if len(keep) < len(order) {
-		// Without the components the merge cannot reproduce, fewer
-		// files may need reading.
-		order = keep
-		var fewer []string
-		if fewer, _ = missing(order); len(fewer) < len(scan) {
-			scan, narrow = fewer, ""
-			if len(scan) > 0 {
-				narrow = inc.narrowRead(ctx, q, scan)
+		bad, err := inc.typeComponents(ctx, q, typeFrom, order)
+		if err != nil {
+			return nil, false, err
+		}
+		keep := order[:0]
+		for _, c := range order {
+			if !bad[c.key()] {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) < len(order) {
+			// Without the components the merge cannot reproduce, fewer
+			// files may need reading.
+			order = keep
+			var fewer []string
+			if fewer, _ = missing(order); len(fewer) < len(scan) {
+				scan, narrow = fewer, ""
+				if len(scan) > 0 {
+					narrow = inc.narrowRead(ctx, q, scan)
+				}
 			}
 		}
 	}
