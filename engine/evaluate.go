@@ -76,15 +76,27 @@ type Progress struct {
 // The error is for runs that cannot happen at all (unreadable data, bad
 // options); problems of single rules become FAIL or ERROR results.
 func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (*Result, error) {
+	res, closeSession, err := EvaluateKeepOpen(ctx, rs, primary, opts)
+	closeSession()
+	return res, err
+}
+
+// EvaluateKeepOpen is Evaluate, except that the session is left open when
+// it returns: the caller must call closeSession (exactly once, with or
+// without an error; it never blocks on the run). Ending a DuckDB that held
+// a large scan's hash tables takes tens of milliseconds, which dq eval
+// spends writing and recording the result instead of waiting for them.
+// Closing removes the session's private directory (spill files).
+func EvaluateKeepOpen(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Options) (res *Result, closeSession func() error, err error) {
+	cancel := context.CancelFunc(func() {})
 	if opts.Session.Timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Session.Timeout)
-		defer cancel()
 	}
+	closeSession = func() error { cancel(); return nil }
 	// Unbound references fail here, before any data is read.
 	refs, err := resolveReferences(ctx, rs, opts)
 	if err != nil {
-		return nil, err
+		return nil, closeSession, err
 	}
 	opts.References = refs
 	need := RulesetColumnNeed(rs, opts.RowLevel != nil)
@@ -93,10 +105,14 @@ func Evaluate(ctx context.Context, rs *dqdl.Ruleset, primary Source, opts Option
 	need.Deferred = !opts.NoMetadata
 	sess, ds, err := openPrimary(ctx, primary, opts, need)
 	if err != nil {
-		return nil, err
+		return nil, closeSession, err
 	}
-	defer sess.Close()
-	return EvaluateOn(ctx, sess, rs, ds, opts)
+	closeSession = func() error {
+		defer cancel()
+		return sess.Close()
+	}
+	res, err = EvaluateOn(ctx, sess, rs, ds, opts)
+	return res, closeSession, err
 }
 
 // Explain plans the ruleset against the primary source without evaluating

@@ -67,19 +67,22 @@ func (f *engineFlag) check(partition string) error {
 }
 
 // evaluate runs rs on embedded DuckDB over the data argument or, with a
-// pushdown --engine, on that engine (then reporting what it scanned).
-func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (*engine.Result, error) {
+// pushdown --engine, on that engine (then reporting what it scanned). The
+// embedded session is left open for the caller to end with closeSession
+// (once, whatever err is) while it writes and records the result.
+func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (res *engine.Result, closeSession func() error, err error) {
 	if !c.pushdown() {
-		return engine.Evaluate(ctx, rs, c.sourceOf(c.Data), opts)
+		return engine.EvaluateKeepOpen(ctx, rs, c.sourceOf(c.Data), opts)
 	}
+	closeSession = func() error { return nil }
 	b, err := c.backend(ctx, c.Data, c.Timeout)
 	if err != nil {
-		return nil, err
+		return nil, closeSession, err
 	}
 	defer b.Close()
-	res, err := engine.EvaluateOnBackend(ctx, rs, b, backendReferences(c.Ref, opts))
+	res, err = engine.EvaluateOnBackend(ctx, rs, b, backendReferences(c.Ref, opts))
 	reportAthena(b, res, e.stderr, e.quiet)
-	return res, err
+	return res, closeSession, err
 }
 
 // backendReferences rebinds the --ref aliases for a pushdown engine: a

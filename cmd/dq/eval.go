@@ -147,8 +147,17 @@ func (c *EvalCmd) Run(e *env) error {
 	defer c.historyFlags.close()
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
-	res, err := c.evaluate(ctx, e, rs, opts)
+	res, closeSession, err := c.evaluate(ctx, e, rs, opts)
 	stopProgress()
+	// The session's DuckDB ends while the result is written and recorded
+	// (tearing down a large scan's memory takes tens of milliseconds); the
+	// run is over only when it has, its private directory removed.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		_ = closeSession() // as engine.Evaluate: the result stands whatever closing says
+	}()
+	defer func() { <-closed }()
 	if err := c.runError(ctx, err); err != nil {
 		return err
 	}
