@@ -60,6 +60,14 @@ type Options struct {
 	// dataset's Parquet footer statistics answer exactly (see
 	// plan_metadata.go); for comparison and distrust of a writer.
 	NoMetadata bool
+	// Judged, when set, is called once, as soon as every rule and analyzer
+	// has its verdict, metrics and score: before the failing rules' top
+	// values are read, observations made or row-level output written, so
+	// that a caller can start recording the run while those finish. The
+	// Result then lacks FailureDetails' TopValues, Observations,
+	// AggregatedMetrics and CompletedOn, and is still being completed: the
+	// callback must copy what it needs before returning.
+	Judged func(*Result)
 	// StateCache, when set, keeps the mergeable states of the aggregate
 	// metrics per data file of a local multi-file dataset, so that a run
 	// scans only new or changed files for them (see statecache). nil = off.
@@ -200,7 +208,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err := pl.execute(ctx, localExecutor(dq), &ev.scanned, opts.Progress, inc); err != nil {
 		return nil, err
 	}
-	if err := pl.judge(ctx, dq, ev, rs, res); err != nil {
+	if err := pl.judge(ctx, dq, ev, rs, res, opts.Judged); err != nil {
 		return nil, err
 	}
 	if dq.err != nil {
@@ -308,8 +316,10 @@ func (p *Plan) execute(ctx context.Context, x *executor, st *scanned, progress f
 	return nil
 }
 
-// judge turns scanned values into rule and analyzer results.
-func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Ruleset, res *Result) error {
+// judge turns scanned values into rule and analyzer results, calling
+// judged (if not nil) when the verdicts are complete, before the failing
+// rules' top values are read.
+func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Ruleset, res *Result, judged func(*Result)) error {
 	res.RuleResults = []RuleResult{}
 	res.AnalyzerResults = []AnalyzerResult{}
 	for _, rp := range p.rules {
@@ -329,9 +339,6 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			MetricWheres:      o.wheres,
 			FailureDetails:    o.details,
 		})
-	}
-	if err := p.topValues(ctx, q, ev); err != nil {
-		return err
 	}
 	if len(res.RuleResults) > 0 {
 		passed, failed, errored := res.Counts()
@@ -354,7 +361,10 @@ func (p *Plan) judge(ctx context.Context, q querier, ev *evalState, rs *dqdl.Rul
 			EvaluatedMetrics:  o.metrics,
 		})
 	}
-	return nil
+	if judged != nil {
+		judged(res)
+	}
+	return p.topValues(ctx, q, ev)
 }
 
 func judgeLeaf(ctx context.Context, ev *evalState, lp *leafPlan) *outcome {

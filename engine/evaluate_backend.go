@@ -57,7 +57,7 @@ func EvaluateOnBackend(ctx context.Context, rs *dqdl.Ruleset, b Backend, opts Op
 	if err := pl.execute(ctx, x, &ev.scanned, opts.Progress, nil); err != nil {
 		return nil, err
 	}
-	if err := pl.judge(ctx, nil, ev, rs, res); err != nil {
+	if err := pl.judge(ctx, nil, ev, rs, res, opts.Judged); err != nil {
 		return nil, err
 	}
 	if opts.Observations && opts.History != nil {

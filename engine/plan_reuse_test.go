@@ -38,7 +38,7 @@ func TestPlanExecutesManyTimes(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := &Result{}
-		if err := p.judge(ctx, x.q, ev, rs, res); err != nil {
+		if err := p.judge(ctx, x.q, ev, rs, res, nil); err != nil {
 			t.Fatal(err)
 		}
 		var out []Outcome

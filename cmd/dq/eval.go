@@ -145,6 +145,13 @@ func (c *EvalCmd) Run(e *env) error {
 		return err
 	}
 	defer c.historyFlags.close()
+	if c.RowsOut == "" && c.format(e) != "html" {
+		// Record while the top values are read and the result written.
+		// With --rows-out, writing the rows may still fail the run, which
+		// is then not recorded; the HTML report reads the history before
+		// this run is in it.
+		opts.Judged = func(res *engine.Result) { c.historyFlags.startRecord(ctx, res, selected) }
+	}
 	progress, stopProgress := startProgress(e)
 	opts.Progress = progress
 	res, closeSession, err := c.evaluate(ctx, e, rs, opts)

@@ -67,6 +67,10 @@ type historyFlags struct {
 	openErr error
 	needs   bool // rules (or --observations) read the history
 	warned  bool
+	// recording is closed when the recording that startRecord began has
+	// ended, recordErr saying whether it failed; nil: none began.
+	recording chan struct{}
+	recordErr error
 }
 
 // setup starts opening the store and gives the engine the history of the
@@ -86,6 +90,7 @@ func (h *historyFlags) setup(ctx context.Context, e *env, opts *engine.Options, 
 		return nil
 	}
 	h.datasetID = id
+	h.recording, h.recordErr = nil, nil
 	h.at = opts.Now
 	if h.at.IsZero() {
 		h.at = time.Now()
@@ -180,16 +185,48 @@ var _ engine.History = (*openingHistory)(nil)
 // recorded is reported after its result, with exit status 2: the verdict
 // stands, but the next run's dynamic rules will miss this point.
 func (h *historyFlags) record(ctx context.Context, res *engine.Result) error {
-	if h.opened != nil {
+	var err error
+	switch {
+	case h.recording != nil:
+		<-h.recording
+		err = h.recordErr
+	case h.opened != nil:
 		<-h.opened
+		if h.store != nil {
+			err = h.store.Record(ctx, history.FromResult(res, h.datasetID, h.at))
+		}
 	}
-	if h.store == nil {
-		return nil
-	}
-	if err := h.store.Record(ctx, history.FromResult(res, h.datasetID, h.at)); err != nil {
+	if err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("the result was not recorded in the history: %w", err)}
 	}
 	return nil
+}
+
+// startRecord begins recording the run as soon as its verdicts and
+// metrics are known (engine.Options.Judged), so that the store's commit
+// (tens of milliseconds of DuckDB writing the file) overlaps the failing
+// rules' top values, the session's end and the writing of the result;
+// record then waits for it and reports a failure as before. The history
+// keeps what the run measured, so a run whose result could not be written
+// afterwards (or that was interrupted while its top values were read) is
+// recorded all the same. res is copied here: the engine is still
+// completing it. sel renames the rules as the printed result names them.
+func (h *historyFlags) startRecord(ctx context.Context, res *engine.Result, sel selection) {
+	if h.opened == nil || h.recording != nil {
+		return
+	}
+	cp := *res
+	cp.RuleResults = slices.Clone(res.RuleResults)
+	sel.rename(&cp)
+	run := history.FromResult(&cp, h.datasetID, h.at)
+	h.recording = make(chan struct{})
+	go func() {
+		defer close(h.recording)
+		<-h.opened
+		if h.store != nil {
+			h.recordErr = h.store.Record(ctx, run)
+		}
+	}()
 }
 
 // close waits for the store's opening and ends the store's use by this
@@ -200,6 +237,9 @@ func (h *historyFlags) record(ctx context.Context, res *engine.Result) error {
 func (h *historyFlags) close() {
 	if h.opened != nil {
 		<-h.opened
+	}
+	if h.recording != nil {
+		<-h.recording
 	}
 	if h.store != nil {
 		go h.store.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,5 +252,41 @@ func TestParseSince(t *testing.T) {
 		if _, err := parseSince(bad, now); err == nil {
 			t.Errorf("parseSince(%q): want an error", bad)
 		}
+	}
+}
+
+// The run is recorded while its failing rules' top values are read
+// (historyFlags.startRecord): under the names the printed result gives
+// the rules (--rules-with renames them), with every metric of the rules
+// that passed or failed, exactly as when it was recorded after the result.
+func TestEvalRecordsSelectedRulesEarly(t *testing.T) {
+	requireParser(t)
+	dir := t.TempDir()
+	store := filepath.Join(dir, "history.duckdb")
+	data := filepath.Join(dir, "d.parquet")
+	duck(t, fmt.Sprintf("COPY (SELECT range AS id, CASE WHEN range %% 4 = 0 THEN 'x' ELSE 'ü' END AS s FROM range(20)) TO '%s' (FORMAT parquet)", data))
+	rules := writeFile(t, dir, "r.dqdl", `Rules = [
+		RowCount = 20,
+		ColumnValues "s" in ["x"] labels=["team"="a"],
+		Mean "id" = 9.5 labels=["team"="a"]
+	]`, 0o644)
+	res, r := evalJSON(t, exitFailed, "--history", store, "--dataset-id", "d", "--rules-with", "team=a", rules, data)
+	if len(res.RuleResults) != 2 || res.RuleResults[0].Name != "Rule_1" || res.RuleResults[0].FailureDetails == nil ||
+		len(res.RuleResults[0].FailureDetails.TopValues) != 1 {
+		t.Fatalf("result: %+v\n%s", res.RuleResults, r.stderr)
+	}
+	r = runDQ(t, "", "history", "show", "--history", store, "--format", "json", res.ResultID)
+	var runs []runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 {
+		t.Fatalf("history show: %v %s %s", err, r.stdout, r.stderr)
+	}
+	got := map[string]string{}
+	for _, m := range runs[0].Metrics {
+		got[m.Name] = fmt.Sprintf("%s=%v", m.Source, m.Value)
+	}
+	// 15 of 20 values are 'ü'; mean of 0..19 is 9.5.
+	want := map[string]string{"Column.s.ColumnValues.Compliance": "Rule_1=0.25", "Column.id.Mean": "Rule_2=9.5"}
+	if !maps.Equal(got, want) {
+		t.Errorf("recorded metrics %v, want %v", got, want)
 	}
 }
