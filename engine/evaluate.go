@@ -66,7 +66,9 @@ type Options struct {
 	// that a caller can start recording the run while those finish. The
 	// Result then lacks FailureDetails' TopValues, Observations,
 	// AggregatedMetrics and CompletedOn, and is still being completed: the
-	// callback must copy what it needs before returning.
+	// callback must copy what it needs before returning. The evaluation can
+	// still fail after it (cancelled, a download for the top values or the
+	// row-level output failing).
 	Judged func(*Result)
 	// StateCache, when set, keeps the mergeable states of the aggregate
 	// metrics per data file of a local multi-file dataset, so that a run
@@ -208,7 +210,17 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err := pl.execute(ctx, localExecutor(dq), &ev.scanned, opts.Progress, inc); err != nil {
 		return nil, err
 	}
-	if err := pl.judge(ctx, dq, ev, rs, res, opts.Judged); err != nil {
+	judged := opts.Judged
+	if judged != nil {
+		// A run whose data could not be fetched fails below: no verdicts
+		// to report.
+		judged = func(r *Result) {
+			if dq.err == nil {
+				opts.Judged(r)
+			}
+		}
+	}
+	if err := pl.judge(ctx, dq, ev, rs, res, judged); err != nil {
 		return nil, err
 	}
 	if dq.err != nil {
