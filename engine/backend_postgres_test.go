@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -96,4 +98,83 @@ func ruleKind(rule string) string {
 		return rule[:i]
 	}
 	return rule
+}
+
+// TestPostgresParsesTextLikeDuckDB runs the rules that read timestamps
+// and numbers out of strings (DataFreshness, date conditions with a time
+// of day, ColumnDataType Timestamp/Double/Float) in PostgreSQL and
+// embedded: same outcomes, messages and metrics. Decimal of text stays
+// with DuckDB, and says so.
+func TestPostgresParsesTextLikeDuckDB(t *testing.T) {
+	ctx := context.Background()
+	cluster, db, conn, duck := postgresWithDuck(t)
+	now := engine.TestNow
+	at := func(d time.Duration, layout string) string { return now.Add(d).UTC().Format(layout) }
+	texts := []any{
+		at(-30*time.Minute, "2006-01-02 15:04:05"), at(-90*time.Minute, "2006-01-02T15:04:05Z"), at(-20*time.Hour, "2006-01-02 15:04:05.999999999"),
+		at(-50*time.Hour, "2006-01-02 15:04"), at(-5*time.Minute, "2006-01-02T15:04:05+05:30"), at(-25*time.Hour, "2006-01-02 15:04:05 UTC"),
+		at(-18*time.Second, "2006-01-02 15:04:05"), at(-54*time.Second, "2006-01-02 15:04:05.5"), at(0, "2006-01-02") + " 24:00",
+		at(-24*time.Hour, "2006-01-02"), at(time.Hour, "2006-01-02 15:04:05"), "infinity", "-infinity", "epoch", "2024-02-30 10:00",
+		"2024-06-01 10:00:60", " 2024-06-01 10:00:00 ", "1.5e3", "-nan", "1_000", "12", "", "   ", "junk", "２０２４-06-01", nil,
+	}
+	if _, err := duck.Exec("CREATE TABLE texts (id BIGINT, s VARCHAR)"); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range texts {
+		if _, err := duck.Exec("INSERT INTO texts VALUES (?, ?)", i, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parquet := filepath.Join(t.TempDir(), "texts.parquet")
+	if _, err := duck.Exec("COPY texts TO " + engine.QuoteString(parquet) + " (FORMAT parquet)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "texts", "SELECT * FROM texts"); err != nil {
+		t.Fatal(err)
+	}
+	rules := []string{
+		`DataFreshness "s" <= 24 hours`, `DataFreshness "s" between 1 hours and 3 days`, `DataFreshness "s" > 30 minutes where "id > 3"`,
+		`DataFreshness "s" <= 10 minutes`, `ColumnValues "s" > (now() - 2 hours)`, `ColumnValues "s" <= now()`,
+		`ColumnValues "s" between (now() - 1 days) and now() with threshold >= 0.3`, `ColumnValues "s" != (now() - 30 minutes)`,
+		`ColumnDataType "s" = "Timestamp"`, `ColumnDataType "s" = "Timestamp" with threshold >= 0.5`,
+		`ColumnDataType "s" = "Double" with threshold >= 0.1`, `ColumnDataType "s" = "Float" where "id > 10"`,
+	}
+	const decimal = `ColumnDataType "s" = "Decimal(10,2)"`
+	rs, err := dqdl.Parse("texts.dqdl", "Rules = [\n  "+strings.Join(append(rules, decimal), ",\n  ")+"\n]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := engine.Options{Now: now}
+	want, err := engine.Evaluate(ctx, rs, engine.Files(parquet, engine.FileOptions{}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := postgres.Open(ctx, fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable&table=public.texts", cluster.User, cluster.Host, cluster.Port, db), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	got, err := engine.EvaluateOnBackend(ctx, rs, b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := 0
+	for i, g := range got.RuleResults {
+		w := want.RuleResults[i]
+		if i == len(rules) {
+			if g.Result != engine.Error || !strings.Contains(g.EvaluationMessage, "Cannot evaluate on postgresql") || !strings.Contains(g.EvaluationMessage, "DuckDB's own parsing") {
+				t.Errorf("%s: %s %q, want an ERROR naming the dialect", decimal, g.Result, g.EvaluationMessage)
+			}
+			continue
+		}
+		if g.Result != w.Result || g.EvaluationMessage != w.EvaluationMessage || fmt.Sprint(g.EvaluatedMetrics) != fmt.Sprint(w.EvaluatedMetrics) {
+			t.Errorf("%s:\n PostgreSQL %s %q %v\n embedded   %s %q %v", rules[i], g.Result, g.EvaluationMessage, g.EvaluatedMetrics, w.Result, w.EvaluationMessage, w.EvaluatedMetrics)
+		}
+		if w.Result == engine.Pass {
+			passed++
+		}
+	}
+	if passed == 0 || passed == len(rules) {
+		t.Errorf("%d of %d rules passed: the data does not tell outcomes apart", passed, len(rules))
+	}
 }

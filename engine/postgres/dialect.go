@@ -54,6 +54,8 @@ func RedshiftDialect() *sqlexpr.Dialect { return rsDialect }
 const (
 	fdiv  sqlexpr.Func = "postgres.float_div"   // DuckDB's `/`
 	fregx sqlexpr.Func = "postgres.are_matches" // (value, ARE pattern)
+	// fdoubletext is DuckDBCastSucceeds(x, 'DOUBLE' or 'FLOAT') of text.
+	fdoubletext sqlexpr.Func = "postgres.double_text"
 )
 
 var pgDialect = newDialect("postgresql", "TEXT", true)
@@ -104,6 +106,17 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 		},
 		Raw: func(s string) (string, error) { return sqlexpr.SparkIdentifiers(s, `"`), nil },
 	}
+	// SparkBooleanText: no character outside ASCII lowers into the
+	// letters of these words, so lower()'s Unicode tables (collation,
+	// Redshift's own) cannot change the answer; "C" keeps PostgreSQL's
+	// to ASCII anyway.
+	collateC := ""
+	if regex {
+		collateC = ` COLLATE "C"`
+	}
+	d.Funcs[sqlexpr.SparkBooleanText] = func(a []string) string {
+		return "(lower(" + a[0] + collateC + ") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))"
+	}
 	if regex {
 		// PostgreSQL only: these use its regular expressions, numeric
 		// extract(epoch) (PostgreSQL 14+) and COLLATE "C", none of which
@@ -117,12 +130,11 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 			from, to := upperTable()
 			return "translate(" + a[0] + ", " + from + ", " + to + ")"
 		}
-		d.Funcs[sqlexpr.SparkBooleanText] = func(a []string) string {
-			return "(lower(" + a[0] + ` COLLATE "C") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))`
-		}
 		d.Funcs[sqlexpr.IntegerText] = integerText
 		d.Funcs[sqlexpr.SparkDate] = sparkDate
 		d.Funcs[sqlexpr.HoursSince] = hoursSince
+		d.Funcs[sqlexpr.DuckDBTimestampText] = timestampText
+		d.Funcs[fdoubletext] = doubleText
 	}
 	d.Prepare = func(n sqlexpr.Node) (sqlexpr.Node, error) { return prepare(d, n) }
 	return d
@@ -139,6 +151,9 @@ func prepare(d *sqlexpr.Dialect, n sqlexpr.Node) (sqlexpr.Node, error) {
 	case sqlexpr.Call:
 		if lit, ok := foldCase(d, n); ok {
 			return lit, nil
+		}
+		if m, ok := textCastSucceeds(d, n, nil); ok {
+			return m, nil
 		}
 		if n.Fn == sqlexpr.RegexpFullMatch {
 			if _, ok := d.Funcs[fregx]; !ok || len(n.Args) != 2 {
@@ -223,6 +238,9 @@ func typedDialect(base *sqlexpr.Dialect, typeOf func(col string) (string, bool))
 		}
 		if c, ok := n.(sqlexpr.Call); ok && c.Fn == sqlexpr.DuckDBCastSucceeds {
 			if m, ok := sqlexpr.CastSucceeds(c, typeOf); ok {
+				return m, nil
+			}
+			if m, ok := textCastSucceeds(&d, c, typeOf); ok {
 				return m, nil
 			}
 		}
@@ -479,10 +497,20 @@ func sparkDate(a []string) string {
 // exact; the division and scaling are IEEE doubles as in DuckDB, and C's
 // round() (half away from zero) is spelled with trunc, since
 // PostgreSQL's round(float8) rounds half to even. v - trunc(v) is exact.
+//
+// DuckDB's epoch_us of ±infinity is NULL, and so is the age; PostgreSQL
+// would fail converting an infinite epoch to BIGINT.
+//
+// An argument longer than a column reference (a timestamp parsed from
+// text) is bound once in a scalar subquery (OFFSET 0 keeps PostgreSQL
+// from flattening it): the rounding reads the value five times.
 func hoursSince(a []string) string {
+	if len(a[1]) > 200 {
+		return "(SELECT " + hoursSince([]string{a[0], `"_dq_t"`}) + " FROM (SELECT " + a[1] + ` AS "_dq_t" OFFSET 0) AS "_dq_h")`
+	}
 	us := "CAST(extract(epoch FROM " + a[1] + ") * 1000000 AS BIGINT)"
 	v := "(CAST(" + a[0] + " - " + us + " AS DOUBLE PRECISION) / CAST(3600000000 AS DOUBLE PRECISION) * CAST(100 AS DOUBLE PRECISION))"
-	return "((CASE WHEN abs(" + v + " - trunc(" + v + ")) >= 0.5 THEN trunc(" + v + ") + sign(" + v + ") ELSE trunc(" + v + ") END) / CAST(100 AS DOUBLE PRECISION))"
+	return "(CASE WHEN isfinite(" + a[1] + ") THEN (CASE WHEN abs(" + v + " - trunc(" + v + ")) >= 0.5 THEN trunc(" + v + ") + sign(" + v + ") ELSE trunc(" + v + ") END) / CAST(100 AS DOUBLE PRECISION) END)"
 }
 
 // DuckDB's lower() and upper() map each code point by Unicode's simple

@@ -32,7 +32,11 @@ func TestDialectRefusesInexactConstructs(t *testing.T) {
 		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.Upper, Args: []sqlexpr.Node{x}}, "function upper"},
 		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.SparkDate, Args: []sqlexpr.Node{x}}, "function spark_date"},
 		{Dialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBCastSucceeds, Args: []sqlexpr.Node{x, sqlexpr.Str{V: "DOUBLE"}}}, "DuckDB's own parsing"},
-		{Dialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{x}}, "DuckDB's own parsing of timestamps"},
+		{Dialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBCastSucceeds, Args: []sqlexpr.Node{sqlexpr.Call{Fn: sqlexpr.SparkTrim, Args: []sqlexpr.Node{x}}, sqlexpr.Str{V: "DECIMAL(10,2)"}}}, "DuckDB's own parsing"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{x}}, "DuckDB's own parsing of timestamps"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.DuckDBCastSucceeds, Args: []sqlexpr.Node{sqlexpr.Call{Fn: sqlexpr.SparkTrim, Args: []sqlexpr.Node{x}}, sqlexpr.Str{V: "DOUBLE"}}}, "DuckDB's own parsing"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.IntegerText, Args: []sqlexpr.Node{x, sqlexpr.Num{V: 32}}}, "function integer_text"},
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.HoursSince, Args: []sqlexpr.Node{sqlexpr.Num{V: 0}, x}}, "function hours_since"},
 		{RedshiftDialect(), re(`a+`), "function regexp_full_match"},
 	}
 	for _, c := range cases {
@@ -57,6 +61,10 @@ func TestDialectSpellings(t *testing.T) {
 		{RedshiftDialect(), sqlexpr.Cast{X: sqlexpr.Col{Name: "a"}, To: sqlexpr.Varchar}, `CAST("a" AS VARCHAR(65535))`},
 		{Dialect(), sqlexpr.Call{Fn: sqlexpr.RegexpFullMatch, Args: []sqlexpr.Node{sqlexpr.Col{Name: "s"}, sqlexpr.Str{V: `[a-c]\d{2}|é`}}},
 			`("s" ~ '\A(?:[a-c][0-9]{2}|\u00e9)\Z')`},
+		// Which letters lower() maps into t, r, u, e, y, s, f, a, l, n, o
+		// does not depend on its Unicode tables (only ASCII capitals do).
+		{RedshiftDialect(), sqlexpr.Call{Fn: sqlexpr.SparkBooleanText, Args: []sqlexpr.Node{sqlexpr.Col{Name: "s"}}},
+			`(lower("s") IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'))`},
 	}
 	for _, c := range cases {
 		got, err := c.d.Render(c.n)

@@ -59,7 +59,9 @@ var extraDatasets = []struct{ name, sql string }{
 		(40, '9223372036854775808'), (41, '-9223372036854775808'), (42, '-9223372036854775809'), (43, '1.5'), (44, '+-1'),
 		(45, '١٢'), (46, 'TRUE'), (47, 'yEs'), (48, 'ﬁ'), (49, 'İ'), (50, ' n '), (51, 'nO'), (52, 'Ｙ'), (53, 'truE '),
 		(54, '1_000'), (55, '0x1F'), (56, '123456789012345678901234567890'), (57, 'ΣΑΣ ß ẞ'), (58, '2024-06-01 10:00:00+02'),
-		(59, '1999-12-31T23:59:59.999999'), (60, '10000-01-01')
+		(59, '1999-12-31T23:59:59.999999'), (60, '10000-01-01'), (61, '2024-06-01 11:59:42.5+05:30'),
+		(62, '2024-06-01 24:00'), (63, '2024-06-01 10:00:60'), (64, '-infinity'), (65, '2024-06-01 10:00:00 UTC'),
+		(66, '1.5e3'), (67, 'nan'), (68, '1_000'), (69, '2024-06-01 11:59:06.123456789'), (70, '0044-03-15 (BC) 12:00')
 	) t(id, s)`},
 	// Instants near a UTC midnight; the PostgreSQL session runs in
 	// America/New_York, so the UTC day must not follow the session.
@@ -124,12 +126,35 @@ func parsedCases(x sqlexpr.Node) []sqlexpr.Node {
 		count(call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 32})), count(sqlexpr.Not{X: call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 32})}),
 		count(call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 64})), count(sqlexpr.Not{X: call(sqlexpr.IntegerText, t, sqlexpr.Num{V: 64})}),
 		count(call(sqlexpr.IntegerText, x, sqlexpr.Num{V: 64})),
+		count(call(sqlexpr.DuckDBCastSucceeds, t, sqlexpr.Str{V: "TIMESTAMP"})),
+		count(call(sqlexpr.DuckDBCastSucceeds, t, sqlexpr.Str{V: "DOUBLE"})),
+		count(call(sqlexpr.DuckDBCastSucceeds, t, sqlexpr.Str{V: "FLOAT"})),
 	}
 	for _, d := range []string{"0001-01-01", "1900-03-01", "2000-02-29", "2024-02-29", "2024-06-01", "2024-06-02", "9999-12-31"} {
 		for _, op := range []sqlexpr.Op{sqlexpr.Lt, sqlexpr.Eq, sqlexpr.Gt, sqlexpr.Ne} {
 			out = append(out, count(sqlexpr.Binary{Op: op, L: date, R: lit(d)}))
 		}
 		out = append(out, count(sqlexpr.In{X: date, List: []sqlexpr.Node{lit(d), lit("2024-02-03")}, Negate: true}))
+	}
+	return out
+}
+
+// timestampTextCases are DataFreshness and date conditions with a time
+// of day on strings. Each renders the long parser several times, so they
+// run on the small extra datasets only; TestParseTextMatchesDuckDB
+// compares the parser string by string.
+func timestampTextCases(x sqlexpr.Node) []sqlexpr.Node {
+	count := func(f sqlexpr.Node) sqlexpr.Node {
+		return sqlexpr.Agg{Fn: sqlexpr.Count, Args: []sqlexpr.Node{sqlexpr.Star{}}, Filter: f}
+	}
+	ts := sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{x}}
+	var out []sqlexpr.Node
+	out = append(out, freshness(ts)...)
+	for _, d := range []string{"0001-01-01 00:00:00", "2024-06-01 10:00:00", "2024-06-01 11:59:42", "2024-06-02 00:00:00"} {
+		lit := sqlexpr.Cast{X: sqlexpr.Str{V: d}, To: sqlexpr.Timestamp}
+		for _, op := range []sqlexpr.Op{sqlexpr.Lt, sqlexpr.Eq, sqlexpr.Gt} {
+			out = append(out, count(sqlexpr.Binary{Op: op, L: ts, R: lit}))
+		}
 	}
 	return out
 }
@@ -207,6 +232,9 @@ func exprCases(cols, types []string) []sqlexpr.Node {
 				count(bin(sqlexpr.Eq, call(sqlexpr.Upper, x), x)),
 			)
 			out = append(out, parsedCases(x)...)
+			if c == "s" { // the extra datasets' text column
+				out = append(out, timestampTextCases(x)...)
+			}
 			for _, p := range regexPatterns {
 				out = append(out, count(call(sqlexpr.RegexpFullMatch, x, sqlexpr.Str{V: p})))
 			}
@@ -285,6 +313,9 @@ func TestDialectMatchesDuckDB(t *testing.T) {
 		}
 		dvs, derr := duckValues(l.duck, "SELECT "+strings.Join(dqs, ", ")+from)
 		pvs, perr := pgValues(ctx, conn, "SELECT "+strings.Join(pqs, ", ")+from)
+		if derr != nil || perr != nil {
+			t.Logf("%s: comparing one by one (DuckDB: %v; PostgreSQL: %v)", ds.name, derr, perr)
+		}
 		for i := range dqs {
 			var dv, pv value
 			if derr == nil && perr == nil {
