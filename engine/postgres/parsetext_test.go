@@ -63,12 +63,15 @@ var parseTexts = []string{
 	"+-inf", "+-nan", "nan()", "nan(1)", "nan(a_b)", "nan(x y)", "nan(", "nan)", "NAN(1) ", "infnan", "1e400", "-1e400",
 	"1e-400", "4.9e-324", "1.7976931348623159e308", "3.5e38", "1e99999999999999999999", "123456789012345678901234567890",
 	"00001", "-0", "-00.000e000", "- 1", " 1", "1 ", "1\t", "\v1", "1\f", "1\u00a0", "١٢", "１", "1 1", "1d", "1f", "1-",
+	// Booleans: ASCII case, look-alikes whose lower case is not ASCII.
+	"TRUE", "yEs", "No", "F", "İ", "ﬁ", "Ｙ", "\u212a", "truE ",
 }
 
 // TestParseTextMatchesDuckDB compares, string by string, DuckDB's
 // TRY_CAST(s AS TIMESTAMP) (its microseconds, or ±infinity) and whether
 // TRY_CAST(s AS DOUBLE) and AS FLOAT succeed, with the PostgreSQL
-// renderings of DuckDBTimestampText and DuckDBCastSucceeds.
+// renderings of DuckDBTimestampText and DuckDBCastSucceeds (and the
+// Redshift rendering of SparkBooleanText).
 func TestParseTextMatchesDuckDB(t *testing.T) {
 	c := shared.Cluster(t)
 	conn := c.Conn(t, c.NewDB(t))
@@ -112,17 +115,24 @@ func TestParseTextMatchesDuckDB(t *testing.T) {
 	}
 	trimmed := sqlexpr.Call{Fn: sqlexpr.SparkTrim, Args: []sqlexpr.Node{s}}
 	ts := render(sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{s}})
+	// Redshift's boolean-text check, sent to PostgreSQL (its only
+	// difference there, lower() without COLLATE "C", is the point).
+	rsBool, err := RedshiftDialect().Render(sqlexpr.Call{Fn: sqlexpr.SparkBooleanText, Args: []sqlexpr.Node{trimmed}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pq := `SELECT id, CASE WHEN isfinite(t) THEN CAST(extract(epoch FROM t) * 1000000 AS BIGINT) END, CASE WHEN NOT isfinite(t) THEN CAST(t AS TEXT) END, ` +
-		ok(s, "TIMESTAMP") + ", " + ok(trimmed, "TIMESTAMP") + ", " + ok(s, "DOUBLE") + ", " + ok(s, "FLOAT") + ", " + ok(trimmed, "DOUBLE") +
+		ok(s, "TIMESTAMP") + ", " + ok(trimmed, "TIMESTAMP") + ", " + ok(s, "DOUBLE") + ", " + ok(s, "FLOAT") + ", " + ok(trimmed, "DOUBLE") + ", coalesce(" + rsBool + ", FALSE)" +
 		" FROM (SELECT id, s, " + ts + " AS t FROM texts) AS q ORDER BY id"
 	dq := `SELECT id, epoch_us(t), CASE WHEN isinf(t) THEN CAST(t AS VARCHAR) END, t IS NOT NULL, TRY_CAST(trim(s, ' ` + "\t\n\r" + `') AS TIMESTAMP) IS NOT NULL,
-		TRY_CAST(s AS DOUBLE) IS NOT NULL, TRY_CAST(s AS FLOAT) IS NOT NULL, TRY_CAST(trim(s, ' ` + "\t\n\r" + `') AS DOUBLE) IS NOT NULL
+		TRY_CAST(s AS DOUBLE) IS NOT NULL, TRY_CAST(s AS FLOAT) IS NOT NULL, TRY_CAST(trim(s, ' ` + "\t\n\r" + `') AS DOUBLE) IS NOT NULL,
+		coalesce(lower(trim(s, ' ` + "\t\n\r" + `')) IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'), FALSE)
 		FROM (SELECT id, s, TRY_CAST(s AS TIMESTAMP) AS t FROM texts) ORDER BY id`
 	type row struct {
-		id                      int64
-		us                      sql.NullInt64
-		inf                     sql.NullString
-		ts, tts, dbl, flt, tdbl bool
+		id                         int64
+		us                         sql.NullInt64
+		inf                        sql.NullString
+		ts, tts, dbl, flt, tdbl, b bool
 	}
 	var want []row
 	drows, err := duck.Query(dq)
@@ -131,7 +141,7 @@ func TestParseTextMatchesDuckDB(t *testing.T) {
 	}
 	for drows.Next() {
 		var r row
-		if err := drows.Scan(&r.id, &r.us, &r.inf, &r.ts, &r.tts, &r.dbl, &r.flt, &r.tdbl); err != nil {
+		if err := drows.Scan(&r.id, &r.us, &r.inf, &r.ts, &r.tts, &r.dbl, &r.flt, &r.tdbl, &r.b); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, r)
@@ -147,7 +157,7 @@ func TestParseTextMatchesDuckDB(t *testing.T) {
 	var n, parsed, numbers int
 	for prows.Next() {
 		var r row
-		if err := prows.Scan(&r.id, &r.us, &r.inf, &r.ts, &r.tts, &r.dbl, &r.flt, &r.tdbl); err != nil {
+		if err := prows.Scan(&r.id, &r.us, &r.inf, &r.ts, &r.tts, &r.dbl, &r.flt, &r.tdbl, &r.b); err != nil {
 			t.Fatal(err)
 		}
 		w := want[n]
