@@ -231,7 +231,7 @@ func anomalyTarget(r *dqdl.SimpleRule) (*dqdl.SimpleRule, error) {
 
 // planDetectAnomalies plans the watched metric as an analyzer would (metric
 // only, no condition) and judges its value against its history's band.
-func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
+func (pl *planner) planDetectAnomalies(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) error {
 	inner, err := anomalyTarget(r)
 	if err != nil {
 		lp.fixed = errored(err.Error())
@@ -239,7 +239,7 @@ func (pl *planner) planDetectAnomalies(r *dqdl.SimpleRule, lp *leafPlan) error {
 	}
 	saved := pl.analyzer
 	pl.analyzer = true
-	ilp, err := pl.planLeaf(inner)
+	ilp, err := pl.planLeaf(ctx, inner)
 	pl.analyzer = saved
 	if err != nil {
 		return err

@@ -140,7 +140,7 @@ type fileRule struct {
 	ownData  bool                  // the paths are the data's files, read already
 }
 
-func (pl *planner) planFileRule(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planFileRule(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	fr, bad := pl.fileRuleOf(r)
 	if bad != nil {
 		lp.fixed = bad

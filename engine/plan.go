@@ -107,9 +107,10 @@ type rowCheck struct {
 }
 
 // planner builds a Plan. It needs the connection to validate where clauses
-// and to discover CustomSql output columns.
+// and to discover CustomSql output columns. The build's context is passed
+// to each method (they may query), never stored: a planner, like the Plan
+// it builds, holds no context.
 type planner struct {
-	ctx    context.Context
 	q      querier
 	sess   *Session // nil in planner unit tests; needed for CustomSql
 	plan   *Plan
@@ -155,16 +156,16 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 	if bk != nil {
 		remote = bk.dialect
 	}
-	pl := &planner{ctx: ctx, q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
+	pl := &planner{q: q, sess: sess, plan: newPlan(rel, runInstant(opts.Now), opts.CompositeMode),
 		wheres: map[string]error{}, clean: map[string]string{}, fileSystems: opts.FileSystems, fileRoots: opts.FileRoots,
 		remote: remote, backend: bk}
 	if len(rs.Rules) > 1 {
-		pl.vetWheres(rs)
+		pl.vetWheres(ctx, rs)
 	}
 	for i, r := range rs.Rules {
 		name := fmt.Sprintf("Rule_%d", i)
 		pl.user = name
-		root, err := pl.planRule(r)
+		root, err := pl.planRule(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +178,7 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 	for i, a := range rs.Analyzers {
 		name := fmt.Sprintf("Analyzer_%d", i)
 		pl.user = name
-		ap, err := pl.planAnalyzer(a)
+		ap, err := pl.planAnalyzer(ctx, a)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +186,7 @@ func buildPlanOn(ctx context.Context, sess *Session, q querier, rs *dqdl.Ruleset
 		pl.plan.analyzers = append(pl.plan.analyzers, ap)
 	}
 	if !opts.NoMetadata && remote == nil {
-		pl.answerFromFooters(readFooters(ctx, sess, rel, opts.StateCache))
+		pl.answerFromFooters(ctx, readFooters(ctx, sess, rel, opts.StateCache))
 	}
 	if bk == nil {
 		// A Backend's plan is listed by its caller, in the Backend's
@@ -249,10 +250,10 @@ func (p *Plan) listQueries(x *executor) {
 	}
 }
 
-func (pl *planner) planRule(r dqdl.Rule) (*node, error) {
+func (pl *planner) planRule(ctx context.Context, r dqdl.Rule) (*node, error) {
 	switch r := r.(type) {
 	case *dqdl.SimpleRule:
-		lp, err := pl.planLeaf(r)
+		lp, err := pl.planLeaf(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +261,7 @@ func (pl *planner) planRule(r dqdl.Rule) (*node, error) {
 	case *dqdl.CompositeRule:
 		n := &node{op: r.Op}
 		for _, k := range r.Rules {
-			kn, err := pl.planRule(k)
+			kn, err := pl.planRule(ctx, k)
 			if err != nil {
 				return nil, err
 			}
@@ -305,11 +306,11 @@ func (pl *planner) column(name string) (column, *outcome) {
 // target resolves the column a single-column rule names and its where
 // clause. When either is unusable it records the rule's outcome (a missing
 // column or an invalid where clause fails the rule) and reports false.
-func (pl *planner) target(r *dqdl.SimpleRule, lp *leafPlan) (column, string, bool) {
+func (pl *planner) target(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) (column, string, bool) {
 	c, bad := pl.column(r.Params[0].Value)
 	if bad == nil {
 		var w string
-		if w, bad = pl.where(r); bad == nil {
+		if w, bad = pl.where(ctx, r); bad == nil {
 			return c, w, true
 		}
 	}
@@ -319,7 +320,7 @@ func (pl *planner) target(r *dqdl.SimpleRule, lp *leafPlan) (column, string, boo
 
 // where validates a rule's where clause once per distinct text, so that a
 // clause that does not bind fails its rules instead of the fused scan.
-func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
+func (pl *planner) where(ctx context.Context, r *dqdl.SimpleRule) (string, *outcome) {
 	if r.Where == nil {
 		return "", nil
 	}
@@ -336,7 +337,7 @@ func (pl *planner) where(r *dqdl.SimpleRule) (string, *outcome) {
 		}
 		if err == nil {
 			pl.clean[w] = clean
-			err = pl.bindCheck("EXPLAIN SELECT 1 FROM " + pl.plan.rel.from + " WHERE (" + clean + ")")
+			err = pl.bindCheck(ctx, "EXPLAIN SELECT 1 FROM "+pl.plan.rel.from+" WHERE ("+clean+")")
 		}
 		pl.wheres[w] = err
 	}
@@ -358,8 +359,8 @@ type ambiguousError struct{ err error }
 func (e *ambiguousError) Error() string { return e.err.Error() }
 
 // bindCheck runs a statement that binds SQL without reading data.
-func (pl *planner) bindCheck(query string) error {
-	rows, err := pl.q.QueryContext(pl.ctx, query)
+func (pl *planner) bindCheck(ctx context.Context, query string) error {
+	rows, err := pl.q.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}

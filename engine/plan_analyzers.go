@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
+
 	"github.com/dqlabs/dq/dqdl"
 )
 
 // planAnalyzer plans an Analyzers entry as the metric part of the matching
 // rule type; AllStatistics expands to several (spec §6.29, §10).
-func (pl *planner) planAnalyzer(a *dqdl.Analyzer) (*analyzerPlan, error) {
+func (pl *planner) planAnalyzer(ctx context.Context, a *dqdl.Analyzer) (*analyzerPlan, error) {
 	ap := &analyzerPlan{an: a, text: a.String()}
 	add := func(typ string, params ...string) error {
 		r := &dqdl.SimpleRule{Pos: a.Pos, Type: typ}
@@ -16,7 +18,7 @@ func (pl *planner) planAnalyzer(a *dqdl.Analyzer) (*analyzerPlan, error) {
 		for _, p := range params {
 			r.Params = append(r.Params, &dqdl.Param{Value: p, Raw: p, Quoted: true})
 		}
-		lp, err := pl.planLeaf(r)
+		lp, err := pl.planLeaf(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -25,7 +27,7 @@ func (pl *planner) planAnalyzer(a *dqdl.Analyzer) (*analyzerPlan, error) {
 	}
 	if a.Type != "AllStatistics" {
 		r := &dqdl.SimpleRule{Pos: a.Pos, Type: a.Type, Spec: a.Spec, Params: a.Params}
-		lp, err := pl.planLeaf(r)
+		lp, err := pl.planLeaf(ctx, r)
 		if err != nil {
 			return nil, err
 		}

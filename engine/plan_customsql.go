@@ -122,7 +122,7 @@ func (c *customResult) query(ctx context.Context, q querier, stmt string) error 
 // are rewritten first; then it is checked to be a single read-only query.
 // With a condition (or as an analyzer) it is scalar; without one, each row
 // of the primary passes when it appears in the statement's output.
-func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
+func (pl *planner) planCustomSQL(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) error {
 	rels := map[string]string{}
 	if pl.sess != nil {
 		rels = pl.sess.Relations()
@@ -141,15 +141,15 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		return nil
 	}
 	if pl.backend != nil {
-		return pl.customOnBackend(r, lp, text)
+		return pl.customOnBackend(ctx, r, lp, text)
 	}
 	stmt, err := RewriteRelations(text, rels)
 	if err == nil && pl.sess != nil {
-		err = pl.sess.CheckReadOnly(pl.ctx, stmt)
+		err = pl.sess.CheckReadOnly(ctx, stmt)
 	}
 	if err != nil {
-		if pl.ctx.Err() != nil {
-			return pl.ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
 		return nil
@@ -160,7 +160,7 @@ func (pl *planner) planCustomSQL(r *dqdl.SimpleRule, lp *leafPlan) error {
 		lp.judge = customJudge(r, c)
 		return nil
 	}
-	return pl.customRowMode(r, lp, stmt)
+	return pl.customRowMode(ctx, r, lp, stmt)
 }
 
 // customJudge judges a scalar CustomSql statement's result.
@@ -194,11 +194,11 @@ func customJudge(r *dqdl.SimpleRule, c *customRun) func(ctx context.Context, ev 
 // customRowMode judges the share of primary rows found in the statement's
 // output, matching null-safely on the returned columns (DuckDB compares
 // row values with NULL equal to NULL).
-func (pl *planner) customRowMode(r *dqdl.SimpleRule, lp *leafPlan, stmt string) error {
-	rows, err := pl.q.QueryContext(pl.ctx, "SELECT * FROM (\n"+stmt+"\n) AS __custom LIMIT 0")
+func (pl *planner) customRowMode(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan, stmt string) error {
+	rows, err := pl.q.QueryContext(ctx, "SELECT * FROM (\n"+stmt+"\n) AS __custom LIMIT 0")
 	if err != nil {
-		if pl.ctx.Err() != nil {
-			return pl.ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
 		return nil

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"fmt"
 	"strings"
 
@@ -57,7 +59,7 @@ func checkBackendSQL(stmt string) error {
 
 // customOnBackend plans CustomSql for the Backend; text is the rule's
 // statement with column names bound.
-func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string) error {
+func (pl *planner) customOnBackend(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan, text string) error {
 	bk, d := pl.backend, pl.remote
 	if bk.user == nil {
 		lp.fixed = errored(cannotEvaluate + d.Name + ": this engine does not run user SQL (CustomSql); the embedded engine (--engine duckdb) evaluates this rule")
@@ -108,10 +110,10 @@ func (pl *planner) customOnBackend(r *dqdl.SimpleRule, lp *leafPlan, text string
 		lp.judge = customJudge(r, c)
 		return nil
 	}
-	names, _, err := bk.user(pl.ctx, "SELECT * FROM (\n"+stmt+"\n) AS __custom LIMIT 0", 0)
+	names, _, err := bk.user(ctx, "SELECT * FROM (\n"+stmt+"\n) AS __custom LIMIT 0", 0)
 	if err != nil {
-		if pl.ctx.Err() != nil {
-			return pl.ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
 		return nil

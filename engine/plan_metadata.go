@@ -163,7 +163,7 @@ func parquetScanSQL(files []string) string {
 // determine (see above) and records the rules they serve; then, for the
 // expressions left, it plans which row groups the scan can skip
 // (planRowGroups).
-func (pl *planner) answerFromFooters(ff *footerFacts) {
+func (pl *planner) answerFromFooters(ctx context.Context, ff *footerFacts) {
 	s := pl.plan.agg
 	if ff != nil {
 		pl.plan.footerCached = ff.cachedFiles
@@ -186,10 +186,10 @@ func (pl *planner) answerFromFooters(ff *footerFacts) {
 	for i := range all {
 		all[i] = i
 	}
-	for k, v := range ff.decide(pl.ctx, pl.q, s.exprs, all, []int{-1}) {
+	for k, v := range ff.decide(ctx, pl.q, s.exprs, all, []int{-1}) {
 		s.answer(k.expr, v.v, v.null)
 	}
-	pl.planRowGroups(ff)
+	pl.planRowGroups(ctx, ff)
 }
 
 // verdictKey is an expression over the dataset (group -1) or a row group.

@@ -114,7 +114,7 @@ func comparable(p string, pc column, r string, rc column) (string, string) {
 // exists in the reference (spec §6.24). The failing rows come from an
 // anti-join, so a NULL key (which equals nothing) fails, and duplicate
 // reference keys cannot inflate the count.
-func (pl *planner) planReferentialIntegrity(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planReferentialIntegrity(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	pcols, err := splitColumns(r.Params[0].Value)
 	if err != nil {
 		lp.fixed = failed("Could not parse PrimaryDatasetColumns parameter")
@@ -209,7 +209,7 @@ func parseMappings(s string) (p, r []string, err error) {
 // to its key and one hash of the compared columns before the join, so the
 // join carries two narrow columns whatever the width of the rows; hashing
 // makes NULL equal to NULL, as in Glue.
-func (pl *planner) planDatasetMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planDatasetMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	alias := r.Params[0].Value
 	pk, rk, err := parseMappings(r.Params[1].Value)
 	if err != nil {
@@ -341,7 +341,7 @@ func datasetMatchJudge(r *dqdl.SimpleRule, ref *relation, matched, dupP, dupR, t
 // planAggregateMatch: the ratio of two sums or means, each over the primary
 // or a reference (spec §6.27). Primary aggregates join the fused scan;
 // reference aggregates share one scan per reference.
-func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planAggregateMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	var slots [2]slot
 	var names [2]string
 	for i := range slots {
@@ -408,7 +408,7 @@ func (pl *planner) planAggregateMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 
 // planRowCountMatch: rows(primary) / rows(reference) (spec §6.2); +Inf
 // against an empty reference, NaN when both are empty.
-func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planRowCountMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	ref, bad := pl.reference(r.Params[0].Value)
 	if bad != nil {
 		lp.fixed = bad
@@ -432,7 +432,7 @@ func (pl *planner) planRowCountMatch(r *dqdl.SimpleRule, lp *leafPlan) {
 
 // planSchemaMatch compares the schemas, known at plan time (spec §6.26,
 // §18 #33).
-func (pl *planner) planSchemaMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planSchemaMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	ref, bad := pl.reference(r.Params[0].Value)
 	if bad != nil {
 		lp.fixed = bad

@@ -54,7 +54,7 @@ const maxFooterReads = 2000
 
 // planRowGroups plans the aggregate scan's row-group skipping (see above),
 // or answers the expressions left when every row group is decided.
-func (pl *planner) planRowGroups(ff *footerFacts) {
+func (pl *planner) planRowGroups(ctx context.Context, ff *footerFacts) {
 	s := pl.plan.agg
 	if ff.read == "" || !strings.HasSuffix(ff.read, ")") || ff.ds.RowGroups < 2 || len(ff.ds.Spans) != ff.ds.RowGroups {
 		return
@@ -84,7 +84,7 @@ func (pl *planner) planRowGroups(ff *footerFacts) {
 	for g := range groups {
 		groups[g] = g
 	}
-	verdicts := ff.decide(pl.ctx, pl.q, s.exprs, left, groups)
+	verdicts := ff.decide(ctx, pl.q, s.exprs, left, groups)
 	scan := make([]bool, len(groups))
 	for g := range groups {
 		for _, i := range left {

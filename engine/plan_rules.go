@@ -14,7 +14,7 @@ import (
 // planLeaf plans one simple rule. Problems that are the rule's own (a
 // missing column, a bad where clause, an unsupported type) become fixed
 // outcomes; an error return means planning itself broke.
-func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
+func (pl *planner) planLeaf(ctx context.Context, r *dqdl.SimpleRule) (*leafPlan, error) {
 	lp := &leafPlan{rule: r}
 	if r.Spec != nil && r.Spec.RowLevelCompositeExcluded {
 		lp.rowExcluded = r.Type + " is a ratio over the whole dataset and cannot be evaluated per row"
@@ -31,7 +31,7 @@ func (pl *planner) planLeaf(r *dqdl.SimpleRule) (*leafPlan, error) {
 		lp.fixed = errored(fmt.Sprintf(cannotEvaluate+"%s: %s %s; the embedded engine (--engine duckdb) evaluates this rule", pl.remote.Name, r.Type, k.localOnly))
 		return lp, nil
 	}
-	if err := k.plan(pl, r, lp); err != nil {
+	if err := k.plan(pl, ctx, r, lp); err != nil {
 		return nil, err
 	}
 	return lp, nil
@@ -83,8 +83,8 @@ func single(s slot) func(ev *evalState) (float64, bool, error) {
 	}
 }
 
-func (pl *planner) planRowCount(r *dqdl.SimpleRule, lp *leafPlan) {
-	w, bad := pl.where(r)
+func (pl *planner) planRowCount(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	w, bad := pl.where(ctx, r)
 	if bad != nil {
 		lp.fixed = bad
 		return
@@ -97,13 +97,13 @@ func (pl *planner) planRowCount(r *dqdl.SimpleRule, lp *leafPlan) {
 	}, nil)
 }
 
-func (pl *planner) planColumnCount(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planColumnCount(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	m := float64(len(pl.plan.rel.columns))
 	lp.judge = numberJudge(r, datasetMetric("ColumnCount"), func(ev *evalState) (float64, bool, error) { return m, false, nil }, nil)
 }
 
-func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, w, ok := pl.target(r, lp)
+func (pl *planner) planCompleteness(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
 		return
 	}
@@ -137,7 +137,7 @@ func (pl *planner) planCompleteness(r *dqdl.SimpleRule, lp *leafPlan) {
 
 // planFrequency plans the rules computed from value frequencies: they share
 // one grouping scan per column set (spec Appendix C).
-func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planFrequency(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	// cols name the metrics, as the rule wrote them; sqlCols are the
 	// resolved columns the statements use.
 	cols := paramValues(r)
@@ -150,7 +150,7 @@ func (pl *planner) planFrequency(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		sqlCols[i] = c.name
 	}
-	w, bad := pl.where(r)
+	w, bad := pl.where(ctx, r)
 	if bad != nil {
 		lp.fixed = bad
 		return
@@ -291,7 +291,7 @@ func entropy(total, cln slot) func(ev *evalState) (float64, bool, error) {
 
 // planStatistic plans Mean, Sum, StandardDeviation and Variance: population
 // statistics over the non-NULL values (spec §6.12-6.15).
-func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planStatistic(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	c, bad := pl.column(r.Params[0].Value)
 	if bad != nil {
 		lp.fixed = bad
@@ -301,7 +301,7 @@ func (pl *planner) planStatistic(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList, c.typ))
 		return
 	}
-	w, bad := pl.where(r)
+	w, bad := pl.where(ctx, r)
 	if bad != nil {
 		lp.fixed = bad
 		return
@@ -337,7 +337,7 @@ func nonFinite(fn sqlexpr.Func, where expr, args ...expr) expr {
 	}
 }
 
-func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planCorrelation(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	var cols [2]column
 	for i := range cols {
 		c, bad := pl.column(r.Params[i].Value)
@@ -351,7 +351,7 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 		}
 		cols[i] = c
 	}
-	w, bad := pl.where(r)
+	w, bad := pl.where(ctx, r)
 	if bad != nil {
 		lp.fixed = bad
 		return
@@ -370,7 +370,7 @@ func (pl *planner) planCorrelation(r *dqdl.SimpleRule, lp *leafPlan) {
 	}, func() *outcome { return emptyState("Correlation", names, w) })
 }
 
-func (pl *planner) planColumnExists(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planColumnExists(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	// No metric: Glue reports none for ColumnExists (spec §6.8).
 	if _, bad := pl.column(r.Params[0].Value); bad != nil {
 		lp.fixed = bad
@@ -381,7 +381,7 @@ func (pl *planner) planColumnExists(r *dqdl.SimpleRule, lp *leafPlan) {
 
 // planNamesMatch checks column names with a full match (spec §18 #9) in Go:
 // the schema is known, no scan is needed.
-func (pl *planner) planNamesMatch(r *dqdl.SimpleRule, lp *leafPlan) {
+func (pl *planner) planNamesMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	pattern := r.Params[0].Raw
 	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {

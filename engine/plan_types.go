@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"fmt"
 	"math"
 	"regexp"
@@ -106,8 +108,8 @@ func castable(cls typeClass, duck string) bool {
 	return cls == classNumeric || cls == classBoolean
 }
 
-func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, w, ok := pl.target(r, lp)
+func (pl *planner) planColumnDataType(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
 		return
 	}
@@ -126,7 +128,7 @@ func (pl *planner) planColumnDataType(r *dqdl.SimpleRule, lp *leafPlan) {
 		lp.fixed = failed(err.Error())
 		return
 	}
-	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
+	pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "ColumnDataType.Compliance"), "ColumnDataType", c, true)
 }
 
 // roundHalfUp rounds to n decimals, halves away from zero (Java HALF_UP).
@@ -138,8 +140,8 @@ func roundHalfUp(f float64, n int) float64 {
 // planDataFreshness computes each row's age in hours, rounded HALF_UP to 2
 // decimals, against the duration in hours (spec §6.22). Naive timestamps
 // are UTC (spec §18 #30); NULL and unparsable values fail.
-func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, w, ok := pl.target(r, lp)
+func (pl *planner) planDataFreshness(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
 		return
 	}
@@ -176,5 +178,5 @@ func (pl *planner) planDataFreshness(r *dqdl.SimpleRule, lp *leafPlan) {
 	}
 	age := call(sqlexpr.HoursSince, num(float64(pl.plan.now.UnixMicro())), ts)
 	pred := and(isNotNull(ts), numberPredicate(r.Condition.Op, age, q, xs, false))
-	pl.compliance(r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
+	pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
 }

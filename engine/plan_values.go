@@ -14,7 +14,7 @@ import (
 // (filtered) rows where it is TRUE, against the threshold or exactly 1.0.
 // messages picks Deequ's "Value: ..." wording or the "% of rows passed"
 // wording of DataFreshness and ColumnDataType.
-func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, metric, kind string, c column, pctStyle bool) {
+func (pl *planner) compliance(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, metric, kind string, c column, pctStyle bool) {
 	cols := []string{c.label()}
 	lp.row = &rowCheck{pred: pred, filter: w}
 	pass, total := pl.aggregate(countRows(pred, whereExpr(w))), pl.aggregate(countRows(whereExpr(w)))
@@ -68,8 +68,8 @@ func (pl *planner) compliance(r *dqdl.SimpleRule, lp *leafPlan, pred expr, w, me
 // without a threshold are judged on the column's minimum and maximum plus
 // completeness (Glue's observed behaviour); everything else is a per-row
 // compliance.
-func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, w, ok := pl.target(r, lp)
+func (pl *planner) planColumnValues(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
 		return
 	}
@@ -105,7 +105,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			pl.minMaxValues(r, lp, c, v, w, xs, pred)
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
+		pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	case dqdl.StringCondition:
 		v := q
 		if cls != classString {
@@ -126,7 +126,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 		if cond.Op == dqdl.OpMatches || cond.Op == dqdl.OpNotMatches {
 			metric = columnMetric(c.label(), "PatternMatch") // Deequ's name (spec §5.6)
 		}
-		pl.compliance(r, lp, pred, w, metric, "Compliance", c, false)
+		pl.compliance(ctx, r, lp, pred, w, metric, "Compliance", c, false)
 	case dqdl.DateCondition:
 		loc, err := ruleLocation(r)
 		if err != nil {
@@ -145,7 +145,7 @@ func (pl *planner) planColumnValues(r *dqdl.SimpleRule, lp *leafPlan) {
 			lp.fixed = failed(err.Error())
 			return
 		}
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
+		pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "ColumnValues.Compliance"), "Compliance", c, false)
 	default:
 		lp.fixed = failed("ColumnValues does not take a " + cond.Kind.String() + " condition")
 	}
@@ -296,8 +296,8 @@ func lengthExpr(c column, nullAsZero bool) expr {
 }
 
 // planColumnLength follows the table of spec §6.19.
-func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
-	c, w, ok := pl.target(r, lp)
+func (pl *planner) planColumnLength(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
+	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
 		return
 	}
@@ -325,7 +325,7 @@ func (pl *planner) planColumnLength(r *dqdl.SimpleRule, lp *leafPlan) {
 		pred = sqlexpr.In{X: l, List: lits, Negate: true}
 	}
 	if r.Threshold != nil || cond.Op == dqdl.OpIn || cond.Op == dqdl.OpNotIn || cond.Op == dqdl.OpNotBetween {
-		pl.compliance(r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", c, false)
+		pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "LengthCompliance"), "Compliance", c, false)
 		return
 	}
 	lp.row = &rowCheck{pred: pred, filter: w}

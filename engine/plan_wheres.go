@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"strings"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -21,7 +23,7 @@ const whereBatch = 256
 // if the optimizer drops a clause that errors while folding constants
 // because another clause is constant false; that rule then errors when the
 // scan runs instead of at planning.)
-func (pl *planner) vetWheres(rs *dqdl.Ruleset) {
+func (pl *planner) vetWheres(ctx context.Context, rs *dqdl.Ruleset) {
 	var batch, cleans []string
 	flush := func() {
 		if len(batch) == 0 {
@@ -31,7 +33,7 @@ func (pl *planner) vetWheres(rs *dqdl.Ruleset) {
 		for i, c := range cleans {
 			parts[i] = "(" + c + ")"
 		}
-		if pl.bindCheck("EXPLAIN SELECT 1 FROM "+pl.plan.rel.from+" WHERE "+strings.Join(parts, " AND ")) == nil {
+		if pl.bindCheck(ctx, "EXPLAIN SELECT 1 FROM "+pl.plan.rel.from+" WHERE "+strings.Join(parts, " AND ")) == nil {
 			for i, w := range batch {
 				pl.wheres[w] = nil
 				pl.clean[w] = cleans[i]

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"github.com/dqlabs/dq/dqdl"
 )
 
@@ -14,7 +16,7 @@ import (
 type ruleKind struct {
 	// plan plans a rule of this type. An error means planning itself
 	// broke; the rule's own problems become lp.fixed.
-	plan func(pl *planner, r *dqdl.SimpleRule, lp *leafPlan) error
+	plan func(pl *planner, ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) error
 	// metrics returns the metric names a rule reports and whether its
 	// dynamic part is its `with threshold` (judged on a compliance
 	// metric); ok false when backtesting does not support the rule as
@@ -58,8 +60,11 @@ const (
 var ruleKinds map[string]*ruleKind
 
 func init() {
-	plain := func(f func(*planner, *dqdl.SimpleRule, *leafPlan)) func(*planner, *dqdl.SimpleRule, *leafPlan) error {
-		return func(pl *planner, r *dqdl.SimpleRule, lp *leafPlan) error { f(pl, r, lp); return nil }
+	plain := func(f func(*planner, context.Context, *dqdl.SimpleRule, *leafPlan)) func(*planner, context.Context, *dqdl.SimpleRule, *leafPlan) error {
+		return func(pl *planner, ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) error {
+			f(pl, ctx, r, lp)
+			return nil
+		}
 	}
 	dataset := func(r *dqdl.SimpleRule, _ []string) ([]string, bool, bool) {
 		return []string{datasetMetric(r.Type)}, false, true
