@@ -28,7 +28,9 @@ import (
 //     anchors, bounded repeats ≤ 255); anything else (word boundaries,
 //     multi-line mode, larger repeats) is unsupported.
 //   - TRY_CAST has no PostgreSQL form before pg_input_is_valid (16), so it
-//     is unsupported; so are lower/upper: a "C" collation maps ASCII
+//     is unsupported, except where DuckDB's parser is written out as a
+//     pattern and arithmetic (parsetext.go: timestamps and numbers in
+//     text, decimals narrowed); so are lower/upper: a "C" collation maps ASCII
 //     only, and ICU's (COLLATE "und-x-icu") maps ß to SS, İ to i̇ and ﬁ
 //     to FI where DuckDB keeps one character (tested).
 //   - NaN and ±Infinity are 'NaN'::float8 and '±Infinity'::float8;
@@ -56,6 +58,8 @@ const (
 	fregx sqlexpr.Func = "postgres.are_matches" // (value, ARE pattern)
 	// fdoubletext is DuckDBCastSucceeds(x, 'DOUBLE' or 'FLOAT') of text.
 	fdoubletext sqlexpr.Func = "postgres.double_text"
+	// fdecimalfits is DuckDBCastSucceeds(x, 'DECIMAL(p,s)') of a DECIMAL x.
+	fdecimalfits sqlexpr.Func = "postgres.decimal_fits"
 )
 
 var pgDialect = newDialect("postgresql", "TEXT", true)
@@ -135,6 +139,7 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 		d.Funcs[sqlexpr.HoursSince] = hoursSince
 		d.Funcs[sqlexpr.DuckDBTimestampText] = timestampText
 		d.Funcs[fdoubletext] = doubleText
+		d.Funcs[fdecimalfits] = decimalFits
 	}
 	d.Prepare = func(n sqlexpr.Node) (sqlexpr.Node, error) { return prepare(d, n) }
 	return d
@@ -242,6 +247,11 @@ func typedDialect(base *sqlexpr.Dialect, typeOf func(col string) (string, bool))
 			}
 			if m, ok := textCastSucceeds(&d, c, typeOf); ok {
 				return m, nil
+			}
+			if _, ok := d.Funcs[fdecimalfits]; ok {
+				if m, ok := decimalCastSucceeds(c, typeOf); ok {
+					return m, nil
+				}
 			}
 		}
 		return prepare(&d, n)

@@ -63,6 +63,12 @@ var extraDatasets = []struct{ name, sql string }{
 		(62, '2024-06-01 24:00'), (63, '2024-06-01 10:00:60'), (64, '-infinity'), (65, '2024-06-01 10:00:00 UTC'),
 		(66, '1.5e3'), (67, 'nan'), (68, '1_000'), (69, '2024-06-01 11:59:06.123456789'), (70, '0044-03-15 (BC) 12:00')
 	) t(id, s)`},
+	// DECIMAL values at the rounding edges of casts to narrower decimals
+	// (DuckDB rounds half away from zero, then checks the width).
+	{"decimals", `SELECT * FROM (VALUES
+		(1::BIGINT, 99.95::DECIMAL(6,3)), (2, 99.949), (3, -99.95), (4, 0.995), (5, 0.994), (6, -0.995), (7, 0.125),
+		(8, -0.05), (9, 999.999), (10, 0), (11, NULL)
+	) t(id, x)`},
 	// Instants near a UTC midnight; the PostgreSQL session runs in
 	// America/New_York, so the UTC day must not follow the session.
 	{"instants", `SELECT * FROM (VALUES

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -153,4 +154,40 @@ func textCastSucceeds(d *sqlexpr.Dialect, c sqlexpr.Call, typeOf func(string) (s
 		}
 	}
 	return nil, false
+}
+
+var decimalSpec = regexp.MustCompile(`^DECIMAL\((\d+),\s*(\d+)\)$`)
+
+// decimalCastSucceeds is DuckDBCastSucceeds(x, 'DECIMAL(p,s)') of a
+// DECIMAL column x: DuckDB rounds half away from zero to s digits (as
+// PostgreSQL's round(numeric, s) does) and succeeds when the result has
+// at most p-s integer digits. ok is false for any other use.
+func decimalCastSucceeds(c sqlexpr.Call, typeOf func(string) (string, bool)) (sqlexpr.Node, bool) {
+	if c.Fn != sqlexpr.DuckDBCastSucceeds || len(c.Args) != 2 || typeOf == nil {
+		return nil, false
+	}
+	x, ok1 := c.Args[0].(sqlexpr.Col)
+	to, ok2 := c.Args[1].(sqlexpr.Str)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	if t, ok := typeOf(x.Name); !ok || decimalSpec.FindStringSubmatch(strings.ToUpper(t)) == nil {
+		return nil, false
+	}
+	m := decimalSpec.FindStringSubmatch(to.V)
+	if m == nil {
+		return nil, false
+	}
+	p, _ := strconv.Atoi(m[1])
+	sc, _ := strconv.Atoi(m[2])
+	if p < sc || p > 38 {
+		return nil, false
+	}
+	return sqlexpr.Call{Fn: fdecimalfits, Args: []sqlexpr.Node{x, sqlexpr.Num{V: float64(sc)}, sqlexpr.Str{V: "1" + strings.Repeat("0", p-sc)}}}, true
+}
+
+// decimalFits renders fdecimalfits(x, s, '1000…'): FALSE for NULL, as
+// TRY_CAST(NULL AS DECIMAL) IS NOT NULL is.
+func decimalFits(a []string) string {
+	return "coalesce(abs(round(CAST(" + a[0] + " AS NUMERIC), " + a[1] + ")) < CAST(" + a[2] + " AS NUMERIC), FALSE)"
 }
