@@ -320,32 +320,12 @@ func BenchmarkGroupingStrategies(b *testing.B) {
 	}
 	cols := taxigen.Columns[1:]
 	runAll := func(stmts []string) ([]string, error) {
-		var out []string
-		for _, s := range stmts {
-			rows, err := db.QueryContext(ctx, s)
-			if err != nil {
-				return nil, err
-			}
-			ncol, _ := rows.Columns()
-			vals := make([]sql.NullFloat64, len(ncol))
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			for rows.Next() {
-				if err := rows.Scan(ptrs...); err != nil {
-					rows.Close()
-					return nil, err
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return nil, err
-			}
-			for _, v := range vals {
-				out = append(out, fmt.Sprint(v.Float64))
-			}
+		vals, err := queryFloats(ctx, db, stmts)
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = fmt.Sprint(v)
 		}
-		return out, nil
+		return out, err
 	}
 	totals := make([]time.Duration, len(groupingStrategies))
 	cpus := make([]time.Duration, len(groupingStrategies))
@@ -431,38 +411,7 @@ func BenchmarkGroupingFloor(b *testing.B) {
 		return []string{"SELECT " + strings.Join(aggs, ", ") + " FROM t"}
 	}
 	dq := groupingStrategies[0].sql
-	// run executes the statements and returns, per statement, its first
-	// value (count(DISTINCT) shapes) or its third minus one when the
-	// column has NULLs (dq's shape counts the NULL group), so that all
-	// shapes can be compared.
-	run := func(stmts []string) ([]float64, error) {
-		var out []float64
-		for _, s := range stmts {
-			rows, err := db.QueryContext(ctx, s)
-			if err != nil {
-				return nil, err
-			}
-			ncol, _ := rows.Columns()
-			vals := make([]sql.NullFloat64, len(ncol))
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			for rows.Next() {
-				if err := rows.Scan(ptrs...); err != nil {
-					rows.Close()
-					return nil, err
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return nil, err
-			}
-			for _, v := range vals {
-				out = append(out, v.Float64)
-			}
-		}
-		return out, nil
-	}
+	run := func(stmts []string) ([]float64, error) { return queryFloats(ctx, db, stmts) }
 	type shape struct {
 		name  string
 		stmts []string
@@ -508,4 +457,35 @@ func BenchmarkGroupingFloor(b *testing.B) {
 	b.ReportMetric(ratio(cpu, 4, 1), "dq/1col-cpu")
 	b.ReportMetric(wall[0].Seconds()/float64(b.N), "1col-s/op")
 	b.ReportMetric(wall[2].Seconds()/float64(b.N), "separate-s/op")
+}
+
+// queryFloats runs the statements and returns the values of each one's
+// last row, in order, NULL as 0.
+func queryFloats(ctx context.Context, db *sql.DB, stmts []string) ([]float64, error) {
+	var out []float64
+	for _, s := range stmts {
+		rows, err := db.QueryContext(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		ncol, _ := rows.Columns()
+		vals := make([]sql.NullFloat64, len(ncol))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		for _, v := range vals {
+			out = append(out, v.Float64)
+		}
+	}
+	return out, nil
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"reflect"
@@ -74,15 +73,7 @@ func footerEntries(t *testing.T, store *statecache.Store, files []string) int {
 // summary version are misses.
 func TestFooterCache(t *testing.T) {
 	dir := t.TempDir()
-	store, err := statecache.Open(statecache.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store, db := stateEnv(t)
 	var files []string
 	for i := 1; i <= 4; i++ {
 		files = append(files, stateFile(t, db, dir, i, 0)) // 47+54+61+68 = 230 rows

@@ -46,6 +46,22 @@ const stateRules = `Rules = [
 ]
 Analyzers = [ Sum "qty", StandardDeviation "amount" ]`
 
+// stateEnv opens an empty state cache and a DuckDB for writing test
+// files; both are closed with the test.
+func stateEnv(t *testing.T) (*statecache.Store, *sql.DB) {
+	t.Helper()
+	store, err := statecache.Open(statecache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return store, db
+}
+
 // stateFile writes day i's Parquet file: n rows with NULLs, unicode,
 // decimals, integers and, from day 20, a NaN score. Day 5 is empty.
 func stateFile(t *testing.T, db *sql.DB, dir string, i int, salt int) string {
@@ -176,15 +192,7 @@ func closeRel(a, b, rel, abs float64) bool {
 // deleted, and the cache is damaged.
 func TestStateCacheThirtyRuns(t *testing.T) {
 	dir := t.TempDir()
-	store, err := statecache.Open(statecache.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store, db := stateEnv(t)
 	for i := 1; i <= 30; i++ {
 		stateFile(t, db, dir, i, 0)
 		got, want, scanned := stateEval(t, dir, store)
@@ -266,15 +274,7 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 // not merge, and every run equals a cold evaluation.
 func TestStateCacheSingleFile(t *testing.T) {
 	dir := t.TempDir()
-	store, err := statecache.Open(statecache.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store, db := stateEnv(t)
 	p := stateFile(t, db, dir, 21, 0) // with NULLs and a NaN score
 	var first *Result
 	for run, want := range []int{1, 0} {
@@ -397,15 +397,7 @@ func TestExplainSaysWhatIsIncremental(t *testing.T) {
 // expression the footers no longer answer).
 func TestStateCacheNarrowRead(t *testing.T) {
 	dir := t.TempDir()
-	store, err := statecache.Open(statecache.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store, db := stateEnv(t)
 	write := func(name, query string) string {
 		p := filepath.Join(dir, name)
 		if _, err := db.Exec("COPY (" + query + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
