@@ -304,20 +304,8 @@ var groupingStrategies = []struct {
 // <name>/separate (wall) and <name>-cpu/separate (user+system CPU, less
 // disturbed by a busy machine); all must return the same numbers.
 func BenchmarkGroupingStrategies(b *testing.B) {
-	rows := int64(10_000_000)
-	if testing.Short() {
-		rows = 1_000_000
-	}
-	data := dataset(b, rows)
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, "CREATE VIEW t AS SELECT * FROM read_parquet("+engine.QuoteString(data)+")"); err != nil {
-		b.Fatal(err)
-	}
+	db := taxiView(b)
 	cols := taxigen.Columns[1:]
 	runAll := func(stmts []string) ([]string, error) {
 		vals, err := queryFloats(ctx, db, stmts)
@@ -381,20 +369,8 @@ func processCPU() time.Duration {
 // and the same ratios of CPU time (-cpu). Every shape must count the same
 // distinct values.
 func BenchmarkGroupingFloor(b *testing.B) {
-	rows := int64(10_000_000)
-	if testing.Short() {
-		rows = 1_000_000
-	}
-	data := dataset(b, rows)
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, "CREATE VIEW t AS SELECT * FROM read_parquet("+engine.QuoteString(data)+")"); err != nil {
-		b.Fatal(err)
-	}
+	db := taxiView(b)
 	cols := taxigen.Columns[1:]
 	distinct := func(cols []string) []string {
 		var out []string
@@ -488,4 +464,23 @@ func queryFloats(ctx context.Context, db *sql.DB, stmts []string) ([]float64, er
 		}
 	}
 	return out, nil
+}
+
+// taxiView opens an in-process DuckDB with the view t over the generated
+// taxi file of 10M rows (-short: 1M), closed with the benchmark.
+func taxiView(b *testing.B) *sql.DB {
+	rows := int64(10_000_000)
+	if testing.Short() {
+		rows = 1_000_000
+	}
+	data := dataset(b, rows)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.ExecContext(context.Background(), "CREATE VIEW t AS SELECT * FROM read_parquet("+engine.QuoteString(data)+")"); err != nil {
+		b.Fatal(err)
+	}
+	return db
 }

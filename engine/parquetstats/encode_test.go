@@ -36,12 +36,7 @@ func summaries(t *testing.T, paths []string) []*File {
 func TestSummaryRoundTrip(t *testing.T) {
 	db := duck(t)
 	dir := t.TempDir()
-	var paths []string
-	for k, where := range []string{"i < 10", "i >= 10 AND i < 25", "i >= 25"} {
-		p := filepath.Join(dir, "part"+string(rune('a'+k))+".parquet")
-		exec(t, db, "COPY (SELECT * FROM ("+mixedSQL+") WHERE "+where+") TO '"+p+"' (FORMAT parquet, ROW_GROUP_SIZE 4)")
-		paths = append(paths, p)
-	}
+	paths := mixedParts(t, db, dir)
 	zeros := filepath.Join(dir, "zeros.parquet")
 	exec(t, db, `COPY (SELECT CAST(v AS DOUBLE) AS d, {'a': 1, 'b': 'x'} AS nested, [1, 2] AS list
 		FROM (VALUES (0.0), (1.5), (CAST('inf' AS DOUBLE))) t(v)) TO '`+zeros+`' (FORMAT parquet)`)

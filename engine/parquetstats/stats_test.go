@@ -53,16 +53,23 @@ const mixedSQL = `SELECT i, CASE WHEN i % 5 = 0 THEN NULL ELSE i * 7 - 40 END AS
   CAST(NULL AS INTEGER) AS allnull
 FROM range(0, 30) r(i)`
 
-func TestReadMatchesDuckDB(t *testing.T) {
-	db := duck(t)
-	dir := t.TempDir()
-	// Three files of different sizes; the second with tiny row groups.
+// mixedParts writes mixedSQL's rows as three Parquet files of different
+// sizes under dir, in row groups of 4 rows, and returns their paths.
+func mixedParts(t *testing.T, db *sql.DB, dir string) []string {
+	t.Helper()
 	var paths []string
 	for k, where := range []string{"i < 10", "i >= 10 AND i < 25", "i >= 25"} {
 		p := filepath.Join(dir, "part"+string(rune('a'+k))+".parquet")
 		exec(t, db, "COPY (SELECT * FROM ("+mixedSQL+") WHERE "+where+") TO '"+p+"' (FORMAT parquet, ROW_GROUP_SIZE 4)")
 		paths = append(paths, p)
 	}
+	return paths
+}
+
+func TestReadMatchesDuckDB(t *testing.T) {
+	db := duck(t)
+	dir := t.TempDir()
+	paths := mixedParts(t, db, dir)
 	d, err := Read(context.Background(), paths)
 	if err != nil {
 		t.Fatal(err)
