@@ -494,10 +494,7 @@ func sparkDate(a []string) string {
 		return "CAST(" + part + " AS INTEGER)"
 	}
 	y, m, d := g(1, ""), g(2, "1"), g(3, "1")
-	leap := "((" + y + " % 4 = 0 AND " + y + " % 100 <> 0) OR " + y + " % 400 = 0)"
-	days := "CASE WHEN " + m + " = 2 THEN CASE WHEN " + leap + " THEN 29 ELSE 28 END WHEN " + m + " IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
-	valid := m + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + days +
-		" AND (" + y + " < 5881580 OR (" + y + " = 5881580 AND (" + m + " < 7 OR (" + m + " = 7 AND " + d + " <= 10))))"
+	valid := sqlexpr.ValidDateSQL(y, m, d)
 	return "(CASE WHEN " + a[0] + " ~ '" + sparkDateARE + "' THEN CASE WHEN " + valid + " THEN CASE WHEN " + y +
 		" > 5874897 THEN 'infinity'::date ELSE make_date(CASE WHEN " + y + " = 0 THEN -1 ELSE " + y + " END, " + m + ", " + d + ") END END END)"
 }

@@ -84,9 +84,7 @@ func timestampText(a []string) string {
 	mi, s := "coalesce("+num(7, "BIGINT")+", 0)", "coalesce("+num(8, "BIGINT")+", 0)"
 	us := "(coalesce(" + num(6, "BIGINT") + ", 0) * 3600000000 + " + mi + " * 60000000 + " + s + " * 1000000" +
 		" + CAST(rpad(substr(coalesce(" + m(9) + ", ''), 1, 6), 6, '0') AS BIGINT))"
-	leap := "((" + y + " % 4 = 0 AND " + y + " % 100 <> 0) OR " + y + " % 400 = 0)"
-	days := "CASE WHEN " + mo + " = 2 THEN CASE WHEN " + leap + " THEN 29 ELSE 28 END WHEN " + mo + " IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
-	valid := mo + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + days + " AND " + mi + " < 60 AND " + s + " < 60 AND " + us + " <= 86400000000" +
+	valid := mo + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + sqlexpr.DaysInMonthSQL(y, mo) + " AND " + mi + " < 60 AND " + s + " < 60 AND " + us + " <= 86400000000" +
 		" AND (" + y + " < 294247 OR (" + y + " = 294247 AND " + mo + " = 1 AND (" + d + " < 10 OR (" + d + " = 10 AND " + us + " <= " + duckLastMicros + "))))" +
 		" AND (" + m(5) + " IS NULL OR (" + m(1) + " = '' AND " + y + " <= 0))"
 	value := "make_date(CASE WHEN " + y + " <= 0 THEN " + y + " - 1 ELSE " + y + " END, " + mo + ", " + d + ") + " + us + " * INTERVAL '1 microsecond'"
