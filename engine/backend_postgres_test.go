@@ -23,6 +23,15 @@ import (
 func postgresWithDuck(t *testing.T) (*pgtest.Cluster, string, *pgx.Conn, *sql.DB) {
 	t.Helper()
 	cluster := pgtest.StartT(t)
+	db, conn, duck := newDBWithDuck(t, cluster)
+	return cluster, db, conn, duck
+}
+
+// newDBWithDuck creates a fresh database in a running cluster, connects
+// to it, and opens an in-memory DuckDB to copy test rows from; all end
+// with the test.
+func newDBWithDuck(t *testing.T, cluster *pgtest.Cluster) (string, *pgx.Conn, *sql.DB) {
+	t.Helper()
 	db := cluster.NewDB(t)
 	conn := cluster.Conn(t, db)
 	duck, err := sql.Open("duckdb", "")
@@ -30,7 +39,7 @@ func postgresWithDuck(t *testing.T) (*pgtest.Cluster, string, *pgx.Conn, *sql.DB
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { duck.Close() })
-	return cluster, db, conn, duck
+	return db, conn, duck
 }
 
 // TestPostgresMatchesOracle runs the engine's crosscheck suite pushed down

@@ -81,13 +81,7 @@ func TestPostgresReferences(t *testing.T) {
 // over the same rows.
 func testPostgresReferencesMatchEmbedded(t *testing.T, cluster *pgtest.Cluster) {
 	ctx := context.Background()
-	db := cluster.NewDB(t)
-	conn := cluster.Conn(t, db)
-	duck, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
+	db, conn, duck := newDBWithDuck(t, cluster)
 	for name, q := range refTables {
 		if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, name, q); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -388,13 +382,7 @@ func testPostgresReferencesNotColocated(t *testing.T, cluster *pgtest.Cluster) {
 // stops what the static check lets through; the table is untouched.
 func testPostgresCustomSqlWritesRefused(t *testing.T, cluster *pgtest.Cluster) {
 	ctx := context.Background()
-	db := cluster.NewDB(t)
-	conn := cluster.Conn(t, db)
-	duck, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
+	db, conn, duck := newDBWithDuck(t, cluster)
 	if _, _, err := pgtest.CopyFromDuckDB(ctx, conn, duck, "ap", refTables["ap"]); err != nil {
 		t.Fatal(err)
 	}

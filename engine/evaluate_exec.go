@@ -116,14 +116,8 @@ func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int
 		}
 		return nil
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	// Out of memory, a failed disk or a corrupt page is the machine
-	// failing, not a rule: the run stops (the CLI's "could not run" exit)
-	// rather than reporting ERROR for whichever rules were in the scan.
-	if ee := AsEnvironmentError(err); ee != nil {
-		return ee
+	if stop := runStopper(ctx, err); stop != nil {
+		return stop
 	}
 	// Tell "the data cannot be read at all" (the run fails) from "one
 	// expression fails" (that rule errors).
@@ -144,11 +138,8 @@ func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int
 		}
 		v, err := x.queryRow(ctx, stmt, 1)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if ee := AsEnvironmentError(err); ee != nil {
-				return ee
+			if stop := runStopper(ctx, err); stop != nil {
+				return stop
 			}
 			st.errs[s][i] = err
 			continue
@@ -216,11 +207,8 @@ func (s *scan) pullBack(ctx context.Context, x *executor, st *scanned, idx []int
 		}
 		v, err := pb.run(ctx, x, x.from(s.from), st.pulled, u)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if ee := AsEnvironmentError(err); ee != nil {
-				return ee
+			if stop := runStopper(ctx, err); stop != nil {
+				return stop
 			}
 			st.errs[s][i] = err
 			continue
@@ -285,4 +273,20 @@ func queryRow(ctx context.Context, q querier, query string, n int) ([]sql.NullFl
 		return nil, err
 	}
 	return vals, rows.Close()
+}
+
+// runStopper is the error that ends the whole run when a statement failed
+// with err, or nil when only the rules it served should ERROR: the run was
+// cancelled, or the machine failed — out of memory, a failed disk or a
+// corrupt page is not a rule's fault, so the run stops (the CLI's "could
+// not run" exit) rather than reporting ERROR for whichever rules were in
+// the statement.
+func runStopper(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if ee := AsEnvironmentError(err); ee != nil {
+		return ee
+	}
+	return nil
 }

@@ -173,11 +173,8 @@ func (inc *incremental) run(ctx context.Context, x *executor, st *scanned, s *sc
 			rest = nil
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if ee := AsEnvironmentError(err); ee != nil {
-				return ee
+			if stop := runStopper(ctx, err); stop != nil {
+				return stop
 			}
 			redo = redo[:0]
 			for i := range merge {
