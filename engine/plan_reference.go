@@ -49,8 +49,19 @@ func (pl *planner) subquery(sql string) slot {
 	e := native("("+sql+")", "cross-dataset comparisons (joins with a reference dataset)")
 	// Rules sharing a statement (two DatasetMatch rules on one key check
 	// the same uniqueness) run it once.
+	return pl.oneRowScan(e, func(s *scan) bool {
+		_, ok := s.index[duck(e)]
+		return ok
+	})
+}
+
+const oneRow = "(SELECT 1) AS __dq_one"
+
+// oneRowScan adds e to the first statement over oneRow that join accepts,
+// or to a new one, for the rule being planned.
+func (pl *planner) oneRowScan(e expr, join func(*scan) bool) slot {
 	for _, s := range pl.plan.scans {
-		if _, ok := s.index[duck(e)]; ok && s.from == oneRow {
+		if s.kind == aggregateScan && s.from == oneRow && join(s) {
 			s.serve(pl.user)
 			return s.add(e)
 		}
@@ -60,8 +71,6 @@ func (pl *planner) subquery(sql string) slot {
 	pl.plan.scans = append(pl.plan.scans, s)
 	return s.add(e)
 }
-
-const oneRow = "(SELECT 1) AS __dq_one"
 
 // referenceScan is the fused aggregate scan of a reference dataset, shared
 // by every rule that needs an aggregate of it (row counts, sums, means).

@@ -52,16 +52,7 @@ func (pl *planner) backendFrom(rel *relation) string {
 // one (scan.runPart).
 func (pl *planner) backendSubquery(sql string) slot {
 	e := sqlexpr.Native{Dialect: pl.remote.Name, SQL: "(" + sql + ")", What: "a cross-dataset statement written for " + pl.remote.Name}
-	for _, s := range pl.plan.scans {
-		if s.kind == aggregateScan && s.from == oneRow {
-			s.serve(pl.user)
-			return s.add(e)
-		}
-	}
-	s := newScan(aggregateScan, oneRow)
-	s.serve(pl.user)
-	pl.plan.scans = append(pl.plan.scans, s)
-	return s.add(e)
+	return pl.oneRowScan(e, func(*scan) bool { return true })
 }
 
 // cannotJoin is the message of a cross-dataset rule whose comparison the
