@@ -154,10 +154,11 @@ func openPrimary(ctx context.Context, primary Source, opts Options, need ColumnN
 	if opts.RowLevel != nil && opts.RowLevel.Path != "" {
 		so.OutputPaths = append(append([]string(nil), so.OutputPaths...), opts.RowLevel.Path)
 	}
-	sess, err := OpenSession(ctx, so)
+	sess, err := startSession(ctx, so)
 	if err != nil {
 		return nil, nil, err
 	}
+	sess.stateCache = opts.StateCache
 	// A Remote primary fetches only the columns the ruleset reads;
 	// references are read whole.
 	ds, err := sess.Register(withColumnNeed(ctx, need), "primary", primary)

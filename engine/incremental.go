@@ -39,6 +39,9 @@ type stateFiles struct {
 	files []string
 	read  string
 	ids   []statecache.Identity
+	// uniform: every file read alone has the dataset's columns, as the
+	// schema cache showed when the reader was built (schemacache.go).
+	uniform bool
 }
 
 // identity is the version of the file files[n].
@@ -458,13 +461,17 @@ func (inc *incremental) typeComponents(ctx context.Context, q querier, from stri
 // files: a new file's INTEGER column is BIGINT in a dataset whose older
 // files have BIGINT). Reading a new file alone spares DuckDB binding the
 // reader over every file of the dataset (opening each) for the statement
-// that reads only it.
+// that reads only it. When the schema cache showed every file to have the
+// dataset's columns (stateFiles.uniform), that needs no statement.
 func (inc *incremental) narrowRead(ctx context.Context, q querier, files []string) string {
 	all := quoteStringList(inc.files)
 	if strings.Count(inc.state.read, all) != 1 {
 		return ""
 	}
 	body := strings.Replace(inc.state.read, all, quoteStringList(files), 1)
+	if inc.state.uniform {
+		return body
+	}
 	cols, err := describeSQL(ctx, q, "SELECT * FROM ("+body+")")
 	if err != nil || !slices.Equal(cols, inc.columns) {
 		return ""

@@ -90,31 +90,33 @@ func stateFile(t *testing.T, db *sql.DB, dir string, i int, salt int) string {
 }
 
 // stateEval evaluates stateRules over dir with the state cache and
-// without it (cold), in one session (the cold evaluation then pays for no
-// second registration of the data), and returns both results and how many
-// files the state cache read (-1: it was not used).
+// without it (cold), each in its own session as dq eval would (with the
+// cache, the files' columns come from it too: schemacache.go), and
+// returns both results and how many files the state cache read (-1: it
+// was not used).
 func stateEval(t *testing.T, dir string, store *statecache.Store) (got, cold *Result, scanned int) {
 	t.Helper()
 	ctx := context.Background()
 	rs := parseRules(t, stateRules)
-	sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
 	scanned = -1
 	opts := Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
 		if p.Stage == "files" {
 			scanned = p.Done
 		}
 	}}
-	if got, err = EvaluateOn(ctx, sess, rs, ds, opts); err != nil {
-		t.Fatal(err)
+	eval := func(opts Options) *Result {
+		sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), opts, RulesetColumnNeed(rs, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		res, err := EvaluateOn(ctx, sess, rs, ds, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
-	if cold, err = EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow}); err != nil {
-		t.Fatal(err)
-	}
-	return got, cold, scanned
+	return eval(opts), eval(Options{Now: testNow}), scanned
 }
 
 // sameResults compares every rule's and analyzer's outcome, message and

@@ -205,6 +205,10 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	if fd.Complete != nil {
 		s.deferred = append(s.deferred, deferredFetch{loc: loc, complete: fd.Complete})
 	}
+	// The objects were listed and fetched while DuckDB started.
+	if err := s.await(ctx); err != nil {
+		return "", err
+	}
 	body, forced, err := remoteSQL(ctx, s, fd)
 	if err != nil {
 		return fail(err)
@@ -288,7 +292,7 @@ func remoteSQL(ctx context.Context, s *Session, fd *Fetched) (string, *readPlan,
 		if err != nil {
 			return "", nil, err
 		}
-		rd, err := fs.reader(ctx, s.conn, fd.Format, files, base, fd.Hive)
+		rd, err := fs.reader(ctx, s.conn, fd.Format, files, base, fd.Hive, nil) // local copies: new files every run
 		if isNotUTF8(err) {
 			err = notUTF8(files, err)
 			var nu *NotUTF8Error

@@ -15,6 +15,8 @@ import (
 
 	// Registers the "duckdb" database/sql driver.
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dqlabs/dq/engine/statecache"
 )
 
 // SessionOptions bound what one evaluation may use.
@@ -67,6 +69,13 @@ type Session struct {
 	glueTables     []glueTableOf                 // Remote sources that are Glue tables, by relation
 	cleanups       []func() error                // run on Close after the connection is gone (Remote sources' temporary copies)
 	seq            int                           // for unique internal names
+	// opening, when not nil, is closed once DuckDB has started in the
+	// background (startSession), openErr saying why it did not.
+	opening chan struct{}
+	openErr error
+	// stateCache, when set, keeps the columns of Parquet files between
+	// runs (schemacache.go).
+	stateCache *statecache.Store
 }
 
 // Dataset is a registered relation.
@@ -93,33 +102,94 @@ const duckDSN = "?autoinstall_known_extensions=false&autoload_known_extensions=f
 
 // OpenSession opens a new in-memory DuckDB limited by opts. Call Register
 // for each dataset, then Seal before running any user SQL.
-func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err error) {
-	db, err := sql.Open("duckdb", duckDSN)
+func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
+	s, err := startSession(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("opening DuckDB: %w", err)
+		return nil, err
 	}
-	s = &Session{db: db, opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}, remoteFiles: map[string]localFiles{}}
-	// The error returns below set s to nil before this runs, so close the
-	// session through its own variable.
-	created := s
-	defer func() {
-		if err != nil {
-			_ = created.Close()
-			s = nil
-		}
-	}()
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	if s.conn, err = db.Conn(ctx); err != nil {
-		return nil, fmt.Errorf("connecting to DuckDB: %w", err)
+	if err := s.await(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
 	}
+	return s, nil
+}
+
+// startSession is OpenSession with DuckDB still starting in the
+// background when it returns: opening a DuckDB database takes ~30 ms of
+// CPU (registering its catalog of functions and extensions), which a
+// Files or Remote source overlaps with listing its files, reading their
+// cached columns and footers, or fetching objects. Everything that needs
+// the connection calls await first; Close waits for the start to end.
+func startSession(ctx context.Context, opts SessionOptions) (*Session, error) {
+	s := &Session{opts: opts, owned: true, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}, remoteFiles: map[string]localFiles{}}
+	var err error
 	if s.private, s.privateLock, err = newSessionDir(opts.TempDir); err != nil {
 		return nil, fmt.Errorf("creating session directory: %w", err)
 	}
+	for _, p := range opts.OutputPaths {
+		abs, err := filepath.Abs(p)
+		if err == nil {
+			var target string
+			if target, err = outputTarget(abs); err == nil {
+				// The file is written under a name of its own beside the
+				// target and renamed over it (see WriteRowLevel); the
+				// sandbox must know that name before it is sealed.
+				s.allowedOutputs[abs] = stagingName(target)
+				continue
+			}
+		}
+		_ = s.Close()
+		return nil, fmt.Errorf("output path %s: %w", p, err)
+	}
+	opening := make(chan struct{})
+	s.opening = opening
+	// The context ends the start, not the session: it is only read while
+	// DuckDB starts.
+	go func() {
+		defer close(opening)
+		s.openErr = s.bringUp(ctx)
+	}()
+	return s, nil
+}
+
+// await waits for DuckDB to have started (startSession) and returns why
+// it did not, if it did not.
+func (s *Session) await(ctx context.Context) error {
+	if s.opening == nil {
+		return s.openErr
+	}
+	select {
+	case <-s.opening:
+		return s.openErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// bringUp opens the session's DuckDB and configures it. On failure it
+// leaves nothing open.
+func (s *Session) bringUp(ctx context.Context) (err error) {
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	db, err := sql.Open("duckdb", duckDSN)
+	if err != nil {
+		return fmt.Errorf("opening DuckDB: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("connecting to DuckDB: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.Close()
+			db.Close()
+		}
+	}()
 	// Spill inside the private directory even under opts.TempDir, so that
 	// Close, or the next dq after a killed one, removes the spill files.
 	spill := filepath.Join(s.private, "spill")
-	threads := opts.Threads
+	threads := s.opts.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
@@ -131,35 +201,22 @@ func OpenSession(ctx context.Context, opts SessionOptions) (s *Session, err erro
 		// with the session's in-memory database, and DuckDB checks each
 		// file's modification time before using an entry.
 		"SET parquet_metadata_cache = true"}
-	limit := opts.MemoryLimit
+	limit := s.opts.MemoryLimit
 	if limit == "" {
-		if limit, err = s.defaultMemoryLimit(ctx); err != nil {
-			return nil, err
+		if limit, err = defaultMemoryLimit(ctx, conn); err != nil {
+			return err
 		}
 	}
 	if limit != "" {
 		settings = append(settings, "SET memory_limit = "+QuoteString(limit))
 	}
 	for _, st := range settings {
-		if _, err := s.conn.ExecContext(ctx, st); err != nil {
-			return nil, fmt.Errorf("configuring DuckDB (%s): %w", st, err)
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("configuring DuckDB (%s): %w", st, err)
 		}
 	}
-	for _, p := range opts.OutputPaths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return nil, fmt.Errorf("output path %s: %w", p, err)
-		}
-		target, err := outputTarget(abs)
-		if err != nil {
-			return nil, fmt.Errorf("output path %s: %w", p, err)
-		}
-		// The file is written under a name of its own beside the target
-		// and renamed over it (see WriteRowLevel); the sandbox must know
-		// that name before it is sealed.
-		s.allowedOutputs[abs] = stagingName(target)
-	}
-	return s, nil
+	s.db, s.conn = db, conn
+	return nil
 }
 
 // DefaultMemoryLimit is the memory limit of a session whose options name
@@ -175,9 +232,9 @@ const defaultMemoryLimitBytes = 1.5 * (1 << 30) // DefaultMemoryLimit
 
 // defaultMemoryLimit is DefaultMemoryLimit, or "" when DuckDB's default
 // is already smaller (a small machine or container).
-func (s *Session) defaultMemoryLimit(ctx context.Context) (string, error) {
+func defaultMemoryLimit(ctx context.Context, conn *sql.Conn) (string, error) {
 	var cur string
-	if err := s.conn.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&cur); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&cur); err != nil {
 		return "", fmt.Errorf("reading DuckDB's memory limit: %w", err)
 	}
 	n, ok := parseDuckSize(cur)
@@ -219,10 +276,19 @@ func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
 }
 
 // Conn is the session's connection; all queries on the datasets must use it.
-func (s *Session) Conn() *sql.Conn { return s.conn }
+func (s *Session) Conn() *sql.Conn {
+	if s.opening != nil {
+		<-s.opening
+	}
+	return s.conn
+}
 
 // Close releases the connection and everything the session created.
 func (s *Session) Close() error {
+	if s.opening != nil {
+		<-s.opening
+		s.opening = nil
+	}
 	var errs []error
 	if s.conn != nil {
 		if !s.owned {
@@ -310,7 +376,7 @@ func (s *Session) Register(ctx context.Context, alias string, src Source) (*Data
 	}
 	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel], Unparseable: s.unparseable[rel]}
 	if lf, ok := s.sourceFiles[rel]; ok {
-		ds.state = stateFiles{files: lf.files, read: lf.read}
+		ds.state = stateFiles{files: lf.files, read: lf.read, uniform: lf.uniform}
 	} else {
 		ds.state = s.remoteStates[rel]
 	}
@@ -349,6 +415,9 @@ func (s *Session) Seal(ctx context.Context) error {
 	if !s.owned {
 		s.sealed = true
 		return nil
+	}
+	if err := s.await(ctx); err != nil {
+		return err
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()

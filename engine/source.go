@@ -127,11 +127,23 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	} else {
 		hive = looksHive(base, files)
 	}
+	var schemas *schemaLookup
+	if s.stateCache != nil && format == FormatParquet && !hive && len(files) > 1 {
+		schemas = lookupSchemas(s.stateCache, files)
+	}
+	// The files were listed and their cached columns read while DuckDB
+	// started.
+	if err := s.await(ctx); err != nil {
+		return "", err
+	}
 	readFiles, readBase, decoded, err := f.decoded(ctx, s, format, files, base)
 	if err != nil {
 		return fail(err)
 	}
-	rd, err := f.reader(ctx, s.conn, format, readFiles, readBase, hive)
+	if decoded {
+		schemas = nil
+	}
+	rd, err := f.reader(ctx, s.conn, format, readFiles, readBase, hive, schemas)
 	if err != nil {
 		if isNotUTF8(err) {
 			err = notUTF8(files, err)
@@ -146,7 +158,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, readFiles...)
-	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query}
+	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
 	if decoded {
 		// The view reads this run's decoded copies, which neither the
 		// state cache nor footer statistics can key on.
@@ -202,6 +214,8 @@ type localFiles struct {
 	forced []string
 	// read is the view's body, which the state cache reads per file.
 	read string
+	// uniform: each file read alone has the view's columns (parquetScan).
+	uniform bool
 	// declared are a Glue table's declared column types by lower-cased
 	// name (nil: the files' own types), which the view casts to.
 	declared map[string]string
@@ -494,6 +508,9 @@ type tableSource struct{ name string }
 
 func (t tableSource) register(ctx context.Context, s *Session, rel string) (string, error) {
 	loc := "table " + t.name
+	if err := s.await(ctx); err != nil {
+		return "", err
+	}
 	// Resolve to a fully qualified name: a temp view "primary" over a table
 	// that is itself called primary would otherwise refer to itself.
 	rows, err := s.conn.QueryContext(ctx, `
@@ -549,6 +566,9 @@ func (q querySource) register(ctx context.Context, s *Session, rel string) (stri
 		return "", &SourceError{Location: loc, Err: err}
 	}
 	body := renderTokens(toks)
+	if err := s.await(ctx); err != nil {
+		return "", err
+	}
 	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM (\n"+body+"\n)"); err != nil {
 		return "", &SourceError{Location: loc, Err: err}
 	}

@@ -16,6 +16,9 @@ func (a arrowSource) register(ctx context.Context, s *Session, rel string) (stri
 	if a.r == nil {
 		return "", &SourceError{Location: loc, Err: errors.New("nil record reader")}
 	}
+	if err := s.await(ctx); err != nil {
+		return "", err
+	}
 	view := s.internalName("arrow")
 	// The Arrow API needs the driver connection itself; inside Raw the
 	// *sql.Conn is locked, so the copy runs on the driver connection too.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,6 +19,9 @@ type readPlan struct {
 	query  string // SELECT … the view's body
 	raw    string // table function call yielding the columns before conversion
 	forced []forcedColumn
+	// uniform: the files are Parquet files that each have the columns
+	// of the whole, read without union_by_name (schemacache.go).
+	uniform bool
 }
 
 // forcedColumn is a column read with FileOptions.ColumnTypes.
@@ -36,7 +40,7 @@ const noNullString = "\x01"
 // decided from every row of every file once, here, and then fixed in the
 // view, so that neither a late bad value nor a late new field is missed
 // and no later query infers again.
-func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, files []string, base string, hive bool) (*readPlan, error) {
+func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, files []string, base string, hive bool, schemas *schemaLookup) (*readPlan, error) {
 	forced, err := parseForcedTypes(f.opts.ColumnTypes)
 	if err != nil {
 		return nil, err
@@ -49,18 +53,37 @@ func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, f
 		rp, err = f.jsonReader(ctx, conn, files, base, hive, forced)
 	case FormatParquet:
 		var scan string
-		scan, err = scanSQL(format, files, hive)
+		var cols []Column
+		var uniform bool
+		scan, cols, uniform, err = parquetScan(ctx, conn, files, hive, schemas)
 		if err == nil {
-			var cols []Column
-			cols, err = describeSQL(ctx, conn, "SELECT * FROM "+scan)
-			if err == nil {
-				rp, err = f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
-			}
+			rp, err = f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
+		}
+		if err == nil {
+			rp.uniform = uniform
 		}
 	default:
 		err = fmt.Errorf("unknown format %q", format)
 	}
 	return rp, err
+}
+
+// parquetScan is the read_parquet call over files and its columns. When
+// schemas (nil: none; the files' cached columns, without hive
+// partitioning) show that every file has the same columns, the call goes
+// without union_by_name, which would read every file's footer each time a
+// statement binds it (schemacache.go), and uniform says so.
+func parquetScan(ctx context.Context, conn *sql.Conn, files []string, hive bool, schemas *schemaLookup) (scan string, cols []Column, uniform bool, err error) {
+	if schemas != nil && !hive && slices.Equal(schemas.files, files) {
+		if cols, ok := schemas.uniformColumns(ctx, conn); ok {
+			return "read_parquet(" + quoteStringList(files) + ", hive_partitioning = false)", cols, true, nil
+		}
+	}
+	if scan, err = scanSQL(FormatParquet, files, hive); err != nil {
+		return "", nil, false, err
+	}
+	cols, err = describeSQL(ctx, conn, "SELECT * FROM "+scan)
+	return scan, cols, false, err
 }
 
 // parseForcedTypes validates FileOptions.ColumnTypes.

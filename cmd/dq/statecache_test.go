@@ -72,8 +72,8 @@ func TestStateCacheConcurrentProcesses(t *testing.T) {
 		}
 		sameRuleResults(t, fmt.Sprintf("process %d", i), res, cold)
 	}
-	// One entry of states and one footer summary per file, whichever
-	// process wrote them.
+	// One entry of states, one footer summary and one column list per
+	// file, whichever process wrote them.
 	entries, _ := os.ReadDir(filepath.Join(cache, "dq", "state"))
 	kinds := map[string]int{}
 	for _, e := range entries {
@@ -83,8 +83,8 @@ func TestStateCacheConcurrentProcesses(t *testing.T) {
 		}
 		kinds[string(b[:min(len(b), 8)])]++
 	}
-	if len(entries) != 12 || kinds["DQSTATE\n"] != 6 || kinds["DQBYTES\n"] != 6 {
-		t.Errorf("%d entries in the state cache (%v), want one of states and one footer summary per file (6 each)", len(entries), kinds)
+	if len(entries) != 18 || kinds["DQSTATE\n"] != 6 || kinds["DQBYTES\n"] != 12 {
+		t.Errorf("%d entries in the state cache (%v), want one of states, one footer summary and one column list per file (6, 6 and 6)", len(entries), kinds)
 	}
 	c, out := dqProcess(t, cache, common...)
 	if err := c.Wait(); err != nil {

@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dqlabs/dq/engine/statecache"
+)
+
+// schemaRules read every column kind the test files have, in rules that
+// merge per file and rules that read every file.
+const schemaRules = `Rules = [
+	RowCount > 0,
+	ColumnCount = 3,
+	IsComplete "id",
+	Sum "id" > 0,
+	Mean "v" between -1000 and 1000,
+	StandardDeviation "v" >= 0,
+	ColumnLength "s" <= 12,
+	IsUnique "id",
+	DistinctValuesCount "s" > 1
+]`
+
+// schemaRun registers dir with the state cache and evaluates schemaRules,
+// then again in a session without the cache (union_by_name, as before the
+// schema cache), and compares the two. It returns the view's reader and
+// whether the state cache found the files uniform.
+func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read string, uniform bool) {
+	t.Helper()
+	ctx := context.Background()
+	rs := parseRules(t, schemaRules)
+	eval := func(opts Options) (*Result, *Session, *Dataset) {
+		sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), opts, RulesetColumnNeed(rs, false))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Cleanup(func() { sess.Close() })
+		res, err := EvaluateOn(ctx, sess, rs, ds, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return res, sess, ds
+	}
+	got, _, ds := eval(Options{Now: testNow, StateCache: store})
+	cold, _, coldDS := eval(Options{Now: testNow})
+	if !slices.Equal(ds.Columns, coldDS.Columns) {
+		t.Errorf("%s: columns %v, want %v", name, ds.Columns, coldDS.Columns)
+	}
+	sameResults(t, name, got, cold)
+	if strings.Contains(coldDS.state.read, "union_by_name") != (len(coldDS.state.files) > 1) {
+		t.Errorf("%s: the reader without the cache is %s", name, coldDS.state.read)
+	}
+	return ds.state.read, ds.state.uniform
+}
+
+// TestSchemaCache: a dataset whose Parquet files all have the same columns
+// is read without union_by_name once their columns are cached, and every
+// run equals a run without the cache. Files that differ in a column's
+// type, order or presence keep union_by_name; so does a run with more
+// files to describe than maxSchemaDescribes, which caches that many.
+func TestSchemaCache(t *testing.T) {
+	dir := t.TempDir()
+	store, db := stateEnv(t)
+	write := func(name, query string) string {
+		p := filepath.Join(dir, name)
+		if _, err := db.Exec("COPY (" + query + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	day := func(i int) string {
+		return write(fmt.Sprintf("day%02d.parquet", i), fmt.Sprintf(
+			"SELECT %d * 1000 + r AS id, CASE WHEN r %% 4 = 0 THEN NULL ELSE (r * 7 %% 23) / 3 END::DOUBLE AS v, 'ü' || repeat('x', r %% 5) AS s FROM range(%d) t(r)", i, 10+i))
+	}
+	day(1)
+	day(2)
+	read, uniform := schemaRun(t, "two files", dir, store)
+	if !uniform || strings.Contains(read, "union_by_name") {
+		t.Errorf("two files of the same columns: uniform %v, reader %s", uniform, read)
+	}
+	day(3)
+	if _, uniform = schemaRun(t, "a new file", dir, store); !uniform {
+		t.Error("a new file of the same columns: not uniform")
+	}
+	// An empty file has the columns too.
+	write("day04.parquet", "SELECT 1::BIGINT AS id, 1.5::DOUBLE AS v, 'a' AS s WHERE false")
+	if _, uniform = schemaRun(t, "an empty file", dir, store); !uniform {
+		t.Error("an empty file of the same columns: not uniform")
+	}
+
+	for _, c := range []struct{ name, query string }{
+		{"an INTEGER id", "SELECT r::INTEGER AS id, r::DOUBLE AS v, 'q' AS s FROM range(5) t(r)"},
+		{"another order", "SELECT 's' AS s, r::DOUBLE AS v, r + 90000 AS id FROM range(5) t(r)"},
+		{"a missing column", "SELECT r + 80000 AS id, 'm' AS s FROM range(5) t(r)"},
+		{"another case", "SELECT r + 70000 AS ID, r::DOUBLE AS v, 'c' AS s FROM range(5) t(r)"},
+	} {
+		p := write("odd.parquet", c.query)
+		read, uniform := schemaRun(t, c.name, dir, store)
+		if uniform || !strings.Contains(read, "union_by_name = true") {
+			t.Errorf("%s: uniform %v, reader %s", c.name, uniform, read)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, uniform = schemaRun(t, "the odd file removed", dir, store); !uniform {
+		t.Error("after removing the odd file: not uniform")
+	}
+
+	// A file rewritten in place with other columns is described again.
+	write("day02.parquet", "SELECT r AS id, 'w' AS s, r::DOUBLE AS v FROM range(3) t(r)")
+	if _, uniform = schemaRun(t, "a rewritten file", dir, store); uniform {
+		t.Error("a file rewritten with another column order: uniform")
+	}
+	day(2)
+
+	// Damaged entries are misses: the files are described again.
+	des, err := os.ReadDir(store.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if err := os.WriteFile(filepath.Join(store.Dir(), de.Name()), []byte("garbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, uniform = schemaRun(t, "a damaged cache", dir, store); !uniform {
+		t.Error("after damaging the cache: not uniform")
+	}
+
+	// More files to describe than one run describes: that run binds the
+	// whole dataset as before and caches maxSchemaDescribes of them; the
+	// next describes the rest.
+	many := t.TempDir()
+	for i := range maxSchemaDescribes + 3 {
+		p := filepath.Join(many, fmt.Sprintf("part%03d.parquet", i))
+		if _, err := db.Exec("COPY (SELECT " + fmt.Sprint(i) + " * 10 + r AS id, r / 2 AS v, 'p' || r AS s FROM range(3) t(r)) TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, uniform = schemaRun(t, "many files, first run", many, store); uniform {
+		t.Error("first run over more files than maxSchemaDescribes: uniform")
+	}
+	if _, uniform = schemaRun(t, "many files, second run", many, store); !uniform {
+		t.Error("second run over many files: not uniform")
+	}
+}
+
+func TestColumnsEncoding(t *testing.T) {
+	cols := []Column{{"id", "BIGINT"}, {"naïve column", "STRUCT(a INTEGER, \"b c\" VARCHAR[])"}, {"", "DOUBLE"}}
+	b := encodeColumns(cols)
+	got, ok := decodeColumns(b)
+	if !ok || !slices.Equal(got, cols) {
+		t.Fatalf("round trip: %v %v", got, ok)
+	}
+	if got, ok := decodeColumns(encodeColumns(nil)); !ok || len(got) != 0 {
+		t.Errorf("no columns: %v %v", got, ok)
+	}
+	for n := range len(b) {
+		if got, ok := decodeColumns(b[:n]); ok {
+			t.Errorf("truncated to %d bytes: decoded %v", n, got)
+		}
+	}
+	if _, ok := decodeColumns(append(b, 0)); ok {
+		t.Error("trailing byte: decoded")
+	}
+	if _, ok := decodeColumns([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}); ok {
+		t.Error("a huge count: decoded")
+	}
+	if _, ok := decodeColumns(nil); ok {
+		t.Error("nil: decoded")
+	}
+}
