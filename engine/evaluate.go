@@ -159,6 +159,9 @@ func openPrimary(ctx context.Context, primary Source, opts Options, need ColumnN
 		return nil, nil, err
 	}
 	sess.stateCache = opts.StateCache
+	if !opts.NoMetadata {
+		sess.footersFor = QuoteIdent("primary")
+	}
 	// A Remote primary fetches only the columns the ruleset reads;
 	// references are read whole.
 	ds, err := sess.Register(withColumnNeed(ctx, need), "primary", primary)

@@ -100,11 +100,7 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 	if !ok || lf.format != FormatParquet || len(lf.files) == 0 || rel.caseGroups() != nil {
 		return nil
 	}
-	var cache parquetstats.Cache
-	if store != nil {
-		cache = newFooterCache(store, lf.files, ids)
-	}
-	ds, err := parquetstats.ReadCached(ctx, lf.files, cache)
+	ds, err := sess.readParquetFooters(ctx, rel.from, lf.files, ids, store)
 	if err != nil {
 		return nil
 	}
@@ -135,7 +131,7 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 		}
 	}
 	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}, group: -1}
-	if cache != nil {
+	if store != nil {
 		ff.cachedFiles = len(lf.files)
 	}
 	if local, ok := sess.sourceFiles[rel.from]; ok {

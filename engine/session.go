@@ -73,6 +73,16 @@ type Session struct {
 	// background (startSession), openErr saying why it did not.
 	opening chan struct{}
 	openErr error
+	// footerReads are the footer reads started at registration, by
+	// relation (footerprefetch.go), for the relation footersFor only:
+	// the primary dataset, whose plan reads them.
+	footerReads map[string]*footerRead
+	footersFor  string
+	// readsCtx is the footer reads' context, which stopReads ends when
+	// the session closes: they outlive the registration that started
+	// them.
+	readsCtx  context.Context
+	stopReads context.CancelFunc
 	// stateCache, when set, keeps the columns of Parquet files between
 	// runs (schemacache.go).
 	stateCache *statecache.Store
@@ -285,6 +295,9 @@ func (s *Session) Conn() *sql.Conn {
 
 // Close releases the connection and everything the session created.
 func (s *Session) Close() error {
+	if s.stopReads != nil {
+		s.stopReads()
+	}
 	if s.opening != nil {
 		<-s.opening
 		s.opening = nil

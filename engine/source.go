@@ -128,11 +128,17 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		hive = looksHive(base, files)
 	}
 	var schemas *schemaLookup
-	if s.stateCache != nil && format == FormatParquet && !hive && len(files) > 1 {
-		schemas = lookupSchemas(s.stateCache, files)
+	if format == FormatParquet {
+		if rel == s.footersFor {
+			// The plan answers what it can from the footers.
+			s.prefetchFooters(rel, files)
+		}
+		if s.stateCache != nil && !hive && len(files) > 1 {
+			schemas = lookupSchemas(s.stateCache, files)
+		}
 	}
-	// The files were listed and their cached columns read while DuckDB
-	// started.
+	// The files were listed, their footers are being read and their
+	// cached columns were read while DuckDB started.
 	if err := s.await(ctx); err != nil {
 		return "", err
 	}
