@@ -676,6 +676,9 @@ func explainIncremental(p *Plan, ds *Dataset, store *statecache.Store) []string 
 		// plan does not change from one run to the next.
 		out = append(out, fmt.Sprintf("state cache: Parquet footer statistics are kept per file (%s): only the footers of new or changed files are parsed", pluralCount(int64(p.footerCached), "file")))
 	}
+	if ds.state.uniform && store != nil {
+		out = append(out, fmt.Sprintf("state cache: the %d files have the same columns (kept per file): they are read without union_by_name", len(ds.state.files)))
+	}
 	if p.agg == nil || len(p.agg.exprs) == 0 && len(p.Queries) == 0 {
 		return out
 	}

@@ -378,6 +378,7 @@ func TestExplainSaysWhatIsIncremental(t *testing.T) {
 	text := pl.String()
 	for _, want := range []string{
 		"-- state cache: Parquet footer statistics are kept per file (2 files): only the footers of new or changed files are parsed",
+		"-- state cache: the 2 files have the same columns (kept per file): they are read without union_by_name",
 		"-- state cache: query 1 is incremental for ",
 		"read every file: depends on the run instant or other state",
 		"(grouping)",
