@@ -202,7 +202,7 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 		return nil, fmt.Errorf("planning: %w", err)
 	}
 	ev := &evalState{scanned: newScanned(), history: opts.History, now: pl.now}
-	inc, _ := newIncremental(ctx, s.Conn(), primary, opts.StateCache)
+	inc, _ := newIncremental(primary, opts.StateCache)
 	// Deferred Remote data is fetched before the first statement that
 	// may read it; a plan the footers answer whole fetches none.
 	if len(pl.Queries) > 0 || opts.RowLevel != nil {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	duckdbbindings "github.com/duckdb/duckdb-go-bindings"
+
 	"github.com/dqlabs/dq/engine/statecache"
 )
 
@@ -70,15 +72,14 @@ type incremental struct {
 
 // newIncremental prepares the state cache for ds, or returns nil and why
 // it does not apply.
-func newIncremental(ctx context.Context, q querier, ds *Dataset, store *statecache.Store) (*incremental, string) {
+func newIncremental(ds *Dataset, store *statecache.Store) (*incremental, string) {
 	if why := incrementalUnused(ds, store); why != "" {
 		return nil, why
 	}
 	read, files := ds.state.read, ds.state.files
-	var version string
-	if err := queryScalar(ctx, q, "SELECT library_version FROM pragma_version()", &version); err != nil {
-		return nil, "the DuckDB version is unknown: " + err.Error()
-	}
+	// The library's own version, as pragma_version() reports it, without
+	// a statement.
+	version := duckdbbindings.LibraryVersion()
 	// The scope leaves out the list of files (every new file changes it)
 	// and union_by_name, which only a single file goes without; what
 	// either changes about a file's values shows in the column types.
@@ -116,24 +117,6 @@ func incrementalUnused(ds *Dataset, store *statecache.Store) string {
 		}
 	}
 	return ""
-}
-
-func queryScalar(ctx context.Context, q querier, query string, dst any) error {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return fmt.Errorf("no row")
-	}
-	if err := rows.Scan(dst); err != nil {
-		return err
-	}
-	return rows.Close()
 }
 
 // run computes the aggregate scan s: its mergeable expressions from file
@@ -279,7 +262,7 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 		if narrow != "" {
 			typeFrom = "(" + narrow + ") AS __dq_files"
 		}
-		bad, err := inc.typeComponents(ctx, q, typeFrom, order)
+		bad, err := inc.componentTypes(ctx, q, typeFrom, order)
 		if err != nil {
 			return nil, false, err
 		}
@@ -439,17 +422,74 @@ func (inc *incremental) typeComponents(ctx context.Context, q querier, from stri
 	}
 	for i, c := range comps {
 		c.typ = types[i]
-		switch c.kind {
-		case statecache.KindSum:
-			if !exactSumType(c.typ) && c.typ != "DOUBLE" && c.typ != "FLOAT" {
-				bad[c.key()] = true
-			}
-		case statecache.KindMin, statecache.KindMax:
-			if !monotoneToDouble(c.typ) {
+		if !mergeableType(c) {
+			bad[c.key()] = true
+		}
+	}
+	return bad, nil
+}
+
+// mergeableType says whether the merge reproduces c's aggregate at its
+// result type c.typ ("" when it does not bind): sums of numbers only,
+// extremes of types whose order CAST(... AS DOUBLE) keeps.
+func mergeableType(c *component) bool {
+	switch c.kind {
+	case statecache.KindSum:
+		return exactSumType(c.typ) || c.typ == "DOUBLE" || c.typ == "FLOAT"
+	case statecache.KindMin, statecache.KindMax:
+		return monotoneToDouble(c.typ)
+	}
+	return true
+}
+
+// componentTypesID and componentTypesScope name the store's entry of the
+// component types of a scope.
+const (
+	componentTypesID    = statecache.Identity("dq component types")
+	componentTypesScope = "component types v1\x00"
+)
+
+// componentTypes is typeComponents answered from the state cache when it
+// holds the type of every component under this scope: a type depends
+// only on the component's SQL and on what the scope names (the column
+// types, the reader, the DuckDB version), so a run that reads a new file
+// need not ask DuckDB again. The types it does ask for are added to the
+// entry.
+func (inc *incremental) componentTypes(ctx context.Context, q querier, from string, comps []*component) (map[string]bool, error) {
+	scope := componentTypesScope + inc.scope
+	// Kept as a column list: each component's key, and its type.
+	known, _ := decodeColumns(inc.store.GetBytes(componentTypesID, scope))
+	typeOf := make(map[string]string, len(known))
+	for _, k := range known {
+		typeOf[k.Name] = k.Type
+	}
+	hit := true
+	for _, c := range comps {
+		if _, ok := typeOf[c.key()]; !ok {
+			hit = false
+			break
+		}
+	}
+	if hit {
+		bad := map[string]bool{}
+		for _, c := range comps {
+			c.typ = typeOf[c.key()]
+			if c.typ == "" || !mergeableType(c) {
 				bad[c.key()] = true
 			}
 		}
+		return bad, nil
 	}
+	bad, err := inc.typeComponents(ctx, q, from, comps)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comps {
+		if _, ok := typeOf[c.key()]; !ok {
+			known = append(known, Column{Name: c.key(), Type: c.typ})
+		}
+	}
+	_ = inc.store.PutBytes(componentTypesID, scope, encodeColumns(known)) // unwritable: asked again next run
 	return bad, nil
 }
 

@@ -431,7 +431,7 @@ func TestStateCacheNarrowRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inc, why := newIncremental(ctx, sess.Conn(), ds, store)
+		inc, why := newIncremental(ds, store)
 		if inc == nil {
 			t.Fatal(why)
 		}

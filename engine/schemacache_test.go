@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -175,4 +176,89 @@ func TestColumnsEncoding(t *testing.T) {
 	if _, ok := decodeColumns(nil); ok {
 		t.Error("nil: decoded")
 	}
+}
+
+// countingQuerier counts the statements sent to a real connection.
+type countingQuerier struct {
+	q querier
+	n int
+}
+
+func (c *countingQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n++
+	return c.q.QueryContext(ctx, query, args...)
+}
+
+// TestComponentTypesCached: the component types of a scope are asked of
+// DuckDB once; the next run takes them from the state cache, with the
+// same verdicts on what merges, and a damaged entry is asked again.
+func TestComponentTypesCached(t *testing.T) {
+	store, db := stateEnv(t)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+	from := `(SELECT 1.25::DECIMAL(10,2) AS x, 2.5::DOUBLE AS y, 'a' AS s, DATE '2024-01-02' AS d, 7::INTEGER AS i) t`
+	comps := func() []*component {
+		return []*component{
+			{kind: statecache.KindSum, fn: "sum", args: `"x"`},
+			{kind: statecache.KindSum, fn: "sum", args: `"y"`},
+			{kind: statecache.KindMin, fn: "min", args: `"s"`}, // VARCHAR: does not survive CAST(... AS DOUBLE)
+			{kind: statecache.KindMax, fn: "max", args: `"d"`}, // DATE: not cast to DOUBLE
+			{kind: statecache.KindMax, fn: "max", args: `"i"`},
+			{kind: statecache.KindSum, fn: "sum", args: `"no_such"`}, // does not bind
+			{kind: statecache.KindCount, fn: "count", args: `"y"`},
+		}
+	}
+	inc := &incremental{store: store, scope: "test scope"}
+	run := func(name string, wantStatements int) (types []string, bad map[string]bool) {
+		t.Helper()
+		cq := &countingQuerier{q: conn}
+		cs := comps()
+		bad, err := inc.componentTypes(ctx, cq, from, cs)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if wantStatements >= 0 && cq.n != wantStatements || wantStatements < 0 && cq.n == 0 {
+			t.Errorf("%s: %d statements, want %d (-1: some)", name, cq.n, wantStatements)
+		}
+		for _, c := range cs {
+			types = append(types, c.typ)
+		}
+		return types, bad
+	}
+	types, bad := run("first", -1)
+	if want := []string{"DECIMAL(38,2)", "DOUBLE", "VARCHAR", "DATE", "INTEGER", "", "BIGINT"}; !slices.Equal(types, want) {
+		t.Errorf("types %q, want %q", types, want)
+	}
+	wantBad := map[string]bool{`min:min("s")`: true, `max:max("d")`: true, `sum:sum("no_such")`: true}
+	if len(bad) != len(wantBad) {
+		t.Errorf("bad %v, want %v", bad, wantBad)
+	}
+	for k := range wantBad {
+		if !bad[k] {
+			t.Errorf("bad %v lacks %s", bad, k)
+		}
+	}
+	types2, bad2 := run("second", 0)
+	if !slices.Equal(types2, types) || len(bad2) != len(bad) {
+		t.Errorf("from the cache: types %q bad %v, want %q %v", types2, bad2, types, bad)
+	}
+	// Another scope asks again.
+	inc.scope = "other scope"
+	run("another scope", -1)
+	// A damaged entry is a miss.
+	des, err := os.ReadDir(store.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if err := os.WriteFile(filepath.Join(store.Dir(), de.Name()), []byte("garbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("damaged", -1)
+	run("after damage", 0)
 }
