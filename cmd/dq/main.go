@@ -133,8 +133,8 @@ func (e internalError) Error() string { return e.err.Error() }
 // the whole model's path to that command (kong resets, resolves and
 // validates only the selected path). Whatever that cannot answer exactly
 // like the whole model — a parse error, whose message or hint may name
-// other commands — is parsed again with the whole CLI, as are help and
-// --version (see commandOnlyCLI).
+// other commands — is parsed again with the whole CLI, as is a request
+// for help (see commandOnlyCLI).
 func parseArgs(args []string, stdout, stderr io.Writer) (kctx *kong.Context, quiet bool, err error) {
 	if cli := commandOnlyCLI(args); cli.IsValid() {
 		parser, err := newParser(cli.Interface(), stdout, stderr)
@@ -162,10 +162,13 @@ var wholeModelCommands = map[string]bool{"completion": true, "help": true}
 // flags and the one command args run (the same fields with the same tags),
 // or the zero Value when args must be parsed with the whole CLI: when they
 // do not start with a command's name (after -q), when the command is one
-// of wholeModelCommands, or when any argument may ask for help or the
-// version (kong prints those from the model, and help lists the model's
-// commands; a short-flag cluster containing h is taken as a help request
-// too, whatever it means).
+// of wholeModelCommands, or when any argument may ask for help (kong
+// prints it from the model, and help lists the model's commands; a
+// short-flag cluster containing h is taken as a help request too, whatever
+// it means). `dq [-q] --version ...` gets the global flags alone: kong
+// prints the version before it checks for a command (and anything after
+// --version that the global flags do not parse is a parse error, which
+// goes to the whole CLI).
 func commandOnlyCLI(args []string) reflect.Value {
 	i := 0
 	for i < len(args) && (args[i] == "-q" || args[i] == "--quiet") {
@@ -175,14 +178,13 @@ func commandOnlyCLI(args []string) reflect.Value {
 		return reflect.Value{}
 	}
 	for _, a := range args {
-		if strings.HasPrefix(a, "--help") || strings.HasPrefix(a, "--version") ||
-			(len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'h')) {
+		if strings.HasPrefix(a, "--help") || (len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'h')) {
 			return reflect.Value{}
 		}
 	}
 	t := reflect.TypeFor[CLI]()
 	var fields []reflect.StructField
-	found := false
+	found := args[i] == "--version"
 	for f := range t.Fields() {
 		if _, cmd := f.Tag.Lookup("cmd"); !cmd {
 			fields = append(fields, f)

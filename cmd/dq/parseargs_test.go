@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -166,7 +167,7 @@ func TestParseArgsFallsBackToWholeCLI(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{
-		{"--version"}, {"eval", "--help"}, {"eval", "-h"}, {"-qh", "eval"}, {"eval", "--version", "r", "d"},
+		{"eval", "--help"}, {"eval", "-h"}, {"-qh", "eval"}, {"--help"}, {"--version", "--help"},
 		{"help", "eval"}, {"completion", "bash"}, {"--quiet=true", "eval", "r", "d"}, {}, {"-q"},
 	} {
 		if commandOnlyCLI(args).IsValid() {
@@ -198,4 +199,41 @@ func BenchmarkParseArgs(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestVersionWithoutWholeCLI: --version is answered from the global flags
+// (or the command's own model) exactly as from the whole CLI.
+func TestVersionWithoutWholeCLI(t *testing.T) {
+	for _, args := range [][]string{
+		{"--version"}, {"-q", "--version"}, {"eval", "--version", "r.dqdl", "d.parquet"}, {"--version", "eval"}, {"--version", "--bogus"},
+	} {
+		if !commandOnlyCLI(args).IsValid() {
+			t.Errorf("%v: parsed with the whole CLI", args)
+		}
+		got := runDQ(t, "", args...)
+		var out, errOut bytes.Buffer
+		var whole CLI
+		k, err := newParser(&whole, &out, &errOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantCode int
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					wantCode = int(r.(kongExit))
+				}
+			}()
+			if _, err := k.Parse(args); err != nil {
+				wantCode = exitInvalid
+				fmt.Fprintf(&errOut, "dq: %v\n%s\n", err, `Run "dq --help" for usage.`)
+			}
+		}()
+		if got.code != wantCode || got.stdout != out.String() || got.stderr != errOut.String() {
+			t.Errorf("%v: got %d %q %q, whole CLI %d %q %q", args, got.code, got.stdout, got.stderr, wantCode, out.String(), errOut.String())
+		}
+	}
+	if got := runDQ(t, "", "--version"); got.code != exitOK || got.stdout != versionString()+"\n" {
+		t.Errorf("dq --version: %d %q, want %q", got.code, got.stdout, versionString())
+	}
 }
