@@ -10,10 +10,13 @@ require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/config v1.33.18
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
-	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.75.7
-	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.55.11
+	// Pinned before schema-based serde: its package init slows every dq start (git log go.mod).
+	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.65.0
+	// Pinned before schema-based serde: its package init slows every dq start (git log go.mod).
+	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.48.7
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.10
-	github.com/aws/aws-sdk-go-v2/service/sns v1.48.0
+	// Pinned before schema-based serde: its package init slows every dq start (git log go.mod).
+	github.com/aws/aws-sdk-go-v2/service/sns v1.47.10
 	github.com/aws/smithy-go v1.28.9
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
 	github.com/chromedp/chromedp v0.14.2
@@ -39,8 +42,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/v4a v1.5.12 // indirect
-	github.com/aws/aws-sdk-go-v2/service/athena v1.68.0
-	github.com/aws/aws-sdk-go-v2/service/glue v1.176.0
+	// Pinned before schema-based serde: its package init slows every dq start (git log go.mod).
+	github.com/aws/aws-sdk-go-v2/service/athena v1.62.1
+	// Pinned before schema-based serde: its package init slows every dq start (git log go.mod).
+	github.com/aws/aws-sdk-go-v2/service/glue v1.160.0
 	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/checksum v1.11.13 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.14.12 // indirect

@@ -142,13 +142,13 @@ func arity(t *RuleType) string {
 // resolveType finds the registry entry for a rule or analyzer and reports
 // unknown names and wrong parameter counts.
 func (b *builder) resolveType(pos lexer.Position, name string, params []*Param, what string) *RuleType {
-	t, overloads := builtin.resolve(name, len(params))
+	t, overloads := builtin().resolve(name, len(params))
 	if t != nil {
 		return t
 	}
 	if len(overloads) == 0 {
 		msg := fmt.Sprintf("unknown %s type %q", what, name)
-		if s := builtin.suggest(name); s != "" {
+		if s := builtin().suggest(name); s != "" {
 			msg += fmt.Sprintf(" — did you mean %q?", s)
 		}
 		b.errorf(pos, "%s", msg)

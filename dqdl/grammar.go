@@ -1,6 +1,8 @@
 package dqdl
 
 import (
+	"sync"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -113,7 +115,15 @@ type gStrictDocument struct {
 	Analyzers     *gAnalyzers `parser:"  @@? | @@ )"`
 }
 
+// The parsers are built on first use rather than at package init: building
+// one walks its grammar by reflection (~1 ms each), which every process
+// that links dqdl would pay, and the strict one is needed only to locate a
+// syntax error. sync.OnceValue makes the first use safe from any goroutine.
 var (
-	documentParser = participle.MustBuild[gDocument](parserOptions...)
-	strictParser   = participle.MustBuild[gStrictDocument](parserOptions...)
+	documentParser = sync.OnceValue(func() *participle.Parser[gDocument] {
+		return participle.MustBuild[gDocument](parserOptions...)
+	})
+	strictParser = sync.OnceValue(func() *participle.Parser[gStrictDocument] {
+		return participle.MustBuild[gStrictDocument](parserOptions...)
+	})
 )

@@ -29,10 +29,10 @@ func Parse(name, src string) (*Ruleset, error) {
 	// every broken rule is reported; participle then parses the document
 	// with one Chunk token standing for each rule.
 	rules, ruleErrs, docToks := parseRulesList(toks)
-	doc, err := parseTokens(documentParser, docToks)
+	doc, err := parseTokens(documentParser(), docToks)
 	if err == nil && doc.Rules == nil && doc.Analyzers == nil && len(doc.Trailing) > 0 {
 		// The sections did not parse; the strict grammar says why.
-		if _, serr := parseTokensExact(strictParser, docToks); serr != nil {
+		if _, serr := parseTokensExact(strictParser(), docToks); serr != nil {
 			err = serr
 		}
 	}

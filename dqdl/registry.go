@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // rulesConfig is Glue's rule-type registry as published with the official
@@ -130,22 +131,23 @@ func loadRegistry(data []byte) (*Registry, error) {
 	return reg, nil
 }
 
-// builtin is the embedded registry. It is immutable after package init, so
-// sharing it is safe.
-var builtin = func() *Registry {
+// builtin is the embedded registry, decoded on first use (not at package
+// init, which every dq process would pay for). It is immutable once built,
+// so sharing it is safe.
+var builtin = sync.OnceValue(func() *Registry {
 	r, err := loadRegistry(rulesConfig)
 	if err != nil {
 		panic(err) // the embedded file is checked by tests; this cannot happen in a release
 	}
 	return r
-}()
+})
 
 // RuleTypes returns every rule type in registry order (overloads included).
-func RuleTypes() []*RuleType { return append([]*RuleType(nil), builtin.types...) }
+func RuleTypes() []*RuleType { return append([]*RuleType(nil), builtin().types...) }
 
 // LookupRuleType returns the overloads of a rule type name (case-sensitive),
 // or nil when the name is unknown.
-func LookupRuleType(name string) []*RuleType { return builtin.byName[name] }
+func LookupRuleType(name string) []*RuleType { return builtin().byName[name] }
 
 // resolve picks the overload of name that takes nparams parameters.
 func (r *Registry) resolve(name string, nparams int) (*RuleType, []*RuleType) {

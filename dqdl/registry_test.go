@@ -47,12 +47,12 @@ func TestRegistryContents(t *testing.T) {
 		{"RowCount", 0, true}, {"RowCount", 1, false},
 	}
 	for _, tc := range tests {
-		got, _ := builtin.resolve(tc.name, tc.nparams)
+		got, _ := builtin().resolve(tc.name, tc.nparams)
 		if (got != nil) != tc.want {
 			t.Errorf("resolve(%s, %d) = %v, want found=%v", tc.name, tc.nparams, got, tc.want)
 		}
 	}
-	if cl, _ := builtin.resolve("ColumnLength", 1); !cl.Threshold || cl.Extension == "" {
+	if cl, _ := builtin().resolve("ColumnLength", 1); !cl.Threshold || cl.Extension == "" {
 		t.Errorf("ColumnLength must accept `with threshold` as a documented extension")
 	}
 }
@@ -62,7 +62,7 @@ func TestSuggest(t *testing.T) {
 		"Completnes": "Completeness", "isComplete": "IsComplete", "rowcount": "RowCount",
 		"ColumnValue": "ColumnValues", "Xyzzy": "",
 	} {
-		if got := builtin.suggest(in); got != want {
+		if got := builtin().suggest(in); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
