@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // BenchmarkFooters compares reading footers with arrow-go (what Read does)
@@ -56,3 +58,103 @@ func BenchmarkFooters(b *testing.B) {
 		})
 	}
 }
+
+// taxiSQL has the columns of the NYC taxi files the benchmarks use (19:
+// integers, timestamps, doubles with NULLs and a one-letter string).
+const taxiSQL = `SELECT CAST(1 + r % 6 AS BIGINT) AS VendorID,
+  TIMESTAMP '2022-01-01' + r * INTERVAL 2 SECOND AS tpep_pickup_datetime,
+  TIMESTAMP '2022-01-01' + r * INTERVAL 2 SECOND + INTERVAL 600 SECOND AS tpep_dropoff_datetime,
+  CASE WHEN r % 50 = 0 THEN NULL ELSE CAST(r % 7 AS DOUBLE) END AS passenger_count,
+  r % 97 / 7.0 AS trip_distance, CAST(1 + r % 6 AS DOUBLE) AS RatecodeID,
+  CASE WHEN r % 50 = 0 THEN NULL WHEN r % 9 = 0 THEN 'Y' ELSE 'N' END AS store_and_fwd_flag,
+  CAST(1 + r % 265 AS BIGINT) AS PULocationID, CAST(1 + r * 7 % 265 AS BIGINT) AS DOLocationID,
+  CAST(r % 5 AS BIGINT) AS payment_type, r % 301 / 3.0 - 2 AS fare_amount, r % 3 / 2.0 AS extra,
+  0.5 AS mta_tax, r % 41 / 4.0 AS tip_amount, r % 11 / 2.0 AS tolls_amount, 0.3 AS improvement_surcharge,
+  r % 499 / 3.0 AS total_amount, 2.5 * (r % 2) AS congestion_surcharge,
+  CASE WHEN r % 50 = 0 THEN NULL ELSE 1.25 * (r % 2) END AS airport_fee
+FROM range(9 * 2048) t(r)`
+
+// BenchmarkSummary measures what a run that plans from cached footer
+// summaries pays per file and for a dataset of 31 daily files: encoding
+// and decoding one summary of a taxi-shaped file (19 columns, 9 row
+// groups, as the 1M-row daily files), and combining 31 of them as
+// ReadCached does from a cache.
+func BenchmarkSummary(b *testing.B) {
+	db, err := openDuck()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	p := filepath.Join(b.TempDir(), "taxi.parquet")
+	if _, err := db.Exec("SET threads = 1"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("COPY (" + taxiSQL + ") TO '" + p + "' (FORMAT parquet, ROW_GROUP_SIZE 2048)"); err != nil {
+		b.Fatal(err)
+	}
+	r, err := file.OpenParquetFile(p, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := Summarize(r.MetaData())
+	r.Close()
+	if len(f.RowGroups) != 9 || len(f.Columns) != 19 {
+		b.Fatalf("%d row groups, %d columns: want 9 and 19", len(f.RowGroups), len(f.Columns))
+	}
+	enc, err := f.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := f.MarshalBinary(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(enc)))
+		for i := 0; i < b.N; i++ {
+			if _, err := UnmarshalFile(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	const files = 31
+	paths := make([]string, files)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("day%02d.parquet", i+1)
+	}
+	b.Run("cached/files=31", func(b *testing.B) {
+		b.ReportAllocs()
+		c := bytesCache{}
+		for _, p := range paths {
+			c[p] = enc
+		}
+		for i := 0; i < b.N; i++ {
+			d, err := ReadCached(context.Background(), paths, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d.RowGroups != 9*files {
+				b.Fatalf("%d row groups", d.RowGroups)
+			}
+		}
+	})
+}
+
+// bytesCache holds encoded summaries in memory: Get decodes, as a cache
+// on disk does after reading.
+type bytesCache map[string][]byte
+
+func (c bytesCache) Get(path string) *File {
+	f, err := UnmarshalFile(c[path])
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func (c bytesCache) Put(string, *File) {}

@@ -1,6 +1,7 @@
 package parquetstats
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"math"
@@ -114,14 +115,161 @@ func TestSummaryDamaged(t *testing.T) {
 	if _, err := UnmarshalFile(other); err == nil {
 		t.Error("a summary of another version decoded")
 	}
-	// One row group's row count changed: the statistics no longer fit.
+	// One row group's row count changed: the statistics no longer fit,
+	// and such a summary does not encode.
 	f := summaries(t, []string{p})[0]
 	f.RowGroups[0]++
-	bad, _ := f.MarshalBinary()
-	if _, err := UnmarshalFile(bad); err == nil {
-		t.Error("statistics that do not fit their row groups decoded")
+	if _, err := f.MarshalBinary(); err == nil {
+		t.Error("statistics that do not fit their row groups encoded")
 	}
 	if _, err := Combine([]*File{f}); err == nil {
 		t.Error("Combine took statistics that do not fit their row groups")
+	}
+}
+
+// TestSummaryHeaderAndFlags: a summary whose announced sizes (row groups,
+// columns, bounds, string bytes) or statistics flags do not match what
+// follows fails to decode, and every single-byte change either fails or
+// decodes to a summary that encodes again to the same bytes: never a
+// panic, never an allocation sized by garbage.
+func TestSummaryHeaderAndFlags(t *testing.T) {
+	db := duck(t)
+	p := filepath.Join(t.TempDir(), "a.parquet")
+	exec(t, db, "COPY (SELECT * FROM ("+mixedSQL+")) TO '"+p+"' (FORMAT parquet, ROW_GROUP_SIZE 4)")
+	f := summaries(t, []string{p})[0]
+	b, err := f.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The header: version, row groups, columns, bounds, string bytes.
+	var head [5]uint64
+	rest := b
+	for i := range head {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 {
+			t.Fatal("no header")
+		}
+		head[i], rest = v, rest[n:]
+	}
+	if head[3] == 0 || head[4] == 0 {
+		t.Fatalf("header %v: the test file should have bounds and string bounds", head)
+	}
+	for i := 1; i < len(head); i++ {
+		for _, delta := range []int64{-1, 1, 1 << 40} {
+			h := head
+			h[i] = uint64(int64(h[i]) + delta)
+			var bad []byte
+			for _, v := range h {
+				bad = binary.AppendUvarint(bad, v)
+			}
+			bad = append(bad, rest...)
+			if _, err := UnmarshalFile(bad); err == nil {
+				t.Errorf("header field %d off by %d decoded", i, delta)
+			}
+		}
+	}
+	// Unknown flags, and a minimum without a maximum.
+	one := &File{RowGroups: []int64{3}, Columns: []FileColumn{{Name: "x", Type: "INT64", Stats: []Stats{{Rows: 3}}}}}
+	ob, err := one.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flags := range []byte{0x10, 0x80, flagMin, flagMax} {
+		bad := append([]byte(nil), ob...)
+		bad[len(bad)-1] = flags // the only statistics' flags end the summary
+		if _, err := UnmarshalFile(bad); err == nil {
+			t.Errorf("flags %#x decoded", flags)
+		}
+	}
+	for i := range b {
+		for _, x := range []byte{0x01, 0x80, 0xff} {
+			bad := append([]byte(nil), b...)
+			bad[i] ^= x
+			g, err := UnmarshalFile(bad)
+			if err != nil {
+				continue
+			}
+			again, err := g.MarshalBinary()
+			if err != nil {
+				t.Fatalf("byte %d ^ %#x: decoded a summary that does not encode: %v", i, x, err)
+			}
+			if !reflect.DeepEqual(again, bad) {
+				t.Fatalf("byte %d ^ %#x: decoded to a summary that encodes differently", i, x)
+			}
+		}
+	}
+}
+
+// TestSummaryRefusesOddBounds: a bound with fields outside its kind (which
+// the encoding would drop) or out of its kind's range does not encode.
+func TestSummaryRefusesOddBounds(t *testing.T) {
+	for name, v := range map[string]Value{
+		"int with a float":         {Kind: Int, Int: 1, Float: 2},
+		"float with an int":        {Kind: Float, Float: 1, Int: 2},
+		"string with a scale":      {Kind: String, Bytes: []byte("a"), Scale: 1},
+		"date with bytes":          {Kind: Date, Int: 3, Bytes: []byte("x")},
+		"decimal with a unit":      {Kind: Decimal, Int: 3, Scale: 2, Unit: Micros},
+		"timestamp without a unit": {Kind: Timestamp, Int: 3},
+		"timestamp of unit 4":      {Kind: Timestamp, Int: 3, Unit: Nanos + 1},
+		"bool of 2":                {Kind: Bool, Int: 2},
+		"kind 0":                   {},
+		"kind 9":                   {Kind: Bool + 1},
+	} {
+		f := &File{RowGroups: []int64{1}, Columns: []FileColumn{{Name: "x", Type: "t", Stats: []Stats{{Rows: 1, Min: &v, Max: &v}}}}}
+		if _, err := f.MarshalBinary(); err == nil {
+			t.Errorf("%s: encoded", name)
+		}
+	}
+	// Every kind's own fields round-trip, extremes and -0.0 included.
+	neg0 := math.Copysign(0, -1)
+	var stats []Stats
+	for _, v := range []Value{
+		{Kind: Int, Int: math.MinInt64}, {Kind: Int, Int: math.MaxInt64},
+		{Kind: Uint, Uint: math.MaxUint64}, {Kind: Float, Float: neg0}, {Kind: Float, Float: math.Inf(-1)},
+		{Kind: Decimal, Int: -12345, Scale: 38}, {Kind: Date, Int: -719528},
+		{Kind: Timestamp, Int: -1, Unit: Millis, UTC: true}, {Kind: Timestamp, Int: 1 << 62, Unit: Nanos},
+		{Kind: String, Bytes: []byte("ünï\x00code")}, {Kind: String}, {Kind: Bool, Int: 1}, {Kind: Bool},
+	} {
+		v := v
+		stats = append(stats, Stats{Rows: 5, Nulls: 2, HasNulls: true, Min: &v, Max: &v})
+	}
+	stats = append(stats, Stats{Rows: 5}, Stats{Rows: 5, Nulls: 5, HasNulls: true})
+	f := &File{Columns: []FileColumn{{Name: "ä", Type: "any", Float: true}}}
+	for range stats {
+		f.RowGroups = append(f.RowGroups, 5)
+	}
+	f.Columns[0].Stats = stats
+	b, err := f.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := UnmarshalFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(f, g) {
+		t.Errorf("decoded %+v, want %+v", g, f)
+	}
+	if !math.Signbit(g.Columns[0].Stats[3].Min.Float) {
+		t.Error("-0.0 lost its sign")
+	}
+	// Decoded string bounds do not share memory with the encoding.
+	at := bytes.Index(b, []byte("ünï"))
+	if at < 0 {
+		t.Fatal("no string bound in the encoding")
+	}
+	b[at] ^= 0xff
+	if !reflect.DeepEqual(f, g) {
+		t.Error("the decoded summary changed with its encoding")
+	}
+	// No columns, no row groups.
+	for _, e := range []*File{{}, {RowGroups: []int64{0, 7}}, {Columns: []FileColumn{{Name: "n", Type: "nested"}}}} {
+		b, err := e.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, err := UnmarshalFile(b); err != nil || !reflect.DeepEqual(g, e) {
+			t.Errorf("%+v decoded as %+v, %v", e, g, err)
+		}
 	}
 }

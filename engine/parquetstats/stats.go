@@ -218,6 +218,8 @@ type Dataset struct {
 	// ambiguous names occur twice in one file, differing only by case.
 	ambiguous map[string]bool
 	fileIndex int // of the file add reads
+	// groupCap is the number of row groups of all the files Combine adds.
+	groupCap int
 	// rowGroupRows are the row counts of the row groups read so far.
 	rowGroupRows []int64
 	// Spans place each row group (in the order of Column.RowGroups) in
@@ -392,6 +394,7 @@ func Summarize(md *metadata.FileMetaData) *File {
 // their footers.
 func Combine(files []*File) (*Dataset, error) {
 	d := &Dataset{Files: len(files), byName: map[string]*Column{}, ambiguous: map[string]bool{}}
+	total := 0
 	for fi, f := range files {
 		if f == nil {
 			return nil, fmt.Errorf("file %d: no footer", fi)
@@ -399,7 +402,18 @@ func Combine(files []*File) (*Dataset, error) {
 		if err := f.check(); err != nil {
 			return nil, fmt.Errorf("file %d: %w", fi, err)
 		}
-		d.add(f)
+		total += len(f.RowGroups)
+	}
+	// The per-row-group slices are sized once: grown file by file, a
+	// dataset of many files would copy them again and again.
+	if total > 0 {
+		d.groupCap = total
+		d.Spans = make([]RowGroupSpan, 0, total)
+		d.rowGroupRows = make([]int64, 0, total)
+	}
+	var sc addScratch
+	for _, f := range files {
+		d.add(f, &sc)
 	}
 	return d, nil
 }
@@ -420,30 +434,43 @@ func (f *File) check() error {
 	return nil
 }
 
-func (d *Dataset) add(f *File) {
-	seen := map[string]bool{}
+// addScratch is what add needs per file, kept for the next file.
+type addScratch struct {
+	keys    []string // the file's column names, lower case
+	seen    map[string]bool
+	present map[*Column]bool
+}
+
+func (d *Dataset) add(f *File, sc *addScratch) {
+	if sc.seen == nil {
+		sc.seen, sc.present = map[string]bool{}, map[*Column]bool{}
+	}
+	clear(sc.seen)
+	clear(sc.present)
+	sc.keys = sc.keys[:0]
 	for _, fc := range f.Columns {
 		k := strings.ToLower(fc.Name)
-		if seen[k] {
+		sc.keys = append(sc.keys, k)
+		if sc.seen[k] {
 			d.ambiguous[k] = true
 		}
-		seen[k] = true
+		sc.seen[k] = true
 	}
 	// Columns this file lacks are NULL in its rows.
-	present := map[*Column]bool{}
+	present := sc.present
 	var fileRows int64
 	for _, n := range f.RowGroups {
 		fileRows += n
 	}
-	for _, fc := range f.Columns {
-		k := strings.ToLower(fc.Name)
+	for i, fc := range f.Columns {
+		k := sc.keys[i]
 		col := d.byName[k]
 		if col == nil {
 			col = &Column{Name: fc.Name, Type: fc.Type}
 			col.HasNulls = true
 			col.Nulls = d.Rows // the earlier files' rows
 			col.Rows = d.Rows
-			col.RowGroups = make([]Stats, 0, d.RowGroups)
+			col.RowGroups = make([]Stats, 0, max(d.groupCap, d.RowGroups))
 			for _, prev := range d.rowGroupRows {
 				col.RowGroups = append(col.RowGroups, Stats{Rows: prev, Nulls: prev, HasNulls: true})
 			}
