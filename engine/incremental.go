@@ -217,16 +217,21 @@ func (inc *incremental) merged(ctx context.Context, q querier, s *scan, vals []s
 		states map[string]statecache.State
 	}
 	files := make([]*fileState, len(inc.files))
+	ids := make([]statecache.Identity, len(inc.files))
 	for n := range inc.files {
-		id, err := inc.state.identity(n)
-		if err != nil {
+		if ids[n], err = inc.state.identity(n); err != nil {
 			return nil, false, err
 		}
-		fs := &fileState{id: id, states: inc.store.Get(id, inc.scope)}
-		if fs.states == nil {
-			fs.states = map[string]statecache.State{}
+	}
+	cached, err := inc.store.GetAll(ctx, ids, inc.scope)
+	if err != nil {
+		return nil, false, err
+	}
+	for n, states := range cached {
+		if states == nil {
+			states = map[string]statecache.State{}
 		}
-		files[n] = fs
+		files[n] = &fileState{id: ids[n], states: states}
 	}
 	// missing lists the files without a state of some of comps, and
 	// which components they lack.

@@ -28,8 +28,9 @@ import (
 
 // FormatVersion is the version of the stored state format and of the
 // meaning of the states. Bump it when a metric's definition or a state's
-// layout changes: older entries are then ignored.
-const FormatVersion = 1
+// layout changes: older entries are then ignored. Version 2 encodes states
+// by hand (codec.go) instead of with gob.
+const FormatVersion = 2
 
 // Kind says which aggregate a State belongs to.
 type Kind uint8

@@ -2,18 +2,20 @@ package statecache
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -121,18 +123,47 @@ func (s *Store) path(id Identity, scope string) string {
 // Get returns the states stored for the file under scope, keyed as they
 // were put, or nil. Anything wrong with the entry (absent, another format
 // version, a bad checksum, another identity behind the same hash) is a
-// miss. A hit marks the entry recently used.
+// miss. A hit marks the entry recently used (to within touchEvery).
 func (s *Store) Get(id Identity, scope string) map[string]State {
-	b := s.read(id, scope, magic)
+	b, used := s.read(id, scope, magic)
 	if b == nil {
 		return nil
 	}
-	e, err := decode(b)
+	e, err := decodeEntry(b)
 	if err != nil || e.Identity != id || e.Scope != scope {
 		return nil
 	}
-	s.touch(id, scope)
+	used()
 	return e.States
+}
+
+// GetAll returns the states stored for each file under scope, as Get
+// does (nil for a miss), in the order of ids. A run reads one entry per
+// data file: the entries are read on up to GOMAXPROCS goroutines, each a
+// file open, a checksum and a decode. Only a cancelled ctx is an error.
+func (s *Store) GetAll(ctx context.Context, ids []Identity, scope string) ([]map[string]State, error) {
+	out := make([]map[string]State, len(ids))
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(ids) || ctx.Err() != nil {
+				return
+			}
+			out[i] = s.Get(ids[i], scope)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(len(ids), runtime.GOMAXPROCS(0)) - 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	work()
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // GetBytes returns the bytes stored for the file under scope by PutBytes,
@@ -140,7 +171,7 @@ func (s *Store) Get(id Identity, scope string) map[string]State {
 // should name what the bytes are and their version, so that entries of
 // another kind or version are misses.
 func (s *Store) GetBytes(id Identity, scope string) []byte {
-	b := s.read(id, scope, bytesMagic)
+	b, used := s.read(id, scope, bytesMagic)
 	if b == nil {
 		return nil
 	}
@@ -148,46 +179,60 @@ func (s *Store) GetBytes(id Identity, scope string) []byte {
 	if !ok || gotID != id || gotScope != scope {
 		return nil
 	}
-	s.touch(id, scope)
+	used()
 	return data
 }
 
 // read returns the payload of the entry after its header, when the entry
-// starts with magic and the format version and its checksum is right.
-func (s *Store) read(id Identity, scope, magic string) []byte {
-	b, err := os.ReadFile(s.path(id, scope))
+// starts with magic and the format version and its checksum is right, and
+// a function that marks it used.
+func (s *Store) read(id Identity, scope, magic string) (payload []byte, used func()) {
+	p := s.path(id, scope)
+	b, mod, err := readEntry(p)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	head := len(magic) + 4 + sha256.Size
 	if len(b) < head || string(b[:len(magic)]) != magic {
-		return nil
+		return nil, nil
 	}
 	if binary.BigEndian.Uint32(b[len(magic):]) != FormatVersion {
-		return nil
+		return nil, nil
 	}
-	payload := b[head:]
+	payload = b[head:]
 	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], b[len(magic)+4:head]) {
-		return nil
+		return nil, nil
 	}
-	return payload
+	return payload, func() { s.touch(p, mod) }
 }
 
-// touch marks an entry recently used, for Trim.
-func (s *Store) touch(id Identity, scope string) {
+// maxEntryBytes bounds what read reads: no entry is larger.
+const maxEntryBytes = 1 << 30
+
+// touchEvery is how stale an entry's modification time may get before a
+// hit marks it used again: Trim's eviction order is exact to that, and a
+// check run every few seconds does not rewrite its entries' inodes each
+// time.
+const touchEvery = 10 * time.Minute
+
+// touch marks an entry read at mod recently used, for Trim.
+func (s *Store) touch(path string, mod time.Time) {
 	now := s.now()
-	_ = os.Chtimes(s.path(id, scope), now, now) // a failure only ages the entry
+	if now.Sub(mod) < touchEvery && !mod.After(now) {
+		return
+	}
+	_ = os.Chtimes(path, now, now) // a failure only ages the entry
 }
 
 // Put stores the states of the file under scope, replacing what was there.
 // Another process's concurrent Put of the same entry leaves one of the two
 // whole.
 func (s *Store) Put(id Identity, scope string, states map[string]State) error {
-	var payload bytes.Buffer
-	if err := gob.NewEncoder(&payload).Encode(entry{Identity: id, Scope: scope, States: states}); err != nil {
+	payload, err := encodeEntry(id, scope, states)
+	if err != nil {
 		return fmt.Errorf("state cache: encoding an entry: %w", err)
 	}
-	return s.write(id, scope, frame(magic, payload.Bytes()))
+	return s.write(id, scope, frame(magic, payload))
 }
 
 // PutBytes stores data for the file under scope (see GetBytes), replacing
@@ -253,24 +298,6 @@ func frame(magic string, payload []byte) []byte {
 }
 
 var errBadEntry = errors.New("state cache: damaged entry")
-
-// decode reads the payload of a states entry.
-func decode(payload []byte) (entry, error) {
-	var e entry
-	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&e); err != nil {
-		return entry{}, errBadEntry
-	}
-	for k, st := range e.States {
-		if st.Kind < KindCount || st.Kind > KindCoMoments {
-			return entry{}, errBadEntry
-		}
-		if st.Kind == KindSum && st.Sum == nil {
-			st.Sum = new(big.Rat)
-			e.States[k] = st
-		}
-	}
-	return e, nil
-}
 
 // staleTemp is how old a temporary file must be before Trim removes it: a
 // writer that died left it.

@@ -1,6 +1,7 @@
 package statecache
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -292,5 +293,113 @@ func TestStoreBytes(t *testing.T) {
 	}
 	if s.GetBytes(id, "footer v1") != nil {
 		t.Error("hit on another identity's entry")
+	}
+}
+
+// A hit marks an entry used only when its mark is older than touchEvery
+// (or in the future): a check run every few seconds does not rewrite its
+// entries' inodes.
+func TestGetMarksUsedCoarsely(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	id := S3Identity("b", "k", "e")
+	if err := s.Put(id, "sc", testStates(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutBytes(id, "bytes", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	mod := func(scope string) time.Time {
+		st, err := os.Stat(s.path(id, scope))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.ModTime()
+	}
+	for _, scope := range []string{"sc", "bytes"} {
+		get := func() bool {
+			if scope == "sc" {
+				return s.Get(id, scope) != nil
+			}
+			return s.GetBytes(id, scope) != nil
+		}
+		marked := clock.Add(-time.Hour)
+		if err := os.Chtimes(s.path(id, scope), marked, marked); err != nil {
+			t.Fatal(err)
+		}
+		if !get() || !mod(scope).Equal(clock) {
+			t.Errorf("%s: a hit on an entry marked an hour ago left it at %v", scope, mod(scope))
+		}
+		clock = clock.Add(touchEvery / 2)
+		if !get() || !mod(scope).Equal(clock.Add(-touchEvery/2)) {
+			t.Errorf("%s: a hit within touchEvery marked the entry again", scope)
+		}
+		clock = clock.Add(touchEvery)
+		if !get() || !mod(scope).Equal(clock) {
+			t.Errorf("%s: a hit after touchEvery did not mark the entry", scope)
+		}
+		future := clock.Add(time.Hour)
+		_ = os.Chtimes(s.path(id, scope), future, future)
+		if !get() || !mod(scope).Equal(clock) {
+			t.Errorf("%s: an entry marked in the future stayed there", scope)
+		}
+	}
+	// A miss (another identity's entry under this name) marks nothing.
+	other := S3Identity("b", "other", "e")
+	if err := s.Put(other, "sc", testStates(t)); err != nil {
+		t.Fatal(err)
+	}
+	marked := clock.Add(-time.Hour)
+	_ = os.Rename(s.path(other, "sc"), s.path(id, "sc"))
+	_ = os.Chtimes(s.path(id, "sc"), marked, marked)
+	if s.Get(id, "sc") != nil || !mod("sc").Equal(marked) {
+		t.Error("a miss marked the entry used")
+	}
+}
+
+// GetAll reads each file's entry as Get does, in order, misses included,
+// and a cancelled context is an error.
+func TestGetAll(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []Identity
+	for i := range 40 {
+		id := S3Identity("b", fmt.Sprint(i), "e")
+		ids = append(ids, id)
+		if i%3 == 0 {
+			continue // a miss
+		}
+		if err := s.Put(id, "sc", map[string]State{"n": {Kind: KindCount, N: int64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = os.WriteFile(s.path(ids[5], "sc"), []byte("damaged"), 0o600)
+	got, err := s.GetAll(context.Background(), ids, "sc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range got {
+		switch {
+		case i%3 == 0 || i == 5:
+			if m != nil {
+				t.Errorf("file %d: a hit %v", i, m)
+			}
+		case m["n"].N != int64(i):
+			t.Errorf("file %d: got %v", i, m)
+		}
+	}
+	if got, err := s.GetAll(context.Background(), nil, "sc"); err != nil || len(got) != 0 {
+		t.Errorf("no files: %v, %v", got, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.GetAll(ctx, ids, "sc"); err == nil {
+		t.Error("a cancelled read was not an error")
 	}
 }
