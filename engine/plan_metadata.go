@@ -199,8 +199,9 @@ type verdict struct {
 
 // decide returns the values of the expressions exprs[idx] that the
 // footers determine, over the whole dataset (group -1) or each of the row
-// groups. Comparisons are evaluated by DuckDB at the bounds, in one
-// statement per few thousand.
+// groups. Comparisons are evaluated by DuckDB at the bounds, one
+// statement per predicate over all its bounds, the statements run
+// together (runBoundStatements).
 func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx, groups []int) map[verdictKey]verdict {
 	out := map[verdictKey]verdict{}
 	type pending struct {
@@ -264,7 +265,17 @@ func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx,
 	for n := range preds {
 		lo[n], hi[n] = -1, -1
 	}
-	for _, key := range order {
+	set := func(i int, b int) {
+		if i >= 0 && i/2 < len(preds) {
+			if i%2 == 0 {
+				lo[i/2] = b
+			} else {
+				hi[i/2] = b
+			}
+		}
+	}
+	stmts := make([]string, len(order))
+	for k, key := range order {
 		idx := byPred[key]
 		first := preds[idx[0]].cmp
 		var rows []string
@@ -274,21 +285,17 @@ func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx,
 				rows = append(rows, fmt.Sprintf("(%d, %s)", 2*n+1, preds[n].hi))
 			}
 		}
-		query := "SELECT __dq_i, " + first.pred + " FROM (VALUES " + strings.Join(rows, ", ") + ") AS __bound(__dq_i, " + first.quoted + ")"
-		if err := queryIndexedBools(ctx, q, query, func(i int, b int) {
-			if i >= 0 && i/2 < len(preds) {
-				if i%2 == 0 {
-					lo[i/2] = b
-				} else {
-					hi[i/2] = b
-				}
-			}
-		}); err != nil {
-			for _, n := range idx {
-				lo[n], hi[n] = -2, -2 // unknown: undecided
-			}
-		}
+		stmts[k] = "SELECT __dq_i, " + first.pred + " FROM (VALUES " + strings.Join(rows, ", ") + ") AS __bound(__dq_i, " + first.quoted + ")"
 	}
+	runBoundStatements(ctx, q, stmts, set, func(k int) {
+		for _, n := range byPred[order[k]] {
+			lo[n], hi[n] = -2, -2 // unknown: undecided
+		}
+	}, func(k int) {
+		for _, n := range byPred[order[k]] {
+			lo[n], hi[n] = -1, -1 // whatever a failed union set
+		}
+	})
 	for n, p := range preds {
 		if lo[n] == -2 {
 			continue
@@ -313,6 +320,35 @@ func (ff *footerFacts) decide(ctx context.Context, q querier, exprs []expr, idx,
 		}
 	}
 	return out
+}
+
+// boundStatements is how many statements runBoundStatements joins into one.
+const boundStatements = 32
+
+// runBoundStatements runs statements of (index, nullable boolean) rows,
+// passing each row to set, joined by UNION ALL boundStatements at a time:
+// each statement alone costs a round trip and a planning pass (a
+// millisecond, where the rest of a plan from cached footers takes a few).
+// When a union fails, reset is called for each of its statements and they
+// run one by one, so that a statement DuckDB refuses (failed) leaves the
+// others' rows.
+func runBoundStatements(ctx context.Context, q querier, stmts []string, set func(i, b int), failed, reset func(k int)) {
+	for start := 0; start < len(stmts); start += boundStatements {
+		part := stmts[start:min(start+boundStatements, len(stmts))]
+		if len(part) > 1 {
+			if err := queryIndexedBools(ctx, q, strings.Join(part, " UNION ALL "), set); err == nil {
+				continue
+			}
+			for k := range part {
+				reset(start + k)
+			}
+		}
+		for k, stmt := range part {
+			if err := queryIndexedBools(ctx, q, stmt, set); err != nil {
+				failed(start + k)
+			}
+		}
+	}
 }
 
 // queryIndexedBools runs a statement of (index, nullable boolean) rows,

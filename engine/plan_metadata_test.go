@@ -352,3 +352,62 @@ func skippable(d *cxData, rules []string) []string {
 	}
 	return out
 }
+
+// runBoundStatements runs the statements together and, when one of them
+// fails, the others alone: their rows are all set, and only the failing
+// statement is reported.
+func TestRunBoundStatements(t *testing.T) {
+	ctx := context.Background()
+	sess, err := OpenSession(ctx, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	stmt := func(i int, pred string) string {
+		return fmt.Sprintf("SELECT __dq_i, %s FROM (VALUES (%d, 5)) AS __bound(__dq_i, \"x\")", pred, i)
+	}
+	type row struct{ i, b int }
+	for _, tc := range []struct {
+		name   string
+		stmts  []string
+		want   []row
+		failed []int
+	}{
+		{"together", []string{stmt(0, `"x" > 3`), stmt(2, `"x" < 3`), stmt(4, `CAST(NULL AS BOOLEAN)`)},
+			[]row{{0, 1}, {2, 0}, {4, -1}}, nil},
+		{"one fails", []string{stmt(0, `"x" > 3`), stmt(2, `CAST('x' || "x" AS INTEGER) > 1`), stmt(4, `"x" = 5`)},
+			[]row{{0, 1}, {4, 1}}, []int{1}},
+		{"one alone", []string{stmt(6, `"x" >= 5`)}, []row{{6, 1}}, nil},
+		{"none", nil, nil, nil},
+	} {
+		// More statements than one union takes.
+		stmts, want := tc.stmts, tc.want
+		if tc.name == "together" {
+			for i := 3; i < 2*boundStatements+3; i++ {
+				stmts = append(stmts, stmt(2*i, `"x" <> 5`))
+				want = append(want, row{2 * i, 0})
+			}
+		}
+		got := map[int]int{}
+		var failed []int
+		runBoundStatements(ctx, sess.Conn(), stmts, func(i, b int) { got[i] = b },
+			func(k int) { failed = append(failed, k) }, func(k int) {
+				for i := range got {
+					if i/2 == k {
+						delete(got, i)
+					}
+				}
+			})
+		if len(got) != len(want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, want)
+		}
+		for _, w := range want {
+			if b, ok := got[w.i]; !ok || b != w.b {
+				t.Errorf("%s: row %d = %d (%v), want %d", tc.name, w.i, b, ok, w.b)
+			}
+		}
+		if fmt.Sprint(failed) != fmt.Sprint(tc.failed) {
+			t.Errorf("%s: failed %v, want %v", tc.name, failed, tc.failed)
+		}
+	}
+}
