@@ -33,13 +33,17 @@ type footerCache struct {
 	// ids, when set, are the identities of the files by path (the local
 	// copies of S3 objects, whose own identity would never match).
 	ids map[string]statecache.Identity
+	// keep, when set, names the columns Get decodes: the plan needs the
+	// statistics of the columns its expressions use only, and decoding
+	// the others' would cost more than reading the entry.
+	keep func(name string) bool
 
 	mu   sync.Mutex
 	seen map[string]statecache.Identity // by path: the identity Get saw
 }
 
-func newFooterCache(store *statecache.Store, files []string, ids []statecache.Identity) *footerCache {
-	c := &footerCache{store: store, seen: map[string]statecache.Identity{}}
+func newFooterCache(store *statecache.Store, files []string, ids []statecache.Identity, keep func(name string) bool) *footerCache {
+	c := &footerCache{store: store, seen: map[string]statecache.Identity{}, keep: keep}
 	if ids != nil && len(ids) == len(files) {
 		c.ids = make(map[string]statecache.Identity, len(files))
 		for i, f := range files {
@@ -58,7 +62,8 @@ func (c *footerCache) identity(path string) (statecache.Identity, bool) {
 	return id, err == nil
 }
 
-// Get returns the file's cached summary, or nil.
+// Get returns the file's cached summary (of the columns keep accepts),
+// or nil.
 func (c *footerCache) Get(path string) *parquetstats.File {
 	id, ok := c.identity(path)
 	if !ok {
@@ -71,7 +76,7 @@ func (c *footerCache) Get(path string) *parquetstats.File {
 	if b == nil {
 		return nil
 	}
-	f, err := parquetstats.UnmarshalFile(b)
+	f, err := parquetstats.UnmarshalFileColumns(b, c.keep)
 	if err != nil {
 		return nil
 	}

@@ -155,7 +155,7 @@ func TestFooterCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ids := newFooterCache(store, files, nil)
+	ids := newFooterCache(store, files, nil, nil)
 	for _, p := range files {
 		if ids.Get(p) != nil {
 			t.Errorf("%s: a damaged summary was a hit", p)
@@ -176,7 +176,7 @@ func TestFooterCache(t *testing.T) {
 		if err := store.PutBytes(id, footerScope, b); err != nil {
 			t.Fatal(err)
 		}
-		if newFooterCache(store, files, nil).Get(p) != nil {
+		if newFooterCache(store, files, nil, nil).Get(p) != nil {
 			t.Errorf("%s: a summary of another version was a hit", p)
 		}
 	}

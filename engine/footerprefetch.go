@@ -32,7 +32,7 @@ func (s *Session) prefetchFooters(rel string, files []string) {
 	fr := &footerRead{files: files, store: s.stateCache, done: make(chan struct{})}
 	var cache parquetstats.Cache
 	if fr.store != nil {
-		cache = newFooterCache(fr.store, files, nil)
+		cache = newFooterCache(fr.store, files, nil, nil)
 	}
 	go func() {
 		defer close(fr.done)
@@ -44,8 +44,9 @@ func (s *Session) prefetchFooters(rel string, files []string) {
 // readParquetFooters reads the footers of files, the dataset of rel,
 // through store (nil: none), or takes them from the read prefetchFooters
 // started for the same files and store. ids are the files' identities for
-// local copies of remote objects (nil: their own).
-func (s *Session) readParquetFooters(ctx context.Context, rel string, files []string, ids []statecache.Identity, store *statecache.Store) (*parquetstats.Dataset, error) {
+// local copies of remote objects (nil: their own). The Dataset has at
+// least the columns keep accepts (nil: all): a prefetched one has all.
+func (s *Session) readParquetFooters(ctx context.Context, rel string, files []string, ids []statecache.Identity, store *statecache.Store, keep func(name string) bool) (*parquetstats.Dataset, error) {
 	if fr := s.footerReads[rel]; fr != nil && ids == nil && fr.store == store && slices.Equal(fr.files, files) {
 		select {
 		case <-fr.done:
@@ -56,7 +57,7 @@ func (s *Session) readParquetFooters(ctx context.Context, rel string, files []st
 	}
 	var cache parquetstats.Cache
 	if store != nil {
-		cache = newFooterCache(store, files, ids)
+		cache = newFooterCache(store, files, ids, keep)
 	}
-	return parquetstats.ReadCached(ctx, files, cache)
+	return parquetstats.ReadCachedColumns(ctx, files, cache, keep)
 }

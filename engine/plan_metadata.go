@@ -65,6 +65,12 @@ type footerFacts struct {
 	// cachedFiles is the number of files whose footers were read
 	// through the state cache (footercache.go); 0 when it is off.
 	cachedFiles int
+	// What load reads: the session, the files, the state cache store
+	// (nil: none) and the files' identities there (nil: their own).
+	sess   *Session
+	source localFiles
+	store  *statecache.Store
+	ids    []statecache.Identity
 }
 
 // rows is the row count of the dataset or of the current row group.
@@ -75,12 +81,13 @@ func (ff *footerFacts) rows() int64 {
 	return ff.ds.Rows
 }
 
-// readFooters reads the statistics of the primary dataset when it is a
-// set of Parquet files, local or a Remote source's local copies (whose
-// footers are fetched first, data or not); nil when it is not or they
-// cannot be read (answers are an optimisation: the scan computes
-// everything they would). With a state cache store, the footers of files
-// it has seen are not parsed again (footercache.go).
+// readFooters prepares reading the statistics of the primary dataset when
+// it is a set of Parquet files, local or a Remote source's local copies
+// (whose footers are fetched first, data or not); nil when it is not.
+// The footers are read by load, for the columns the plan's expressions
+// use only, and not at all when the plan has no expression they could
+// answer. With a state cache store, the footers of files it has seen are
+// not parsed again (footercache.go).
 func readFooters(ctx context.Context, sess *Session, rel *relation, store *statecache.Store) *footerFacts {
 	if sess == nil {
 		return nil
@@ -100,9 +107,26 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 	if !ok || lf.format != FormatParquet || len(lf.files) == 0 || rel.caseGroups() != nil {
 		return nil
 	}
-	ds, err := sess.readParquetFooters(ctx, rel.from, lf.files, ids, store)
+	ff := &footerFacts{rel: rel, usable: map[string]bool{}, group: -1, sess: sess, source: lf, store: store, ids: ids}
+	if store != nil {
+		ff.cachedFiles = len(lf.files)
+	}
+	if local, ok := sess.sourceFiles[rel.from]; ok {
+		ff.files, ff.read = local.files, local.read
+	}
+	return ff
+}
+
+// load reads the footers' statistics of the columns named (in lower
+// case) by keep, and finds which of the relation's columns they speak
+// for; false when they cannot be read (answers are an optimisation: the
+// scan computes everything they would).
+func (ff *footerFacts) load(ctx context.Context, keep map[string]bool) bool {
+	lf, sess, rel := ff.source, ff.sess, ff.rel
+	keepName := func(name string) bool { return keep[strings.ToLower(name)] }
+	ds, err := sess.readParquetFooters(ctx, rel.from, lf.files, ff.ids, ff.store, keepName)
 	if err != nil {
-		return nil
+		return false
 	}
 	excluded := map[string]bool{}
 	for _, f := range lf.forced {
@@ -123,20 +147,14 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 	if lf.declared != nil {
 		cols, err := sess.describe(ctx, "(SELECT * FROM "+parquetScanSQL(lf.files)+")")
 		if err != nil {
-			return nil
+			return false
 		}
 		fileTypes = map[string]string{}
 		for _, c := range cols {
 			fileTypes[strings.ToLower(c.Name)] = c.Type
 		}
 	}
-	ff := &footerFacts{ds: ds, rel: rel, usable: map[string]bool{}, group: -1}
-	if store != nil {
-		ff.cachedFiles = len(lf.files)
-	}
-	if local, ok := sess.sourceFiles[rel.from]; ok {
-		ff.files, ff.read = local.files, local.read
-	}
+	ff.ds = ds
 	for _, c := range rel.columns {
 		k := strings.ToLower(c.name)
 		if c.orig != "" || excluded[k] || ds.Column(c.name) == nil {
@@ -147,7 +165,59 @@ func readFooters(ctx context.Context, sess *Session, rel *relation, store *state
 		}
 		ff.usable[c.name] = true
 	}
-	return ff
+	return true
+}
+
+// footerColumns names, in lower case, the columns whose statistics the
+// expressions can be answered from: every column they reference, and the
+// timestamp of a DataFreshness predicate written as native SQL. A
+// column missed here only loses its answers (the scan computes them).
+func footerColumns(exprs []expr) map[string]bool {
+	out := map[string]bool{}
+	var walk func(n sqlexpr.Node)
+	all := func(ns []sqlexpr.Node) {
+		for _, n := range ns {
+			walk(n)
+		}
+	}
+	walk = func(n sqlexpr.Node) {
+		switch n := n.(type) {
+		case sqlexpr.Col:
+			out[strings.ToLower(n.Name)] = true
+		case sqlexpr.Agg:
+			all(n.Args)
+			walk(n.Filter)
+		case sqlexpr.Call:
+			all(n.Args)
+		case sqlexpr.Binary:
+			walk(n.L)
+			walk(n.R)
+		case sqlexpr.Not:
+			walk(n.X)
+		case sqlexpr.IsNull:
+			walk(n.X)
+		case sqlexpr.In:
+			walk(n.X)
+			all(n.List)
+		case sqlexpr.Case:
+			for _, w := range n.Whens {
+				walk(w.Cond)
+				walk(w.Then)
+			}
+			walk(n.Else)
+		case sqlexpr.Cast:
+			walk(n.X)
+		case sqlexpr.Window:
+			walk(n.Agg)
+			all(n.PartitionBy)
+		case sqlexpr.Native:
+			if name, _, ok := freshnessColumn(n.SQL); ok {
+				out[strings.ToLower(name)] = true
+			}
+		}
+	}
+	all(exprs)
+	return out
 }
 
 // parquetScanSQL reads the files as the views do, by name.
@@ -164,7 +234,7 @@ func (pl *planner) answerFromFooters(ctx context.Context, ff *footerFacts) {
 	if ff != nil {
 		pl.plan.footerCached = ff.cachedFiles
 	}
-	if ff == nil || len(s.exprs) == 0 {
+	if ff == nil || len(s.exprs) == 0 || !ff.load(ctx, footerColumns(s.exprs)) {
 		return
 	}
 	defer func() {
@@ -614,21 +684,13 @@ func (ff *footerFacts) freshness(text string, now int64) *comparison {
 		return nil
 	}
 	pred := text[1 : len(text)-1]
-	quoted, _, ok := cutIdent(pred)
-	castDate := false
-	if !ok && strings.HasPrefix(pred, "CAST(") {
-		quoted, _, ok = cutIdent(pred[len("CAST("):])
-		castDate = true
-	}
+	name, castDate, ok := freshnessColumn(text)
 	if !ok {
 		return nil
 	}
-	name, ok := unquoteIdent(quoted)
-	if !ok {
-		return nil
-	}
+	quoted := QuoteIdent(name)
 	st, c := ff.column(name)
-	if st == nil || QuoteIdent(name) != quoted {
+	if st == nil {
 		return nil
 	}
 	cls := classify(c.typ)
@@ -649,6 +711,27 @@ func (ff *footerFacts) freshness(text string, now int64) *comparison {
 		return nil
 	}
 	return &comparison{pred: text, quoted: quoted, c: c, col: st, shape: sh, temporal: true}
+}
+
+// freshnessColumn is the column of freshness's predicate text: "(ts ..."
+// or "(CAST(ts ..." (castDate), ts a quoted identifier.
+func freshnessColumn(text string) (name string, castDate, ok bool) {
+	if !strings.HasPrefix(text, "(") || !strings.HasSuffix(text, ")") {
+		return "", false, false
+	}
+	pred := text[1 : len(text)-1]
+	quoted, _, ok := cutIdent(pred)
+	if !ok && strings.HasPrefix(pred, "CAST(") {
+		quoted, _, ok = cutIdent(pred[len("CAST("):])
+		castDate = true
+	}
+	if !ok {
+		return "", false, false
+	}
+	if name, ok = unquoteIdent(quoted); !ok || QuoteIdent(name) != quoted {
+		return "", false, false
+	}
+	return name, castDate, true
 }
 
 // comparisonShape matches "v OP lit" or "v > lit AND v < lit"

@@ -411,3 +411,92 @@ func TestRunBoundStatements(t *testing.T) {
 		}
 	}
 }
+
+// The footers are read for the columns footerColumns names only: the
+// verdicts over the dataset and over each row group, and which
+// expressions row groups can decide, must be those of footers read whole,
+// for every rule footers answer (ColumnValues, Completeness, DataFreshness
+// on timestamps and dates, RowCount) in several row groups, with the
+// other rules and alone.
+func TestFooterColumnsLoseNoAnswer(t *testing.T) {
+	for _, ds := range cxDatasets() {
+		if ds.name != "mixed" {
+			continue
+		}
+		d := loadCx(t, ds.name, ds.sql)
+		rules := footerRules(d)
+		var analyzers []string
+		for _, c := range d.cols {
+			analyzers = append(analyzers, "ColumnValues "+cxQ(c.name), "Completeness "+cxQ(c.name))
+		}
+		// Alone, DataFreshness and ColumnValues name their columns in
+		// their predicates only.
+		var alone []string
+		for _, r := range rules {
+			if strings.HasPrefix(r, "DataFreshness") || strings.HasPrefix(r, "ColumnValues") {
+				alone = append(alone, r)
+			}
+		}
+		dir := t.TempDir()
+		duckExec(t, "COPY (SELECT t.* FROM ("+ds.sql+") t, range(700)) TO "+QuoteString(filepath.Join(dir, "big.parquet"))+" (FORMAT parquet, ROW_GROUP_SIZE 2048)")
+		writeSplit(t, dir, ds.sql)
+		footerColumnsLoseNothing(t, dir, parseRules(t, "Rules = [\n  "+strings.Join(rules, ",\n  ")+"\n]\nAnalyzers = [ RowCount, "+strings.Join(analyzers, ", ")+" ]"))
+		footerColumnsLoseNothing(t, dir, parseRules(t, "Rules = [\n  "+strings.Join(alone, ",\n  ")+"\n]"))
+	}
+}
+
+func footerColumnsLoseNothing(t *testing.T, dir string, rs *dqdl.Ruleset) {
+	t.Helper()
+	ctx := context.Background()
+	sess, data, err := openPrimary(ctx, Files(filepath.Join(dir, "*.parquet"), FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	rel := relationOf(data)
+	pl, err := buildPlan(ctx, sess, sess.Conn(), rs, rel, Options{Now: testNow, NoMetadata: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exprs := pl.agg.exprs
+	every := map[string]bool{}
+	for _, c := range rel.columns {
+		every[strings.ToLower(c.name)] = true
+	}
+	some := footerColumns(exprs)
+	if len(some) == 0 || len(some) > len(every) {
+		t.Fatalf("footerColumns: %v of %v", some, every)
+	}
+	var verdicts [2]map[verdictKey]verdict
+	var decidable [2][]bool
+	for k, keep := range []map[string]bool{every, some} {
+		ff := readFooters(ctx, sess, rel, nil)
+		if ff == nil || !ff.load(ctx, keep) {
+			t.Fatal("footers not read")
+		}
+		ff.now = testNow.UnixMicro()
+		idx := make([]int, len(exprs))
+		for i := range idx {
+			idx[i] = i
+			_, ok := ff.decidable(exprs[i])
+			decidable[k] = append(decidable[k], ok)
+		}
+		groups := []int{-1}
+		for g := range ff.ds.RowGroups {
+			groups = append(groups, g)
+		}
+		if len(groups) < 3 {
+			t.Fatalf("%d row groups", len(groups)-1)
+		}
+		verdicts[k] = ff.decide(ctx, sess.Conn(), exprs, idx, groups)
+	}
+	if len(verdicts[0]) < 100 {
+		t.Errorf("only %d verdicts: the test proves little", len(verdicts[0]))
+	}
+	if !reflect.DeepEqual(verdicts[0], verdicts[1]) {
+		t.Errorf("verdicts from the columns the expressions use (%d) differ from those of every column (%d)", len(verdicts[1]), len(verdicts[0]))
+	}
+	if !reflect.DeepEqual(decidable[0], decidable[1]) {
+		t.Errorf("decidable expressions differ: %v, %v", decidable[0], decidable[1])
+	}
+}

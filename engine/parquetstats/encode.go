@@ -12,10 +12,12 @@ import (
 // summaries of another version do not decode, so a cache of them misses
 // and the footers are parsed again.
 //
-// Version 2 writes each bound with the fields of its kind only and
-// announces the sizes up front, so that a summary decodes into a few
-// allocations (a run that plans from 31 cached summaries decodes
-// thousands of bounds).
+// Version 2 writes each bound with the fields of its kind only, and each
+// column's statistics after their length and their numbers of bounds and
+// string bytes: a summary decodes into a few allocations per column, and
+// a reader that needs some columns only skips the others' statistics
+// (UnmarshalFileColumns). A run that plans from 31 cached summaries
+// decodes thousands of bounds.
 const SummaryVersion = 2
 
 // The flags of one row group's statistics.
@@ -30,9 +32,10 @@ const (
 // MarshalBinary encodes the summary (UnmarshalFile decodes it). Floats are
 // kept bit for bit, so a -0.0 bound stays -0.0.
 //
-// The layout: the version; the numbers of row groups, columns, bounds and
-// bytes of string bounds; the row groups' row counts; then per column its
-// name, type and float flag, and per row group a flags byte, the null
+// The layout: the version; the numbers of row groups and columns; the row
+// groups' row counts; then per column its name, type and float flag, the
+// number of its bounds and of their string bytes, the length of its
+// statistics and the statistics: per row group a flags byte, the null
 // count when not 0 and the bounds. A Stats' Rows is its row group's, so it
 // is not written: a summary whose statistics do not fit its row groups,
 // or with a bound holding fields of another kind, is an error.
@@ -40,34 +43,17 @@ func (f *File) MarshalBinary() ([]byte, error) {
 	if err := f.check(); err != nil {
 		return nil, fmt.Errorf("encoding a Parquet footer summary: %w", err)
 	}
-	var nvals, nbytes int
-	for _, c := range f.Columns {
-		for _, st := range c.Stats {
-			for _, v := range [2]*Value{st.Min, st.Max} {
-				if v == nil {
-					continue
-				}
-				if !v.canonical() {
-					return nil, fmt.Errorf("encoding a Parquet footer summary: column %q: a bound %+v with fields outside its kind", c.Name, *v)
-				}
-				nvals++
-				nbytes += len(v.Bytes)
-			}
-		}
-	}
-	b := make([]byte, 0, 64+len(f.RowGroups)*4+len(f.Columns)*(64+len(f.RowGroups)*20)+nbytes)
+	b := make([]byte, 0, 64+len(f.RowGroups)*4+len(f.Columns)*(64+len(f.RowGroups)*20))
 	b = binary.AppendUvarint(b, SummaryVersion)
 	b = binary.AppendUvarint(b, uint64(len(f.RowGroups)))
 	b = binary.AppendUvarint(b, uint64(len(f.Columns)))
-	b = binary.AppendUvarint(b, uint64(nvals))
-	b = binary.AppendUvarint(b, uint64(nbytes))
 	for _, n := range f.RowGroups {
 		b = binary.AppendVarint(b, n)
 	}
+	var sec []byte
 	for _, c := range f.Columns {
-		b = appendString(b, c.Name)
-		b = appendString(b, c.Type)
-		b = appendBool(b, c.Float)
+		var nvals, nbytes int
+		sec = sec[:0]
 		for _, st := range c.Stats {
 			var flags byte
 			if st.HasNulls {
@@ -82,17 +68,29 @@ func (f *File) MarshalBinary() ([]byte, error) {
 			if st.Max != nil {
 				flags |= flagMax
 			}
-			b = append(b, flags)
+			sec = append(sec, flags)
 			if st.Nulls != 0 {
-				b = binary.AppendVarint(b, st.Nulls)
+				sec = binary.AppendVarint(sec, st.Nulls)
 			}
-			if st.Min != nil {
-				b = appendValue(b, st.Min)
-			}
-			if st.Max != nil {
-				b = appendValue(b, st.Max)
+			for _, v := range [2]*Value{st.Min, st.Max} {
+				if v == nil {
+					continue
+				}
+				if !v.canonical() {
+					return nil, fmt.Errorf("encoding a Parquet footer summary: column %q: a bound %+v with fields outside its kind", c.Name, *v)
+				}
+				nvals++
+				nbytes += len(v.Bytes)
+				sec = appendValue(sec, v)
 			}
 		}
+		b = appendString(b, c.Name)
+		b = appendString(b, c.Type)
+		b = appendBool(b, c.Float)
+		b = binary.AppendUvarint(b, uint64(nvals))
+		b = binary.AppendUvarint(b, uint64(nbytes))
+		b = binary.AppendUvarint(b, uint64(len(sec)))
+		b = append(b, sec...)
 	}
 	return b, nil
 }
@@ -174,8 +172,16 @@ var errTruncated = errors.New("truncated")
 // statistics do not fit its row groups is an error. The File does not
 // share memory with b.
 func UnmarshalFile(b []byte) (*File, error) {
+	return UnmarshalFileColumns(b, nil)
+}
+
+// UnmarshalFileColumns is UnmarshalFile keeping only the columns whose
+// names (as the file spells them) keep accepts; nil keeps all. The others'
+// statistics are skipped unread. Such a File says nothing of the columns
+// left out: combine it only with CombineColumns and the same keep.
+func UnmarshalFileColumns(b []byte, keep func(name string) bool) (*File, error) {
 	d := decoder{b: b}
-	f, err := d.file()
+	f, err := d.file(keep)
 	if err == nil && len(d.b) != 0 {
 		err = fmt.Errorf("%d bytes after the end", len(d.b))
 	}
@@ -188,15 +194,15 @@ func UnmarshalFile(b []byte) (*File, error) {
 	return f, nil
 }
 
-// decoder reads an encoded File. Its statistics, bounds and string bytes
-// are each allocated at once, at the sizes the header announces.
+// decoder reads an encoded File. A column's statistics, bounds and string
+// bytes are each allocated at once, at the sizes its header announces.
 type decoder struct {
 	b     []byte
 	vals  []Value // the bounds not yet used
 	bytes []byte  // the string bytes not yet used
 }
 
-func (d *decoder) file() (*File, error) {
+func (d *decoder) file(keep func(string) bool) (*File, error) {
 	v, err := d.uvarint()
 	if err != nil {
 		return nil, err
@@ -211,14 +217,6 @@ func (d *decoder) file() (*File, error) {
 		return nil, err
 	}
 	cols, err := d.count()
-	if err != nil {
-		return nil, err
-	}
-	nvals, err := d.count()
-	if err != nil {
-		return nil, err
-	}
-	nbytes, err := d.count()
 	if err != nil {
 		return nil, err
 	}
@@ -239,26 +237,13 @@ func (d *decoder) file() (*File, error) {
 		}
 		f.RowGroups[i] = rows
 	}
-	if cols == 0 {
-		if nvals != 0 || nbytes != 0 {
-			return nil, errors.New("bounds without columns")
-		}
-		return f, nil
+	if cols > 0 && keep == nil {
+		f.Columns = make([]FileColumn, 0, cols)
 	}
-	f.Columns = make([]FileColumn, cols)
-	var stats []Stats
-	if groups > 0 {
-		stats = make([]Stats, cols*groups)
-	}
-	if nvals > 0 {
-		d.vals = make([]Value, nvals)
-	}
-	if nbytes > 0 {
-		d.bytes = make([]byte, nbytes)
-	}
-	for i := range f.Columns {
-		c := &f.Columns[i]
-		if c.Name, err = d.string(); err != nil {
+	for range cols {
+		var c FileColumn
+		name, err := d.raw()
+		if err != nil {
 			return nil, err
 		}
 		if c.Type, err = d.string(); err != nil {
@@ -267,49 +252,82 @@ func (d *decoder) file() (*File, error) {
 		if c.Float, err = d.bool(); err != nil {
 			return nil, err
 		}
-		if groups == 0 {
+		nvals, err := d.count()
+		if err != nil {
+			return nil, err
+		}
+		nbytes, err := d.count()
+		if err != nil {
+			return nil, err
+		}
+		sec, err := d.raw()
+		if err != nil {
+			return nil, err
+		}
+		c.Name = string(name)
+		if keep != nil && !keep(c.Name) {
 			continue
 		}
-		c.Stats = stats[i*groups : (i+1)*groups : (i+1)*groups]
+		if nvals > len(sec) || nbytes > len(sec) || groups > len(sec) {
+			return nil, errTruncated
+		}
+		cd := decoder{b: sec}
+		if nvals > 0 {
+			cd.vals = make([]Value, nvals)
+		}
+		if nbytes > 0 {
+			cd.bytes = make([]byte, nbytes)
+		}
+		if groups > 0 {
+			c.Stats = make([]Stats, groups)
+		}
 		for g := range c.Stats {
-			st := &c.Stats[g]
-			st.Rows = f.RowGroups[g]
-			flags, err := d.byte()
-			if err != nil {
-				return nil, err
-			}
-			if flags&^flagAll != 0 {
-				return nil, fmt.Errorf("statistics flags %#x", flags)
-			}
-			if (flags&flagMin == 0) != (flags&flagMax == 0) {
-				return nil, errors.New("a minimum without a maximum")
-			}
-			st.HasNulls = flags&flagHasNulls != 0
-			if flags&flagNulls != 0 {
-				if st.Nulls, err = d.varint(); err != nil {
-					return nil, err
-				}
-				if st.Nulls == 0 {
-					return nil, errors.New("a null count of 0 flagged as not 0")
-				}
-			}
-			if st.HasNulls && (st.Nulls < 0 || st.Nulls > st.Rows) {
-				return nil, fmt.Errorf("%d nulls in %d rows", st.Nulls, st.Rows)
-			}
-			if flags&flagMin != 0 {
-				if st.Min, err = d.value(); err != nil {
-					return nil, err
-				}
-				if st.Max, err = d.value(); err != nil {
-					return nil, err
-				}
+			if err := cd.stats(&c.Stats[g], f.RowGroups[g]); err != nil {
+				return nil, fmt.Errorf("column %q: %w", c.Name, err)
 			}
 		}
-	}
-	if len(d.vals) != 0 || len(d.bytes) != 0 {
-		return nil, errors.New("fewer bounds than announced")
+		if len(cd.b) != 0 || len(cd.vals) != 0 || len(cd.bytes) != 0 {
+			return nil, fmt.Errorf("column %q: statistics of another length than announced", c.Name)
+		}
+		f.Columns = append(f.Columns, c)
 	}
 	return f, nil
+}
+
+// stats decodes one row group's statistics.
+func (d *decoder) stats(st *Stats, rows int64) error {
+	st.Rows = rows
+	flags, err := d.byte()
+	if err != nil {
+		return err
+	}
+	if flags&^flagAll != 0 {
+		return fmt.Errorf("statistics flags %#x", flags)
+	}
+	if (flags&flagMin == 0) != (flags&flagMax == 0) {
+		return errors.New("a minimum without a maximum")
+	}
+	st.HasNulls = flags&flagHasNulls != 0
+	if flags&flagNulls != 0 {
+		if st.Nulls, err = d.varint(); err != nil {
+			return err
+		}
+		if st.Nulls == 0 {
+			return errors.New("a null count of 0 flagged as not 0")
+		}
+	}
+	if st.HasNulls && (st.Nulls < 0 || st.Nulls > st.Rows) {
+		return fmt.Errorf("%d nulls in %d rows", st.Nulls, st.Rows)
+	}
+	if flags&flagMin != 0 {
+		if st.Min, err = d.value(); err != nil {
+			return err
+		}
+		if st.Max, err = d.value(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *decoder) uvarint() (uint64, error) {

@@ -7,9 +7,12 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/dqlabs/dq/engine/parquetstats/footertest"
 )
 
 // summaries parses the footers of paths into Files, as ReadCached does on
@@ -141,8 +144,8 @@ func TestSummaryHeaderAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The header: version, row groups, columns, bounds, string bytes.
-	var head [5]uint64
+	// The header: version, row groups, columns.
+	var head [3]uint64
 	rest := b
 	for i := range head {
 		v, n := binary.Uvarint(rest)
@@ -150,9 +153,6 @@ func TestSummaryHeaderAndFlags(t *testing.T) {
 			t.Fatal("no header")
 		}
 		head[i], rest = v, rest[n:]
-	}
-	if head[3] == 0 || head[4] == 0 {
-		t.Fatalf("header %v: the test file should have bounds and string bounds", head)
 	}
 	for i := 1; i < len(head); i++ {
 		for _, delta := range []int64{-1, 1, 1 << 40} {
@@ -167,6 +167,32 @@ func TestSummaryHeaderAndFlags(t *testing.T) {
 				t.Errorf("header field %d off by %d decoded", i, delta)
 			}
 		}
+	}
+	// A column's numbers of bounds and string bytes and the length of its
+	// statistics must be what follows, whether the column is kept or not.
+	column := func(nvals, nbytes, size int) []byte {
+		sec := []byte{flagMin | flagMax, byte(String), 1, 'a', byte(String), 2, 'b', 'c'}
+		b := binary.AppendUvarint(nil, SummaryVersion)
+		b = append(b, 1, 1, 2*3) // one row group, one column; 3 rows
+		b = appendString(b, "s")
+		b = appendString(b, "BYTE_ARRAY String")
+		b = append(b, 0, byte(nvals), byte(nbytes), byte(size))
+		return append(b, sec...)
+	}
+	if g, err := UnmarshalFile(column(2, 3, 8)); err != nil || string(g.Columns[0].Stats[0].Max.Bytes) != "bc" {
+		t.Fatalf("a hand-made summary: %+v, %v", g, err)
+	}
+	for _, c := range [][3]int{{1, 3, 8}, {3, 3, 8}, {2, 2, 8}, {2, 4, 8}, {2, 3, 7}, {2, 3, 9}} {
+		if _, err := UnmarshalFile(column(c[0], c[1], c[2])); err == nil {
+			t.Errorf("bounds, bytes, length %v decoded", c)
+		}
+	}
+	skip := func(string) bool { return false }
+	if g, err := UnmarshalFileColumns(column(1, 3, 8), skip); err != nil || len(g.Columns) != 0 {
+		t.Errorf("a column left out was read: %+v, %v", g, err)
+	}
+	if _, err := UnmarshalFileColumns(column(2, 3, 9), skip); err == nil {
+		t.Error("a column left out ran past the end")
 	}
 	// Unknown flags, and a minimum without a maximum.
 	one := &File{RowGroups: []int64{3}, Columns: []FileColumn{{Name: "x", Type: "INT64", Stats: []Stats{{Rows: 3}}}}}
@@ -273,3 +299,82 @@ func TestSummaryRefusesOddBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSomeColumns: a Dataset of some columns (ReadCachedColumns, from
+// footers or from summaries decoded with UnmarshalFileColumns) has exactly
+// the statistics of those columns that a full Read has, the dataset's row
+// groups and spans, and no other column: a column left out is not taken
+// for one the files lack.
+func TestReadSomeColumns(t *testing.T) {
+	db := duck(t)
+	dir := t.TempDir()
+	paths := mixedParts(t, db, dir)
+	// A file without n and with s spelt S; then one with x spelt twice.
+	other := filepath.Join(dir, "other.parquet")
+	exec(t, db, "COPY (SELECT 7 AS i, 'zz' AS S, 1.5 AS d) TO '"+other+"' (FORMAT parquet)")
+	twice := filepath.Join(dir, "twice.parquet")
+	exec(t, db, "COPY (SELECT 1 AS i, 2 AS a, 3 AS b) TO '"+twice+"' (FORMAT parquet)")
+	footertest.Rewrite(t, twice, func(md *metadata.FileMetaData) {
+		md.FileMetaData.Schema[2].Name, md.FileMetaData.Schema[3].Name = "X", "x"
+	})
+	paths = append(paths, other, twice)
+	full, err := Read(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wanted := map[string]bool{"n": true, "s": true, "x": true}
+	keep := func(name string) bool { return wanted[strings.ToLower(name)] }
+	cache := bytesCache{}
+	for i, f := range summaries(t, paths) {
+		b, err := f.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache[paths[i]] = b
+	}
+	partial := partialCache{cache, keep}
+	for name, c := range map[string]Cache{"footers": nil, "whole summaries": cache, "partial summaries": partial} {
+		d, err := ReadCachedColumns(context.Background(), paths, c, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Rows != full.Rows || d.RowGroups != full.RowGroups || d.Files != full.Files || !reflect.DeepEqual(d.Spans, full.Spans) {
+			t.Errorf("%s: %d rows, %d row groups, %d files, spans %v", name, d.Rows, d.RowGroups, d.Files, d.Spans)
+		}
+		for _, col := range []string{"n", "s", "S"} {
+			if got, want := d.Column(col), full.Column(col); got == nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: column %s: %+v, want %+v", name, col, got, want)
+			}
+		}
+		if d.Column("x") != nil || full.Column("x") != nil {
+			t.Errorf("%s: an ambiguous column was answered", name)
+		}
+		for _, col := range []string{"i", "d", "dec", "ts"} {
+			if d.Column(col) == nil && full.Column(col) == nil {
+				t.Fatalf("column %s: not in the full read either", col)
+			}
+			if d.Column(col) != nil {
+				t.Errorf("%s: column %s was not asked for", name, col)
+			}
+		}
+		if len(d.Columns) != 3 { // n, s and the ambiguous X
+			t.Errorf("%s: %d columns, want n, s and X", name, len(d.Columns))
+		}
+	}
+}
+
+// partialCache decodes only the columns keep accepts.
+type partialCache struct {
+	c    bytesCache
+	keep func(string) bool
+}
+
+func (p partialCache) Get(path string) *File {
+	f, err := UnmarshalFileColumns(p.c[path], p.keep)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func (p partialCache) Put(string, *File) {}

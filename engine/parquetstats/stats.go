@@ -253,8 +253,9 @@ func Read(ctx context.Context, paths []string) (*Dataset, error) {
 
 // Cache keeps the footer summaries of files between runs (see File). Get
 // returns nil when it has none for the file's current version; Put offers
-// the summary of a file just read. Both may be called from several
-// goroutines at once.
+// the summary of a file just read (all its columns). Both may be called
+// from several goroutines at once. Under ReadCachedColumns, Get may leave
+// out the columns the reader does not keep (UnmarshalFileColumns).
 type Cache interface {
 	Get(path string) *File
 	Put(path string, f *File)
@@ -264,6 +265,12 @@ type Cache interface {
 // one, and parsing only the other footers (offering their summaries to
 // it). A nil cache parses every footer.
 func ReadCached(ctx context.Context, paths []string, cache Cache) (*Dataset, error) {
+	return ReadCachedColumns(ctx, paths, cache, nil)
+}
+
+// ReadCachedColumns is ReadCached for the columns whose names keep accepts
+// only (nil: all): the Dataset has no others (see CombineColumns).
+func ReadCachedColumns(ctx context.Context, paths []string, cache Cache, keep func(name string) bool) (*Dataset, error) {
 	files := make([]*File, len(paths))
 	errs := make([]error, len(paths))
 	// Parsing a footer is CPU work (5 ms for a 1M-row taxi file), so the
@@ -306,7 +313,7 @@ func ReadCached(ctx context.Context, paths []string, cache Cache) (*Dataset, err
 			return nil, err
 		}
 	}
-	return Combine(files)
+	return CombineColumns(files, keep)
 }
 
 // FromMetadata combines footers already read (by an S3 source, say), in
@@ -393,6 +400,16 @@ func Summarize(md *metadata.FileMetaData) *File {
 // Combine combines the files' summaries, in file order, as Read combines
 // their footers.
 func Combine(files []*File) (*Dataset, error) {
+	return CombineColumns(files, nil)
+}
+
+// CombineColumns is Combine for the columns whose names (as each file
+// spells them) keep accepts only; nil keeps all. keep must not depend on
+// the case of a name: a column is matched across files, and two spellings
+// found ambiguous, without regard to case. The Dataset has no other
+// columns, so a column the files have and keep refuses is not taken for
+// an absent (NULL) one: Column returns nil for it.
+func CombineColumns(files []*File, keep func(name string) bool) (*Dataset, error) {
 	d := &Dataset{Files: len(files), byName: map[string]*Column{}, ambiguous: map[string]bool{}}
 	total := 0
 	for fi, f := range files {
@@ -411,7 +428,7 @@ func Combine(files []*File) (*Dataset, error) {
 		d.Spans = make([]RowGroupSpan, 0, total)
 		d.rowGroupRows = make([]int64, 0, total)
 	}
-	var sc addScratch
+	sc := addScratch{keep: keep}
 	for _, f := range files {
 		d.add(f, &sc)
 	}
@@ -436,7 +453,8 @@ func (f *File) check() error {
 
 // addScratch is what add needs per file, kept for the next file.
 type addScratch struct {
-	keys    []string // the file's column names, lower case
+	keep    func(string) bool // nil: every column
+	keys    []string          // the file's column names, lower case
 	seen    map[string]bool
 	present map[*Column]bool
 }
@@ -449,6 +467,10 @@ func (d *Dataset) add(f *File, sc *addScratch) {
 	clear(sc.present)
 	sc.keys = sc.keys[:0]
 	for _, fc := range f.Columns {
+		if sc.keep != nil && !sc.keep(fc.Name) {
+			sc.keys = append(sc.keys, "")
+			continue
+		}
 		k := strings.ToLower(fc.Name)
 		sc.keys = append(sc.keys, k)
 		if sc.seen[k] {
@@ -464,6 +486,9 @@ func (d *Dataset) add(f *File, sc *addScratch) {
 	}
 	for i, fc := range f.Columns {
 		k := sc.keys[i]
+		if k == "" && sc.keep != nil && !sc.keep(fc.Name) {
+			continue
+		}
 		col := d.byName[k]
 		if col == nil {
 			col = &Column{Name: fc.Name, Type: fc.Type}
