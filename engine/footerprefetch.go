@@ -20,23 +20,28 @@ type footerRead struct {
 	err   error
 }
 
-// prefetchFooters starts reading the footers of the files of rel. The
-// read outlives the registration that starts it (and its context): Close
-// ends it.
-func (s *Session) prefetchFooters(rel string, files []string) {
+// prefetchFooters starts reading the footers of the files of rel, the
+// statistics of the columns need wants only (the plan's expressions name
+// no others). The read outlives the registration that starts it (and its
+// context): Close ends it.
+func (s *Session) prefetchFooters(rel string, files []string, need ColumnNeed) {
 	if s.footerReads == nil {
 		s.footerReads = map[string]*footerRead{}
 		s.readsCtx, s.stopReads = context.WithCancel(context.Background())
 	}
 	ctx := s.readsCtx
 	fr := &footerRead{files: files, store: s.stateCache, done: make(chan struct{})}
+	var keep func(string) bool
+	if !need.All {
+		keep = need.Wants
+	}
 	var cache parquetstats.Cache
 	if fr.store != nil {
-		cache = newFooterCache(fr.store, files, nil, nil)
+		cache = newFooterCache(fr.store, files, nil, keep)
 	}
 	go func() {
 		defer close(fr.done)
-		fr.ds, fr.err = parquetstats.ReadCached(ctx, files, cache)
+		fr.ds, fr.err = parquetstats.ReadCachedColumns(ctx, files, cache, keep)
 	}()
 	s.footerReads[rel] = fr
 }

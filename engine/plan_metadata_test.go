@@ -417,7 +417,8 @@ func TestRunBoundStatements(t *testing.T) {
 // expressions row groups can decide, must be those of footers read whole,
 // for every rule footers answer (ColumnValues, Completeness, DataFreshness
 // on timestamps and dates, RowCount) in several row groups, with the
-// other rules and alone.
+// other rules and alone; and those columns must be among the ones the
+// ruleset's column need wants, which are the ones read while DuckDB starts.
 func TestFooterColumnsLoseNoAnswer(t *testing.T) {
 	for _, ds := range cxDatasets() {
 		if ds.name != "mixed" {
@@ -466,6 +467,17 @@ func footerColumnsLoseNothing(t *testing.T, dir string, rs *dqdl.Ruleset) {
 	some := footerColumns(exprs)
 	if len(some) == 0 || len(some) > len(every) {
 		t.Fatalf("footerColumns: %v of %v", some, every)
+	}
+	// The footers read while DuckDB starts (prefetchFooters) are those of
+	// the columns the ruleset's need wants: the plan's must be among them.
+	need := RulesetColumnNeed(rs, false)
+	if need.All {
+		t.Fatal("the ruleset needs every column: prefetchFooters would prove nothing")
+	}
+	for c := range some {
+		if !need.Wants(c) {
+			t.Errorf("the plan uses the statistics of %s, which the ruleset's column need leaves out", c)
+		}
 	}
 	var verdicts [2]map[verdictKey]verdict
 	var decidable [2][]bool

@@ -131,7 +131,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	if format == FormatParquet {
 		if rel == s.footersFor {
 			// The plan answers what it can from the footers.
-			s.prefetchFooters(rel, files)
+			s.prefetchFooters(rel, files, columnNeedOf(ctx))
 		}
 		if s.stateCache != nil && !hive && len(files) > 1 {
 			schemas = lookupSchemas(s.stateCache, files)
