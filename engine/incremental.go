@@ -544,18 +544,8 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 		}
 		out[f] = m
 	}
-	// Parts of at most maxAggregates outputs.
-	var parts [][]*component
-	width := 0
-	for _, c := range comps {
-		w := len(c.selects())
-		if len(parts) == 0 || width+w > maxAggregates {
-			parts = append(parts, nil)
-			width = 0
-		}
-		parts[len(parts)-1] = append(parts[len(parts)-1], c)
-		width += w
-	}
+	// Parts of at most maxAggregates outputs, one of them the probe.
+	parts := chunkOf(stateItems(comps), maxAggregates-1)
 	fcol := QuoteIdent(fileColumn)
 	// rows is the relation of one file's rows, as the view has them.
 	read := inc.read
@@ -570,8 +560,13 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 	}
 	for n, part := range parts {
 		var sel []string
-		for _, c := range part {
-			sel = append(sel, c.selects()...)
+		probe := false
+		for _, it := range part {
+			sel = append(sel, it.sql)
+			probe = probe || it.exported
+		}
+		if probe {
+			sel = append(sel, exportProbe)
 		}
 		if len(files) <= ungroupedFiles {
 			// A few files (the usual run: one new file) are read one
@@ -585,14 +580,14 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 					ev = extraVals
 				}
 				query := "SELECT " + strings.Join(cols, ", ") + " FROM " + rows(f) + " AS __dq_file_rows"
-				if err := inc.readStates(ctx, q, query, part, out, f, ev); err != nil {
+				if err := inc.readStates(ctx, q, query, part, probe, out, f, ev); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
 		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + " FROM (" + read + ") AS __dq_files WHERE " + fcol + " IN " + sqlStringList(files) + " GROUP BY " + fcol
-		if err := inc.readStates(ctx, q, query, part, out, "", nil); err != nil {
+		if err := inc.readStates(ctx, q, query, part, probe, out, "", nil); err != nil {
 			return nil, err
 		}
 	}
@@ -622,11 +617,12 @@ func sqlStringList(xs []string) string {
 	return "(" + strings.Join(q, ", ") + ")"
 }
 
-// readStates reads the states of comps from query's rows: one row per
-// file, named by its first column, or the single row of file when file is
-// not "". The single row's last len(extra) columns are DOUBLEs read into
+// readStates reads the states computed by items from query's rows: one
+// row per file, named by its first column, or the single row of file when
+// file is not "". A row holds the items' columns, then, when probe, the
+// exportProbe column, then (the single row) len(extra) DOUBLEs read into
 // extra.
-func (inc *incremental) readStates(ctx context.Context, q querier, query string, comps []*component, out map[string]map[string]statecache.State, file string, extra []sql.NullFloat64) error {
+func (inc *incremental) readStates(ctx context.Context, q querier, query string, items []stateItem, probe bool, out map[string]map[string]statecache.State, file string, extra []sql.NullFloat64) error {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -638,32 +634,13 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 		if fixed == "" {
 			dst = append(dst, &file)
 		}
-		type slotOf struct {
-			c     *component
-			start int
+		start := len(dst)
+		for _, it := range items {
+			dst = append(dst, it.dst())
 		}
-		var slots []slotOf
-		for _, c := range comps {
-			slots = append(slots, slotOf{c, len(dst)})
-			switch c.kind {
-			case statecache.KindCount:
-				dst = append(dst, new(sql.NullInt64))
-			case statecache.KindSum:
-				if exactSumType(c.typ) {
-					dst = append(dst, new(sql.NullString))
-				} else {
-					dst = append(dst, new(sql.NullFloat64))
-				}
-			case statecache.KindMin, statecache.KindMax:
-				dst = append(dst, new(sql.NullFloat64))
-			case statecache.KindMoments:
-				dst = append(dst, new(sql.NullInt64), new(sql.NullFloat64), new(sql.NullFloat64))
-			case statecache.KindCoMoments:
-				dst = append(dst, new(sql.NullInt64))
-				for range 5 {
-					dst = append(dst, new(sql.NullFloat64))
-				}
-			}
+		var probed []byte
+		if probe {
+			dst = append(dst, &probed)
 		}
 		for i := range extra {
 			dst = append(dst, &extra[i])
@@ -671,38 +648,23 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 		if err := rows.Scan(dst...); err != nil {
 			return err
 		}
+		if probe {
+			if err := checkExportProbe(probed); err != nil {
+				return err
+			}
+		}
 		m, ok := out[file]
 		if !ok {
 			return fmt.Errorf("state cache: a row for %q, which was not asked for", file)
 		}
-		f := func(i int) float64 { return dst[i].(*sql.NullFloat64).Float64 }
-		n := func(i int) int64 { return dst[i].(*sql.NullInt64).Int64 }
-		for _, sl := range slots {
-			c, i := sl.c, sl.start
-			var st statecache.State
-			switch c.kind {
-			case statecache.KindCount:
-				st = statecache.State{Kind: statecache.KindCount, N: n(i)}
-			case statecache.KindSum:
-				if v, ok := dst[i].(*sql.NullString); ok {
-					if st, err = statecache.SumOf(v.String, !v.Valid); err != nil {
-						return err
-					}
-				} else {
-					st = statecache.New(statecache.KindSum)
-					if v := dst[i].(*sql.NullFloat64); v.Valid {
-						st.Add(v.Float64)
-					}
-				}
-			case statecache.KindMin, statecache.KindMax:
-				v := dst[i].(*sql.NullFloat64)
-				st = statecache.ExtremeOf(c.kind, v.Float64, !v.Valid)
-			case statecache.KindMoments:
-				st = statecache.MomentsOf(n(i), f(i+1), f(i+2))
-			case statecache.KindCoMoments:
-				st = statecache.CoMomentsOf(n(i), f(i+1), f(i+2), f(i+3), f(i+4), f(i+5))
+		for i, it := range items {
+			sts, err := it.states(dst[start+i])
+			if err != nil {
+				return err
 			}
-			m[c.key()] = st
+			for j, c := range it.comps {
+				m[c.key()] = sts[j]
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

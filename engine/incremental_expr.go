@@ -2,9 +2,12 @@ package engine
 
 import (
 	"database/sql"
+	"encoding/binary"
+	"fmt"
 	"math"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dqlabs/dq/engine/statecache"
@@ -46,27 +49,227 @@ type component struct {
 // key is the component's identity in the cache: its kind and SQL.
 func (c *component) key() string { return c.kind.String() + ":" + c.fn + "(" + c.args + ")" }
 
-// selects are the per-file aggregates computing the component.
-func (c *component) selects() []string {
-	a := c.args
-	switch c.kind {
-	case statecache.KindCount:
-		return []string{"CAST(count(" + a + ") AS BIGINT)"}
-	case statecache.KindSum:
-		if exactSumType(c.typ) {
-			return []string{"CAST(sum(" + a + ") AS VARCHAR)"}
+// stateItem is one column of a per-file state query and how its value
+// reads back into the states of the components it computes: one, or the
+// sum and the count of the same values.
+type stateItem struct {
+	sql   string
+	comps []*component
+	// exported says the column is an aggregate's exported state, whose
+	// layout the statement's probe column checks (exportProbe).
+	exported bool
+	// dst is a fresh scan target for the column; states reads the
+	// scanned value into the states of comps, in order.
+	dst    func() any
+	states func(v any) ([]statecache.State, error)
+}
+
+// stateItems are the columns computing comps, each component once.
+//
+// Moments, co-moments, and a floating sum with the count of the same
+// values are each read as one aggregate's state, exported as DuckDB keeps
+// it (EXPORT_STATE): var_pop keeps (n, mean, M2), corr keeps the
+// co-moments and both variables' (n, mean, M2), avg keeps (n, sum). One
+// aggregate replaces three (count, avg, var_pop), six (regr_count,
+// regr_avgx, regr_avgy, regr_sxx, regr_syy, regr_sxy) or two (sum,
+// count): each aggregate is a pass over the file's values, and these
+// were most of the state query's cost. The states are DuckDB's own
+// accumulators, the very numbers its finalizers divide; no sum of squares
+// is formed.
+func stateItems(comps []*component) []stateItem {
+	// A floating sum pairs with the count of the same values, which avg's
+	// state holds; an exact (integer, decimal) sum is read as text.
+	counts := map[string]*component{}
+	for _, c := range comps {
+		if c.kind == statecache.KindCount {
+			counts[c.args] = c
 		}
-		return []string{"CAST(sum(" + a + ") AS DOUBLE)"}
-	case statecache.KindMin, statecache.KindMax:
-		return []string{"CAST(" + c.fn + "(" + a + ") AS DOUBLE)"}
-	case statecache.KindMoments:
-		return []string{"CAST(count(" + a + ") AS BIGINT)", "CAST(avg(" + a + ") AS DOUBLE)", "CAST(var_pop(" + a + ") AS DOUBLE)"}
-	case statecache.KindCoMoments:
-		out := []string{"CAST(regr_count(" + a + ") AS BIGINT)"}
-		for _, f := range []string{"regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"} {
-			out = append(out, "CAST("+f+"("+a+") AS DOUBLE)")
+	}
+	paired := map[*component]*component{} // count -> its sum
+	for _, c := range comps {
+		if cnt := counts[c.args]; c.kind == statecache.KindSum && c.typ == "DOUBLE" && cnt != nil && paired[cnt] == nil {
+			paired[cnt] = c
 		}
-		return out
+	}
+	sumOf := map[*component]*component{}
+	for cnt, sum := range paired {
+		sumOf[sum] = cnt
+	}
+	var out []stateItem
+	for _, c := range comps {
+		if paired[c] != nil {
+			continue // read with its sum
+		}
+		a := c.args
+		switch {
+		case sumOf[c] != nil:
+			out = append(out, stateItem{sql: exportSQL("avg", a), comps: []*component{c, sumOf[c]}, exported: true, dst: newBlob, states: readAvgState})
+		case c.kind == statecache.KindMoments:
+			out = append(out, stateItem{sql: exportSQL("var_pop", a), comps: []*component{c}, exported: true, dst: newBlob, states: readMomentsState})
+		case c.kind == statecache.KindCoMoments:
+			out = append(out, stateItem{sql: exportSQL("corr", a), comps: []*component{c}, exported: true, dst: newBlob, states: readCorrState})
+		case c.kind == statecache.KindCount:
+			out = append(out, stateItem{sql: "CAST(count(" + a + ") AS BIGINT)", comps: []*component{c},
+				dst: func() any { return new(sql.NullInt64) },
+				states: func(v any) ([]statecache.State, error) {
+					return []statecache.State{{Kind: statecache.KindCount, N: v.(*sql.NullInt64).Int64}}, nil
+				}})
+		case c.kind == statecache.KindSum && exactSumType(c.typ):
+			out = append(out, stateItem{sql: "CAST(sum(" + a + ") AS VARCHAR)", comps: []*component{c},
+				dst: func() any { return new(sql.NullString) },
+				states: func(v any) ([]statecache.State, error) {
+					s := v.(*sql.NullString)
+					st, err := statecache.SumOf(s.String, !s.Valid)
+					return []statecache.State{st}, err
+				}})
+		case c.kind == statecache.KindSum:
+			out = append(out, stateItem{sql: "CAST(sum(" + a + ") AS DOUBLE)", comps: []*component{c},
+				dst: func() any { return new(sql.NullFloat64) },
+				states: func(v any) ([]statecache.State, error) {
+					st := statecache.New(statecache.KindSum)
+					if f := v.(*sql.NullFloat64); f.Valid {
+						st.Add(f.Float64)
+					}
+					return []statecache.State{st}, nil
+				}})
+		case c.kind == statecache.KindMin || c.kind == statecache.KindMax:
+			kind := c.kind
+			out = append(out, stateItem{sql: "CAST(" + c.fn + "(" + a + ") AS DOUBLE)", comps: []*component{c},
+				dst: func() any { return new(sql.NullFloat64) },
+				states: func(v any) ([]statecache.State, error) {
+					f := v.(*sql.NullFloat64)
+					return []statecache.State{statecache.ExtremeOf(kind, f.Float64, !f.Valid)}, nil
+				}})
+		}
+	}
+	return out
+}
+
+// exportSQL is fn(args)'s state as a BLOB: DuckDB's accumulator struct,
+// in the machine's byte order.
+func exportSQL(fn, args string) string {
+	return "CAST(" + fn + "(" + args + ") EXPORT_STATE AS BLOB)"
+}
+
+func newBlob() any { return new([]byte) }
+
+// The exported states' layouts: DuckDB's AvgState<double> {count uint64,
+// value double}, StddevState {count uint64, mean, dsquared double} (var_pop)
+// and CorrState {CovarState {count uint64, meanx, meany, co_moment double},
+// StddevState dev_pop_x, StddevState dev_pop_y}, where corr(y, x) names its
+// second argument x. They are not a documented interface (later DuckDB
+// versions export them as STRUCTs with these fields), so every statement
+// reading them also reads exportProbe, the states of known values, and
+// fails when they do not decode to what they must: the run then computes
+// the expressions over the whole dataset, as for any failed state query.
+const (
+	avgStateWords  = 2
+	varStateWords  = 3
+	corrStateWords = 4 + 2*varStateWords
+)
+
+// stateWords splits an exported state into its n 8-byte words.
+func stateWords(v any, n int, fn string) ([]uint64, error) {
+	b := *v.(*[]byte)
+	if len(b) != 8*n {
+		return nil, fmt.Errorf("state cache: DuckDB exported a %s state of %d bytes, not %d: its layout is unknown to this dq", fn, len(b), 8*n)
+	}
+	w := make([]uint64, n)
+	for i := range w {
+		w[i] = binary.NativeEndian.Uint64(b[8*i:])
+	}
+	return w, nil
+}
+
+func wordFloat(w uint64) float64 { return math.Float64frombits(w) }
+
+// readAvgState reads avg's state as the states of the sum and the count
+// of its values (stateItems pairs them in that order).
+func readAvgState(v any) ([]statecache.State, error) {
+	w, err := stateWords(v, avgStateWords, "avg")
+	if err != nil {
+		return nil, err
+	}
+	sum := statecache.New(statecache.KindSum)
+	if w[0] > 0 {
+		sum.Add(wordFloat(w[1]))
+	}
+	return []statecache.State{sum, {Kind: statecache.KindCount, N: int64(w[0])}}, nil
+}
+
+func readMomentsState(v any) ([]statecache.State, error) {
+	w, err := stateWords(v, varStateWords, "var_pop")
+	if err != nil {
+		return nil, err
+	}
+	if w[0] == 0 {
+		return []statecache.State{statecache.New(statecache.KindMoments)}, nil
+	}
+	return []statecache.State{{Kind: statecache.KindMoments, N: int64(w[0]), MeanX: wordFloat(w[1]), M2X: wordFloat(w[2])}}, nil
+}
+
+// readCorrState reads corr(a, b)'s state as co-moments oriented as
+// regr_avgx(a, b) and the other regr_ aggregates are: X is b.
+func readCorrState(v any) ([]statecache.State, error) {
+	w, err := stateWords(v, corrStateWords, "corr")
+	if err != nil {
+		return nil, err
+	}
+	if w[4] != w[0] || w[7] != w[0] {
+		return nil, fmt.Errorf("state cache: DuckDB exported a corr state whose counts differ (%d, %d, %d): its layout is unknown to this dq", w[0], w[4], w[7])
+	}
+	if w[0] == 0 {
+		return []statecache.State{statecache.New(statecache.KindCoMoments)}, nil
+	}
+	return []statecache.State{{Kind: statecache.KindCoMoments, N: int64(w[0]),
+		MeanX: wordFloat(w[1]), MeanY: wordFloat(w[2]), Cxy: wordFloat(w[3]),
+		M2X: wordFloat(w[6]), M2Y: wordFloat(w[9])}}, nil
+}
+
+// exportProbe is a column added to every state query reading exported
+// states: the states of avg, var_pop and corr over values whose states
+// are exact in any order of accumulation, concatenated. checkExportProbe
+// decodes them as the state query's columns are decoded.
+const exportProbe = "(SELECT " + "CAST(avg(a) EXPORT_STATE AS BLOB) || CAST(var_pop(a) EXPORT_STATE AS BLOB) || CAST(corr(a, b) EXPORT_STATE AS BLOB)" +
+	" FROM (VALUES (1.0::DOUBLE, 2.0::DOUBLE), (3.0, 6.0), (NULL, 5.0), (5.0, NULL)) AS __dq_probe(a, b))"
+
+// checkExportProbe says whether the exported states of exportProbe's
+// values are their known states, word for word, and decode to them: a =
+// 1, 3, 5 (count 3, sum 9, mean 3, M2 8); the pairs (a, b) = (1, 2),
+// (3, 6) (b: mean 4, M2 8; a: mean 2, M2 2; co-moment 4).
+func checkExportProbe(b []byte) error {
+	bad := fmt.Errorf("state cache: DuckDB's exported aggregate states (%d bytes for the probe's) do not have the layout this dq reads", len(b))
+	f := math.Float64bits
+	want := []uint64{
+		3, f(9), // avg(a)
+		3, f(3), f(8), // var_pop(a)
+		2, f(4), f(2), f(4), // corr(a, b): count, mean b, mean a, co-moment
+		2, f(4), f(8), // b's variance
+		2, f(2), f(2), // a's
+	}
+	w, err := stateWords(&b, len(want), "probe")
+	if err != nil || !slices.Equal(w, want) {
+		return bad
+	}
+	part := func(words int) *[]byte {
+		p := b[:8*words]
+		b = b[8*words:]
+		return &p
+	}
+	avg, err1 := readAvgState(part(avgStateWords))
+	mom, err2 := readMomentsState(part(varStateWords))
+	co, err3 := readCorrState(part(corrStateWords))
+	if err1 != nil || err2 != nil || err3 != nil {
+		return bad
+	}
+	if v, _ := avg[0].SumValue(); v != 9 || avg[1].N != 3 {
+		return bad
+	}
+	if m := mom[0]; m.N != 3 || m.MeanX != 3 || m.M2X != 8 {
+		return bad
+	}
+	if c := co[0]; c.N != 2 || c.MeanX != 4 || c.M2X != 8 || c.MeanY != 2 || c.M2Y != 2 || c.Cxy != 4 {
+		return bad
 	}
 	return nil
 }
@@ -121,10 +324,14 @@ func classifyAggregate(expr string) (*mergeExpr, string) {
 			return nil, why
 		}
 		return &mergeExpr{comps: append([]*component{g.comps[0]}, m.comps...), finish: func(st []statecache.State) (sql.NullFloat64, bool) {
-			if st[0].Count() > 0 {
+			// DuckDB computes the guarded aggregate whatever the guard
+			// says: its overflow is an error even where the guard gives
+			// NaN.
+			v, ok := m.finish(st[1:])
+			if ok && st[0].Count() > 0 {
 				return sql.NullFloat64{Float64: math.NaN(), Valid: true}, true
 			}
-			return m.finish(st[1:])
+			return v, ok
 		}}, ""
 	}
 	return plainAggregate(expr)

@@ -1,6 +1,11 @@
 package engine
 
 import (
+	"context"
+	"database/sql"
+	"math"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -85,5 +90,287 @@ func TestFinishMirrorsDuckDB(t *testing.T) {
 	v, _ := classifyAggregate("var_pop(x)")
 	if _, ok := v.finish([]statecache.State{statecache.MomentsOf(2, 0, 1e308)}); ok {
 		t.Error("an overflowing variance was not sent back to DuckDB")
+	}
+	// DuckDB raises the overflow even where nonFinite's guard says NaN.
+	g, _ := classifyAggregate(duck(nonFinite(sqlexpr.VarPop, nil, sqlexpr.Col{Name: "x"})))
+	over := statecache.State{Kind: statecache.KindMoments, N: 2, M2X: math.Inf(1)}
+	if _, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 1}, over}); ok {
+		t.Error("an overflowing guarded variance was not sent back to DuckDB")
+	}
+	if v, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 1}, statecache.MomentsOf(2, 0, 1)}); !ok || !math.IsNaN(v.Float64) {
+		t.Errorf("guarded variance with a non-finite value = %v %v, want NaN", v, ok)
+	}
+}
+
+// The state query reads moments, co-moments and a floating sum with its
+// count as the aggregates' exported states, one column each; a count, an
+// exact sum and an extreme as plain aggregates.
+func TestStateItems(t *testing.T) {
+	comp := func(k statecache.Kind, fn, args, typ string) *component {
+		return &component{kind: k, fn: fn, args: args, typ: typ}
+	}
+	cnt := comp(statecache.KindCount, "count", `"x"`, "BIGINT")
+	sum := comp(statecache.KindSum, "sum", `"x"`, "DOUBLE")
+	dec := comp(statecache.KindSum, "sum", `"d"`, "DECIMAL(38,2)")
+	decCnt := comp(statecache.KindCount, "count", `"d"`, "BIGINT")
+	all := comp(statecache.KindCount, "count", "*", "BIGINT")
+	mom := comp(statecache.KindMoments, "var_pop", `"x"`, "DOUBLE")
+	co := comp(statecache.KindCoMoments, "corr", `"x", "y"`, "DOUBLE")
+	mx := comp(statecache.KindMax, "max", `"x"`, "DOUBLE")
+	var got []string
+	for _, it := range stateItems([]*component{cnt, all, sum, dec, decCnt, mom, co, mx}) {
+		var keys []string
+		for _, c := range it.comps {
+			keys = append(keys, c.key())
+		}
+		got = append(got, it.sql+" <- "+strings.Join(keys, " "))
+	}
+	want := []string{
+		`CAST(count(*) AS BIGINT) <- count:count(*)`,
+		`CAST(avg("x") EXPORT_STATE AS BLOB) <- sum:sum("x") count:count("x")`,
+		`CAST(sum("d") AS VARCHAR) <- sum:sum("d")`,
+		`CAST(count("d") AS BIGINT) <- count:count("d")`,
+		`CAST(var_pop("x") EXPORT_STATE AS BLOB) <- moments:var_pop("x")`,
+		`CAST(corr("x", "y") EXPORT_STATE AS BLOB) <- co-moments:corr("x", "y")`,
+		`CAST(max("x") AS DOUBLE) <- max:max("x")`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("items:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The exported states decode to the states a one-pass computation over the
+// same values gives (Welford's, in Go), and agree with what the plain
+// aggregates report (count, avg, var_pop, regr_*): with NULLs in either
+// variable of a pair, no rows, one row, a constant, huge and tiny values,
+// NaN and infinities.
+func TestExportedStatesDecode(t *testing.T) {
+	_, db := stateEnv(t)
+	nan, inf := math.NaN(), math.Inf(1)
+	type pair struct{ x, y *float64 }
+	v := func(f float64) *float64 { return &f }
+	var many []pair
+	for i := range 500 {
+		many = append(many, pair{v(float64(i%37)/3 + 1e6), v(float64(i*i%101) - 50.5)})
+	}
+	for _, c := range []struct {
+		name  string
+		pairs []pair
+	}{
+		{"no rows", nil},
+		{"one row", []pair{{v(2.5), v(-1)}}},
+		{"NULLs", []pair{{v(1), v(2)}, {nil, v(5)}, {v(7), nil}, {nil, nil}, {v(3), v(6)}, {v(4), v(1)}}},
+		{"only NULLs", []pair{{nil, v(1)}, {v(2), nil}}},
+		{"constant", []pair{{v(3), v(1)}, {v(3), v(2)}, {v(3), v(4)}}},
+		{"huge", []pair{{v(1e300), v(1e-300)}, {v(-3e299), v(5e-301)}, {v(7e299), v(0)}}},
+		{"many", many},
+		{"NaN", []pair{{v(1), v(2)}, {v(nan), v(3)}}},
+		{"infinities", []pair{{v(inf), v(2)}, {v(1), v(-inf)}, {v(2), v(3)}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// The values, in one thread: DuckDB adds them in this order.
+			var rows []string
+			for _, p := range c.pairs {
+				lit := func(f *float64) string {
+					if f == nil {
+						return "NULL"
+					}
+					return "'" + strconv.FormatFloat(*f, 'g', -1, 64) + "'::DOUBLE"
+				}
+				rows = append(rows, "("+lit(p.x)+", "+lit(p.y)+")")
+			}
+			from := "(SELECT NULL::DOUBLE AS x, NULL::DOUBLE AS y WHERE false)"
+			if len(rows) > 0 {
+				from = "(VALUES " + strings.Join(rows, ", ") + ") AS t(x, y)"
+			}
+			comps := []*component{
+				{kind: statecache.KindSum, fn: "sum", args: "x", typ: "DOUBLE"},
+				{kind: statecache.KindCount, fn: "count", args: "x", typ: "BIGINT"},
+				{kind: statecache.KindMoments, fn: "var_pop", args: "x", typ: "DOUBLE"},
+				{kind: statecache.KindCoMoments, fn: "corr", args: "y, x", typ: "DOUBLE"},
+			}
+			items := stateItems(comps)
+			if len(items) != 3 {
+				t.Fatalf("%d items, want 3", len(items))
+			}
+			var sel []string
+			for _, it := range items {
+				sel = append(sel, it.sql)
+			}
+			out := map[string]map[string]statecache.State{"f": {}}
+			inc := &incremental{}
+			query := "SELECT " + strings.Join(sel, ", ") + ", " + exportProbe + " FROM " + from
+			if err := inc.readStates(context.Background(), db, query, items, true, out, "f", nil); err != nil {
+				t.Fatal(err)
+			}
+			got := out["f"]
+
+			// Independently: Welford over the values, in Go.
+			sum, mom, co := statecache.New(statecache.KindSum), statecache.New(statecache.KindMoments), statecache.New(statecache.KindCoMoments)
+			n := int64(0)
+			for _, p := range c.pairs {
+				if p.x != nil {
+					sum.Add(*p.x)
+					mom.Add(*p.x)
+					n++
+				}
+				if p.x != nil && p.y != nil {
+					co.AddPair(*p.x, *p.y) // corr(y, x): x is the second argument
+				}
+			}
+			same := func(what string, a, b float64) {
+				t.Helper()
+				if !closeRel(a, b, 1e-12, 0) && !(math.IsInf(a, 0) && a == b) {
+					t.Errorf("%s = %v, want %v", what, a, b)
+				}
+			}
+			if g := got["count:count(x)"]; g.N != n {
+				t.Errorf("count = %d, want %d", g.N, n)
+			}
+			gs, gok := got["sum:sum(x)"].SumValue()
+			ws, wok := sum.SumValue()
+			if gok != wok {
+				t.Errorf("sum valid = %v, want %v", gok, wok)
+			}
+			same("sum", gs, ws)
+			g := got["moments:var_pop(x)"]
+			if g.N != mom.N {
+				t.Errorf("moments n = %d, want %d", g.N, mom.N)
+			}
+			same("mean", g.MeanX, mom.MeanX)
+			same("M2", g.M2X, mom.M2X)
+			gc := got["co-moments:corr(y, x)"]
+			if gc.N != co.N {
+				t.Errorf("pairs = %d, want %d", gc.N, co.N)
+			}
+			same("mean x", gc.MeanX, co.MeanX)
+			same("mean y", gc.MeanY, co.MeanY)
+			same("M2 x", gc.M2X, co.M2X)
+			same("M2 y", gc.M2Y, co.M2Y)
+			same("co-moment", gc.Cxy, co.Cxy)
+
+			// What the plain aggregates report, where they report
+			// (var_pop and regr_sxx raise an error beyond DOUBLE's range).
+			var cnt, pairs sql.NullInt64
+			var avg, varPop, ax, ay, sxx, syy, sxy sql.NullFloat64
+			err := db.QueryRow("SELECT count(x), avg(x), var_pop(x), regr_count(y, x), regr_avgx(y, x), regr_avgy(y, x), regr_sxx(y, x), regr_syy(y, x), regr_sxy(y, x) FROM "+from).
+				Scan(&cnt, &avg, &varPop, &pairs, &ax, &ay, &sxx, &syy, &sxy)
+			if err != nil {
+				if !strings.Contains(err.Error(), "out of range") {
+					t.Fatal(err)
+				}
+				return
+			}
+			if cnt.Int64 != n || pairs.Int64 != gc.N {
+				t.Errorf("count %d pairs %d, DuckDB says %d and %d", n, gc.N, cnt.Int64, pairs.Int64)
+			}
+			if n > 0 {
+				same("avg", gs/float64(n), avg.Float64)
+				same("var_pop", g.M2X/float64(n), varPop.Float64)
+			}
+			if gc.N > 0 {
+				same("regr_avgx", gc.MeanX, ax.Float64)
+				same("regr_avgy", gc.MeanY, ay.Float64)
+				same("regr_sxx", gc.M2X, sxx.Float64)
+				same("regr_syy", gc.M2Y, syy.Float64)
+				same("regr_sxy", gc.Cxy, sxy.Float64)
+			}
+		})
+	}
+}
+
+// The probe of the exported states' layout passes on this DuckDB and fails
+// on any other bytes: a state query reading them then fails, and the run
+// computes its expressions over the whole dataset.
+func TestExportProbe(t *testing.T) {
+	_, db := stateEnv(t)
+	var b []byte
+	if err := db.QueryRow("SELECT " + exportProbe).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkExportProbe(b); err != nil {
+		t.Fatalf("this DuckDB's states: %v", err)
+	}
+	for i := 0; i < len(b); i += 3 {
+		bad := append([]byte(nil), b...)
+		bad[i] ^= 0x10
+		if checkExportProbe(bad) == nil {
+			t.Errorf("byte %d changed: the probe passes", i)
+		}
+	}
+	if checkExportProbe(b[:len(b)-8]) == nil || checkExportProbe(append(b, 0, 0, 0, 0, 0, 0, 0, 0)) == nil || checkExportProbe(nil) == nil {
+		t.Error("a probe of another length passes")
+	}
+	// A state of another size is refused, not misread.
+	short := []byte{1, 0, 0, 0, 0, 0, 0, 0}
+	if _, err := readMomentsState(&short); err == nil {
+		t.Error("an 8-byte var_pop state was read")
+	}
+}
+
+// TestStateCacheOddValues grows a dataset of Parquet files one by one with
+// what strains the exported states: an empty file, a file of one row,
+// files of NULLs only, NaN, infinities, a constant, FLOAT and DECIMAL
+// columns, tiny values and, last, values whose variance overflows (DuckDB
+// raises an error, which the cached run must report too). Every run with
+// the state cache equals a cold run and reads only the new file.
+func TestStateCacheOddValues(t *testing.T) {
+	dir := t.TempDir()
+	store, db := stateEnv(t)
+	const rules = `Rules = [
+		Mean "x" > 0, Sum "x" > 0, StandardDeviation "x" >= 0, Variance "x" >= 0,
+		Mean "f" > 0, Sum "f" > 0, Variance "f" >= 0,
+		Mean "d" > 0, Sum "d" > 0, StandardDeviation "d" >= 0,
+		ColumnCorrelation "x" "y" > 0, ColumnCorrelation "f" "d" > 0,
+		Completeness "x" > 0.1, RowCount > 0
+	]`
+	files := []struct{ name, rows string }{
+		{"a", "SELECT r / 3 AS x, (r * r) % 17 - 8.5 AS y, r / 7 AS f, r AS d FROM range(60) t(r)"},
+		{"b", "SELECT * FROM (VALUES (1.0, 2.0, 3.0, 4.0)) t(x, y, f, d) WHERE false"},
+		{"c", "SELECT 2.5 AS x, -1.0 AS y, 0.25 AS f, 7 AS d"},
+		{"d", "SELECT NULL AS x, r AS y, NULL AS f, NULL AS d FROM range(5) t(r)"},
+		{"e", "SELECT CASE WHEN r = 4 THEN 'NaN'::DOUBLE ELSE r END AS x, r AS y, r AS f, r AS d FROM range(10) t(r)"},
+		{"f", "SELECT 5.0 AS x, r AS y, 1.5 AS f, 3 AS d FROM range(8) t(r)"},
+		{"g", "SELECT CASE r WHEN 1 THEN 'inf'::DOUBLE WHEN 2 THEN '-inf'::DOUBLE ELSE r END AS x, CASE WHEN r = 3 THEN '-inf'::DOUBLE ELSE r END AS y, CASE WHEN r = 0 THEN 'inf'::FLOAT ELSE r END AS f, r AS d FROM range(6) t(r)"},
+		{"h", "SELECT r * 1e-300 AS x, r * 1e-310 AS y, r AS f, r AS d FROM range(9) t(r)"},
+		{"i", "SELECT (r % 3) * 1e300 - 1e300 AS x, r AS y, r AS f, r AS d FROM range(7) t(r)"},
+	}
+	ctx := context.Background()
+	for _, fl := range files {
+		// Fixed column types: x and y DOUBLE, f FLOAT, d DECIMAL(18,3).
+		q := "SELECT CAST(x AS DOUBLE) AS x, CAST(y AS DOUBLE) AS y, CAST(f AS FLOAT) AS f, CAST(d AS DECIMAL(18,3)) AS d FROM (" + fl.rows + ")"
+		p := filepath.Join(dir, fl.name+".parquet")
+		if _, err := db.Exec("COPY (" + q + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+		rs := parseRules(t, rules)
+		sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned := -1
+		got, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
+			if p.Stage == "files" {
+				scanned = p.Done
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cold, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess.Close()
+		sameResults(t, "file "+fl.name, got, cold)
+		if scanned != 1 {
+			t.Errorf("file %s: read %d files, want 1", fl.name, scanned)
+		}
+		if fl.name == "i" {
+			// The overflowing variance: an error in both runs.
+			if _, _, errored := got.Counts(); errored == 0 {
+				t.Errorf("file i: no rule errored; the overflow should make StandardDeviation x error")
+			}
+		}
 	}
 }
