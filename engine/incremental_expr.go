@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dqlabs/dq/engine/sqlexpr"
 	"github.com/dqlabs/dq/engine/statecache"
 )
 
@@ -323,18 +324,94 @@ func classifyAggregate(expr string) (*mergeExpr, string) {
 		if m == nil {
 			return nil, why
 		}
+		// The rows the guard counts, when it is nonFinite's: from the
+		// count of the rows with no NULL among the guarded values, less
+		// those the aggregate took (its state's N).
+		bad := func(st []statecache.State) int64 { return st[0].Count() }
+		if cnt, ok := notNullCount(expr, inner); ok {
+			if c, _ := plainAggregate(cnt); c != nil && c.comps[0].kind == statecache.KindCount {
+				g = c
+				bad = func(st []statecache.State) int64 { return st[0].Count() - st[1].N }
+			}
+		}
 		return &mergeExpr{comps: append([]*component{g.comps[0]}, m.comps...), finish: func(st []statecache.State) (sql.NullFloat64, bool) {
 			// DuckDB computes the guarded aggregate whatever the guard
 			// says: its overflow is an error even where the guard gives
 			// NaN.
 			v, ok := m.finish(st[1:])
-			if ok && st[0].Count() > 0 {
+			if ok && bad(st) > 0 {
 				return sql.NullFloat64{Float64: math.NaN(), Valid: true}, true
 			}
 			return v, ok
 		}}, ""
 	}
 	return plainAggregate(expr)
+}
+
+// notNullCount returns, for guarded in nonFinite's form (a moment aggregate
+// of a where clause's rows whose values are all finite, guarded by the
+// count of the where clause's rows with no NULL value but a non-finite
+// one), the count of the where clause's rows with no NULL value. The
+// guard's count is that count less the aggregate's number of values
+// (finite values are not NULL), and that count is cheaper: a plain
+// count(x) for one value, and for a correlation the count of pairs its
+// rule already counts, where the guard evaluates isfinite for every row.
+//
+// guarded is taken apart as nonFinite builds it, and taken only when
+// nonFinite renders the parts back into exactly guarded: the same text is
+// the same computation.
+func notNullCount(guarded, inner string) (string, bool) {
+	open := strings.IndexByte(inner, '(')
+	if open <= 0 || !strings.HasSuffix(inner, ")") {
+		return "", false
+	}
+	fn := map[string]sqlexpr.Func{"var_pop": sqlexpr.VarPop, "stddev_pop": sqlexpr.StddevPop, "corr": sqlexpr.Corr}[inner[:open]]
+	if fn == "" {
+		return "", false
+	}
+	// Each argument is CASE WHEN <cond> THEN <value> END, cond the same.
+	var cond string
+	var vals []expr
+	for i, a := range splitArgs(inner[open+1 : len(inner)-1]) {
+		a = strings.TrimSpace(a)
+		const pre, suf = "CASE WHEN ", " END"
+		if !strings.HasPrefix(a, pre) || !strings.HasSuffix(a, suf) {
+			return "", false
+		}
+		body := a[len(pre) : len(a)-len(suf)]
+		// cond is parenthesised, or one call (isfinite(...)).
+		end := matchParen(body, strings.IndexByte(body, '('))
+		if end < 0 || !strings.HasPrefix(body[end+1:], " THEN ") {
+			return "", false
+		}
+		if c := body[:end+1]; i == 0 {
+			cond = c
+		} else if c != cond {
+			return "", false
+		}
+		vals = append(vals, native(body[end+1+len(" THEN "):], "a guarded value"))
+	}
+	// The where clause, if any, is cond's first parenthesised term.
+	wheres := []expr{nil}
+	if strings.HasPrefix(cond, "((") {
+		if end := matchParen(cond, 1); end > 0 {
+			wheres = append(wheres, native(cond[1:end+1], "a where clause"))
+		}
+	}
+	for _, w := range wheres {
+		if duck(nonFinite(fn, w, vals...)) != guarded {
+			continue
+		}
+		if len(vals) == 1 {
+			return duck(aggr(sqlexpr.Count, vals[0], w)), true
+		}
+		var nn []expr
+		for _, v := range vals {
+			nn = append(nn, isNotNull(v))
+		}
+		return duck(countRows(w, and(nn...))), true
+	}
+	return "", false
 }
 
 // nanGuarded splits nonFinite's form, CASE WHEN (<count> > 0) THEN

@@ -91,13 +91,14 @@ func TestFinishMirrorsDuckDB(t *testing.T) {
 	if _, ok := v.finish([]statecache.State{statecache.MomentsOf(2, 0, 1e308)}); ok {
 		t.Error("an overflowing variance was not sent back to DuckDB")
 	}
-	// DuckDB raises the overflow even where nonFinite's guard says NaN.
+	// DuckDB raises the overflow even where nonFinite's guard says NaN
+	// (3 values not NULL, 2 of them finite).
 	g, _ := classifyAggregate(duck(nonFinite(sqlexpr.VarPop, nil, sqlexpr.Col{Name: "x"})))
 	over := statecache.State{Kind: statecache.KindMoments, N: 2, M2X: math.Inf(1)}
-	if _, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 1}, over}); ok {
+	if _, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 3}, over}); ok {
 		t.Error("an overflowing guarded variance was not sent back to DuckDB")
 	}
-	if v, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 1}, statecache.MomentsOf(2, 0, 1)}); !ok || !math.IsNaN(v.Float64) {
+	if v, ok := g.finish([]statecache.State{{Kind: statecache.KindCount, N: 3}, statecache.MomentsOf(2, 0, 1)}); !ok || !math.IsNaN(v.Float64) {
 		t.Errorf("guarded variance with a non-finite value = %v %v, want NaN", v, ok)
 	}
 }
@@ -322,6 +323,7 @@ func TestStateCacheOddValues(t *testing.T) {
 		Mean "f" > 0, Sum "f" > 0, Variance "f" >= 0,
 		Mean "d" > 0, Sum "d" > 0, StandardDeviation "d" >= 0,
 		ColumnCorrelation "x" "y" > 0, ColumnCorrelation "f" "d" > 0,
+		StandardDeviation "x" >= 0 where "y > 1", ColumnCorrelation "x" "d" > 0 where "f < 5",
 		Completeness "x" > 0.1, RowCount > 0
 	]`
 	files := []struct{ name, rows string }{
@@ -372,5 +374,45 @@ func TestStateCacheOddValues(t *testing.T) {
 				t.Errorf("file i: no rule errored; the overflow should make StandardDeviation x error")
 			}
 		}
+	}
+}
+
+// The guard of nonFinite's forms is counted as the rows with no NULL value
+// less the aggregate's values, from a cheaper count (shared with other
+// rules: a Mean's count, a correlation's count of pairs); a guard in any
+// other form is counted as written.
+func TestNotNullCount(t *testing.T) {
+	a, b := sqlexpr.Col{Name: "a"}, sqlexpr.Col{Name: "b x"}
+	w := sqlexpr.Raw{SQL: "cat = 'b' AND `b x` > (1)"}
+	for _, c := range []struct {
+		expr  string
+		count string
+	}{
+		{duck(nonFinite(sqlexpr.VarPop, nil, a)), `count("a")`},
+		{duck(nonFinite(sqlexpr.StddevPop, w, a)), `count(CASE WHEN (cat = 'b' AND "b x" > (1)) THEN "a" END)`},
+		{duck(nonFinite(sqlexpr.Corr, nil, a, b)), duck(countRows(and(isNotNull(a), isNotNull(b))))},
+		{duck(nonFinite(sqlexpr.Corr, w, a, b)), duck(countRows(w, and(isNotNull(a), isNotNull(b))))},
+		// Hand-written guards: as written.
+		{`CASE WHEN (count(x) > 0) THEN CAST('NaN' AS DOUBLE) ELSE var_pop(CASE WHEN isfinite(CAST("a" AS DOUBLE)) THEN "a" END) END`, `count(x)`},
+		{`CASE WHEN (count(CASE WHEN (("a" IS NOT NULL) AND (NOT isfinite(CAST("a" AS DOUBLE)))) THEN 1 END) > 0) THEN CAST('NaN' AS DOUBLE) ELSE var_pop(CASE WHEN isfinite(CAST("b" AS DOUBLE)) THEN "b" END) END`,
+			`count(CASE WHEN (("a" IS NOT NULL) AND (NOT isfinite(CAST("a" AS DOUBLE)))) THEN 1 END)`},
+	} {
+		m, why := classifyAggregate(c.expr)
+		if m == nil {
+			t.Errorf("%s: not mergeable: %s", c.expr, why)
+			continue
+		}
+		if got := m.comps[0].key(); got != "count:"+c.count {
+			t.Errorf("%s: guard counted by %s, want %s", c.expr, got, c.count)
+		}
+	}
+	// The guard's count: 5 rows with no NULL, 3 of them finite.
+	m, _ := classifyAggregate(duck(nonFinite(sqlexpr.VarPop, nil, a)))
+	mom := statecache.MomentsOf(3, 1, 0.5)
+	if v, ok := m.finish([]statecache.State{{Kind: statecache.KindCount, N: 5}, mom}); !ok || !math.IsNaN(v.Float64) {
+		t.Errorf("2 non-finite values: %v %v, want NaN", v, ok)
+	}
+	if v, ok := m.finish([]statecache.State{{Kind: statecache.KindCount, N: 3}, mom}); !ok || v.Float64 != 0.5 {
+		t.Errorf("no non-finite value: %v %v, want 0.5", v, ok)
 	}
 }
