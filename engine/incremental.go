@@ -558,15 +558,27 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 			rows = func(string) string { return "(" + narrow + ")" }
 		}
 	}
+	// A statement reading exported states reads the probe too, until it
+	// has passed once in this scope (the scope names the DuckDB version).
+	verified := inc.exportsVerified()
+	probeFor := func(part []stateItem) *[]byte {
+		for _, it := range part {
+			if it.exported && !verified {
+				return new([]byte)
+			}
+		}
+		return nil
+	}
+	passed := func(probe *[]byte) {
+		if probe != nil {
+			_ = inc.store.PutBytes(exportProbeID, exportProbeScope+inc.scope, *probe) // unwritable: the next run probes again
+			verified = true
+		}
+	}
 	for n, part := range parts {
 		var sel []string
-		probe := false
 		for _, it := range part {
 			sel = append(sel, it.sql)
-			probe = probe || it.exported
-		}
-		if probe {
-			sel = append(sel, exportProbe)
 		}
 		if len(files) <= ungroupedFiles {
 			// A few files (the usual run: one new file) are read one
@@ -575,21 +587,31 @@ func (inc *incremental) scanFiles(ctx context.Context, q querier, files []string
 			for _, f := range files {
 				var ev []sql.NullFloat64
 				cols := sel
+				probe := probeFor(part)
+				if probe != nil {
+					cols = append(append([]string(nil), cols...), exportProbe)
+				}
 				if n == 0 && len(extra) > 0 {
-					cols = append(append([]string(nil), sel...), extra...)
+					cols = append(append([]string(nil), cols...), extra...)
 					ev = extraVals
 				}
 				query := "SELECT " + strings.Join(cols, ", ") + " FROM " + rows(f) + " AS __dq_file_rows"
 				if err := inc.readStates(ctx, q, query, part, probe, out, f, ev); err != nil {
 					return nil, err
 				}
+				passed(probe)
 			}
 			continue
+		}
+		probe := probeFor(part)
+		if probe != nil {
+			sel = append(sel, exportProbe)
 		}
 		query := "SELECT " + fcol + ", " + strings.Join(sel, ", ") + " FROM (" + read + ") AS __dq_files WHERE " + fcol + " IN " + sqlStringList(files) + " GROUP BY " + fcol
 		if err := inc.readStates(ctx, q, query, part, probe, out, "", nil); err != nil {
 			return nil, err
 		}
+		passed(probe)
 	}
 	return out, nil
 }
@@ -619,10 +641,10 @@ func sqlStringList(xs []string) string {
 
 // readStates reads the states computed by items from query's rows: one
 // row per file, named by its first column, or the single row of file when
-// file is not "". A row holds the items' columns, then, when probe, the
-// exportProbe column, then (the single row) len(extra) DOUBLEs read into
-// extra.
-func (inc *incremental) readStates(ctx context.Context, q querier, query string, items []stateItem, probe bool, out map[string]map[string]statecache.State, file string, extra []sql.NullFloat64) error {
+// file is not "". A row holds the items' columns, then, when probe is not
+// nil, the exportProbe column, checked and read into probe, then (the
+// single row) len(extra) DOUBLEs read into extra.
+func (inc *incremental) readStates(ctx context.Context, q querier, query string, items []stateItem, probe *[]byte, out map[string]map[string]statecache.State, file string, extra []sql.NullFloat64) error {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -638,9 +660,8 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 		for _, it := range items {
 			dst = append(dst, it.dst())
 		}
-		var probed []byte
-		if probe {
-			dst = append(dst, &probed)
+		if probe != nil {
+			dst = append(dst, probe)
 		}
 		for i := range extra {
 			dst = append(dst, &extra[i])
@@ -648,8 +669,8 @@ func (inc *incremental) readStates(ctx context.Context, q querier, query string,
 		if err := rows.Scan(dst...); err != nil {
 			return err
 		}
-		if probe {
-			if err := checkExportProbe(probed); err != nil {
+		if probe != nil {
+			if err := checkExportProbe(*probe); err != nil {
 				return err
 			}
 		}

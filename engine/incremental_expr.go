@@ -227,12 +227,27 @@ func readCorrState(v any) ([]statecache.State, error) {
 		M2X: wordFloat(w[6]), M2Y: wordFloat(w[9])}}, nil
 }
 
-// exportProbe is a column added to every state query reading exported
-// states: the states of avg, var_pop and corr over values whose states
-// are exact in any order of accumulation, concatenated. checkExportProbe
-// decodes them as the state query's columns are decoded.
+// exportProbe is a column added to a state query reading exported states
+// until the probe has passed once in the dataset's scope (which names the
+// DuckDB version; exportsVerified): the states of avg, var_pop and corr
+// over values whose states are exact in any order of accumulation,
+// concatenated. checkExportProbe decodes them as the state query's
+// columns are decoded.
 const exportProbe = "(SELECT " + "CAST(avg(a) EXPORT_STATE AS BLOB) || CAST(var_pop(a) EXPORT_STATE AS BLOB) || CAST(corr(a, b) EXPORT_STATE AS BLOB)" +
 	" FROM (VALUES (1.0::DOUBLE, 2.0::DOUBLE), (3.0, 6.0), (NULL, 5.0), (5.0, NULL)) AS __dq_probe(a, b))"
+
+// The state cache keeps the probe's bytes once they passed, per scope.
+const (
+	exportProbeID    statecache.Identity = "dq\x00exported aggregate states"
+	exportProbeScope                     = "export probe 1\x00"
+)
+
+// exportsVerified says whether the probe passed in an earlier run in
+// inc's scope: the same DuckDB version exports states in the same layout.
+func (inc *incremental) exportsVerified() bool {
+	b := inc.store.GetBytes(exportProbeID, exportProbeScope+inc.scope)
+	return b != nil && checkExportProbe(b) == nil
+}
 
 // checkExportProbe says whether the exported states of exportProbe's
 // values are their known states, word for word, and decode to them: a =

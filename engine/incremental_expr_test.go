@@ -201,7 +201,7 @@ func TestExportedStatesDecode(t *testing.T) {
 			out := map[string]map[string]statecache.State{"f": {}}
 			inc := &incremental{}
 			query := "SELECT " + strings.Join(sel, ", ") + ", " + exportProbe + " FROM " + from
-			if err := inc.readStates(context.Background(), db, query, items, true, out, "f", nil); err != nil {
+			if err := inc.readStates(context.Background(), db, query, items, new([]byte), out, "f", nil); err != nil {
 				t.Fatal(err)
 			}
 			got := out["f"]
@@ -414,5 +414,63 @@ func TestNotNullCount(t *testing.T) {
 	}
 	if v, ok := m.finish([]statecache.State{{Kind: statecache.KindCount, N: 3}, mom}); !ok || v.Float64 != 0.5 {
 		t.Errorf("no non-finite value: %v %v, want 0.5", v, ok)
+	}
+}
+
+// The probe of the exported states' layout runs in the first state query
+// of a scope; its passing is kept in the state cache, so that later runs
+// skip it, unless the kept bytes are damaged.
+func TestExportProbeKept(t *testing.T) {
+	dir := t.TempDir()
+	store, db := stateEnv(t)
+	const rules = `Rules = [ StandardDeviation "score" >= 0, Mean "score" > -100 ]`
+	ctx := context.Background()
+	rs := parseRules(t, rules)
+	verified := func() bool {
+		sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		inc, why := newIncremental(ds, store)
+		if inc == nil {
+			t.Fatal(why)
+		}
+		return inc.exportsVerified()
+	}
+	eval := func() {
+		res, err := Evaluate(ctx, rs, Files(dir, FileOptions{}), Options{Now: testNow, StateCache: store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, errored := res.Counts(); errored > 0 {
+			t.Fatalf("rules errored: %+v", res.RuleResults)
+		}
+	}
+	stateFile(t, db, dir, 1, 0)
+	if verified() {
+		t.Fatal("verified before any run")
+	}
+	eval()
+	if !verified() {
+		t.Fatal("the probe's passing was not kept")
+	}
+	// Damaged: probed again, and kept again.
+	sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), Options{}, RulesetColumnNeed(rs, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := newIncremental(ds, store)
+	sess.Close()
+	if err := store.PutBytes(exportProbeID, exportProbeScope+inc.scope, []byte("not the probe's states")); err != nil {
+		t.Fatal(err)
+	}
+	if verified() {
+		t.Fatal("damaged bytes verified the layout")
+	}
+	stateFile(t, db, dir, 2, 0)
+	eval()
+	if !verified() {
+		t.Fatal("the probe did not run again")
 	}
 }
