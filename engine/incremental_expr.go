@@ -57,7 +57,7 @@ type stateItem struct {
 	sql   string
 	comps []*component
 	// exported says the column is an aggregate's exported state, whose
-	// layout the statement's probe column checks (exportProbe).
+	// layout the probe checks (exportProbe).
 	exported bool
 	// dst is a fresh scan target for the column; states reads the
 	// scanned value into the states of comps, in order.
@@ -159,10 +159,11 @@ func newBlob() any { return new([]byte) }
 // and CorrState {CovarState {count uint64, meanx, meany, co_moment double},
 // StddevState dev_pop_x, StddevState dev_pop_y}, where corr(y, x) names its
 // second argument x. They are not a documented interface (later DuckDB
-// versions export them as STRUCTs with these fields), so every statement
-// reading them also reads exportProbe, the states of known values, and
-// fails when they do not decode to what they must: the run then computes
-// the expressions over the whole dataset, as for any failed state query.
+// versions export them as STRUCTs with these fields), so the first
+// statement reading them in a scope also reads exportProbe, the states of
+// known values, and fails when they do not decode to what they must: the
+// run then computes the expressions over the whole dataset, as for any
+// failed state query. A state of another size fails any statement.
 const (
 	avgStateWords  = 2
 	varStateWords  = 3
@@ -233,7 +234,7 @@ func readCorrState(v any) ([]statecache.State, error) {
 // over values whose states are exact in any order of accumulation,
 // concatenated. checkExportProbe decodes them as the state query's
 // columns are decoded.
-const exportProbe = "(SELECT " + "CAST(avg(a) EXPORT_STATE AS BLOB) || CAST(var_pop(a) EXPORT_STATE AS BLOB) || CAST(corr(a, b) EXPORT_STATE AS BLOB)" +
+const exportProbe = "(SELECT CAST(avg(a) EXPORT_STATE AS BLOB) || CAST(var_pop(a) EXPORT_STATE AS BLOB) || CAST(corr(a, b) EXPORT_STATE AS BLOB)" +
 	" FROM (VALUES (1.0::DOUBLE, 2.0::DOUBLE), (3.0, 6.0), (NULL, 5.0), (5.0, NULL)) AS __dq_probe(a, b))"
 
 // The state cache keeps the probe's bytes once they passed, per scope.
