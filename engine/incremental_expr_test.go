@@ -350,20 +350,7 @@ func TestStateCacheOddValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scanned := -1
-		got, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
-			if p.Stage == "files" {
-				scanned = p.Done
-			}
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cold, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sess.Close()
+		got, cold, scanned := evalWithAndWithout(t, sess, rs, ds, store)
 		sameResults(t, "file "+fl.name, got, cold)
 		if scanned != 1 {
 			t.Errorf("file %s: read %d files, want 1", fl.name, scanned)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine/statecache"
 )
 
@@ -60,6 +61,55 @@ func stateEnv(t *testing.T) (*statecache.Store, *sql.DB) {
 	}
 	t.Cleanup(func() { db.Close() })
 	return store, db
+}
+
+// parquetWriter returns a function writing a query's rows to a Parquet
+// file of dir, returning its path.
+func parquetWriter(t *testing.T, db *sql.DB, dir string) func(name, query string) string {
+	return func(name, query string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if _, err := db.Exec("COPY (" + query + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
+// damageStore overwrites every entry of the store with garbage.
+func damageStore(t *testing.T, store *statecache.Store) {
+	t.Helper()
+	des, err := os.ReadDir(store.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if err := os.WriteFile(filepath.Join(store.Dir(), de.Name()), []byte("garbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// evalWithAndWithout evaluates rs on ds in sess with the state cache and
+// cold, closes the session, and returns both results and how many files
+// the state cache read (-1: it was not used).
+func evalWithAndWithout(t *testing.T, sess *Session, rs *dqdl.Ruleset, ds *Dataset, store *statecache.Store) (got, cold *Result, scanned int) {
+	t.Helper()
+	defer sess.Close()
+	ctx := context.Background()
+	scanned = -1
+	got, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
+		if p.Stage == "files" {
+			scanned = p.Done
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cold, err = EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	return got, cold, scanned
 }
 
 // stateFile writes day i's Parquet file: n rows with NULLs, unicode,
@@ -401,13 +451,7 @@ func TestExplainSaysWhatIsIncremental(t *testing.T) {
 func TestStateCacheNarrowRead(t *testing.T) {
 	dir := t.TempDir()
 	store, db := stateEnv(t)
-	write := func(name, query string) string {
-		p := filepath.Join(dir, name)
-		if _, err := db.Exec("COPY (" + query + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := parquetWriter(t, db, dir)
 	const rules = `Rules = [ Sum "x" > 0, StandardDeviation "x" > 0, Mean "y" > 0, Completeness "y" > 0.1, ColumnLength "s" <= 10, ColumnValues "x" between 0 and 1000000 ]`
 	steps := []struct {
 		name, query string
@@ -438,20 +482,7 @@ func TestStateCacheNarrowRead(t *testing.T) {
 		if got := inc.narrowRead(ctx, sess.Conn(), []string{p}) != ""; got != st.narrow {
 			t.Errorf("%s: read alone = %v, want %v", st.name, got, st.narrow)
 		}
-		scanned := -1
-		got, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow, StateCache: store, Progress: func(p Progress) {
-			if p.Stage == "files" {
-				scanned = p.Done
-			}
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cold, err := EvaluateOn(ctx, sess, rs, ds, Options{Now: testNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sess.Close()
+		got, cold, scanned := evalWithAndWithout(t, sess, rs, ds, store)
 		sameResults(t, st.name, got, cold)
 		if scanned != st.scanned {
 			t.Errorf("%s: read %d files, want %d", st.name, scanned, st.scanned)

@@ -67,13 +67,7 @@ func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read st
 func TestSchemaCache(t *testing.T) {
 	dir := t.TempDir()
 	store, db := stateEnv(t)
-	write := func(name, query string) string {
-		p := filepath.Join(dir, name)
-		if _, err := db.Exec("COPY (" + query + ") TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := parquetWriter(t, db, dir)
 	day := func(i int) string {
 		return write(fmt.Sprintf("day%02d.parquet", i), fmt.Sprintf(
 			"SELECT %d * 1000 + r AS id, CASE WHEN r %% 4 = 0 THEN NULL ELSE (r * 7 %% 23) / 3 END::DOUBLE AS v, 'ü' || repeat('x', r %% 5) AS s FROM range(%d) t(r)", i, 10+i))
@@ -121,15 +115,7 @@ func TestSchemaCache(t *testing.T) {
 	day(2)
 
 	// Damaged entries are misses: the files are described again.
-	des, err := os.ReadDir(store.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, de := range des {
-		if err := os.WriteFile(filepath.Join(store.Dir(), de.Name()), []byte("garbage"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	damageStore(t, store)
 	if _, uniform = schemaRun(t, "a damaged cache", dir, store); !uniform {
 		t.Error("after damaging the cache: not uniform")
 	}
@@ -250,15 +236,7 @@ func TestComponentTypesCached(t *testing.T) {
 	inc.scope = "other scope"
 	run("another scope", -1)
 	// A damaged entry is a miss.
-	des, err := os.ReadDir(store.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, de := range des {
-		if err := os.WriteFile(filepath.Join(store.Dir(), de.Name()), []byte("garbage"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	damageStore(t, store)
 	run("damaged", -1)
 	run("after damage", 0)
 }
