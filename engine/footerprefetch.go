@@ -50,7 +50,9 @@ func (s *Session) prefetchFooters(rel string, files []string, need ColumnNeed) {
 // through store (nil: none), or takes them from the read prefetchFooters
 // started for the same files and store. ids are the files' identities for
 // local copies of remote objects (nil: their own). The Dataset has at
-// least the columns keep accepts (nil: all): a prefetched one has all.
+// least the columns keep accepts (nil: all): a prefetched one has those
+// of the registration's column need, which name every column the plan's
+// expressions use.
 func (s *Session) readParquetFooters(ctx context.Context, rel string, files []string, ids []statecache.Identity, store *statecache.Store, keep func(name string) bool) (*parquetstats.Dataset, error) {
 	if fr := s.footerReads[rel]; fr != nil && ids == nil && fr.store == store && slices.Equal(fr.files, files) {
 		select {
