@@ -225,6 +225,9 @@ type Dataset struct {
 	// Spans place each row group (in the order of Column.RowGroups) in
 	// its file: which file, and the row number of its first row there.
 	Spans []RowGroupSpan
+	// Schemas are the files' File.Schema, in file order ("" for a file
+	// whose summary came from a cache).
+	Schemas []string
 }
 
 // RowGroupSpan is where a row group's rows are in its file: rows First to
@@ -339,6 +342,10 @@ type File struct {
 	// Columns are the file's top-level columns in order, a name repeated
 	// (in another case) as often as the file has it.
 	Columns []FileColumn
+	// Schema is the footer's SchemaFingerprint when the summary was made
+	// from the footer (Summarize); a decoded summary has none, since the
+	// encoding leaves it out.
+	Schema string
 }
 
 // FileColumn is one top-level column of one file.
@@ -355,7 +362,7 @@ type FileColumn struct {
 
 // Summarize applies the trust rules to a file's footer.
 func Summarize(md *metadata.FileMetaData) *File {
-	f := &File{RowGroups: rowGroupRows(md)}
+	f := &File{RowGroups: rowGroupRows(md), Schema: SchemaFingerprint(md)}
 	sch := md.Schema
 	root := sch.Root()
 	typeOrdered := func(leaf int) bool {
@@ -429,8 +436,10 @@ func CombineColumns(files []*File, keep func(name string) bool) (*Dataset, error
 		d.rowGroupRows = make([]int64, 0, total)
 	}
 	sc := addScratch{keep: keep}
-	for _, f := range files {
+	d.Schemas = make([]string, len(files))
+	for i, f := range files {
 		d.add(f, &sc)
+		d.Schemas[i] = f.Schema
 	}
 	return d, nil
 }
