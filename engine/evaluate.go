@@ -197,9 +197,15 @@ func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Data
 	if err := checkReferences(rs, s); err != nil {
 		return nil, err
 	}
-	pl, err := buildPlan(ctx, s, s.Conn(), rs, relationOf(primary), opts)
+	pl, err := buildPlan(ctx, s, readyQuerier{s}, rs, relationOf(primary), opts)
 	if err != nil {
 		return nil, fmt.Errorf("planning: %w", err)
+	}
+	// The registrations may have left their views for when DuckDB has
+	// started: a view that cannot be created fails the run, as it would
+	// have failed registering, whether or not a statement reads it.
+	if err := s.ready(ctx); err != nil {
+		return nil, err
 	}
 	ev := &evalState{scanned: newScanned(), history: opts.History, now: pl.now}
 	inc, _ := newIncremental(primary, opts.StateCache)

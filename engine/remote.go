@@ -206,7 +206,7 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 		s.deferred = append(s.deferred, deferredFetch{loc: loc, complete: fd.Complete})
 	}
 	// The objects were listed and fetched while DuckDB started.
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return "", err
 	}
 	body, forced, err := remoteSQL(ctx, s, fd)

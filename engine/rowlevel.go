@@ -54,6 +54,9 @@ func (s *Session) WriteRowLevel(ctx context.Context, ds *Dataset, checks []RowCh
 	if err != nil {
 		return RowStats{}, fmt.Errorf("writing row-level results to %s: %w", opts.Path, err)
 	}
+	if err := s.ready(ctx); err != nil {
+		return RowStats{}, err
+	}
 	// Fail before the (possibly long) scan rather than after it.
 	target, err := outputTarget(abs)
 	if err != nil {

@@ -29,6 +29,15 @@ import (
 // plain read_parquet call, which binds from the first file, reads the
 // same data without opening the others until a statement scans them.
 // Files whose columns differ keep union_by_name, as before.
+//
+// A file new to the cache (the day's new file) would need a DESCRIBE to
+// learn its columns, after DuckDB has started. But DuckDB types a Parquet
+// file from its footer's schema alone, so the store also keeps the columns
+// under the footer's schema fingerprint (parquetstats.SchemaFingerprint),
+// which the footer read that runs while DuckDB starts computes: a new
+// file written like the others is known at once, the dataset's view needs
+// nothing from DuckDB but its creation, and the run plans while DuckDB is
+// still starting (Session.pending).
 
 // schemaScopeVersion versions the encoding of the cached column lists.
 const schemaScopeVersion = 1
@@ -49,6 +58,90 @@ type schemaLookup struct {
 	files []string
 	ids   []statecache.Identity
 	cols  [][]Column // by file; nil when not cached
+	fps   []string   // by file: footer schema fingerprints, "" unknown; nil when none were read
+}
+
+// schemaIdentity names the store's entry of the columns of files whose
+// footers have the fingerprint fp.
+func schemaIdentity(fp string) statecache.Identity {
+	return statecache.Identity("parquet schema sha256:" + fp)
+}
+
+// missing says whether some file's columns are not cached.
+func (l *schemaLookup) missing() bool {
+	for _, c := range l.cols {
+		if c == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// useFingerprints takes the files' schema fingerprints from the footer
+// read fr (nil: none), waiting for it, and fills in the columns of the
+// files the cache knows by fingerprint only.
+func (l *schemaLookup) useFingerprints(ctx context.Context, fr *footerRead) {
+	if fr == nil || !slices.Equal(fr.files, l.files) {
+		return
+	}
+	select {
+	case <-fr.done:
+	case <-ctx.Done():
+		return
+	}
+	if fr.err != nil || fr.ds == nil || len(fr.ds.Schemas) != len(l.files) {
+		return
+	}
+	l.fps = fr.ds.Schemas
+	for i, fp := range l.fps {
+		if l.cols[i] != nil || fp == "" {
+			continue
+		}
+		if cols, ok := decodeColumns(l.store.GetBytes(schemaIdentity(fp), l.scope)); ok {
+			l.cols[i] = cols
+			if l.unchanged(i) {
+				_ = l.store.PutBytes(l.ids[i], l.scope, encodeColumns(cols))
+			}
+		}
+	}
+}
+
+// remember caches cols as the columns of file i, and of files with its
+// footer's schema, unless the file changed since its identity was taken:
+// the columns, or the fingerprint, may be of another version.
+// It says whether the file was unchanged.
+func (l *schemaLookup) remember(i int, cols []Column) bool {
+	if !l.unchanged(i) {
+		return false
+	}
+	b := encodeColumns(cols)
+	_ = l.store.PutBytes(l.ids[i], l.scope, b) // unwritable: described again next run
+	if i < len(l.fps) && l.fps[i] != "" {
+		_ = l.store.PutBytes(schemaIdentity(l.fps[i]), l.scope, b)
+	}
+	return true
+}
+
+// unchanged says whether file i is still the version whose identity was
+// taken when the files were listed.
+func (l *schemaLookup) unchanged(i int) bool {
+	now, err := statecache.LocalIdentity(l.files[i])
+	return err == nil && now == l.ids[i]
+}
+
+// known returns the columns every file has when the cache knows them all
+// and they are the same: the dataset's columns, with nothing asked of
+// DuckDB.
+func (l *schemaLookup) known() ([]Column, bool) {
+	if l.missing() {
+		return nil, false
+	}
+	for _, c := range l.cols[1:] {
+		if !slices.Equal(l.cols[0], c) {
+			return nil, false
+		}
+	}
+	return l.cols[0], len(l.cols[0]) > 0
 }
 
 // lookupSchemas reads the cached columns of files, or returns nil when a
@@ -82,8 +175,19 @@ func (l *schemaLookup) uniformColumns(ctx context.Context, conn querier) ([]Colu
 	var first []Column
 	uniform := true
 	described := 0
+	// The columns described in this run, by the files' footer schema
+	// fingerprints: one file of each schema is described.
+	byFP := map[string][]Column{}
 	for i, f := range l.files {
 		cols := l.cols[i]
+		if cols == nil && i < len(l.fps) && l.fps[i] != "" {
+			if cols = byFP[l.fps[i]]; cols != nil {
+				l.cols[i] = cols
+				if l.unchanged(i) {
+					_ = l.store.PutBytes(l.ids[i], l.scope, encodeColumns(cols))
+				}
+			}
+		}
 		if cols == nil {
 			if described == maxSchemaDescribes {
 				uniform = false
@@ -94,10 +198,9 @@ func (l *schemaLookup) uniformColumns(ctx context.Context, conn querier) ([]Colu
 			if cols, err = describeSQL(ctx, conn, "SELECT * FROM read_parquet("+quoteStringList([]string{f})+", hive_partitioning = false)"); err != nil {
 				return nil, false
 			}
-			// A file that changed since its identity was taken is not
-			// cached: its columns may be of either version.
-			if now, err := statecache.LocalIdentity(f); err == nil && now == l.ids[i] {
-				_ = l.store.PutBytes(l.ids[i], l.scope, encodeColumns(cols)) // unwritable: described again next run
+			l.cols[i] = cols
+			if l.remember(i, cols) && i < len(l.fps) && l.fps[i] != "" {
+				byFP[l.fps[i]] = cols
 			}
 		}
 		if first == nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,8 +31,10 @@ const schemaRules = `Rules = [
 // schemaRun registers dir with the state cache and evaluates schemaRules,
 // then again in a session without the cache (union_by_name, as before the
 // schema cache), and compares the two. It returns the view's reader and
-// whether the state cache found the files uniform.
-func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read string, uniform bool) {
+// whether the state cache found the files uniform, and whether the
+// registration knew the columns without asking DuckDB (and so left the
+// view for when DuckDB had started).
+func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read string, uniform, known bool) {
 	t.Helper()
 	ctx := context.Background()
 	rs := parseRules(t, schemaRules)
@@ -39,6 +42,11 @@ func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read st
 		sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), opts, RulesetColumnNeed(rs, false))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		if opts.StateCache != nil {
+			// Only a registration that asked DuckDB nothing leaves its
+			// view pending.
+			known = len(sess.pending) > 0
 		}
 		t.Cleanup(func() { sess.Close() })
 		res, err := EvaluateOn(ctx, sess, rs, ds, opts)
@@ -56,7 +64,7 @@ func schemaRun(t *testing.T, name, dir string, store *statecache.Store) (read st
 	if strings.Contains(coldDS.state.read, "union_by_name") != (len(coldDS.state.files) > 1) {
 		t.Errorf("%s: the reader without the cache is %s", name, coldDS.state.read)
 	}
-	return ds.state.read, ds.state.uniform
+	return ds.state.read, ds.state.uniform, known
 }
 
 // TestSchemaCache: a dataset whose Parquet files all have the same columns
@@ -74,17 +82,22 @@ func TestSchemaCache(t *testing.T) {
 	}
 	day(1)
 	day(2)
-	read, uniform := schemaRun(t, "two files", dir, store)
+	read, uniform, _ := schemaRun(t, "two files", dir, store)
 	if !uniform || strings.Contains(read, "union_by_name") {
 		t.Errorf("two files of the same columns: uniform %v, reader %s", uniform, read)
 	}
+	if _, _, known := schemaRun(t, "two files, cached", dir, store); !known {
+		t.Error("two cached files: columns not known without DuckDB")
+	}
+	// A new file written like the others: its footer's schema
+	// fingerprint names the columns, with no DESCRIBE.
 	day(3)
-	if _, uniform = schemaRun(t, "a new file", dir, store); !uniform {
-		t.Error("a new file of the same columns: not uniform")
+	if _, uniform, known := schemaRun(t, "a new file", dir, store); !uniform || !known {
+		t.Errorf("a new file of the same columns: uniform %v, known without DuckDB %v", uniform, known)
 	}
 	// An empty file has the columns too.
 	write("day04.parquet", "SELECT 1::BIGINT AS id, 1.5::DOUBLE AS v, 'a' AS s WHERE false")
-	if _, uniform = schemaRun(t, "an empty file", dir, store); !uniform {
+	if _, uniform, _ = schemaRun(t, "an empty file", dir, store); !uniform {
 		t.Error("an empty file of the same columns: not uniform")
 	}
 
@@ -95,7 +108,7 @@ func TestSchemaCache(t *testing.T) {
 		{"another case", "SELECT r + 70000 AS ID, r::DOUBLE AS v, 'c' AS s FROM range(5) t(r)"},
 	} {
 		p := write("odd.parquet", c.query)
-		read, uniform := schemaRun(t, c.name, dir, store)
+		read, uniform, _ := schemaRun(t, c.name, dir, store)
 		if uniform || !strings.Contains(read, "union_by_name = true") {
 			t.Errorf("%s: uniform %v, reader %s", c.name, uniform, read)
 		}
@@ -103,38 +116,53 @@ func TestSchemaCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, uniform = schemaRun(t, "the odd file removed", dir, store); !uniform {
+	if _, uniform, _ = schemaRun(t, "the odd file removed", dir, store); !uniform {
 		t.Error("after removing the odd file: not uniform")
 	}
 
 	// A file rewritten in place with other columns is described again.
 	write("day02.parquet", "SELECT r AS id, 'w' AS s, r::DOUBLE AS v FROM range(3) t(r)")
-	if _, uniform = schemaRun(t, "a rewritten file", dir, store); uniform {
+	if _, uniform, _ = schemaRun(t, "a rewritten file", dir, store); uniform {
 		t.Error("a file rewritten with another column order: uniform")
 	}
 	day(2)
 
 	// Damaged entries are misses: the files are described again.
 	damageStore(t, store)
-	if _, uniform = schemaRun(t, "a damaged cache", dir, store); !uniform {
-		t.Error("after damaging the cache: not uniform")
+	if _, uniform, known := schemaRun(t, "a damaged cache", dir, store); !uniform || known {
+		t.Errorf("after damaging the cache: uniform %v, known without DuckDB %v", uniform, known)
 	}
 
 	// More files to describe than one run describes: that run binds the
 	// whole dataset as before and caches maxSchemaDescribes of them; the
-	// next describes the rest.
+	// next describes the rest. (Each file's footer has metadata of its
+	// own, so that no two share a schema fingerprint.)
 	many := t.TempDir()
 	for i := range maxSchemaDescribes + 3 {
 		p := filepath.Join(many, fmt.Sprintf("part%03d.parquet", i))
+		if _, err := db.Exec("COPY (SELECT " + fmt.Sprint(i) + " * 10 + r AS id, r / 2 AS v, 'p' || r AS s FROM range(3) t(r)) TO " + QuoteString(p) + " (FORMAT parquet, KV_METADATA {part: " + fmt.Sprint(i) + "})"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, uniform, _ = schemaRun(t, "many files, first run", many, store); uniform {
+		t.Error("first run over more files than maxSchemaDescribes: uniform")
+	}
+	if _, uniform, _ = schemaRun(t, "many files, second run", many, store); !uniform {
+		t.Error("second run over many files: not uniform")
+	}
+
+	// Files written alike share their footers' schema fingerprint: the
+	// first run describes one file per fingerprint, and so is uniform
+	// however many files there are.
+	alike := t.TempDir()
+	for i := range maxSchemaDescribes + 3 {
+		p := filepath.Join(alike, fmt.Sprintf("part%03d.parquet", i))
 		if _, err := db.Exec("COPY (SELECT " + fmt.Sprint(i) + " * 10 + r AS id, r / 2 AS v, 'p' || r AS s FROM range(3) t(r)) TO " + QuoteString(p) + " (FORMAT parquet)"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, uniform = schemaRun(t, "many files, first run", many, store); uniform {
-		t.Error("first run over more files than maxSchemaDescribes: uniform")
-	}
-	if _, uniform = schemaRun(t, "many files, second run", many, store); !uniform {
-		t.Error("second run over many files: not uniform")
+	if _, uniform, _ = schemaRun(t, "many files written alike, first run", alike, store); !uniform {
+		t.Error("first run over many files written alike: not uniform")
 	}
 }
 
@@ -239,4 +267,47 @@ func TestComponentTypesCached(t *testing.T) {
 	damageStore(t, store)
 	run("damaged", -1)
 	run("after damage", 0)
+}
+
+// TestPendingViewFails: a registration that knew its columns from the
+// cache leaves its view for when DuckDB has started; a view that then
+// cannot be created (its first file gone meanwhile) fails the run with the
+// source's error, as the registration would have failed, and no statement
+// runs on the half-registered session.
+func TestPendingViewFails(t *testing.T) {
+	dir := t.TempDir()
+	store, db := stateEnv(t)
+	write := parquetWriter(t, db, dir)
+	for i := 1; i <= 3; i++ {
+		write(fmt.Sprintf("day%02d.parquet", i), fmt.Sprintf("SELECT %d * 100 + r AS id, r::DOUBLE AS v, 'x' AS s FROM range(10) t(r)", i))
+	}
+	schemaRun(t, "warm", dir, store) // caches the columns
+	ctx := context.Background()
+	rs := parseRules(t, schemaRules)
+	opts := Options{Now: testNow, StateCache: store}
+	sess, ds, err := openPrimary(ctx, Files(dir, FileOptions{}), opts, RulesetColumnNeed(rs, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if len(sess.pending) == 0 {
+		t.Fatal("the registration did not leave its view for later")
+	}
+	if err := os.Remove(filepath.Join(dir, "day01.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = EvaluateOn(ctx, sess, rs, ds, opts)
+	var se *SourceError
+	if !errors.As(err, &se) || se.Location != dir {
+		t.Fatalf("evaluating after the first file vanished: %v (%T), want a SourceError for %s", err, err, dir)
+	}
+	if err2 := sess.Ready(ctx); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("Ready after the failure: %v, want %v", err2, err)
+	}
+	// The session was sealed all the same: the connection reads no file
+	// outside the dataset.
+	outside := write("outside.parquet", "SELECT 1 AS x")
+	if _, err := sess.Conn().ExecContext(ctx, "SELECT * FROM read_parquet("+QuoteString(outside)+")"); err == nil {
+		t.Error("after the failed registration, the connection read a file outside the dataset")
+	}
 }

@@ -86,6 +86,67 @@ type Session struct {
 	// stateCache, when set, keeps the columns of Parquet files between
 	// runs (schemacache.go).
 	stateCache *statecache.Store
+	// pending are the statements of registrations that needed nothing
+	// else from DuckDB (a dataset whose columns the cache knows), and
+	// sealing, when Seal came before DuckDB had started: ready runs them,
+	// in order, once it has. A run then plans while DuckDB starts
+	// instead of after. pendingErr is why they did not all run.
+	pending    []pendingStmt
+	pendingErr error
+	// known are the columns of relations whose registration knew them
+	// exactly (by relation), so Register does not DESCRIBE them.
+	known map[string][]Column
+}
+
+// pendingStmt is a statement left for ready, and the error to report
+// when it fails (a source's, naming its location).
+type pendingStmt struct {
+	sql  string
+	fail func(error) error
+	seal bool // part of sealing, which runs even after a registration failed
+}
+
+// deferStmt leaves stmt to ready. A registration that defers its statements
+// must not read anything from DuckDB itself.
+func (s *Session) deferStmt(stmt string, fail func(error) error) {
+	s.pending = append(s.pending, pendingStmt{sql: stmt, fail: fail})
+}
+
+// ready waits for DuckDB to have started and runs the pending statements;
+// every use of the connection goes through it (or Conn).
+func (s *Session) ready(ctx context.Context) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
+	if s.pendingErr != nil {
+		return s.pendingErr
+	}
+	for len(s.pending) > 0 {
+		p := s.pending[0]
+		if s.pendingErr != nil && !p.seal {
+			s.pending = s.pending[1:]
+			continue
+		}
+		if _, err := s.conn.ExecContext(ctx, p.sql); err != nil {
+			if ctx.Err() != nil {
+				return err // not the statement's fault: it runs again next time
+			}
+			if p.seal {
+				// An unsealed connection must not be handed out: closed,
+				// it refuses every statement.
+				s.pending = nil
+				s.pendingErr = errors.Join(s.pendingErr, p.fail(err))
+				_ = s.conn.Close()
+				return s.pendingErr
+			}
+			// A registration failed: the run fails with its error, but
+			// the session is still locked down before anything else can
+			// run on it.
+			s.pendingErr = p.fail(err)
+		}
+		s.pending = s.pending[1:]
+	}
+	return s.pendingErr
 }
 
 // Dataset is a registered relation.
@@ -117,7 +178,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -285,12 +346,21 @@ func OpenSessionOn(ctx context.Context, db *sql.DB) (*Session, error) {
 	return &Session{conn: conn, datasets: map[string]*Dataset{}, allowedOutputs: map[string]string{}, sourceFiles: map[string]localFiles{}, remoteFiles: map[string]localFiles{}}, nil
 }
 
-// Conn is the session's connection; all queries on the datasets must use it.
+// Conn is the session's connection; all queries on the datasets must use
+// it. It waits for DuckDB to have started and for the registrations and
+// sealing left until then; a caller that wants their error calls Ready
+// first.
 func (s *Session) Conn() *sql.Conn {
-	if s.opening != nil {
-		<-s.opening
-	}
+	_ = s.ready(context.Background())
 	return s.conn
+}
+
+// Ready waits until the session's DuckDB has started and its datasets'
+// registrations and sealing (which may run late: Register and Seal do
+// not wait for DuckDB when they need nothing from it) have completed,
+// and returns why they failed, if they did.
+func (s *Session) Ready(ctx context.Context) error {
+	return s.ready(ctx)
 }
 
 // Close releases the connection and everything the session created.
@@ -383,9 +453,14 @@ func (s *Session) Register(ctx context.Context, alias string, src Source) (*Data
 	if err != nil {
 		return nil, err
 	}
-	cols, err := s.describe(ctx, rel)
-	if err != nil {
-		return nil, &SourceError{Location: loc, Err: err}
+	cols, ok := s.known[rel]
+	if !ok {
+		if err := s.ready(ctx); err != nil {
+			return nil, err
+		}
+		if cols, err = s.describe(ctx, rel); err != nil {
+			return nil, &SourceError{Location: loc, Err: err}
+		}
 	}
 	ds := &Dataset{Alias: alias, Relation: rel, Columns: cols, Location: loc, local: s.sourceFiles[rel], Unparseable: s.unparseable[rel]}
 	if lf, ok := s.sourceFiles[rel]; ok {
@@ -429,11 +504,37 @@ func (s *Session) Seal(ctx context.Context) error {
 		s.sealed = true
 		return nil
 	}
+	stmts := s.sealStatements()
+	fail := func(st string) func(error) error {
+		return func(err error) error { return fmt.Errorf("sealing session (%.60s): %w", st, err) }
+	}
+	if len(s.pending) > 0 {
+		// Registrations wait for DuckDB: so does sealing, which must
+		// come after them and before any other statement. ready runs
+		// the pending statements before any other, and refuses to run
+		// any once one has failed.
+		for _, st := range stmts {
+			s.pending = append(s.pending, pendingStmt{sql: st, fail: fail(st), seal: true})
+		}
+		s.sealed = true
+		return nil
+	}
 	if err := s.await(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
+	for _, st := range stmts {
+		if _, err := s.conn.ExecContext(ctx, st); err != nil {
+			return fail(st)(err)
+		}
+	}
+	s.sealed = true
+	return nil
+}
+
+// sealStatements lock the session down (Seal).
+func (s *Session) sealStatements() []string {
 	var outs []string
 	for _, p := range sortedKeys(s.allowedOutputs) {
 		// Only the staging file: WriteRowLevel renames it over the target
@@ -451,13 +552,7 @@ func (s *Session) Seal(ctx context.Context) error {
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	}
-	for _, st := range stmts {
-		if _, err := s.conn.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("sealing session (%.60s): %w", st, err)
-		}
-	}
-	s.sealed = true
-	return nil
+	return stmts
 }
 
 // CheckReadOnly vets untrusted user SQL (CustomSql): CheckReadOnlySQL's
@@ -466,6 +561,9 @@ func (s *Session) Seal(ctx context.Context) error {
 // spelling).
 func (s *Session) CheckReadOnly(ctx context.Context, userSQL string) error {
 	if err := CheckReadOnlySQL(userSQL); err != nil {
+		return err
+	}
+	if err := s.ready(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := s.withTimeout(ctx)
@@ -546,6 +644,18 @@ func (s *Session) completeFetches(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// readyQuerier is the session's connection for the planner: its first
+// statement waits for DuckDB and the registrations left until it started
+// (ready), so a plan that asks DuckDB nothing is made while it starts.
+type readyQuerier struct{ s *Session }
+
+func (r readyQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := r.s.ready(ctx); err != nil {
+		return nil, err
+	}
+	return r.s.conn.QueryContext(ctx, query, args...)
 }
 
 // dataQuerier is the session's connection for statements that may read

@@ -135,11 +135,24 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		}
 		if s.stateCache != nil && !hive && len(files) > 1 {
 			schemas = lookupSchemas(s.stateCache, files)
+			if schemas != nil && schemas.missing() {
+				schemas.useFingerprints(ctx, s.footerReads[rel])
+			}
+		}
+	}
+	if schemas != nil && len(f.opts.ColumnTypes) == 0 {
+		if cols, ok := schemas.known(); ok {
+			// Nothing to ask DuckDB: the view is created once it has
+			// started, while the run plans.
+			read := "SELECT * FROM read_parquet(" + quoteStringList(files) + ", hive_partitioning = false)"
+			s.deferStmt("CREATE TEMP VIEW "+rel+" AS "+read, func(err error) error { return &SourceError{Location: loc, Err: err} })
+			s.registered(rel, files, cols, localFiles{files: files, root: base, format: format, read: read, uniform: true})
+			return loc, nil
 		}
 	}
 	// The files were listed, their footers are being read and their
 	// cached columns were read while DuckDB started.
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return "", err
 	}
 	readFiles, readBase, decoded, err := f.decoded(ctx, s, format, files, base)
@@ -162,21 +175,36 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS "+rd.query); err != nil {
 		return fail(err)
 	}
-	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
-	s.allowedPaths = append(s.allowedPaths, readFiles...)
 	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
 	if decoded {
 		// The view reads this run's decoded copies, which neither the
 		// state cache nor footer statistics can key on.
 		lf.read = ""
 	}
-	s.sourceFiles[rel] = lf
+	s.registered(rel, readFiles, rd.columns, lf)
 	if len(rd.forced) > 0 {
 		if err := f.recordUnparseable(ctx, s, rel, rd); err != nil {
 			return fail(err)
 		}
 	}
 	return loc, nil
+}
+
+// registered records the view rel (created or pending) over the files
+// DuckDB reads, what the source read, and the view's columns when they
+// are known exactly (nil: Register describes the view).
+func (s *Session) registered(rel string, readFiles []string, cols []Column, lf localFiles) {
+	// The view reads the files again whenever it is queried, which is
+	// why Seal adds exactly these files to DuckDB's allowed_paths.
+	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
+	s.allowedPaths = append(s.allowedPaths, readFiles...)
+	s.sourceFiles[rel] = lf
+	if cols != nil {
+		if s.known == nil {
+			s.known = map[string][]Column{}
+		}
+		s.known[rel] = cols
+	}
 }
 
 // recordUnparseable counts, per forced column of rd, the values that did
@@ -514,7 +542,7 @@ type tableSource struct{ name string }
 
 func (t tableSource) register(ctx context.Context, s *Session, rel string) (string, error) {
 	loc := "table " + t.name
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return "", err
 	}
 	// Resolve to a fully qualified name: a temp view "primary" over a table
@@ -572,7 +600,7 @@ func (q querySource) register(ctx context.Context, s *Session, rel string) (stri
 		return "", &SourceError{Location: loc, Err: err}
 	}
 	body := renderTokens(toks)
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return "", err
 	}
 	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS SELECT * FROM (\n"+body+"\n)"); err != nil {

@@ -16,7 +16,7 @@ func (a arrowSource) register(ctx context.Context, s *Session, rel string) (stri
 	if a.r == nil {
 		return "", &SourceError{Location: loc, Err: errors.New("nil record reader")}
 	}
-	if err := s.await(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return "", err
 	}
 	view := s.internalName("arrow")

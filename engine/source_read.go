@@ -22,6 +22,10 @@ type readPlan struct {
 	// uniform: the files are Parquet files that each have the columns
 	// of the whole, read without union_by_name (schemacache.go).
 	uniform bool
+	// columns are the view's columns when the reader knows them exactly
+	// (uniform files read as they are); nil when the view must be
+	// described.
+	columns []Column
 }
 
 // forcedColumn is a column read with FileOptions.ColumnTypes.
@@ -61,6 +65,9 @@ func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, f
 		}
 		if err == nil {
 			rp.uniform = uniform
+			if uniform && len(rp.forced) == 0 {
+				rp.columns = cols
+			}
 		}
 	default:
 		err = fmt.Errorf("unknown format %q", format)

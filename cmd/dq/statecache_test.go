@@ -73,8 +73,9 @@ func TestStateCacheConcurrentProcesses(t *testing.T) {
 		sameRuleResults(t, fmt.Sprintf("process %d", i), res, cold)
 	}
 	// One entry of states, one footer summary and one column list per
-	// file, whichever process wrote them, and the component types and the
-	// exported-state probe's passing of the one scope.
+	// file, whichever process wrote them, the column list of the files'
+	// one footer schema, and the component types and the exported-state
+	// probe's passing of the one scope.
 	entries, _ := os.ReadDir(filepath.Join(cache, "dq", "state"))
 	kinds := map[string]int{}
 	for _, e := range entries {
@@ -84,8 +85,8 @@ func TestStateCacheConcurrentProcesses(t *testing.T) {
 		}
 		kinds[string(b[:min(len(b), 8)])]++
 	}
-	if len(entries) != 20 || kinds["DQSTATE\n"] != 6 || kinds["DQBYTES\n"] != 14 {
-		t.Errorf("%d entries in the state cache (%v), want one of states, one footer summary and one column list per file (6, 6 and 6), one of component types and one of the probe", len(entries), kinds)
+	if len(entries) != 21 || kinds["DQSTATE\n"] != 6 || kinds["DQBYTES\n"] != 15 {
+		t.Errorf("%d entries in the state cache (%v), want one of states, one footer summary and one column list per file (6, 6 and 6), one column list of their schema, one of component types and one of the probe", len(entries), kinds)
 	}
 	c, out := dqProcess(t, cache, common...)
 	if err := c.Wait(); err != nil {
