@@ -166,10 +166,13 @@ type Dataset struct {
 // Column is one column of a dataset as DuckDB types it.
 type Column struct{ Name, Type string }
 
-// duckDSN disables extension auto-install/auto-load: without network access
-// an attempt to install httpfs otherwise hangs on a download before failing,
-// and untrusted SQL must not pull in extensions at all.
-const duckDSN = "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+// duckDSN disables extension auto-install/auto-load and community
+// extensions: without network access an attempt to install httpfs otherwise
+// hangs on a download before failing, and untrusted SQL must not pull in
+// extensions at all. Set at open, they hold until Seal locks the
+// configuration (nothing of dq's changes them in between), so Seal need not
+// set them again.
+const duckDSN = "?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false"
 
 // OpenSession opens a new in-memory DuckDB limited by opts. Call Register
 // for each dataset, then Seal before running any user SQL.
@@ -546,9 +549,6 @@ func (s *Session) sealStatements() []string {
 	stmts := []string{
 		"SET allowed_paths = " + quoteStringList(append(append([]string{}, s.allowedPaths...), outs...)),
 		"SET allowed_directories = " + quoteStringList([]string{s.private + string(filepath.Separator)}),
-		"SET autoinstall_known_extensions = false",
-		"SET autoload_known_extensions = false",
-		"SET allow_community_extensions = false",
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	}
