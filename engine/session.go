@@ -16,6 +16,7 @@ import (
 	// Registers the "duckdb" database/sql driver.
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/dqlabs/dq/engine/duckopen"
 	"github.com/dqlabs/dq/engine/statecache"
 )
 
@@ -42,6 +43,11 @@ type SessionOptions struct {
 	// path given to WriteRowLevel is written in the session's private
 	// directory and then moved, which costs a copy across file systems.
 	OutputPaths []string
+	// Opening, when set, is a DuckDB already being opened (duckopen.Start,
+	// begun early in the process) that the session takes over instead of
+	// opening its own (one taken already counts as none; one that failed
+	// fails the session, as its own opening would have).
+	Opening *duckopen.Opening
 }
 
 // Session is one DuckDB connection holding the registered datasets. A single
@@ -167,12 +173,10 @@ type Dataset struct {
 type Column struct{ Name, Type string }
 
 // duckDSN disables extension auto-install/auto-load and community
-// extensions: without network access an attempt to install httpfs otherwise
-// hangs on a download before failing, and untrusted SQL must not pull in
-// extensions at all. Set at open, they hold until Seal locks the
+// extensions (duckopen.DSN). Set at open, they hold until Seal locks the
 // configuration (nothing of dq's changes them in between), so Seal need not
 // set them again.
-const duckDSN = "?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false"
+const duckDSN = duckopen.DSN
 
 // OpenSession opens a new in-memory DuckDB limited by opts. Call Register
 // for each dataset, then Seal before running any user SQL.
@@ -245,7 +249,10 @@ func (s *Session) await(ctx context.Context) error {
 func (s *Session) bringUp(ctx context.Context) (err error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	db, err := sql.Open("duckdb", duckDSN)
+	db, err := s.opts.Opening.Take(ctx)
+	if err == nil && db == nil {
+		db, err = duckopen.Open()
+	}
 	if err != nil {
 		return fmt.Errorf("opening DuckDB: %w", err)
 	}

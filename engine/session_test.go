@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/dqlabs/dq/engine/duckopen"
 )
 
 // fixtureDB is an independent DuckDB used only to write test input files,
@@ -524,5 +526,31 @@ func TestSessionCheckReadOnly(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("CheckReadOnly(%q) = %v, want ok=%t", tc.sql, err, tc.ok)
 		}
+	}
+}
+
+// TestSessionTakesOpening: a session given a DuckDB being opened early
+// (duckopen.Start) runs on it rather than opening its own, and sets it up
+// like its own.
+func TestSessionTakesOpening(t *testing.T) {
+	ctx := context.Background()
+	o := duckopen.Start()
+	s, err := OpenSession(ctx, SessionOptions{Opening: o, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if db, err := o.Take(ctx); db != nil || err != nil {
+		t.Fatalf("the opening was not taken by the session: %v, %v", db, err)
+	}
+	var threads int64
+	if err := s.Conn().QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil || threads != 1 {
+		t.Errorf("threads %d (%v), want 1", threads, err)
+	}
+	if err := s.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Conn().ExecContext(ctx, "INSTALL httpfs"); err == nil {
+		t.Error("a sealed session on an early-opened DuckDB installs extensions")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dqlabs/dq/cmd/internal/earlyduck"
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
 )
@@ -71,9 +72,21 @@ func (f *engineFlag) check(partition string) error {
 // embedded session is left open for the caller to end with closeSession
 // (once, whatever err is) while it writes and records the result.
 func (c *EvalCmd) evaluate(ctx context.Context, e *env, rs *dqdl.Ruleset, opts engine.Options) (res *engine.Result, closeSession func() error, err error) {
+	// The DuckDB this process began opening as it started (earlyduck)
+	// is this run's, if it runs on embedded DuckDB; else it is closed.
+	early := earlyduck.Take()
 	if !c.pushdown() {
-		return engine.EvaluateKeepOpen(ctx, rs, c.sourceOf(c.Data), opts)
+		opts.Session.Opening = early
+		res, closeSession, err = engine.EvaluateKeepOpen(ctx, rs, c.sourceOf(c.Data), opts)
+		closeEngine := closeSession
+		closeSession = func() error {
+			err := closeEngine()
+			_ = early.Close() // not taken when the run ended before opening its session
+			return err
+		}
+		return res, closeSession, err
 	}
+	_ = early.Close()
 	closeSession = func() error { return nil }
 	b, err := c.backend(ctx, c.Data, c.Timeout)
 	if err != nil {
