@@ -144,9 +144,9 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		if cols, ok := schemas.known(); ok {
 			// Nothing to ask DuckDB: the view is created once it has
 			// started, while the run plans.
-			read := "SELECT * FROM read_parquet(" + quoteStringList(files) + ", hive_partitioning = false)"
+			read := "SELECT * FROM " + uniformParquetScan(files) // as reader would have it
 			s.deferStmt("CREATE TEMP VIEW "+rel+" AS "+read, func(err error) error { return &SourceError{Location: loc, Err: err} })
-			s.registered(rel, files, cols, localFiles{files: files, root: base, format: format, read: read, uniform: true})
+			s.registered(rel, files, cols, localFiles{files: files, root: base, format: format, forced: sortedKeys(f.opts.ColumnTypes), read: read, uniform: true})
 			return loc, nil
 		}
 	}

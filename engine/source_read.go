@@ -83,7 +83,7 @@ func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, f
 func parquetScan(ctx context.Context, conn *sql.Conn, files []string, hive bool, schemas *schemaLookup) (scan string, cols []Column, uniform bool, err error) {
 	if schemas != nil && !hive && slices.Equal(schemas.files, files) {
 		if cols, ok := schemas.uniformColumns(ctx, conn); ok {
-			return "read_parquet(" + quoteStringList(files) + ", hive_partitioning = false)", cols, true, nil
+			return uniformParquetScan(files), cols, true, nil
 		}
 	}
 	if scan, err = scanSQL(FormatParquet, files, hive); err != nil {
@@ -91,6 +91,12 @@ func parquetScan(ctx context.Context, conn *sql.Conn, files []string, hive bool,
 	}
 	cols, err = describeSQL(ctx, conn, "SELECT * FROM "+scan)
 	return scan, cols, false, err
+}
+
+// uniformParquetScan reads Parquet files that all have the same columns
+// (schemacache.go), binding from the first.
+func uniformParquetScan(files []string) string {
+	return "read_parquet(" + quoteStringList(files) + ", hive_partitioning = false)"
 }
 
 // parseForcedTypes validates FileOptions.ColumnTypes.
