@@ -2,8 +2,11 @@ package engine
 
 import (
 	"errors"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -32,12 +35,78 @@ func staticNumbers(c *dqdl.Condition, rule string) (xs []float64, hasNull bool, 
 // numberPredicate is the per-row form of a number condition on the value
 // expression v (spec §6.21 table). c is the column itself, used for the
 // NULL tests so that a value that fails to convert is not taken for NULL.
-func numberPredicate(op dqdl.Op, v, c expr, xs []float64, hasNull bool) expr {
+// whole says v is of an integer type, which lets in and not in over
+// consecutive whole numbers be a range (see listMembership).
+func numberPredicate(op dqdl.Op, v, c expr, xs []float64, hasNull, whole bool) expr {
+	if (op == dqdl.OpIn || op == dqdl.OpNotIn) && len(xs) > 0 {
+		negated := op == dqdl.OpNotIn
+		return membership(listMembership(v, xs, whole, negated), c, true, hasNull, negated)
+	}
 	lits := make([]expr, len(xs))
 	for i, x := range xs {
 		lits[i] = num(x)
 	}
 	return literalPredicate(op, v, c, lits, hasNull)
+}
+
+// integerType says whether a column type (DuckDB's vocabulary, as
+// classify reads it) holds only whole numbers.
+func integerType(typ string) bool {
+	switch strings.ToUpper(typ) {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+		"UINTEGER", "UBIGINT", "UHUGEINT", "INT", "INT1", "INT2", "INT4", "INT8":
+		return true
+	}
+	return false
+}
+
+// listMembership is `v IN (xs)` (NOT IN when negated), SQL's three-valued
+// result included. When v is whole (an integer type) and xs, without
+// order and repeats, are consecutive whole numbers, it is the range
+// `v >= lo AND v <= hi` instead: the same truth for every value (NULL for
+// NULL), but two comparisons where DuckDB runs one equality pass per
+// element (payment_type in [0..6] on 1M rows: ~16 ms against ~5 ms CPU).
+// Only integers strictly within ±2^53 qualify: they are exact in float64
+// and render as integer literals, so both forms compare in the same type.
+// Lists that are not one run stay IN: an OR of ranges costs DuckDB more
+// than the IN (VendorID in [1,2,6,7]: 22 ms against 11 ms).
+//
+// v must be a column for the range: an expression (ColumnLength's length)
+// would be computed twice, which costs more than the IN saves.
+func listMembership(v expr, xs []float64, whole, negated bool) expr {
+	_, isCol := v.(sqlexpr.Col)
+	if lo, hi, ok := consecutiveWholes(xs); whole && isCol && ok {
+		r := and(cmp(sqlexpr.Ge, v, num(lo)), cmp(sqlexpr.Le, v, num(hi)))
+		if negated {
+			return not(r)
+		}
+		return r
+	}
+	lits := make([]expr, len(xs))
+	for i, x := range xs {
+		lits[i] = num(x)
+	}
+	return sqlexpr.In{X: v, List: lits, Negate: negated}
+}
+
+// consecutiveWholes says whether xs, sorted and without repeats, are at
+// least two consecutive integers strictly within ±2^53, and returns the
+// first and last.
+func consecutiveWholes(xs []float64) (lo, hi float64, ok bool) {
+	u := slices.Clone(xs)
+	for _, x := range u {
+		// sqlexpr renders these, and only these, as integer literals: one
+		// DOUBLE literal would make IN compare every element as DOUBLE.
+		if x != math.Trunc(x) || math.Abs(x) >= 1<<53 { // NaN and ±Inf fail too
+			return 0, 0, false
+		}
+	}
+	slices.Sort(u)
+	u = slices.Compact(u)
+	if len(u) < 2 || u[len(u)-1]-u[0] != float64(len(u)-1) {
+		return 0, 0, false
+	}
+	return u[0], u[len(u)-1], true
 }
 
 // literalPredicate is numberPredicate over literals of any type (numbers,
@@ -75,19 +144,24 @@ var sqlOp = map[dqdl.Op]sqlexpr.Op{dqdl.OpEq: sqlexpr.Eq, dqdl.OpNe: sqlexpr.Ne,
 // inList is `v IN (...)` with Glue's NULL rules: NULL fails IN unless
 // listed and passes NOT IN unless listed.
 func inList(v, c expr, lits []expr, hasNull, negated bool) expr {
-	in := sqlexpr.In{X: v, List: lits, Negate: negated}
+	return membership(sqlexpr.In{X: v, List: lits, Negate: negated}, c, len(lits) > 0, hasNull, negated)
+}
+
+// membership applies Glue's NULL rules to in, the list test of the values
+// (NOT IN when negated; unused when the list has no values, listed false).
+func membership(in, c expr, listed, hasNull, negated bool) expr {
 	switch {
-	case !negated && len(lits) > 0 && hasNull:
+	case !negated && listed && hasNull:
 		return or(in, isNull(c))
-	case !negated && len(lits) > 0:
+	case !negated && listed:
 		return in
 	case !negated && hasNull:
 		return isNull(c)
 	case !negated:
 		return boolLit(false)
-	case len(lits) > 0 && hasNull:
+	case listed && hasNull:
 		return and(in, isNotNull(c))
-	case len(lits) > 0:
+	case listed:
 		return or(isNull(c), in)
 	case hasNull:
 		return isNotNull(c)

@@ -295,7 +295,12 @@ func TestStateCacheThirtyRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for n, de := range des {
+	n := 0
+	for _, de := range des {
+		if !strings.HasSuffix(de.Name(), ".st") {
+			continue // the store's size marks
+		}
+		n++
 		b, err := os.ReadFile(filepath.Join(store.Dir(), de.Name()))
 		if err != nil {
 			t.Fatal(err)

@@ -177,6 +177,6 @@ func (pl *planner) planDataFreshness(ctx context.Context, r *dqdl.SimpleRule, lp
 		xs = append(xs, h)
 	}
 	age := call(sqlexpr.HoursSince, num(float64(pl.plan.now.UnixMicro())), ts)
-	pred := and(isNotNull(ts), numberPredicate(r.Condition.Op, age, q, xs, false))
+	pred := and(isNotNull(ts), numberPredicate(r.Condition.Op, age, q, xs, false, false))
 	pl.compliance(ctx, r, lp, pred, w, columnMetric(c.label(), "DataFreshness.Compliance"), "DataFreshness", c, true)
 }

@@ -98,7 +98,7 @@ func (pl *planner) planColumnValues(ctx context.Context, r *dqdl.SimpleRule, lp 
 			lp.fixed = failed(wrongTypeMessage(c.label(), numericTypeList+",VARCHAR", c.typ))
 			return
 		}
-		pred := numberPredicate(cond.Op, v, q, xs, hasNull)
+		pred := numberPredicate(cond.Op, v, q, xs, hasNull, cls == classNumeric && integerType(c.typ))
 		minMax := r.Threshold == nil && !hasNull && (cond.Op == dqdl.OpGt || cond.Op == dqdl.OpGe ||
 			cond.Op == dqdl.OpLt || cond.Op == dqdl.OpLe || cond.Op == dqdl.OpBetween || cond.Op == dqdl.OpEq)
 		if minMax {
@@ -313,7 +313,7 @@ func (pl *planner) planColumnLength(ctx context.Context, r *dqdl.SimpleRule, lp 
 		lp.fixed = failed("ColumnLength rule only supports atomic operands")
 		return
 	}
-	pred := numberPredicate(cond.Op, l, q, xs, false)
+	pred := numberPredicate(cond.Op, l, q, xs, false, false)
 	if cond.Op == dqdl.OpNe {
 		pred = cmp(sqlexpr.Ne, l, num(xs[0])) // NULL is length 0, not a pass
 	}

@@ -383,6 +383,40 @@ func TestSealedSessionSpills(t *testing.T) {
 	}
 }
 
+// TestCloseInBackground: Close returns with the private directory gone,
+// spill files DuckDB still holds open included, and the session usable no
+// more; DuckDB ends on its own.
+func TestCloseInBackground(t *testing.T) {
+	ctx := context.Background()
+	spill := t.TempDir()
+	s, err := OpenSession(ctx, SessionOptions{Threads: 1, MemoryLimit: "32MB", TempDir: spill, CloseInBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Conn().ExecContext(ctx, `CREATE TEMP TABLE big AS SELECT range AS id, md5(range::VARCHAR) AS s FROM range(600000)`); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, s, `SELECT count(*) FROM big`); got != 600000 {
+		t.Errorf("count = %d", got)
+	}
+	private := s.private
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(private); runtime.GOOS != "windows" && !os.IsNotExist(err) {
+		t.Errorf("private directory %s left after Close: %v", private, err)
+	}
+	if left, _ := os.ReadDir(spill); runtime.GOOS != "windows" && len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
 // TestSessionDefaults: without options a session uses the CPUs the Go
 // runtime may use and DefaultMemoryLimit; explicit options win.
 func TestSessionDefaults(t *testing.T) {

@@ -370,7 +370,9 @@ func (f *dataFlags) options() (engine.Options, error) {
 	if f.MemoryLimit != "" && !validSize(f.MemoryLimit) {
 		return opts, fmt.Errorf("--memory-limit must be a size such as 2GB or 512MiB, got %q", f.MemoryLimit)
 	}
-	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit}
+	// The process exits right after the run: DuckDB need not have ended
+	// for it to (see engine.SessionOptions.CloseInBackground).
+	opts.Session = engine.SessionOptions{Threads: f.Threads, MemoryLimit: f.MemoryLimit, CloseInBackground: true}
 	opts.NoMetadata = f.NoMetadata
 	for _, p := range f.AllowPath {
 		// A typo must not silently leave File rules erroring.

@@ -78,3 +78,26 @@ func BenchmarkStoreGet(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStoreTrim is the Trim every writing run does, over a store of
+// a dataset of 31 daily files and of 3,000 files, within its bound.
+func BenchmarkStoreTrim(b *testing.B) {
+	for _, files := range []int{31, 3000} {
+		s, err := Open(Options{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range files {
+			if err := s.Put(fakeIdentity(fmt.Sprintf("/data/day%04d-1M.parquet", i+1)), "dq state scope", dailyStates(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("files=%d", files), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := s.Trim(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +78,8 @@ type Store struct {
 	dir string
 	max int64
 	now func() time.Time
+	// classes are the size classes this Store has marked (sizeMark).
+	classes sync.Map
 }
 
 // Open opens (creating) a store.
@@ -279,6 +283,12 @@ func (s *Store) write(id Identity, scope string, b []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("state cache: writing an entry: %w", err)
 	}
+	// The entry's size class is marked before the entry appears, so that
+	// a Trim that sees the entry sees its class.
+	if err := s.markSize(int64(len(b))); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("state cache: %w", err)
+	}
 	if err := os.Rename(tmp, s.path(id, scope)); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("state cache: %w", err)
@@ -303,12 +313,62 @@ var errBadEntry = errors.New("state cache: damaged entry")
 // writer that died left it.
 const staleTemp = time.Hour
 
+// sizeMarkPrefix starts the names of the empty files that mark the size
+// classes of the entries ever written to the store: ".size-<k>" says an
+// entry of up to 2^k bytes was written. They let Trim bound the store's
+// size from the directory's names alone.
+const sizeMarkPrefix = ".size-"
+
+// sizeClass is the smallest k with n <= 2^k.
+func sizeClass(n int64) int { return bits.Len64(uint64(max(n, 1) - 1)) }
+
+// markSize makes sure the size class of an entry of n bytes is marked.
+// Marks are only ever added (never removed): another process may be
+// about to rename an entry of that class into place.
+func (s *Store) markSize(n int64) error {
+	k := sizeClass(n)
+	if _, ok := s.classes.Load(k); ok {
+		return nil
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, sizeMarkPrefix+strconv.Itoa(k)), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	s.classes.Store(k, true)
+	return nil
+}
+
 // Trim evicts the least recently used entries until the store is within
 // its size bound, and removes temporary files that writers left behind.
+//
+// Every writing run trims, and reading every entry's size costs a stat
+// per entry (~0.6 ms for a dataset of 31 files, ~30 ms for 3,000). So
+// Trim first bounds the total from the names alone: no entry is larger
+// than the largest marked size class (markSize). When the count of
+// entries times that class is within the bound, so is the store, and
+// only stale temporary files are looked at. Entries written before the
+// marks existed leave no mark: then, as when the bound may be exceeded,
+// every entry's size is read.
 func (s *Store) Trim() error {
 	des, err := os.ReadDir(s.dir)
 	if err != nil {
 		return fmt.Errorf("state cache: %w", err)
+	}
+	entries, largest := 0, -1
+	for _, de := range des {
+		name := de.Name()
+		if k, err := strconv.Atoi(strings.TrimPrefix(name, sizeMarkPrefix)); err == nil && strings.HasPrefix(name, sizeMarkPrefix) && k >= 0 && k < 63 {
+			largest = max(largest, k)
+		} else if strings.HasSuffix(name, entrySuffix) {
+			entries++
+		}
+	}
+	if entries == 0 || (largest >= 0 && int64(entries) <= s.max>>largest) {
+		s.removeStaleTemps(des)
+		return nil
 	}
 	type file struct {
 		path string
@@ -334,6 +394,14 @@ func (s *Store) Trim() error {
 			total += info.Size()
 		}
 	}
+	if largest < 0 {
+		// Marks the entries' class, for the next Trim to use.
+		var biggest int64
+		for _, f := range files {
+			biggest = max(biggest, f.size)
+		}
+		_ = s.markSize(biggest) // unwritable: the next Trim reads the sizes again
+	}
 	if total <= s.max {
 		return nil
 	}
@@ -348,4 +416,18 @@ func (s *Store) Trim() error {
 		total -= f.size
 	}
 	return nil
+}
+
+// removeStaleTemps removes the temporary files among des that writers
+// left behind (see staleTemp).
+func (s *Store) removeStaleTemps(des []fs.DirEntry) {
+	now := s.now()
+	for _, de := range des {
+		if !strings.HasPrefix(de.Name(), ".tmp-") {
+			continue
+		}
+		if info, err := de.Info(); err == nil && now.Sub(info.ModTime()) > staleTemp {
+			_ = os.Remove(filepath.Join(s.dir, de.Name()))
+		}
+	}
 }

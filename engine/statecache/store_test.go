@@ -216,8 +216,12 @@ func TestStoreConcurrentPut(t *testing.T) {
 	}
 	wg.Wait()
 	des, _ := os.ReadDir(dir)
-	if len(des) != 5 {
-		t.Errorf("%d files in the store, want 5 entries", len(des))
+	var names []string
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	if len(des) != 6 || names[0] != ".size-"+fmt.Sprint(sizeClass(entrySize(t, dir))) {
+		t.Errorf("files in the store: %v, want 5 entries and their size mark", names)
 	}
 }
 
@@ -401,5 +405,112 @@ func TestGetAll(t *testing.T) {
 	cancel()
 	if _, err := s.GetAll(ctx, ids, "sc"); err == nil {
 		t.Error("a cancelled read was not an error")
+	}
+}
+
+// entrySize is the size of one entry of the store in dir.
+func entrySize(t *testing.T, dir string) int64 {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*.st"))
+	if len(m) == 0 {
+		t.Fatal("no entry")
+	}
+	info, err := os.Stat(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
+}
+
+// Trim reads the entries' sizes only when the marked size classes do not
+// bound the store within its limit, and still evicts when they do not;
+// a store without marks (written before them) is measured and marked.
+func TestTrimBoundsBySizeClass(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	ids := make([]Identity, 4)
+	for i := range ids {
+		ids[i] = S3Identity("b", fmt.Sprint(i), "e")
+		if err := s.Put(ids[i], "sc", testStates(t)); err != nil {
+			t.Fatal(err)
+		}
+		at := clock.Add(time.Duration(i) * time.Hour)
+		if err := os.Chtimes(s.path(ids[i], "sc"), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	size := entrySize(t, dir)
+	class := int64(1) << sizeClass(size)
+	if class < size || class >= 2*size {
+		t.Fatalf("class %d for an entry of %d bytes", class, size)
+	}
+	present := func() (n int) {
+		for _, id := range ids {
+			if _, err := os.Stat(s.path(id, "sc")); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	// Within the bound by the marks: nothing is evicted, and a stale
+	// temporary file still goes.
+	s.max = 4 * class
+	tmp := filepath.Join(dir, ".tmp-1")
+	if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := clock.Add(-2 * time.Hour)
+	_ = os.Chtimes(tmp, old, old)
+	if err := s.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if n := present(); n != 4 {
+		t.Errorf("%d entries left within the bound, want 4", n)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Error("stale temporary file kept")
+	}
+	// The marks no longer bound it, the sizes do: still nothing evicted.
+	s.max = 4 * size
+	if err := s.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if n := present(); n != 4 {
+		t.Errorf("%d entries left at exactly the bound, want 4", n)
+	}
+	// Over the bound: the oldest go.
+	s.max = 2*size + size/2
+	if err := s.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if n := present(); n != 2 {
+		t.Errorf("%d entries left, want 2", n)
+	}
+	if _, err := os.Stat(s.path(ids[0], "sc")); !os.IsNotExist(err) {
+		t.Error("oldest entry kept")
+	}
+	// Without marks, as a store written before them: measured, evicted
+	// to the bound, and marked.
+	marks, _ := filepath.Glob(filepath.Join(dir, sizeMarkPrefix+"*"))
+	for _, m := range marks {
+		os.Remove(m)
+	}
+	s2, err := Open(Options{Dir: dir, MaxBytes: size + size/2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if n := present(); n != 1 {
+		t.Errorf("unmarked store: %d entries left, want 1", n)
+	}
+	if marks, _ := filepath.Glob(filepath.Join(dir, sizeMarkPrefix+"*")); len(marks) != 1 || filepath.Base(marks[0]) != sizeMarkPrefix+fmt.Sprint(sizeClass(size)) {
+		t.Errorf("marks after measuring: %v", marks)
 	}
 }
