@@ -170,12 +170,7 @@ func TestTrimEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Fatal("miss")
 	}
 	// A writer's leftover temporary file is removed once stale.
-	tmp := filepath.Join(dir, ".tmp-123")
-	if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	old := clock.Add(-2 * time.Hour)
-	_ = os.Chtimes(tmp, old, old)
+	tmp := writeStaleTemp(t, dir, ".tmp-123", clock)
 	if err := s.Trim(); err != nil {
 		t.Fatal(err)
 	}
@@ -460,12 +455,7 @@ func TestTrimBoundsBySizeClass(t *testing.T) {
 	// Within the bound by the marks: nothing is evicted, and a stale
 	// temporary file still goes.
 	s.max = 4 * class
-	tmp := filepath.Join(dir, ".tmp-1")
-	if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	old := clock.Add(-2 * time.Hour)
-	_ = os.Chtimes(tmp, old, old)
+	tmp := writeStaleTemp(t, dir, ".tmp-1", clock)
 	if err := s.Trim(); err != nil {
 		t.Fatal(err)
 	}
@@ -513,4 +503,17 @@ func TestTrimBoundsBySizeClass(t *testing.T) {
 	if marks, _ := filepath.Glob(filepath.Join(dir, sizeMarkPrefix+"*")); len(marks) != 1 || filepath.Base(marks[0]) != sizeMarkPrefix+fmt.Sprint(sizeClass(size)) {
 		t.Errorf("marks after measuring: %v", marks)
 	}
+}
+
+// writeStaleTemp writes a writer's leftover temporary file in dir, two hours
+// older than now (beyond staleTemp), and returns its path.
+func writeStaleTemp(t *testing.T, dir, name string, now time.Time) string {
+	t.Helper()
+	tmp := filepath.Join(dir, name)
+	if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := now.Add(-2 * time.Hour)
+	_ = os.Chtimes(tmp, old, old)
+	return tmp
 }
