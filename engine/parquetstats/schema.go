@@ -39,24 +39,30 @@ func SchemaFingerprint(md *metadata.FileMetaData) string {
 		h.Write(b)
 	}
 	ctx := context.Background()
-	els := md.FileMetaData.GetSchema()
-	add(binary.AppendUvarint(nil, uint64(len(els))))
-	for _, el := range els {
-		b, err := ser.Write(ctx, el)
-		if err != nil {
-			return ""
+	list := func(items []thrift.TStruct) bool {
+		add(binary.AppendUvarint(nil, uint64(len(items))))
+		for _, it := range items {
+			b, err := ser.Write(ctx, it)
+			if err != nil {
+				return false
+			}
+			add(b)
 		}
-		add(b)
+		return true
+	}
+	var els, kv []thrift.TStruct
+	for _, el := range md.FileMetaData.GetSchema() {
+		els = append(els, el)
+	}
+	for _, e := range md.FileMetaData.GetKeyValueMetadata() {
+		kv = append(kv, e)
+	}
+	if !list(els) {
+		return ""
 	}
 	add([]byte(md.FileMetaData.GetCreatedBy()))
-	kv := md.FileMetaData.GetKeyValueMetadata()
-	add(binary.AppendUvarint(nil, uint64(len(kv))))
-	for _, e := range kv {
-		b, err := ser.Write(ctx, e)
-		if err != nil {
-			return ""
-		}
-		add(b)
+	if !list(kv) {
+		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
