@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 #
 # dq serve in a container. DuckDB is C++ linked through cgo, so the binary
-# cannot be fully static; libstdc++ and libgcc are linked in and only glibc
-# is taken from the (distroless) runtime image.
+# cannot be fully static: it needs glibc, libstdc++ and libgcc_s, which the
+# distroless "cc" runtime image ships. (duckdb-go-bindings names -lstdc++ on
+# the link line itself, so -static-libstdc++ would not take it out.)
 #
 #   docker build -t dq .
 #   docker run --rm -p 127.0.0.1:8080:8080 -e DQ_SERVE_TOKEN=... \
@@ -17,7 +18,7 @@ COPY . .
 # DuckDB's libraries for every platform).
 RUN --mount=type=cache,target=/root/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=1 go build -tags duckdb_arrow -trimpath \
-      -ldflags "-s -w -linkmode external -extldflags '-static-libstdc++ -static-libgcc'" \
+      -ldflags "-s -w" \
       -o /out/dq ./cmd/dq && \
     CGO_ENABLED=1 go build -tags duckdb_arrow -trimpath -o /out/fakeaws ./sinks/sinktest/fakeaws
 RUN mkdir -p /out/var/lib/dq && chown 65532:65532 /out/var/lib/dq
