@@ -132,9 +132,8 @@ func (s *Session) ready(ctx context.Context) error {
 	if err := s.await(ctx); err != nil {
 		return err
 	}
-	if s.pendingErr != nil {
-		return s.pendingErr
-	}
+	// After a failure the loop still runs what is left of sealing (an
+	// interrupted call leaves it for the next).
 	for len(s.pending) > 0 {
 		p := s.pending[0]
 		if s.pendingErr != nil && !p.seal {
