@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 
 	duckdbbindings "github.com/duckdb/duckdb-go-bindings"
 
+	"github.com/dqlabs/dq/engine/internal/wire"
 	"github.com/dqlabs/dq/engine/statecache"
 )
 
@@ -227,46 +227,23 @@ func encodeColumns(cols []Column) []byte {
 	return b
 }
 
-var errBadColumns = errors.New("bad column list")
-
 // decodeColumns reads encodeColumns's bytes; false for nil or anything
 // malformed (a miss).
 func decodeColumns(b []byte) ([]Column, bool) {
 	if b == nil {
 		return nil, false
 	}
-	next := func() (uint64, error) {
-		n, k := binary.Uvarint(b)
-		if k <= 0 {
-			return 0, errBadColumns
-		}
-		b = b[k:]
-		return n, nil
-	}
-	str := func() (string, error) {
-		n, err := next()
-		if err != nil || n > uint64(len(b)) {
-			return "", errBadColumns
-		}
-		s := string(b[:n])
-		b = b[n:]
-		return s, nil
-	}
-	n, err := next()
+	r := wire.NewReader(b)
+	n := r.Count()
 	// Each column takes at least two bytes: a bound before allocating.
-	if err != nil || n > uint64(len(b))/2 {
+	if r.Err() != nil || n > r.Len()/2 {
 		return nil, false
 	}
 	cols := make([]Column, n)
 	for i := range cols {
-		if cols[i].Name, err = str(); err != nil {
-			return nil, false
-		}
-		if cols[i].Type, err = str(); err != nil {
-			return nil, false
-		}
+		cols[i] = Column{Name: string(r.Bytes()), Type: string(r.Bytes())}
 	}
-	if len(b) != 0 {
+	if r.Err() != nil || r.Len() != 0 {
 		return nil, false
 	}
 	return cols, true

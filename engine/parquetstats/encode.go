@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/dqlabs/dq/engine/internal/wire"
 )
 
 // SummaryVersion is the version of File's meaning and encoding. Bump it
@@ -180,10 +182,10 @@ func UnmarshalFile(b []byte) (*File, error) {
 // statistics are skipped unread. Such a File says nothing of the columns
 // left out: combine it only with CombineColumns and the same keep.
 func UnmarshalFileColumns(b []byte, keep func(name string) bool) (*File, error) {
-	d := decoder{b: b}
+	d := decoder{r: wire.NewReader(b)}
 	f, err := d.file(keep)
-	if err == nil && len(d.b) != 0 {
-		err = fmt.Errorf("%d bytes after the end", len(d.b))
+	if err == nil && d.r.Len() != 0 {
+		err = fmt.Errorf("%d bytes after the end", d.r.Len())
 	}
 	if err == nil {
 		err = f.check()
@@ -197,7 +199,7 @@ func UnmarshalFileColumns(b []byte, keep func(name string) bool) (*File, error) 
 // decoder reads an encoded File. A column's statistics, bounds and string
 // bytes are each allocated at once, at the sizes its header announces.
 type decoder struct {
-	b     []byte
+	r     wire.Reader
 	vals  []Value // the bounds not yet used
 	bytes []byte  // the string bytes not yet used
 }
@@ -220,7 +222,7 @@ func (d *decoder) file(keep func(string) bool) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cols > 0 && groups > len(d.b)/cols {
+	if cols > 0 && groups > d.r.Len()/cols {
 		return nil, errTruncated
 	}
 	f := &File{}
@@ -271,7 +273,7 @@ func (d *decoder) file(keep func(string) bool) (*File, error) {
 		if nvals > len(sec) || nbytes > len(sec) || groups > len(sec) {
 			return nil, errTruncated
 		}
-		cd := decoder{b: sec}
+		cd := decoder{r: wire.NewReader(sec)}
 		if nvals > 0 {
 			cd.vals = make([]Value, nvals)
 		}
@@ -286,7 +288,7 @@ func (d *decoder) file(keep func(string) bool) (*File, error) {
 				return nil, fmt.Errorf("column %q: %w", c.Name, err)
 			}
 		}
-		if len(cd.b) != 0 || len(cd.vals) != 0 || len(cd.bytes) != 0 {
+		if cd.r.Len() != 0 || len(cd.vals) != 0 || len(cd.bytes) != 0 {
 			return nil, fmt.Errorf("column %q: statistics of another length than announced", c.Name)
 		}
 		f.Columns = append(f.Columns, c)
@@ -330,46 +332,35 @@ func (d *decoder) stats(st *Stats, rows int64) error {
 	return nil
 }
 
-func (d *decoder) uvarint() (uint64, error) {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		return 0, errTruncated
+// The primitives return errTruncated for the reader's error (wire.Reader
+// keeps it), so that each field can be checked where it is read.
+
+func (d *decoder) failed() error {
+	if d.r.Err() != nil {
+		return errTruncated
 	}
-	d.b = d.b[n:]
-	return v, nil
+	return nil
+}
+
+func (d *decoder) uvarint() (uint64, error) {
+	v := d.r.Uvarint()
+	return v, d.failed()
 }
 
 func (d *decoder) varint() (int64, error) {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		return 0, errTruncated
-	}
-	d.b = d.b[n:]
-	return v, nil
+	v := d.r.Varint()
+	return v, d.failed()
 }
 
-// count is a length, which cannot exceed the bytes left (every element
-// takes at least one).
 func (d *decoder) count() (int, error) {
-	v, err := d.uvarint()
-	if err != nil {
-		return 0, err
-	}
-	if v > uint64(len(d.b)) {
-		return 0, errTruncated
-	}
-	return int(v), nil
+	v := d.r.Count()
+	return v, d.failed()
 }
 
-// raw returns the next n-byte field (a length first), still in d.b.
+// raw returns the next length-prefixed field, aliasing the input.
 func (d *decoder) raw() ([]byte, error) {
-	n, err := d.count()
-	if err != nil {
-		return nil, err
-	}
-	out := d.b[:n:n]
-	d.b = d.b[n:]
-	return out, nil
+	b := d.r.Bytes()
+	return b, d.failed()
 }
 
 func (d *decoder) string() (string, error) {
@@ -378,12 +369,8 @@ func (d *decoder) string() (string, error) {
 }
 
 func (d *decoder) byte() (byte, error) {
-	if len(d.b) == 0 {
-		return 0, errTruncated
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c, nil
+	c := d.r.Byte()
+	return c, d.failed()
 }
 
 func (d *decoder) bool() (bool, error) {
@@ -420,11 +407,8 @@ func (d *decoder) value() (*Value, error) {
 	case Uint:
 		v.Uint, err = d.uvarint()
 	case Float:
-		if len(d.b) < 8 {
-			return nil, errTruncated
-		}
-		v.Float = math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-		d.b = d.b[8:]
+		v.Float = d.r.Float64()
+		err = d.failed()
 	case Decimal:
 		if v.Int, err = d.varint(); err != nil {
 			return nil, err

@@ -2,9 +2,10 @@ package statecache
 
 import (
 	"encoding/binary"
-	"errors"
 	"math"
 	"math/big"
+
+	"github.com/dqlabs/dq/engine/internal/wire"
 )
 
 // A states entry's payload is the identity and the scope (so that an
@@ -89,27 +90,27 @@ func appendBytes(b, v []byte) []byte {
 // truncation, an unknown kind or field, a repeated key, bytes after the
 // end) is errBadEntry.
 func decodeEntry(b []byte) (entry, error) {
-	d := stateDecoder{b: b}
-	id, scope := d.bytes(), d.bytes()
-	n := d.count()
+	d := wire.NewReader(b)
+	id, scope := d.Bytes(), d.Bytes()
+	n := d.Count()
 	var e entry
-	if d.err != nil {
+	if d.Err() != nil {
 		return entry{}, errBadEntry
 	}
 	e.Identity, e.Scope = Identity(id), string(scope)
 	e.States = make(map[string]State, n)
 	for range n {
-		k := d.bytes()
-		st := State{Kind: Kind(d.byte())}
-		mask := int(d.uvarint())
-		if d.err != nil || st.Kind < KindCount || st.Kind > KindCoMoments || mask&^fieldAll != 0 || mask < 0 {
+		k := d.Bytes()
+		st := State{Kind: Kind(d.Byte())}
+		mask := int(d.Uvarint())
+		if d.Err() != nil || st.Kind < KindCount || st.Kind > KindCoMoments || mask&^fieldAll != 0 || mask < 0 {
 			return entry{}, errBadEntry
 		}
 		st.Valid, st.NaN = mask&fieldValid != 0, mask&fieldNaN != 0
 		st.PosInf, st.NegInf = mask&fieldPosInf != 0, mask&fieldNegInf != 0
 		if mask&fieldN != 0 {
-			if st.N = d.varint(); st.N == 0 {
-				d.err = errBadEntry // a set field holds a value
+			if st.N = d.Varint(); st.N == 0 {
+				d.Fail(errBadEntry) // a set field holds a value
 			}
 		}
 		for _, f := range [...]struct {
@@ -117,18 +118,18 @@ func decodeEntry(b []byte) (entry, error) {
 			v   *float64
 		}{{fieldV, &st.V}, {fieldMeanX, &st.MeanX}, {fieldMeanY, &st.MeanY}, {fieldM2X, &st.M2X}, {fieldM2Y, &st.M2Y}, {fieldCxy, &st.Cxy}} {
 			if mask&f.bit != 0 {
-				if *f.v = d.float(); math.Float64bits(*f.v) == 0 {
-					d.err = errBadEntry
+				if *f.v = d.Float64(); math.Float64bits(*f.v) == 0 {
+					d.Fail(errBadEntry)
 				}
 			}
 		}
 		if mask&fieldSum != 0 {
 			st.Sum = new(big.Rat)
-			if err := st.Sum.GobDecode(d.bytes()); err != nil || d.err != nil {
+			if err := st.Sum.GobDecode(d.Bytes()); err != nil || d.Err() != nil {
 				return entry{}, errBadEntry
 			}
 		}
-		if d.err != nil {
+		if d.Err() != nil {
 			return entry{}, errBadEntry
 		}
 		if _, dup := e.States[string(k)]; dup {
@@ -139,75 +140,8 @@ func decodeEntry(b []byte) (entry, error) {
 		}
 		e.States[string(k)] = st
 	}
-	if len(d.b) != 0 {
+	if d.Len() != 0 {
 		return entry{}, errBadEntry
 	}
 	return e, nil
-}
-
-// stateDecoder reads fields until the first error, which it keeps.
-type stateDecoder struct {
-	b   []byte
-	err error
-}
-
-var errShort = errors.New("state cache: truncated entry")
-
-func (d *stateDecoder) fail() { d.err, d.b = errShort, nil }
-
-func (d *stateDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *stateDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// count is a length, which cannot exceed the bytes left.
-func (d *stateDecoder) count() int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)) {
-		d.fail()
-		return 0
-	}
-	return int(v)
-}
-
-func (d *stateDecoder) bytes() []byte {
-	n := d.count()
-	out := d.b[:n:n]
-	d.b = d.b[n:]
-	return out
-}
-
-func (d *stateDecoder) byte() byte {
-	if len(d.b) == 0 {
-		d.fail()
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *stateDecoder) float() float64 {
-	if len(d.b) < 8 {
-		d.fail()
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
 }
