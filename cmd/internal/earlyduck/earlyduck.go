@@ -13,12 +13,13 @@
 //
 // The state is the process's, and so is the decision: only `dq eval`,
 // the command runs are scheduled with, starts the open here, judged from
-// the raw arguments (flags before the command, help and the like find no
-// opening and open their own as before).
+// the raw arguments (other commands, and help, find no opening and open
+// their own as before).
 package earlyduck
 
 import (
 	"os"
+	"strings"
 
 	"github.com/dqlabs/dq/engine/duckopen"
 )
@@ -32,19 +33,21 @@ func init() {
 	}
 }
 
-// wanted says whether the command line runs `dq eval` on embedded
-// DuckDB, as far as its first words tell.
+// wanted says whether the command line runs `dq eval`, as far as its
+// words tell: the first that is not a flag names the command (dq's global
+// flags take no value, as main's tuneGC reads them too), and a request for
+// help opens nothing.
 func wanted(args []string) bool {
-	if len(args) < 2 || args[0] != "eval" {
-		return false
-	}
-	for _, a := range args[1:] {
-		switch a {
-		case "-h", "--help":
+	cmd := -1
+	for i, a := range args {
+		if a == "-h" || a == "--help" {
 			return false
 		}
+		if cmd < 0 && !strings.HasPrefix(a, "-") {
+			cmd = i
+		}
 	}
-	return true
+	return cmd >= 0 && args[cmd] == "eval" && cmd < len(args)-1
 }
 
 // Take returns the opening begun for this process, once; nil when none

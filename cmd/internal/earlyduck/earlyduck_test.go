@@ -12,7 +12,8 @@ func TestWanted(t *testing.T) {
 		"eval rules.dqdl data -h":      false,
 		"eval":                         false,
 		"explain rules.dqdl data":      false,
-		"--quiet eval rules.dqdl data": false,
+		"--quiet eval rules.dqdl data": true,
+		"-q eval --help":               false,
 		"":                             false,
 	} {
 		if got := wanted(strings.Fields(args)); got != want {
