@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -116,6 +117,39 @@ type NumericStats struct {
 	NonFinite int64   `json:"non_finite"`
 }
 
+// MarshalJSON writes a moment that overflowed (a mean, sum or deviation of
+// finite values near ±1e308) as "Infinity" or "-Infinity", the way dq's
+// results print such metrics, since JSON has no number for it.
+func (s NumericStats) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Min       any   `json:"min"`
+		Max       any   `json:"max"`
+		Mean      any   `json:"mean"`
+		StdDev    any   `json:"stddev"`
+		Sum       any   `json:"sum"`
+		Q25       any   `json:"q25"`
+		Q50       any   `json:"q50"`
+		Q75       any   `json:"q75"`
+		NonFinite int64 `json:"non_finite"`
+	}{jsonNumber(s.Min), jsonNumber(s.Max), jsonNumber(s.Mean), jsonNumber(s.StdDev), jsonNumber(s.Sum),
+		jsonNumber(s.Q25), jsonNumber(s.Q50), jsonNumber(s.Q75), s.NonFinite})
+}
+
+// jsonNumber is f, or for NaN and ±Infinity, which JSON numbers cannot
+// hold, the Java spelling dq's results use: "NaN", "Infinity",
+// "-Infinity".
+func jsonNumber(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return f
+}
+
 // LengthStats are the lengths in characters of a string column's values.
 type LengthStats struct {
 	Min  int64   `json:"min"`
@@ -139,6 +173,20 @@ type ValueCount struct {
 	Value  string   `json:"value"`            // as text
 	Number *float64 `json:"number,omitempty"` // the value, for numeric columns
 	Count  int64    `json:"count"`
+}
+
+// MarshalJSON writes a NaN or infinite value's number as a string (see
+// jsonNumber); a histogram of a DOUBLE column often has NaN in it.
+func (v ValueCount) MarshalJSON() ([]byte, error) {
+	var num any
+	if v.Number != nil {
+		num = jsonNumber(*v.Number)
+	}
+	return json.Marshal(struct {
+		Value  string `json:"value"`
+		Number any    `json:"number,omitempty"`
+		Count  int64  `json:"count"`
+	}{v.Value, num, v.Count})
 }
 
 // ProfileSource registers src in a new DuckDB session and profiles it.

@@ -149,7 +149,11 @@ func addNumeric(a *aggregate, c *ColumnProfile, q, fin string) {
 	}{
 		{"max(" + fin + ")", &st.Max},
 		{"avg(" + fin + ")", &st.Mean},
-		{"stddev_pop(" + fin + ")", &st.StdDev},
+		// covar_pop(x, x) runs the same Welford update as stddev_pop
+		// but returns +Inf where stddev_pop raises "out of range" (finite
+		// values near ±1e308 overflow the squared deviations): one such
+		// column must not take the whole profile down.
+		{"sqrt(covar_pop(" + fin + ", " + fin + "))", &st.StdDev},
 		{"sum(" + fin + ")", &st.Sum},
 	} {
 		a.add(m.expr, func(v any) error {

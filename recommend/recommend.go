@@ -161,9 +161,17 @@ func (g *generator) want(f Family) bool {
 }
 
 func (g *generator) emit(f Family, col, text, evidence string) {
-	if g.want(f) {
-		g.rules = append(g.rules, Rule{Family: f, Column: col, Text: text, Evidence: evidence})
+	if !g.want(f) {
+		return
 	}
+	// Data can hold what DQDL cannot say: a string column whose values
+	// are partly date-shaped ("2024-01-02" is a date literal in DQDL, so
+	// a list mixing it with "n/a" does not parse), or "2024-13-01". Such
+	// a rule is left out instead of failing the whole recommendation.
+	if _, err := dqdl.Parse("rule", "Rules = [\n"+text+"\n]"); err != nil {
+		return
+	}
+	g.rules = append(g.rules, Rule{Family: f, Column: col, Text: text, Evidence: evidence})
 }
 
 func (g *generator) rowCount() {
@@ -263,6 +271,11 @@ func (g *generator) categorical(c *ColumnProfile, q string) bool {
 	if len(c.Histogram) < 2 || (c.Class != String && c.Class != Numeric) {
 		return false
 	}
+	for _, v := range c.Histogram {
+		if v.Number != nil && (math.IsNaN(*v.Number) || math.IsInf(*v.Number, 0)) {
+			return false // DQDL has no literal for NaN or Infinity
+		}
+	}
 	singles := 0
 	for _, v := range c.Histogram {
 		if v.Count == 1 {
@@ -323,6 +336,9 @@ func (g *generator) numericRange(c *ColumnProfile, q, threshold string) {
 		return
 	}
 	lo, hi := g.widen(st.Min, st.Max, integer)
+	if !finiteText(lo, hi) {
+		return // the headroom overflows: values near ±1.8e308
+	}
 	if st.Min >= 0 {
 		g.emit(FamilyRange, c.Name, fmt.Sprintf("ColumnValues %s >= 0%s", q, threshold), fmt.Sprintf("min %s", formatNumber(st.Min)))
 		g.emit(FamilyRange, c.Name, fmt.Sprintf("ColumnValues %s <= %s%s", q, hi, threshold), ev+g.headroomNote())
@@ -358,6 +374,9 @@ func (g *generator) statistics(c *ColumnProfile, q string) {
 	h := g.par.headroom
 	pad := math.Max(math.Abs(st.Mean), st.StdDev) * h
 	lo, hi := outward(st.Mean-pad, st.Mean+pad, st.Mean, st.Mean, false)
+	if !finiteText(lo, hi) {
+		return // a sum or deviation of values near ±1e308 overflowed
+	}
 	g.emit(FamilyStatistics, c.Name, fmt.Sprintf("Mean %s between %s and %s", q, lo, hi),
 		fmt.Sprintf("mean %s%s", sig(st.Mean), g.headroomNote()))
 	pad = st.StdDev * h
@@ -454,6 +473,19 @@ func (g *generator) fraction(f float64) string {
 func (g *generator) widen(lo, hi float64, integer bool) (string, string) {
 	pad := (hi - lo) * g.par.headroom
 	return outward(lo-pad, hi+pad, lo, hi, integer)
+}
+
+// finiteText is true when every bound outward printed is a finite number:
+// DQDL has no literal for Infinity or NaN, and a rule with one would not
+// parse.
+func finiteText(bounds ...string) bool {
+	for _, b := range bounds {
+		v, err := strconv.ParseFloat(b, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // outward rounds a and b outward to a round unit (the power of ten just

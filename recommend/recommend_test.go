@@ -2,6 +2,8 @@ package recommend
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -63,6 +65,7 @@ func TestRecommendationPassesOnItsData(t *testing.T) {
 		"tiny":    writeParquet(t, db, "tiny.parquet", `SELECT * FROM (VALUES (1, 'a', 2.5), (2, NULL, NULL), (3, 'a', -1.0)) t(id, s, x)`),
 		"empty":   writeParquet(t, db, "empty.parquet", `SELECT 1 AS id, 'x' AS s WHERE false`),
 		"one row": writeParquet(t, db, "one.parquet", `SELECT 7 AS id, 'only' AS s, DATE '2020-02-29' AS d`),
+		"extreme": writeParquet(t, db, "extreme.parquet", extremeQuery),
 	}
 	for name, path := range fixtures {
 		for _, s := range []Strictness{Strict, Balanced, Loose} {
@@ -270,6 +273,54 @@ func TestFloorTo(t *testing.T) {
 	} {
 		if got := floorTo(tc.f, tc.n); got != tc.want || got > tc.f {
 			t.Errorf("floorTo(%g, %d) = %g, want %g", tc.f, tc.n, got, tc.want)
+		}
+	}
+}
+
+// extremeQuery holds what DQDL cannot say or what overflows: moments of
+// values near ±1.8e308 (the squared deviations overflow), a categorical
+// column with NaN, strings partly date-shaped (a DQDL date literal next to
+// a string) and a month 13.
+const extremeQuery = `SELECT
+	CASE i % 4 WHEN 0 THEN 1.7976931348623157e308 WHEN 1 THEN -3.0 WHEN 2 THEN 5.0 ELSE 1e308 END AS huge,
+	CASE i % 3 WHEN 0 THEN 'NaN'::DOUBLE WHEN 1 THEN 1.5 ELSE 2.0 END AS cat_nan,
+	CASE i % 3 WHEN 0 THEN '2024-01-02' WHEN 1 THEN 'n/a' ELSE '2024-13-01' END AS when_text,
+	i AS id
+	FROM range(40) t(i)`
+
+// TestRecommendExtremeValues: a column whose deviation overflows, NaN in
+// a short list of values and date-shaped strings neither fail the profile
+// nor put a rule DQDL cannot parse into the recommendation; the rules
+// that cannot be written are left out, the others are kept.
+func TestRecommendExtremeValues(t *testing.T) {
+	path := writeParquet(t, duck(t), "extreme.parquet", extremeQuery)
+	p := profileFile(t, path, ProfileOptions{})
+	huge := p.Column("huge").Numeric
+	if huge == nil || !math.IsInf(huge.StdDev, 1) || huge.Max != math.MaxFloat64 || huge.Min != -3 {
+		t.Fatalf("huge: %+v, want stddev +Inf (Welford overflows), min -3, max %g", huge, math.MaxFloat64)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatalf("profile JSON: %v", err)
+	}
+	if !strings.Contains(string(b), `"stddev":"Infinity"`) {
+		t.Errorf("profile JSON does not spell the overflowed deviation: %s", b)
+	}
+	rec, err := Recommend(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(prefix string) bool {
+		return slices.ContainsFunc(rec.Rules, func(r Rule) bool { return strings.HasPrefix(r.Text, prefix) })
+	}
+	for _, want := range []string{`IsComplete "huge"`, `ColumnValues "huge" in`, `IsComplete "cat_nan"`, `IsComplete "when_text"`, `ColumnLength "when_text"`, `IsUnique "id"`} {
+		if !has(want) {
+			t.Errorf("no %s… rule in\n%s", want, rec.Text)
+		}
+	}
+	for _, not := range []string{`StandardDeviation "huge"`, `Mean "huge"`, `ColumnValues "cat_nan" in`, `ColumnValues "when_text" in`} {
+		if has(not) {
+			t.Errorf("a %s… rule, which DQDL cannot express for this data:\n%s", not, rec.Text)
 		}
 	}
 }
