@@ -139,6 +139,13 @@ func (s *scan) sql(d *sqlexpr.Dialect, from string, only ...int) (string, error)
 			idx = append(idx, i)
 		}
 	}
+	return s.sqlOf(d, from, idx, func(i int) expr { return s.exprs[i] })
+}
+
+// sqlOf is sql with the expressions taken from exprAt instead of the
+// plan, for a retry that rewrites one (overflowTolerant); the plan itself
+// is never changed while it runs.
+func (s *scan) sqlOf(d *sqlexpr.Dialect, from string, idx []int, exprAt func(int) expr) (string, error) {
 	var b strings.Builder
 	var err error
 	render := func(n expr) string {
@@ -154,7 +161,7 @@ func (s *scan) sql(d *sqlexpr.Dialect, from string, only ...int) (string, error)
 		if n > 0 {
 			b.WriteString(",\n")
 		}
-		fmt.Fprintf(&b, "  CAST(%s AS %s) AS m%d", render(s.exprs[i]), double, i)
+		fmt.Fprintf(&b, "  CAST(%s AS %s) AS m%d", render(exprAt(i)), double, i)
 	}
 	b.WriteString("\nFROM ")
 	switch s.kind {

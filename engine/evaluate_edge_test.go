@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -99,14 +100,73 @@ func TestEvalNullsNaNAndHugeValues(t *testing.T) {
 	})
 }
 
-// An aggregate that errors at run time (DuckDB's stddev_pop overflow) fails
-// its own rule, not the others of the fused scan.
+// An aggregate that errors at run time (a DECIMAL(38) sum past HUGEINT)
+// fails its own rule, not the others of the fused scan.
 func TestEvalRuntimeErrorIsolated(t *testing.T) {
-	p := writeParquet(t, "huge", `SELECT * FROM (VALUES (1e308::DOUBLE), (-1e308)) t(huge)`)
-	res := evaluate(t, p, `Rules = [ StandardDeviation "huge" > 0, RowCount = 2, ColumnValues "huge" > -1 ]`, Options{})
+	p := writeParquet(t, "huge", `SELECT * FROM (VALUES
+		(1e308::DOUBLE, 99999999999999999999999999999999999999::DECIMAL(38,0)),
+		(-1e308, 99999999999999999999999999999999999999::DECIMAL(38,0))) t(huge, d)`)
+	res := evaluate(t, p, `Rules = [ Sum "d" > 0, RowCount = 2, ColumnValues "huge" > -1 ]`, Options{})
 	checkRule(t, res.RuleResults[0], ruleCase{result: Error, prefix: true, msg: "Exception thrown while evaluating rule: Out of Range Error"})
 	checkRule(t, res.RuleResults[1], ruleCase{result: Pass, metrics: m("Dataset.*.RowCount", 2)})
 	checkRule(t, res.RuleResults[2], ruleCase{result: Fail, msg: "Value: -1.0E308 does not meet the constraint requirement!", metrics: m("Column.huge.Minimum", -1e308)})
+}
+
+// sparkMoments is Spark's Welford update for a column pair (the
+// co-moment aggregate behind Glue's StandardDeviation, Variance and
+// ColumnCorrelation), in plain float64 arithmetic: an implementation
+// independent of DuckDB's, to tell what Glue reports when the squared
+// deviations overflow.
+func sparkMoments(xs, ys []float64) (stddev, variance, corr float64) {
+	var n, mx, my, m2x, m2y, ck float64
+	for i := range xs {
+		x, y := xs[i], ys[i]
+		n++
+		dx, dy := x-mx, y-my
+		mx += dx / n
+		my += dy / n
+		ck += dx * (y - my)
+		m2x += dx * (x - mx)
+		m2y += dy * (y - my)
+	}
+	return math.Sqrt(m2x / n), m2x / n, ck / math.Sqrt(m2x*m2y)
+}
+
+// Finite values near ±1e308 overflow the squared deviations. DuckDB's
+// stddev_pop, var_pop and corr raise an error for that; Glue (Spark)
+// carries the overflow into an Infinity or NaN metric and judges the rule
+// on it, and so does dq, without changing what a statement that does not
+// overflow computes.
+func TestEvalMomentsOverflow(t *testing.T) {
+	xs, ys := []float64{1e308, -3, 5}, []float64{1, 2, 3}
+	p := writeParquet(t, "huge", `SELECT * FROM (VALUES (1e308::DOUBLE, 1::DOUBLE, 1), (-3, 2, 2), (5, 3, 3)) t(x, y, id)`)
+	sd, v, corr := sparkMoments(xs, ys)
+	if !math.IsInf(sd, 1) || !math.IsInf(v, 1) || corr != 0 {
+		t.Fatalf("Spark's update gives stddev %g, variance %g, corr %g; the cases below assume +Inf, +Inf, 0", sd, v, corr)
+	}
+	// Without the row that overflows, the same rules take the normal path.
+	sdWhere, vWhere, corrWhere := sparkMoments(xs[1:], ys[1:])
+	cases := []ruleCase{
+		{rule: `StandardDeviation "x" > 0`, result: Pass},
+		{rule: `StandardDeviation "x" < 1`, result: Fail, msg: "Value: Infinity does not meet the constraint requirement!"},
+		{rule: `Variance "x" between 0 and 1`, result: Fail, msg: "Value: Infinity does not meet the constraint requirement!"},
+		{rule: `ColumnCorrelation "x" "y" > 0.1`, result: Fail, msg: "Value: -0.0 does not meet the constraint requirement!", metrics: m("Multicolumn.x,y.ColumnCorrelation", corr)},
+		{rule: `StandardDeviation "x" = 4 where "id > 1"`, result: Pass, metrics: m("Column.x.StandardDeviation", sdWhere)},
+		{rule: `Variance "x" = 16 where "id > 1"`, result: Pass, metrics: m("Column.x.Variance", vWhere)},
+		{rule: `ColumnCorrelation "x" "y" = 1 where "id > 1"`, result: Pass, metrics: m("Multicolumn.x,y.ColumnCorrelation", corrWhere)},
+		{rule: `StandardDeviation "y" > 0`, result: Pass, metrics: m("Column.y.StandardDeviation", scalar(t, p, "SELECT stddev_pop(y) FROM t"))},
+	}
+	runCases(t, p, cases)
+	// The same rules, all in one ruleset: the fused statement fails as a
+	// whole, and each expression is retried on its own.
+	var rules []string
+	for _, c := range cases {
+		rules = append(rules, c.rule)
+	}
+	res := evaluate(t, p, "Rules = [\n"+strings.Join(rules, ",\n")+"\n]", Options{})
+	for i, c := range cases {
+		checkRule(t, res.RuleResults[i], c)
+	}
 }
 
 func TestEvalWeirdNamesAndUnicode(t *testing.T) {

@@ -137,6 +137,9 @@ func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int
 			continue
 		}
 		v, err := x.queryRow(ctx, stmt, 1)
+		if overflowed(err) {
+			v, err = s.retryOverflow(ctx, x, i, err)
+		}
 		if err != nil {
 			if stop := runStopper(ctx, err); stop != nil {
 				return stop
@@ -147,6 +150,30 @@ func (s *scan) runPart(ctx context.Context, x *executor, st *scanned, part []int
 		st.vals[s][i] = v[0]
 	}
 	return nil
+}
+
+// retryOverflow runs expression i again with its moments in
+// overflowTolerant form, after DuckDB refused a result that overflowed
+// (overflow.go). It returns the first error when there is nothing to
+// rewrite, the dialect cannot express the rewrite, or the retry fails
+// too.
+func (s *scan) retryOverflow(ctx context.Context, x *executor, i int, first error) ([]sql.NullFloat64, error) {
+	e, ok := overflowTolerant(s.exprs[i])
+	if !ok {
+		return nil, first
+	}
+	stmt, err := s.sqlOf(x.dialect, x.from(s.from), []int{i}, func(int) expr { return e })
+	if err != nil {
+		return nil, first
+	}
+	v, err := x.queryRow(ctx, stmt, 1)
+	if err != nil {
+		if runStopper(ctx, err) != nil {
+			return nil, err
+		}
+		return nil, first
+	}
+	return v, nil
 }
 
 // executor runs a plan's statements on one engine: the embedded DuckDB

@@ -25,6 +25,7 @@ var duckdb = &Dialect{
 	Funcs: map[Func]func([]string) string{
 		Count: call("count"), Sum: call("sum"), Avg: call("avg"), Min: call("min"), Max: call("max"),
 		StddevPop: call("stddev_pop"), VarPop: call("var_pop"), Corr: call("corr"),
+		CovarPop: call("covar_pop"), Sqrt: call("sqrt"),
 		Length: call("length"), Lower: call("lower"), Upper: call("upper"), Trim: call("trim"),
 		Coalesce: call("coalesce"), Greatest: call("greatest"), Ln: call("ln"),
 		IsNaN: call("isnan"), IsInf: call("isinf"), IsFinite: call("isfinite"),

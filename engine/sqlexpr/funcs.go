@@ -41,6 +41,13 @@ const (
 	// NULL; NULL (or NaN) with fewer than two pairs or zero variance — the
 	// planner treats both as "no value".
 	Corr Func = "corr"
+	// CovarPop: population covariance Σ(x-mean_x)(y-mean_y)/n of the pairs
+	// where neither argument is NULL. Unlike stddev_pop, var_pop and corr,
+	// a result that overflows (finite inputs near ±1e308) is ±Infinity or
+	// NaN, not an error: the planner's fallback for moments that overflow
+	// (engine.overflowTolerant) relies on that, so a dialect whose
+	// covariance raises instead must leave it out.
+	CovarPop Func = "covar_pop"
 )
 
 // Scalar functions. NULL in gives NULL out unless said otherwise.
@@ -64,6 +71,9 @@ const (
 	// Ln: natural logarithm of a positive number (the planner guarantees
 	// x ≥ 1).
 	Ln Func = "ln"
+	// Sqrt: square root of a DOUBLE; +Infinity for +Infinity, NaN for NaN
+	// (the planner never passes a negative number).
+	Sqrt Func = "sqrt"
 	// IsNaN: DOUBLE argument; TRUE for NaN, FALSE otherwise.
 	IsNaN Func = "isnan"
 	// IsInf: DOUBLE argument; TRUE for +Infinity and -Infinity.
