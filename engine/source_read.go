@@ -283,6 +283,13 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	if err != nil {
 		return nil, err
 	}
+	objArgs := []string{quoteStringList(files), "format = 'auto'"}
+	if c := commonCompression(files); c != "" {
+		objArgs = append(objArgs, "compression = "+QuoteString(c))
+	}
+	if err := caseVariantFields(ctx, conn, objArgs, cols); err != nil {
+		return nil, err
+	}
 	skip := map[string]bool{}
 	if hive {
 		skip = hiveKeys(base, files)
@@ -312,6 +319,63 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	}
 	scan := "read_json(" + strings.Join(append(common, "columns = {"+strings.Join(pins, ", ")+"}"), ", ") + ")"
 	return f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
+}
+
+// caseVariantFields refuses JSON whose objects spell one field in
+// different cases ("id" in some, "ID" in others). DuckDB infers a column
+// per spelling and renames the later ones ("ID_1"), which the pinned view
+// would then look for under that name and read as NULL: the values would
+// be lost without a word. Spark (AWS Glue) refuses such data too ("Found
+// duplicate column(s) in the data schema"). A renamed column is one whose
+// name is an earlier column's name in another case plus "_N", and whose
+// bare spelling is a key of some object (not a real "ID_1" field); args
+// are read_json_objects' arguments.
+func caseVariantFields(ctx context.Context, conn *sql.Conn, args []string, cols []Column) error {
+	type variant struct{ first, spelling string }
+	var found []variant
+	for i, c := range cols {
+		cut := strings.LastIndexByte(c.Name, '_')
+		if cut <= 0 || strings.Trim(c.Name[cut+1:], "0123456789") != "" || cut == len(c.Name)-1 {
+			continue
+		}
+		bare := c.Name[:cut]
+		for _, e := range cols[:i] {
+			if e.Name != bare && strings.EqualFold(e.Name, bare) {
+				found = append(found, variant{first: e.Name, spelling: bare})
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	// The first file (in name order) holding each other spelling.
+	var probes []string
+	for _, v := range found {
+		probes = append(probes, "min(filename) FILTER (WHERE json_exists(json, "+QuoteString("$."+jsonPathKey(v.spelling))+"))")
+	}
+	vals := make([]sql.NullString, len(probes))
+	ptrs := make([]any, len(probes))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	q := "SELECT " + strings.Join(probes, ", ") + " FROM read_json_objects(" + strings.Join(append(args, "filename = true"), ", ") + ")"
+	if err := conn.QueryRowContext(ctx, q).Scan(ptrs...); err != nil {
+		return fmt.Errorf("checking the spelling of JSON fields: %w", err)
+	}
+	for i, v := range found {
+		if vals[i].Valid {
+			return fmt.Errorf("JSON field %q is also spelled %q (first in %s): dq, like Spark and AWS Glue, matches field names ignoring case and cannot read both; make the data agree on one spelling",
+				v.first, v.spelling, vals[i].String)
+		}
+	}
+	return nil
+}
+
+// jsonPathKey quotes a JSON key for a JSON path: "a.b" stays one key.
+func jsonPathKey(key string) string {
+	b, _ := json.Marshal(key)
+	return string(b)
 }
 
 // csvSniff is what DuckDB's sniff_csv found in one file, over all its rows.
@@ -404,9 +468,12 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 	// agrees on, numbers widened to the type that holds both (one file of
 	// whole numbers and one with decimals is DOUBLE, as one file holding
 	// both would be); any other disagreement means text. verifyCSVTypes
-	// then checks the choice against every row.
+	// then checks the choice against every row. Names match ignoring
+	// case, as DuckDB's union_by_name (and Spark's reader) match them: a
+	// file whose header says "ID" where the others say "id" adds its
+	// values to "id", the name first seen.
 	var cols []Column
-	idx := map[string]int{}
+	idx := map[string]int{} // by lower-cased name
 	for _, sn := range sniffs {
 		for _, c := range sn.cols {
 			t := c.Type
@@ -414,11 +481,12 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != sniffs[0].timestampFormat {
 				t = "VARCHAR"
 			}
-			if i, ok := idx[c.Name]; ok {
+			key := strings.ToLower(c.Name)
+			if i, ok := idx[key]; ok {
 				cols[i].Type = widerCSVType(cols[i].Type, t)
 				continue
 			}
-			idx[c.Name] = len(cols)
+			idx[key] = len(cols)
 			cols = append(cols, Column{Name: c.Name, Type: t})
 		}
 	}
