@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -37,10 +35,15 @@ const (
 )
 
 // sniffKind tells a file's kind from its first bytes: Parquet's "PAR1"
-// magic, JSON's first non-space byte '{' or '[', or text. A gzip file is
-// looked into; zstd is not (no decoder in the standard library), so it is
-// kindOther unless its name says more.
+// magic, JSON's first non-space byte '{' or '[', or text. A gzip or bzip2
+// file is looked into; zstd is not (no decoder in the standard
+// library), so it is kindOther unless its name says more.
 func sniffKind(path string) string {
+	// A pipe or FIFO is not looked into: its first bytes would be gone
+	// for whoever reads it next (stream.go).
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return kindNoRead
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return kindNoRead
@@ -49,17 +52,17 @@ func sniffKind(path string) string {
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return kindNoRead
-		}
-		zr, err := gzip.NewReader(bufio.NewReader(f))
-		if err != nil {
+	if c := fileCompression(path); c == "gzip" || c == "bzip2" {
+		zr, ok, err := openDecompressed(path)
+		if err != nil || !ok {
 			return kindOther
 		}
 		defer zr.Close()
 		head = make([]byte, 4096)
-		n, _ := io.ReadFull(zr, head)
+		n, err := io.ReadFull(zr, head)
+		if n == 0 && err != nil && !errors.Is(err, io.EOF) {
+			return kindOther // not really compressed that way
+		}
 		head = head[:n]
 	}
 	return kindOfBytes(head)
@@ -109,6 +112,8 @@ func fileCompression(path string) string {
 		return "gzip"
 	case n == 4 && b == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
 		return "zstd"
+	case n == 4 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9':
+		return "bzip2"
 	}
 	return ""
 }

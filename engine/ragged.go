@@ -2,11 +2,9 @@ package engine
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -19,31 +17,18 @@ type raggedLine struct {
 	delim           string
 }
 
-// findRagged reads a CSV file (plain or gzip) with RFC 4180 quoting and
+// findRagged reads a CSV file (plain, gzip or bzip2) with RFC 4180 quoting and
 // returns the first record whose field count differs from the first
 // record's (ragged), or the field count all records share; nil when it
 // cannot tell. An empty delim is guessed from the first line: the
 // most frequent of , ; tab |. zstd files and quotes other than '"' are not
 // checked here (nil); DuckDB's strict reading still reports their lines.
 func findRagged(path, delim string) (*raggedLine, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	r, ok, err := openDecompressed(path)
+	if err != nil || !ok {
 		return nil, err
 	}
-	defer f.Close()
-	var r io.Reader = bufio.NewReaderSize(f, 1<<16)
-	switch fileCompression(path) {
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		r = zr
-	case "":
-	default:
-		return nil, nil
-	}
+	defer r.Close()
 	br := bufio.NewReaderSize(r, 1<<16)
 	// A UTF-8 byte order mark would make a quoted first field unquoted.
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {

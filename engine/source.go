@@ -90,6 +90,9 @@ func Files(pathOrGlob string, opts FileOptions) Source {
 type fileSource struct {
 	path string
 	opts FileOptions
+	// spooled: path is the session's copy of a stream (stream.go),
+	// which neither the state cache nor a later run can key on.
+	spooled bool
 }
 
 // Format names accepted in FileOptions.Format.
@@ -116,6 +119,21 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if len(files) == 1 && isStream(files[0]) {
+		// A pipe or device named directly (a /dev/fd path, /dev/stdin, a
+		// FIFO) is read once, into a copy (stream.go).
+		copied, err := s.spoolPath(ctx, files[0])
+		if err != nil {
+			return fail(err)
+		}
+		files, base, f.spooled = []string{copied}, filepath.Dir(copied), true
+	}
+	if f.spooled && format == "" && formatOf(files[0]) == "" && sniffKind(files[0]) == kindText {
+		// Text on standard input or from a pipe is CSV, the only text
+		// format dq reads (JSON was told by its first character): no
+		// junk files can be mixed in, unlike a directory's.
+		format = FormatCSV
 	}
 	files, format, err = selectFormat(files, format, f.notice)
 	if err != nil {
@@ -176,9 +194,9 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		return fail(err)
 	}
 	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
-	if decoded {
-		// The view reads this run's decoded copies, which neither the
-		// state cache nor footer statistics can key on.
+	if decoded || f.spooled {
+		// The view reads this run's decoded or spooled copies, which
+		// neither the state cache nor footer statistics can key on.
 		lf.read = ""
 	}
 	s.registered(rel, readFiles, rd.columns, lf)
@@ -305,6 +323,8 @@ func compressionOf(name string) string {
 		return "gzip"
 	case strings.HasSuffix(lower, ".zst"), strings.HasSuffix(lower, ".zstd"):
 		return "zstd"
+	case strings.HasSuffix(lower, ".bz2"), strings.HasSuffix(lower, ".bzip2"):
+		return "bzip2" // decompressed by dq (decompress.go), never given to DuckDB
 	}
 	return ""
 }
@@ -326,7 +346,7 @@ func commonCompression(files []string) string {
 // suffix; "" when unknown.
 func formatOf(name string) string {
 	lower := strings.ToLower(name)
-	for _, suf := range []string{".gz", ".gzip", ".zst", ".zstd"} {
+	for _, suf := range []string{".gz", ".gzip", ".zst", ".zstd", ".bz2", ".bzip2"} {
 		lower = strings.TrimSuffix(lower, suf)
 	}
 	switch path.Ext(lower) {
@@ -368,8 +388,13 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 			return nil, "", nil, statErr
 		}
 		if !st.IsDir() {
-			if err := openCheck(abs); err != nil {
-				return nil, "", nil, err
+			// A stream (a pipe, a FIFO) is not opened here: opening a
+			// FIFO waits for its writer, and closing it again would
+			// break the writer's pipe. It is read once, by the source.
+			if st.Mode().IsRegular() {
+				if err := openCheck(abs); err != nil {
+					return nil, "", nil, err
+				}
 			}
 			return []string{abs}, filepath.Dir(abs), nil, nil
 		}

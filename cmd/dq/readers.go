@@ -130,14 +130,16 @@ func looksLikeRuleset(path string) bool {
 		st, err := os.Stat(path)
 		return err == nil && st.Mode().IsRegular()
 	}
+	// Stat before opening: a pipe or FIFO (the data on standard input,
+	// <(zcat data.csv.gz)) must not be opened or read here.
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return false
-	}
 	buf := make([]byte, 4096)
 	n, _ := f.Read(buf)
 	for _, line := range strings.Split(string(buf[:n]), "\n") {
