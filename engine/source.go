@@ -68,6 +68,11 @@ type CSVOptions struct {
 	// header's: RaggedError (default), RaggedIgnore (drop those lines) or
 	// RaggedNullPad (pad short lines with NULL).
 	Ragged string
+	// Skip is the number of lines before the header (a report's title,
+	// notes) to leave out of every file; 0 = none. A first line such as
+	// "sep=;" (Excel's delimiter hint) is skipped, and its delimiter used,
+	// without being asked.
+	Skip int
 	// Encoding is the files' text encoding (see CSVEncoding); "" = UTF-8.
 	// Other encodings are decoded into UTF-8 copies in the session's
 	// private directory, which are then read.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -407,6 +408,12 @@ func (f fileSource) csvArgs() ([]string, error) {
 	if o.Header != nil {
 		args = append(args, fmt.Sprintf("header = %t", *o.Header))
 	}
+	if o.Skip < 0 {
+		return nil, fmt.Errorf("the number of CSV lines to skip must be 0 or more, got %d", o.Skip)
+	}
+	if o.Skip > 0 {
+		args = append(args, fmt.Sprintf("skip = %d", o.Skip))
+	}
 	if f.opts.DateFormat != "" {
 		args = append(args, "dateformat = "+QuoteString(f.opts.DateFormat))
 	}
@@ -450,6 +457,12 @@ func widerCSVType(a, b string) string {
 }
 
 func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	if d, ok := excelSepLine(files); ok && f.opts.CSV.Delimiter == "" && f.opts.CSV.Skip == 0 {
+		// Excel's "sep=;" names the delimiter; read as data, it would
+		// be the header and the real header a row.
+		f.opts.CSV.Delimiter, f.opts.CSV.Skip = d, 1
+		f.notice(fmt.Sprintf("%s: the first line %q gives the delimiter and is skipped", shortFiles(files), "sep="+d))
+	}
 	userArgs, err := f.csvArgs()
 	if err != nil {
 		return nil, err
@@ -522,8 +535,9 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 		args = append(args, "comment = "+QuoteString(c))
 	}
 	// skip = 0 given explicitly upsets DuckDB's dialect check of
-	// null-padded files, so only a real skip is passed on.
-	if sk, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.skip) }); ok && sk != "0" {
+	// null-padded files, so only a real skip is passed on (the user's is
+	// in userArgs already).
+	if sk, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.skip) }); ok && sk != "0" && f.opts.CSV.Skip == 0 {
 		args = append(args, "skip = "+sk)
 	}
 	readNulls := nulls
@@ -716,7 +730,9 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 		return nil
 	}
 	oneCol := len(sn.cols) == 1 && strings.ContainsAny(sn.cols[0].Name, ",;\t|")
-	if !oneCol && sn.skip == 0 {
+	userSkip := f.opts.CSV.Skip
+	extra := int(sn.skip) - userSkip // lines DuckDB's sniffer chose to skip
+	if !oneCol && extra <= 0 {
 		return nil
 	}
 	delim := "" // findRagged guesses it from line 1
@@ -726,20 +742,25 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 	case !oneCol:
 		delim = sn.delim
 	}
-	rg, err := findRagged(file, delim)
+	rg, err := findRagged(file, delim, userSkip)
 	if err != nil {
 		return fmt.Errorf("%s: checking field counts: %w", file, err)
 	}
 	if rg != nil && rg.ragged {
-		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+		e := &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim, First: userSkip + 1}
+		if extra > 0 && rg.line <= userSkip+extra+1 {
+			// DuckDB found the table after a title or notes.
+			e.Skip = userSkip + extra
+		}
+		return e
 	}
 	if oneCol && rg != nil && rg.want > 1 {
 		// Consistent fields, yet one column: DuckDB's sniffer failed
 		// (it does on a byte order mark before a quoted header).
 		return fmt.Errorf("%s: DuckDB reads this file as one column although each line has %d fields separated by %q; give the delimiter explicitly, or remove a byte order mark before a quoted first field", file, rg.want, rg.delim)
 	}
-	if sn.skip > 0 {
-		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(sn.skip, "line")))
+	if extra > 0 {
+		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(int64(extra), "line")))
 	}
 	return nil
 }
@@ -751,12 +772,13 @@ func (f fileSource) raggedLine(file, delim string) error {
 	if mode := f.opts.CSV.Ragged; mode != "" && mode != RaggedError {
 		return nil
 	}
-	rg, err := findRagged(file, delim)
+	skip := f.opts.CSV.Skip
+	rg, err := findRagged(file, delim, skip)
 	if err != nil {
 		return fmt.Errorf("%s: checking field counts: %w", file, err)
 	}
 	if rg != nil && rg.ragged {
-		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim, First: skip + 1}
 	}
 	return nil
 }
@@ -768,6 +790,13 @@ type RaggedCSVError struct {
 	Line         int // 1-based line number in the file
 	Fields, Want int
 	Delimiter    string
+	// First is the line whose field count is Want: 1, or the first line
+	// after those skipped (CSVOptions.Skip); 0 means 1.
+	First int
+	// Skip, when not 0, is how many leading lines DuckDB's sniffer would
+	// skip to find the table (a title or notes above the header): the
+	// likely fix is CSVOptions.Skip.
+	Skip int
 }
 
 func (e *RaggedCSVError) Error() string {
@@ -775,8 +804,46 @@ func (e *RaggedCSVError) Error() string {
 	if d == "\t" {
 		d = `\t`
 	}
-	return fmt.Sprintf("%s: line %d has %s but line 1 has %d (delimiter %q): the CSV is ragged; fix the file, or read it with ragged lines ignored or padded with NULLs",
-		e.File, e.Line, pluralCount(int64(e.Fields), "field"), e.Want, d)
+	first := max(e.First, 1)
+	msg := fmt.Sprintf("%s: line %d has %s but line %d has %d (delimiter %q): the CSV is ragged; ",
+		e.File, e.Line, pluralCount(int64(e.Fields), "field"), first, e.Want, d)
+	if e.Skip > 0 {
+		what := "first line is a title or notes above the header, skip it"
+		if e.Skip > 1 {
+			what = fmt.Sprintf("first %d lines are a title or notes above the header, skip them", e.Skip)
+		}
+		return msg + "if its " + what + "; otherwise fix the file, or read it with ragged lines ignored or padded with NULLs"
+	}
+	return msg + "fix the file, or read it with ragged lines ignored or padded with NULLs"
+}
+
+// excelSepLine reports the delimiter of an Excel "sep=;" first line
+// common to all files.
+func excelSepLine(files []string) (string, bool) {
+	var delim string
+	for i, file := range files {
+		r, ok, err := openDecompressed(file)
+		if err != nil || !ok {
+			return "", false
+		}
+		line, _ := bufio.NewReaderSize(r, 256).ReadString('\n')
+		r.Close()
+		line = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(line, "\ufeff"), "\n"), "\r")
+		d, ok := strings.CutPrefix(strings.ToLower(line), "sep=")
+		if !ok || utf8.RuneCountInString(d) != 1 || (i > 0 && d != delim) {
+			return "", false
+		}
+		delim = d
+	}
+	return delim, delim != ""
+}
+
+// shortFiles names one file, or the first and how many more.
+func shortFiles(files []string) string {
+	if len(files) == 1 {
+		return files[0]
+	}
+	return fmt.Sprintf("%s and %d more files", files[0], len(files)-1)
 }
 
 // normalizeDelim accepts \t and "tab" for a tab, which is hard to type.

@@ -527,3 +527,41 @@ func TestJSONFieldCaseVariants(t *testing.T) {
 		t.Errorf("sum(id), sum(ID_1) = %q, want \"3 15\"", got)
 	}
 }
+
+// A report's title above the header is refused with how many lines to
+// skip (DuckDB's sniffer knows where the table starts; dq does not skip
+// data lines unasked), and CSVOptions.Skip reads the table; Excel's
+// "sep=;" first line names the delimiter and is skipped without asking
+// (it was read as the header, the real header as a row of text).
+func TestCSVTitleLinesAndExcelSep(t *testing.T) {
+	dir := t.TempDir()
+	title := writeText(t, dir, "report.csv", "Sales report generated 2024-01-01\n\nid,amount\n1,5\n2,6.5\n")
+	s := openTestSession(t, SessionOptions{Threads: 1})
+	_, err := s.Register(context.Background(), "primary", Files(title, FileOptions{}))
+	var re *RaggedCSVError
+	if !errors.As(err, &re) || re.Skip != 2 || re.Line != 3 || !strings.Contains(err.Error(), "if its first 2 lines are a title or notes above the header, skip them") {
+		t.Fatalf("err = %v (%+v), want a RaggedCSVError suggesting to skip 2 lines", err, re)
+	}
+	ds, s := registered(t, title, FileOptions{CSV: CSVOptions{Skip: 2}})
+	// By hand: 2 rows, 5 + 6.5.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(amount) || ' ' || sum(id) FROM "+ds.Relation); got != "2 11.5 3" || colType(ds, "amount") != "DOUBLE" {
+		t.Errorf("skip 2: %q, amount %s; want \"2 11.5 3\", DOUBLE", got, colType(ds, "amount"))
+	}
+	// Skipped lines count in the line numbers of a ragged line.
+	ragged := writeText(t, dir, "ragged.csv", "title\nid,amount\n1,5\n2,6,7\n")
+	s = openTestSession(t, SessionOptions{Threads: 1})
+	_, err = s.Register(context.Background(), "primary", Files(ragged, FileOptions{CSV: CSVOptions{Skip: 1}}))
+	if !errors.As(err, &re) || re.Line != 4 || !strings.Contains(err.Error(), "line 4 has 3 fields but line 2 has 2") {
+		t.Errorf("ragged after skip: %v", err)
+	}
+
+	var notes []string
+	sep := writeText(t, dir, "excel.csv", "sep=;\r\nid;name;amount\r\n1;a;1,5\r\n2;b;\r\n")
+	ds, s = registered(t, sep, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "2 3 ab" || len(ds.Columns) != 3 {
+		t.Errorf("sep=;: %q, columns %v; want \"2 3 ab\" and 3 columns", got, ds.Columns)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], `the first line "sep=;" gives the delimiter and is skipped`) {
+		t.Errorf("notes %q", notes)
+	}
+}
