@@ -310,8 +310,9 @@ func scanSQL(format string, files []string, hive bool) (string, error) {
 		}
 		return "read_csv(" + strings.Join(args, ", ") + ")", nil
 	case FormatJSON:
-		// format 'auto' accepts a top-level array as well as JSON Lines.
-		args = append(args, "format = 'auto'")
+		// 'auto' accepts a top-level array as well as JSON Lines, but
+		// not an array after a byte order mark (jsonLayout).
+		args = append(args, "format = "+QuoteString(jsonLayout(files)))
 		if c := commonCompression(files); c != "" {
 			args = append(args, "compression = "+QuoteString(c))
 		}

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -265,7 +267,8 @@ func hiveKeys(base string, files []string) map[string]bool {
 // them in the view (read_json's columns), so a field that first appears on
 // line 50,000 is a column and later scans do not infer again.
 func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
-	common := []string{quoteStringList(files), "format = 'auto'", fmt.Sprintf("hive_partitioning = %t", hive)}
+	jsonFormat := "format = " + QuoteString(jsonLayout(files))
+	common := []string{quoteStringList(files), jsonFormat, fmt.Sprintf("hive_partitioning = %t", hive)}
 	if c := commonCompression(files); c != "" {
 		common = append(common, "compression = "+QuoteString(c))
 	}
@@ -284,7 +287,7 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	if err != nil {
 		return nil, err
 	}
-	objArgs := []string{quoteStringList(files), "format = 'auto'"}
+	objArgs := []string{quoteStringList(files), jsonFormat}
 	if c := commonCompression(files); c != "" {
 		objArgs = append(objArgs, "compression = "+QuoteString(c))
 	}
@@ -320,6 +323,27 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	}
 	scan := "read_json(" + strings.Join(append(common, "columns = {"+strings.Join(pins, ", ")+"}"), ", ") + ")"
 	return f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
+}
+
+// jsonLayout is read_json's format for files: "array" when each holds a
+// top-level array, else "auto". DuckDB's detection misses an array after a
+// UTF-8 byte order mark (PowerShell's Out-File writes one) and read the
+// whole array as one row of one column.
+func jsonLayout(files []string) string {
+	for _, file := range files {
+		r, ok, err := openDecompressed(file)
+		if err != nil || !ok {
+			return "auto"
+		}
+		head := make([]byte, 4096)
+		n, _ := io.ReadFull(r, head)
+		r.Close()
+		text := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n")
+		if len(text) == 0 || text[0] != '[' {
+			return "auto"
+		}
+	}
+	return "array"
 }
 
 // caseVariantFields refuses JSON whose objects spell one field in

@@ -565,3 +565,20 @@ func TestCSVTitleLinesAndExcelSep(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// A JSON array after a UTF-8 byte order mark (PowerShell's Out-File, many
+// Windows tools) is its objects; DuckDB's format detection missed the
+// array and read the whole file as one row of one column "json".
+func TestJSONArrayAfterBOM(t *testing.T) {
+	dir := t.TempDir()
+	p := writeText(t, dir, "export.json", "\ufeff\r\n[\r\n  {\"id\": 1, \"name\": \"é\"},\r\n  {\"id\": 2, \"name\": null}\r\n]\r\n")
+	writeText(t, dir, "more.json", `[{"id": 3, "name": "c"}]`)
+	ds, s := registered(t, p, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || count(name) FROM "+ds.Relation); got != "2 3 1" {
+		t.Errorf("one file: %q, want \"2 3 1\"", got)
+	}
+	ds, s = registered(t, dir, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "3 6 éc" {
+		t.Errorf("directory: %q, want \"3 6 éc\"", got)
+	}
+}
