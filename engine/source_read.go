@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -740,7 +741,98 @@ func (f fileSource) sniffCSV(ctx context.Context, conn *sql.Conn, file string, u
 	if err := f.checkRagged(file, sn); err != nil {
 		return sn, err
 	}
+	if sn.header {
+		f.noteDuplicateHeaders(file, sn)
+	}
 	return sn, nil
+}
+
+// noteDuplicateHeaders notes header names that occur more than once.
+// DuckDB renames the later ones ("amount_1"), so a rule
+// on "amount" judges the first column of that name only; the note says
+// where the others went. A column really named "amount_1" is no rename:
+// the header line itself is read to tell.
+func (f fileSource) noteDuplicateHeaders(file string, sn csvSniff) {
+	suspect := false
+	for i, c := range sn.cols {
+		cut := strings.LastIndexByte(c.Name, '_')
+		if cut <= 0 || cut == len(c.Name)-1 || strings.Trim(c.Name[cut+1:], "0123456789") != "" {
+			continue
+		}
+		for _, e := range sn.cols[:i] {
+			if strings.EqualFold(e.Name, c.Name[:cut]) {
+				suspect = true
+			}
+		}
+	}
+	if !suspect {
+		return
+	}
+	header := rawCSVHeader(file, int(sn.skip), f.csvDelimiter(sn), sn.quote)
+	if len(header) != len(sn.cols) {
+		return
+	}
+	// Names differing only in case are told apart by rules, which match
+	// the exact spelling first (plan_names.go); equal names cannot be.
+	seen := map[string]bool{}
+	var dups []string
+	for i, h := range header {
+		k := strings.TrimSpace(h)
+		if seen[k] && sn.cols[i].Name != h {
+			dups = append(dups, fmt.Sprintf("the %s %q is read as %q", ordinal(i+1), h, sn.cols[i].Name))
+		}
+		seen[k] = true
+	}
+	if len(dups) > 0 {
+		f.notice(fmt.Sprintf("%s: the header repeats column names, and rules on such a name judge its first column only: %s", file, strings.Join(dups, ", ")))
+	}
+}
+
+// ordinal is "1st", "2nd", "3rd", "4th", … for column positions.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s column", n, suffix)
+}
+
+// rawCSVHeader is the fields of the header line of file after skip lines,
+// or nil when it cannot be read with Go's CSV reader.
+func rawCSVHeader(file string, skip int, delim, quote string) []string {
+	comma, size := utf8.DecodeRuneInString(delim)
+	if size != len(delim) || size == 0 || (quote != "" && quote != `"`) {
+		return nil
+	}
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return nil
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3)
+	}
+	for i := 0; i < skip; i++ {
+		if _, err := br.ReadString('\n'); err != nil {
+			return nil
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		return nil
+	}
+	return rec
 }
 
 // checkRagged looks for lines with a different number of fields when

@@ -582,3 +582,34 @@ func TestJSONArrayAfterBOM(t *testing.T) {
 		t.Errorf("directory: %q, want \"3 6 éc\"", got)
 	}
 }
+
+// A header that repeats a name is read with the later column renamed, as
+// DuckDB does, and a note says so: rules on the name judge the first
+// column only, which nothing showed before. A column really named
+// "val_1", and names differing only in case (which rules tell apart), are
+// not noted.
+func TestCSVDuplicateHeaderNote(t *testing.T) {
+	dir := t.TempDir()
+	var notes []string
+	note := func(m string) { notes = append(notes, m) }
+	p := writeText(t, dir, "dup.csv", "id,val,Val,val\n1,a,b,c\n2,d,e,\n")
+	ds, s := registered(t, p, FileOptions{Note: note})
+	if len(notes) != 1 || !strings.HasSuffix(notes[0], `the header repeats column names, and rules on such a name judge its first column only: the 4th column "val" is read as "val_2"`) {
+		t.Errorf("notes %q", notes)
+	}
+	var names []string
+	for _, c := range ds.Columns {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, " "); got != "id val Val_1 val_2" {
+		t.Errorf("columns %q", got)
+	}
+	if got := query(t, s, `SELECT string_agg(val || "Val_1" || val_2, ',' ORDER BY id) FROM `+ds.Relation); got != "abc,de" {
+		t.Errorf("values %q, want \"abc,de\"", got)
+	}
+	notes = nil
+	registered(t, writeText(t, dir, "real.csv", "val,val_1\n1,2\n"), FileOptions{Note: note})
+	if len(notes) != 0 {
+		t.Errorf("real val_1: notes %q", notes)
+	}
+}
