@@ -187,6 +187,11 @@ func (f fileSource) decoded(ctx context.Context, s *Session, format string, file
 		if enc, err = CSVEncoding(f.opts.CSV.Encoding); err != nil {
 			return nil, "", false, err
 		}
+		if f.opts.CSV.Encoding == "" {
+			if enc, err = f.utf16ByBOM(files); err != nil {
+				return nil, "", false, err
+			}
+		}
 	}
 	if enc == nil && !anyBzip2(files) {
 		return files, base, false, nil
@@ -197,6 +202,44 @@ func (f fileSource) decoded(ctx context.Context, s *Session, format string, file
 	dir := filepath.Join(s.private, s.internalName("utf8"))
 	out, outBase, err := decodeCSVFiles(ctx, enc, files, base, dir)
 	return out, outBase, err == nil, err
+}
+
+// utf16ByBOM is the UTF-16 decoding for CSV files that all begin with a
+// UTF-16 byte order mark (Excel's "Unicode Text" export), which needs no
+// flag to be recognised; nil when none does. Read as UTF-8 they looked
+// ragged or garbled. Some files with the mark and some without is an
+// error naming one of each.
+func (f fileSource) utf16ByBOM(files []string) (encoding.Encoding, error) {
+	var with, without []string
+	for _, file := range files {
+		if hasUTF16BOM(file) {
+			with = append(with, file)
+		} else {
+			without = append(without, file)
+		}
+	}
+	switch {
+	case len(with) == 0:
+		return nil, nil
+	case len(without) > 0:
+		return nil, fmt.Errorf("%s is UTF-16 (it begins with a UTF-16 byte order mark) but %s is not; read them separately, or convert them to one encoding", with[0], without[0])
+	}
+	f.notice(fmt.Sprintf("%s: read as UTF-16, which its byte order mark says it is", shortFiles(files)))
+	return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), nil
+}
+
+// hasUTF16BOM reports a file (decompressed) beginning with FF FE or FE FF.
+func hasUTF16BOM(file string) bool {
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return false
+	}
+	defer r.Close()
+	var b [2]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return false
+	}
+	return b == [2]byte{0xff, 0xfe} || b == [2]byte{0xfe, 0xff}
 }
 
 // notUTF8 replaces DuckDB's complaint (which names the wrong line) with
