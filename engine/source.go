@@ -98,6 +98,9 @@ type fileSource struct {
 	// spooled: path is the session's copy of a stream (stream.go),
 	// which neither the state cache nor a later run can key on.
 	spooled bool
+	// maxLine is DuckDB's max_line_size for CSV when its default was
+	// too small (csvReader); 0 = the default.
+	maxLine int
 }
 
 // Format names accepted in FileOptions.Format.

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -439,6 +441,9 @@ func (f fileSource) csvArgs() ([]string, error) {
 	if o.Skip > 0 {
 		args = append(args, fmt.Sprintf("skip = %d", o.Skip))
 	}
+	if f.maxLine > 0 {
+		args = append(args, fmt.Sprintf("max_line_size = %d", f.maxLine))
+	}
 	if f.opts.DateFormat != "" {
 		args = append(args, "dateformat = "+QuoteString(f.opts.DateFormat))
 	}
@@ -482,6 +487,65 @@ func widerCSVType(a, b string) string {
 }
 
 func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	// DuckDB refuses lines longer than max_line_size (2 MB by default; a
+	// JSON document or base64 image in one field exceeds it), where Spark
+	// has no limit. Its error names the size it met, so the read is
+	// planned again with room for that (a later, longer line is met by
+	// the next attempt).
+	for {
+		rp, err := f.csvReaderOnce(ctx, conn, files, base, hive, forced)
+		need, ok := lineTooLong(err)
+		if !ok {
+			return rp, err
+		}
+		if need > maxCSVLine || need <= f.maxLine {
+			return nil, fmt.Errorf("a CSV line of %d bytes is longer than dq reads (%d bytes): %w", need, maxCSVLine, shortLines{err})
+		}
+		f.maxLine = min(max(2*need, 4<<20), maxCSVLine)
+	}
+}
+
+// maxCSVLine is the longest CSV line dq asks DuckDB to read (its reading
+// buffers grow with it).
+const maxCSVLine = 512 << 20
+
+var lineTooLongRE = regexp.MustCompile(`Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+) bytes`)
+
+// lineTooLong reports DuckDB's error for a line longer than max_line_size,
+// and the line's size.
+func lineTooLong(err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
+	m := lineTooLongRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	n, convErr := strconv.Atoi(m[1])
+	return n, convErr == nil
+}
+
+// shortLines is an error whose text has its long lines cut: DuckDB quotes
+// the offending CSV line whole, megabytes of it.
+type shortLines struct{ err error }
+
+func (e shortLines) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	for i, l := range lines {
+		if len(l) > 300 {
+			cut := 300
+			for cut > 0 && !utf8.RuneStart(l[cut]) {
+				cut--
+			}
+			lines[i] = l[:cut] + fmt.Sprintf("… (%d bytes)", len(l))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e shortLines) Unwrap() error { return e.err }
+
+func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
 	if d, ok := excelSepLine(files); ok && f.opts.CSV.Delimiter == "" && f.opts.CSV.Skip == 0 {
 		// Excel's "sep=;" names the delimiter; read as data, it would
 		// be the header and the real header a row.
@@ -548,6 +612,15 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 	if f.opts.CSV.Quote == "" {
 		if q, ok := agree(func(s csvSniff) string { return s.quote + "\x00" + s.escape }); ok {
 			quote, esc, _ := strings.Cut(q, "\x00")
+			if quote == "" {
+				// No quoted field in the sniffer's sample (its first
+				// 20,480 rows) does not mean none later: writers quote
+				// only fields that need it ("Smith, John" at row
+				// 50,000). Pinning "no quote" failed such a file, or
+				// kept the quotes in the values; RFC 4180's quote reads
+				// both, and a '"' inside an unquoted field stays text.
+				quote, esc = `"`, `"`
+			}
 			args = append(args, "quote = "+QuoteString(quote), "escape = "+QuoteString(esc))
 		}
 	}

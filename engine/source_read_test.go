@@ -613,3 +613,50 @@ func TestCSVDuplicateHeaderNote(t *testing.T) {
 		t.Errorf("real val_1: notes %q", notes)
 	}
 }
+
+// A CSV field longer than DuckDB's 2 MB max_line_size (a JSON document or
+// an image in one field; Spark has no such limit) is read: the read is
+// planned again with room for the line DuckDB reports, also when a longer
+// one comes after the sniffer's sample. It stopped the run with an error
+// quoting the whole line.
+func TestCSVLongLines(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,blob\n")
+	const n = 25_000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d,s\n", i)
+	}
+	fmt.Fprintf(&b, "%d,\"%s\"\n", n+1, strings.Repeat("x", 3_000_000))
+	fmt.Fprintf(&b, "%d,\"%s\"\n", n+2, strings.Repeat("é", 4_500_000)) // 9 MB
+	p := writeText(t, t.TempDir(), "long.csv", b.String())
+	ds, s := registered(t, p, FileOptions{})
+	// By hand: n+2 rows; ids sum to (n+2)(n+3)/2; longest field 4.5M
+	// characters; lengths n*1 + 3,000,000 + 4,500,000.
+	want := fmt.Sprintf("%d %d 4500000 %d", n+2, (n+2)*(n+3)/2, n+3_000_000+4_500_000)
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || max(length(blob)) || ' ' || sum(length(blob)) FROM "+ds.Relation); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if e := (shortLines{errors.New("a\n" + strings.Repeat("é", 400))}).Error(); len(e) > 320 || !strings.HasSuffix(e, "… (800 bytes)") {
+		t.Errorf("shortLines: %q", e)
+	}
+}
+
+// The first quoted field after the sniffer's 20,480-row sample is read as
+// RFC 4180 says: writers quote only fields that need it. dq pinned the
+// sample's "no quote", so "Smith, John" at row 25,001 stopped the run
+// (two fields for one), and "say ""hi""" kept its quotes as text. A '"'
+// inside an unquoted field stays part of it.
+func TestCSVQuotesAfterSample(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,name,height\n")
+	const n = 25_000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d,s,5'11\"\n", i)
+	}
+	fmt.Fprintf(&b, "%d,\"Smith, John\",6'0\"\n%d,\"say \"\"hi\"\"\",\n", n+1, n+2)
+	p := writeText(t, t.TempDir(), "late.csv", b.String())
+	ds, s := registered(t, p, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || '|' || string_agg(name, '|' ORDER BY id) FILTER (WHERE id > 25000) || '|' || count(*) FILTER (WHERE height = '5''11\"') FROM "+ds.Relation); got != fmt.Sprintf(`%d|Smith, John|say "hi"|%d`, n+2, n) {
+		t.Errorf("got %q", got)
+	}
+}
