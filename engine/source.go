@@ -137,6 +137,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		}
 		files, base, f.spooled = []string{copied}, filepath.Dir(copied), true
 	}
+	files, zeroLength := dropZeroLength(files, f.notice)
 	if f.spooled && format == "" && formatOf(files[0]) == "" && sniffKind(files[0]) == kindText {
 		// Text on standard input or from a pipe is CSV, the only text
 		// format dq reads (JSON was told by its first character): no
@@ -172,7 +173,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 			// started, while the run plans.
 			read := "SELECT * FROM " + uniformParquetScan(files) // as reader would have it
 			s.deferStmt("CREATE TEMP VIEW "+rel+" AS "+read, func(err error) error { return &SourceError{Location: loc, Err: err} })
-			s.registered(rel, files, cols, localFiles{files: files, root: base, format: format, forced: sortedKeys(f.opts.ColumnTypes), read: read, uniform: true})
+			s.registered(rel, files, cols, localFiles{files: files, zeroLength: zeroLength, root: base, format: format, forced: sortedKeys(f.opts.ColumnTypes), read: read, uniform: true})
 			return loc, nil
 		}
 	}
@@ -201,7 +202,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS "+rd.query); err != nil {
 		return fail(err)
 	}
-	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
+	lf := localFiles{files: files, zeroLength: zeroLength, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
 	if decoded || f.spooled {
 		// The view reads this run's decoded or spooled copies, which
 		// neither the state cache nor footer statistics can key on.
@@ -279,6 +280,9 @@ type localFiles struct {
 	// declared are a Glue table's declared column types by lower-cased
 	// name (nil: the files' own types), which the view casts to.
 	declared map[string]string
+	// zeroLength are 0-byte files of the data left out of the read
+	// (dropZeroLength), which the File* rules still see.
+	zeroLength []string
 }
 
 // skippedNote says which symlinks a directory or glob read left out.
@@ -540,6 +544,40 @@ func matchSegments(pat, name []string) bool {
 	}
 	ok, _ := path.Match(pat[0], name[0])
 	return ok && matchSegments(pat[1:], name[1:])
+}
+
+// dropZeroLength leaves 0-byte files out of a directory's or glob's files,
+// as Spark does (a writer that failed, a placeholder): as Parquet they
+// failed the run as corrupt, as CSV they added a column. notice names
+// them. A single file, or only 0-byte files, are kept for the reader to
+// judge.
+func dropZeroLength(files []string, notice func(string)) (keep, empty []string) {
+	if len(files) < 2 {
+		return files, nil
+	}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+			empty = append(empty, f)
+			continue
+		}
+		keep = append(keep, f)
+	}
+	if len(keep) == 0 {
+		return files, nil
+	}
+	if len(empty) > 0 {
+		const show = 5
+		var names []string
+		for _, f := range empty[:min(len(empty), show)] {
+			names = append(names, filepath.Base(f))
+		}
+		more := ""
+		if len(empty) > show {
+			more = fmt.Sprintf(" and %d more", len(empty)-show)
+		}
+		notice(fmt.Sprintf("skipped %s of 0 bytes: %s%s", pluralCount(int64(len(empty)), "file"), strings.Join(names, ", "), more))
+	}
+	return keep, empty
 }
 
 // looksHive reports whether some file lies in a k=v directory below base.

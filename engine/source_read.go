@@ -414,6 +414,58 @@ type csvSniff struct {
 	header                      bool
 	cols                        []Column
 	dateFormat, timestampFormat string
+	// noRows: nothing but blank lines after the header (if any), so
+	// the sniffed types mean nothing; blank: nothing but blank lines at
+	// all, so its sniffed header (column0) means nothing either.
+	noRows, blank bool
+}
+
+// dropEmptyCSV leaves out of a multi-file read the files without a header
+// or rows (blank lines): DuckDB's union_by_name would add their
+// made-up column0. When every file is empty, all are kept.
+func dropEmptyCSV(files []string, sniffs []csvSniff) ([]string, []csvSniff) {
+	var keepFiles []string
+	var keep []csvSniff
+	for i, sn := range sniffs {
+		if sn.noRows && (!sn.header || sn.blank) {
+			continue
+		}
+		keepFiles = append(keepFiles, files[i])
+		keep = append(keep, sn)
+	}
+	if len(keep) == 0 {
+		return files, sniffs
+	}
+	return keepFiles, keep
+}
+
+// csvHasRows reports whether file has a non-blank line after its first
+// skip lines and, with header, the header line (true when it cannot tell).
+func csvHasRows(file string, skip int64, header bool) bool {
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return true
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
+	n := skip
+	if header {
+		n++
+	}
+	for i := int64(0); i < n; i++ {
+		if _, err := br.ReadString('\n'); err != nil {
+			return false
+		}
+	}
+	for {
+		line, err := br.ReadString('\n')
+		if strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")) != "" {
+			return true
+		}
+		if err != nil {
+			return !errors.Is(err, io.EOF)
+		}
+	}
 }
 
 func (f fileSource) csvArgs() ([]string, error) {
@@ -565,6 +617,14 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 		}
 		sniffs = append(sniffs, sn)
 	}
+	files, sniffs = dropEmptyCSV(files, sniffs)
+	ref := sniffs[0] // the dialect and formats of the first file with rows
+	for _, sn := range sniffs {
+		if !sn.noRows {
+			ref = sn
+			break
+		}
+	}
 
 	// Columns in order of first appearance, each with the type every file
 	// agrees on, numbers widened to the type that holds both (one file of
@@ -576,20 +636,35 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 	// values to "id", the name first seen.
 	var cols []Column
 	idx := map[string]int{} // by lower-cased name
+	// A file with a header but no rows names columns without typing
+	// them (its sniffed VARCHAR would make every column text).
 	for _, sn := range sniffs {
 		for _, c := range sn.cols {
 			t := c.Type
-			if t == "DATE" && sn.dateFormat != sniffs[0].dateFormat ||
-				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != sniffs[0].timestampFormat {
+			if t == "DATE" && sn.dateFormat != ref.dateFormat ||
+				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != ref.timestampFormat {
 				t = "VARCHAR"
+			}
+			if sn.noRows {
+				t = ""
 			}
 			key := strings.ToLower(c.Name)
 			if i, ok := idx[key]; ok {
-				cols[i].Type = widerCSVType(cols[i].Type, t)
+				switch {
+				case cols[i].Type == "":
+					cols[i].Type = t
+				case t != "":
+					cols[i].Type = widerCSVType(cols[i].Type, t)
+				}
 				continue
 			}
 			idx[key] = len(cols)
 			cols = append(cols, Column{Name: c.Name, Type: t})
+		}
+	}
+	for i := range cols {
+		if cols[i].Type == "" {
+			cols[i].Type = "VARCHAR" // only in files without rows
 		}
 	}
 
@@ -661,7 +736,7 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 			}
 		}
 	}
-	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, sniffs[0]); err != nil {
+	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, ref); err != nil {
 		return nil, err
 	}
 	replace := map[string]string{}
@@ -669,7 +744,7 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 		if _, ok := forced[c.Name]; ok {
 			continue
 		}
-		if e := f.csvConvert(c, sniffs[0], false); e != "" {
+		if e := f.csvConvert(c, ref, false); e != "" {
 			replace[c.Name] = e
 		}
 	}
@@ -817,6 +892,8 @@ func (f fileSource) sniffCSV(ctx context.Context, conn *sql.Conn, file string, u
 	if sn.header {
 		f.noteDuplicateHeaders(file, sn)
 	}
+	sn.noRows = !csvHasRows(file, sn.skip, sn.header)
+	sn.blank = sn.noRows && !csvHasRows(file, 0, false)
 	return sn, nil
 }
 

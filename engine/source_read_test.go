@@ -660,3 +660,55 @@ func TestCSVQuotesAfterSample(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A 0-byte part file in a directory (a writer that failed, a placeholder)
+// is left out of the read with a note, as Spark leaves it out: as Parquet
+// it failed the run as corrupt. File rules still see it, so FileSize > 0
+// catches it. A CSV with a header but no rows names columns without
+// making them text, and a blank file adds no column0.
+func TestEmptyFilesInDirectory(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "pq")
+	if err := os.MkdirAll(pq, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(writeParquet(t, "part-0", "SELECT 1 AS id, 5 AS amount UNION ALL SELECT 2, 6"), filepath.Join(pq, "part-0.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	writeText(t, pq, "part-1.parquet", "")
+	res, err := Evaluate(context.Background(), parseRules(t, `Rules = [ RowCount = 2, Sum "amount" = 11, FileSize > 0 B ]`),
+		Files(pq, FileOptions{}), Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.RuleResults {
+		got = append(got, string(r.Result))
+	}
+	if strings.Join(got, " ") != "PASS PASS FAIL" {
+		t.Errorf("results %v, want PASS PASS FAIL (FileSize sees the 0-byte file)", got)
+	}
+
+	csvDir := filepath.Join(dir, "csv")
+	writeText(t, csvDir, "a.csv", "id,amount,day\n1,5,2024-01-01\n2,6.5,2024-01-02\n")
+	writeText(t, csvDir, "b.csv", "")
+	writeText(t, csvDir, "c.csv", "id,amount,day\n")
+	writeText(t, csvDir, "d.csv", "\n\n")
+	writeText(t, csvDir, "e.csv", "id,amount,day\n3,7,2024-01-03\n")
+	var notes []string
+	ds, s := registered(t, csvDir, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	var cols []string
+	for _, c := range ds.Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	if got, want := strings.Join(cols, ", "), "id BIGINT, amount DOUBLE, day DATE"; got != want {
+		t.Errorf("columns %q, want %q", got, want)
+	}
+	// By hand: 3 rows, 5 + 6.5 + 7.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(amount) || ' ' || max(day) FROM "+ds.Relation); got != "3 18.5 2024-01-03" {
+		t.Errorf("got %q, want \"3 18.5 2024-01-03\"", got)
+	}
+	if len(notes) != 1 || notes[0] != "skipped 1 file of 0 bytes: b.csv" {
+		t.Errorf("notes %q", notes)
+	}
+}
