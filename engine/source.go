@@ -389,7 +389,7 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 	if p == "" {
 		return nil, "", nil, errors.New("empty path")
 	}
-	abs, err := filepath.Abs(p)
+	abs, err := filepath.Abs(expandHome(p))
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -457,6 +457,25 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 		return nil, "", skipped, errors.New("no files match the pattern")
 	}
 	return files, base, skipped, nil
+}
+
+// expandHome replaces a leading "~/" by the home directory, as a shell
+// would have: in a dq.yaml, after --ref alias= or --output= (where zsh and
+// sh leave it), or quoted to protect a glob. A path that exists as
+// written (a directory named "~") is kept.
+func expandHome(p string) string {
+	rest, ok := strings.CutPrefix(filepath.ToSlash(p), "~/")
+	if !ok && p != "~" {
+		return p
+	}
+	if _, err := os.Lstat(p); err == nil {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	return filepath.Join(home, filepath.FromSlash(rest))
 }
 
 // walkFiles lists regular files under root, skipping hidden entries; with a

@@ -712,3 +712,34 @@ func TestEmptyFilesInDirectory(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// "~/" is the home directory where no shell expanded it (dq.yaml, zsh's
+// --ref alias=~/…, a quoted glob); a path that exists as written wins.
+func TestFilesHomePath(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	writeText(t, home, "exports/a.csv", "id\n1\n2\n")
+	writeText(t, home, "exports/b.csv", "id\n3\n")
+	for _, p := range []string{"~/exports/a.csv", "~/exports/*.csv", "~/exports"} {
+		ds, s := registered(t, p, FileOptions{})
+		want := map[string]string{"~/exports/a.csv": "2 3"}[p]
+		if want == "" {
+			want = "3 6"
+		}
+		if got := query(t, s, "SELECT count(*) || ' ' || sum(id) FROM "+ds.Relation); got != want {
+			t.Errorf("%s: %q, want %q", p, got, want)
+		}
+	}
+	in, _, err := ExpandLocal("~/exports/*.csv", FileOptions{})
+	if err != nil || len(in.Files) != 2 || in.Dir != filepath.Join(home, "exports") {
+		t.Errorf("ExpandLocal: %+v, %v", in, err)
+	}
+	// A directory really named "~" is read as written.
+	cwd := t.TempDir()
+	writeText(t, cwd, "~/exports/a.csv", "id\n7\n")
+	t.Chdir(cwd)
+	ds, s := registered(t, "~/exports/a.csv", FileOptions{})
+	if got := query(t, s, "SELECT sum(id) FROM "+ds.Relation); got != "7" {
+		t.Errorf("literal ~: %q, want 7", got)
+	}
+}
