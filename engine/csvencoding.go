@@ -49,9 +49,8 @@ func CSVEncoding(name string) (encoding.Encoding, error) {
 // decodeCSVFiles writes a copy of each file under dir, at the file's
 // absolute path below dir (so that Hive partition directories still name
 // their columns, whatever base is): decoded from enc into UTF-8 (nil: no
-// decoding) and decompressed from gzip or bzip2, dropping the compression
-// suffix (the copy is plain). A zstd file is copied as it is when there is
-// nothing to decode (DuckDB reads it). It returns the copies and base's
+// decoding) and decompressed (gzip, bzip2, zstd), dropping the
+// compression suffix (the copy is plain). It returns the copies and base's
 // place among them.
 func decodeCSVFiles(ctx context.Context, enc encoding.Encoding, files []string, base, dir string) ([]string, string, error) {
 	out := make([]string, len(files))
@@ -64,14 +63,8 @@ func decodeCSVFiles(ctx context.Context, enc encoding.Encoding, files []string, 
 			return nil, "", err
 		}
 		dst := filepath.Join(dir, abs)
-		c := fileCompression(f)
-		switch {
-		case c == "gzip" || c == "bzip2":
-			if compressionOf(f) != "" { // a suffix, not just magic bytes
-				dst = strings.TrimSuffix(dst, filepath.Ext(dst))
-			}
-		case c != "" && enc != nil:
-			return nil, "", fmt.Errorf("%s: decoding %s-compressed CSV from another text encoding is not supported; decompress it first", f, c)
+		if fileCompression(f) != "" && compressionOf(f) != "" { // a suffix, not just magic bytes
+			dst = strings.TrimSuffix(dst, filepath.Ext(dst))
 		}
 		if err := decodeFile(enc, f, dst); err != nil {
 			return nil, "", err
@@ -91,12 +84,7 @@ func decodeFile(enc encoding.Encoding, src, dst string) (err error) {
 		return err
 	}
 	if !ok {
-		// zstd, copied as it is (decodeCSVFiles refused it with enc).
-		f, err := os.Open(src)
-		if err != nil {
-			return err
-		}
-		r = f
+		return fmt.Errorf("%s: cannot decompress it", src)
 	}
 	defer r.Close()
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {

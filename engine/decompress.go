@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // DuckDB reads gzip and zstd files itself, but not bzip2, which Hadoop
@@ -15,9 +18,9 @@ import (
 // directory, as it decodes other text encodings (csvencoding.go), and
 // DuckDB reads those.
 
-// openDecompressed opens path for reading its content: gzip and bzip2
-// are decompressed; plain files are read as they are. zstd is not (no
-// decoder in the standard library): ok is false for it, and r is nil.
+// openDecompressed opens path for reading its content: gzip, bzip2 and
+// zstd are decompressed; plain files are read as they are. ok is false
+// (and r nil) for a compression dq cannot read.
 func openDecompressed(path string) (r io.ReadCloser, ok bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -36,6 +39,15 @@ func openDecompressed(path string) (r io.ReadCloser, ok bool, err error) {
 		return readCloser{Reader: zr, close: func() error { zr.Close(); return f.Close() }}, true, nil
 	case "bzip2":
 		return readCloser{Reader: bzip2.NewReader(br), close: f.Close}, true, nil
+	case "zstd":
+		// dq only peeks into zstd files (DuckDB reads them): one
+		// goroutine and little memory.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			f.Close()
+			return nil, false, fmt.Errorf("%s: %w", path, err)
+		}
+		return readCloser{Reader: zr, close: func() error { zr.Close(); return f.Close() }}, true, nil
 	}
 	f.Close()
 	return nil, false, nil
@@ -47,6 +59,25 @@ type readCloser struct {
 }
 
 func (r readCloser) Close() error { return r.close() }
+
+// unsupportedCompression names a compression suffix dq recognises but
+// cannot read (neither DuckDB nor dq decompresses it), or "".
+func unsupportedCompression(name string) string {
+	lower := strings.ToLower(name)
+	for _, c := range []struct{ suffix, name, tool string }{
+		{".xz", "xz", "xz -d"}, {".lz4", "lz4", "lz4 -d"}, {".snappy", "snappy", ""},
+		{".lzo", "lzo", "lzop -d"}, {".zip", "zip", "unzip"}, {".7z", "7z", "7z x"},
+		{".br", "brotli", "brotli -d"}, {".lz", "lzip", "lzip -d"}, {".z", "compress (.Z)", "uncompress"},
+	} {
+		if strings.HasSuffix(lower, c.suffix) {
+			if c.tool != "" {
+				return fmt.Sprintf("%s-compressed files are not read; decompress them first (%s)", c.name, c.tool)
+			}
+			return fmt.Sprintf("%s-compressed files are not read; decompress them first", c.name)
+		}
+	}
+	return ""
+}
 
 // anyBzip2 reports whether some file is bzip2-compressed, which DuckDB
 // cannot read.

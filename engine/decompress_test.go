@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +51,45 @@ func TestBzip2Files(t *testing.T) {
 	}
 	if k := DetectFormat(filepath.Join(dir, "events.json.bz2")); k != FormatJSON {
 		t.Errorf("DetectFormat(events.json.bz2) = %q, want json", k)
+	}
+}
+
+// zstd files are looked into like gzip and bzip2: an extension-less Spark
+// part file is recognised by content (it was "of another kind" even with
+// --format-in csv), and Windows-1252 text in one is decoded (it was
+// refused). Compressions nothing reads are refused by name, not with
+// "cannot tell the format; give it explicitly", which could not help.
+func TestZstdAndUnsupportedCompression(t *testing.T) {
+	dir := t.TempDir()
+	s := openTestSession(t, SessionOptions{Threads: 1})
+	for _, d := range []string{"json", "csv"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		"COPY (SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, NULL)) v(id, name)) TO " + QuoteString(filepath.Join(dir, "json", "part-00000")) + " (FORMAT json, COMPRESSION zstd)",
+		"COPY (SELECT * FROM (VALUES (4, 'd')) v(id, name)) TO " + QuoteString(filepath.Join(dir, "csv", "part-00000")) + " (FORMAT csv, HEADER, COMPRESSION zstd)",
+	} {
+		if _, err := s.Conn().ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, s2 := registered(t, filepath.Join(dir, "json"), FileOptions{})
+	if got := query(t, s2, "SELECT count(*) || ' ' || sum(id) || ' ' || count(name) FROM "+ds.Relation); got != "3 6 2" {
+		t.Errorf("zstd JSON part file: %q, want \"3 6 2\"", got)
+	}
+	ds, s2 = registered(t, filepath.Join(dir, "csv"), FileOptions{Format: FormatCSV})
+	if got := query(t, s2, "SELECT count(*) || ' ' || sum(id) || ' ' || string_agg(name, '') FROM "+ds.Relation); got != "1 4 d" {
+		t.Errorf("zstd CSV part file: %q, want \"1 4 d\"", got)
+	}
+
+	for _, name := range []string{"export.csv.xz", "export.csv.zip", "events.json.lz4"} {
+		p := writeText(t, dir, name, "\xfd7zXZ\x00junk")
+		s3 := openTestSession(t, SessionOptions{Threads: 1})
+		_, err := s3.Register(context.Background(), "primary", Files(p, FileOptions{Format: FormatCSV}))
+		if err == nil || !strings.Contains(err.Error(), "-compressed files are not read; decompress them first") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -35,9 +35,8 @@ const (
 )
 
 // sniffKind tells a file's kind from its first bytes: Parquet's "PAR1"
-// magic, JSON's first non-space byte '{' or '[', or text. A gzip or bzip2
-// file is looked into; zstd is not (no decoder in the standard
-// library), so it is kindOther unless its name says more.
+// magic, JSON's first non-space byte '{' or '[', or text. A gzip, bzip2
+// or zstd file is looked into.
 func sniffKind(path string) string {
 	// A pipe or FIFO is not looked into: its first bytes would be gone
 	// for whoever reads it next (stream.go).
@@ -52,7 +51,7 @@ func sniffKind(path string) string {
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if c := fileCompression(path); c == "gzip" || c == "bzip2" {
+	if fileCompression(path) != "" {
 		zr, ok, err := openDecompressed(path)
 		if err != nil || !ok {
 			return kindOther
@@ -141,6 +140,9 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 	if !explicit {
 		switch len(seen) {
 		case 0:
+			if msg := unsupportedCompression(files[0]); len(files) == 1 && msg != "" {
+				return nil, "", fmt.Errorf("%s: %s", files[0], msg)
+			}
 			if len(files) == 1 {
 				what := "its name or content"
 				if kinds[0] == kindText {
@@ -169,6 +171,9 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 		}
 	}
 	if len(keep) == 0 {
+		if msg := unsupportedCompression(files[0]); len(files) == 1 && msg != "" {
+			return nil, "", fmt.Errorf("%s: %s", files[0], msg)
+		}
 		if len(files) == 1 {
 			return nil, "", fmt.Errorf("%s is %s, not %s; check the format you gave", files[0], kindName(kinds[0]), kindName(format))
 		}

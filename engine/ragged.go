@@ -21,8 +21,8 @@ type raggedLine struct {
 // after its first skip lines, and returns the first record whose field
 // count differs from the first record's (ragged), or the field count all records share; nil when it
 // cannot tell. An empty delim is guessed from the first line: the
-// most frequent of , ; tab |. zstd files and quotes other than '"' are not
-// checked here (nil); DuckDB's strict reading still reports their lines.
+// most frequent of , ; tab |. Quotes other than '"' are not checked here
+// (nil); DuckDB's strict reading still reports their lines.
 func findRagged(path, delim string, skip int) (*raggedLine, error) {
 	r, ok, err := openDecompressed(path)
 	if err != nil || !ok {
