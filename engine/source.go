@@ -101,6 +101,9 @@ type fileSource struct {
 	// maxLine is DuckDB's max_line_size for CSV when its default was
 	// too small (csvReader); 0 = the default.
 	maxLine int
+	// hiveCols are the CSV columns (lower-cased) that are also Hive
+	// partition keys (csvText).
+	hiveCols map[string]bool
 }
 
 // Format names accepted in FileOptions.Format.

@@ -733,6 +733,11 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 		for _, k := range sortedKeys(hiveKeys(base, files)) {
 			if _, ok := idx[k]; !ok {
 				all = append(all, Column{Name: k, Type: "VARCHAR"})
+			} else {
+				if f.hiveCols == nil {
+					f.hiveCols = map[string]bool{}
+				}
+				f.hiveCols[k] = true
 			}
 		}
 	}
@@ -748,7 +753,19 @@ func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []s
 			replace[c.Name] = e
 		}
 	}
-	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + QuoteIdent(c) + ", '')" }, replace)
+	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + f.csvText(c) + ", '')" }, replace)
+}
+
+// csvText is the text of CSV column name in the scan. A column that is
+// also a Hive partition key (year=2024/part.csv holding a "year" column)
+// holds the partition value, which DuckDB types itself (BIGINT), not the
+// text every other column is read as; comparing it with the empty string failed the
+// read with a conversion error.
+func (f fileSource) csvText(name string) string {
+	if f.hiveCols[strings.ToLower(name)] {
+		return "CAST(" + QuoteIdent(name) + " AS VARCHAR)"
+	}
+	return QuoteIdent(name)
 }
 
 // verifyCSVTypes checks the types DuckDB's sniffer inferred from a sample
@@ -773,7 +790,7 @@ func (f fileSource) verifyCSVTypes(ctx context.Context, conn *sql.Conn, scan str
 		}
 		for _, t := range cands {
 			e := f.csvConvert(Column{Name: c.Name, Type: t}, sn, true)
-			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", QuoteIdent(c.Name), e))
+			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", f.csvText(c.Name), e))
 			probes = append(probes, probe{col: i, typ: t})
 		}
 	}
@@ -825,7 +842,7 @@ func (f fileSource) csvDelimiter(sn csvSniff) string {
 // inferred type; "" keeps the text as it is. With try, a value that does
 // not convert is NULL instead of an error.
 func (f fileSource) csvConvert(c Column, sn csvSniff, try bool) string {
-	q := QuoteIdent(c.Name)
+	q := f.csvText(c.Name)
 	blankNull := "NULLIF(" + q + ", '')"
 	cast, strptime := "CAST(", "strptime("
 	if try {

@@ -743,3 +743,18 @@ func TestFilesHomePath(t *testing.T) {
 		t.Errorf("literal ~: %q, want 7", got)
 	}
 }
+
+// A CSV column that is also a Hive partition key (year=2024/part.csv
+// holding "year") reads the partition value, as Spark and DuckDB do; the
+// read failed with a conversion error ("Could not convert string to INT64"), DuckDB having
+// typed the partition value while dq compared it with text.
+func TestCSVColumnIsHiveKey(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "year=2024/a.csv", "id,year\n1,2024\n")
+	writeText(t, dir, "year=2025/b.csv", "id,year\n2,2025\n3,\n")
+	ds, s := registered(t, dir, FileOptions{})
+	// By hand: the partition values 2024 + 2025 + 2025; 3 rows, 2 columns.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(year) || ' ' || sum(id) FROM "+ds.Relation); got != "3 6074 6" || len(ds.Columns) != 2 {
+		t.Errorf("got %q, columns %v; want \"3 6074 6\" and 2 columns", got, ds.Columns)
+	}
+}
