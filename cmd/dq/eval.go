@@ -17,6 +17,7 @@ import (
 	"github.com/dqlabs/dq/engine/statecache"
 	"github.com/dqlabs/dq/sinks/console"
 	"github.com/dqlabs/dq/sinks/jsonout"
+	"github.com/mattn/go-isatty"
 )
 
 // dataFlags are the flags shared by every command that reads data: how to
@@ -455,6 +456,10 @@ func (f *dataFlags) sourceOf(path string) engine.Source {
 func (f *dataFlags) checkArgs(rules, data string) error {
 	if rules == "-" && data == "-" {
 		return errors.New("the ruleset and the data cannot both be read from standard input (-); give one of them as a file")
+	}
+	if in, ok := f.stdin.(*os.File); ok && data == "-" && (isatty.IsTerminal(in.Fd()) || isatty.IsCygwinTerminal(in.Fd())) {
+		// Waiting for data typed at the terminal is never what was meant.
+		return errors.New("the data - is standard input, which is a terminal: pipe the data in (zcat data.csv.gz | dq eval rules.dqdl -) or name a file")
 	}
 	if rules != "" {
 		if err := checkRulesPath(rules, data); err != nil {
