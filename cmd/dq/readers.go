@@ -87,6 +87,11 @@ func sourceHint(err error) error {
 		return fmt.Errorf("%w (--csv-skip %d; or --csv-ragged ignore|null-pad)", err, rag.Skip)
 	case errors.As(err, &rag):
 		return fmt.Errorf("%w (--csv-ragged ignore|null-pad)", err)
+	case strings.Contains(err.Error(), "Hive partition mismatch"):
+		// Files at different depths of k=v directories (a stray file
+		// beside the partitions, or partitions added over time).
+		msg, _, _ := strings.Cut(err.Error(), "\n\nLINE ") // DuckDB's SQL context
+		return fmt.Errorf("%s (the files are not all under the same k=v directories; --no-hive reads them without partition columns)", msg)
 	}
 	return err
 }

@@ -81,3 +81,23 @@ func TestEvalRulesFromPipePath(t *testing.T) {
 		t.Errorf("RowCount = 2: %q", got)
 	}
 }
+
+// A file beside the k=v partitions makes DuckDB refuse the read; the error
+// says which flag reads such a layout, without DuckDB's SQL excerpt.
+func TestHivePartitionMismatchHint(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "lake", "year=2024"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "lake/year=2024/a.csv", "id\n1\n", 0o644)
+	writeFile(t, dir, "lake/b.csv", "id\n2\n", 0o644)
+	rules := writeFile(t, dir, "r.dqdl", "Rules = [ RowCount = 2 ]", 0o644)
+	r := runDQ(t, "", "eval", "--no-history", "--no-state-cache", rules, filepath.Join(dir, "lake"))
+	if r.code != exitInvalid || !strings.Contains(r.stderr, "Hive partition mismatch") || !strings.Contains(r.stderr, "--no-hive reads them without partition columns") || strings.Contains(r.stderr, "LINE 1") {
+		t.Errorf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	r = runDQ(t, "", "eval", "--format", "json", "--no-history", "--no-state-cache", "--no-hive", rules, filepath.Join(dir, "lake"))
+	if got := evalMetrics(t, r)["RowCount = 2"]; got != "PASS map[Dataset.*.RowCount:2]" {
+		t.Errorf("--no-hive: %q", got)
+	}
+}
