@@ -115,7 +115,7 @@ const (
 
 func (f fileSource) register(ctx context.Context, s *Session, rel string) (string, error) {
 	loc := f.path
-	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: shortLines{err}} }
 	format := strings.ToLower(f.opts.Format)
 	switch format {
 	case "", FormatParquet, FormatCSV, FormatJSON:

@@ -577,12 +577,16 @@ func lineTooLong(err error) (int, bool) {
 	return n, convErr == nil
 }
 
-// shortLines is an error whose text has its long lines cut: DuckDB quotes
-// the offending CSV line whole, megabytes of it.
+// shortLines is an error whose text has its long lines cut (DuckDB quotes
+// the offending CSV line whole, megabytes of it) and DuckDB's excerpt of
+// the statement ("LINE 1: DESCRIBE SELECT * FROM read_json(…" and its
+// caret) left out: the statement is dq's own, not the user's.
 type shortLines struct{ err error }
 
+var duckSQLExcerpt = regexp.MustCompile(`\n*LINE \d+: [^\n]*\n *\^ *`)
+
 func (e shortLines) Error() string {
-	lines := strings.Split(e.err.Error(), "\n")
+	lines := strings.Split(strings.TrimRight(duckSQLExcerpt.ReplaceAllString(e.err.Error(), ""), "\n "), "\n")
 	for i, l := range lines {
 		if len(l) > 300 {
 			cut := 300

@@ -758,3 +758,14 @@ func TestCSVColumnIsHiveKey(t *testing.T) {
 		t.Errorf("got %q, columns %v; want \"3 6074 6\" and 2 columns", got, ds.Columns)
 	}
 }
+
+// Reading errors leave out DuckDB's excerpt of dq's own statement
+// ("LINE 1: DESCRIBE SELECT * FROM read_json(…" and a caret).
+func TestSourceErrorWithoutSQLExcerpt(t *testing.T) {
+	p := writeText(t, t.TempDir(), "bad.json", "{\"id\":1}\n{\"id\":2,\n{\"id\":3}\n")
+	s := openTestSession(t, SessionOptions{Threads: 1})
+	_, err := s.Register(context.Background(), "primary", Files(p, FileOptions{}))
+	if err == nil || !strings.Contains(err.Error(), "Malformed JSON") || strings.Contains(err.Error(), "LINE ") || strings.Contains(err.Error(), "read_json") {
+		t.Errorf("err = %q", err)
+	}
+}
