@@ -1046,6 +1046,11 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 		// (it does on a byte order mark before a quoted header).
 		return fmt.Errorf("%s: DuckDB reads this file as one column although each line has %d fields separated by %q; give the delimiter explicitly, or remove a byte order mark before a quoted first field", file, rg.want, rg.delim)
 	}
+	if oneCol && f.opts.CSV.Delimiter != "" {
+		// Most likely the wrong delimiter: every rule on a column of
+		// the file would fail as "missing".
+		f.notice(fmt.Sprintf("%s: read as one column %q with the delimiter %q you gave; is the file separated by something else?", file, sn.cols[0].Name, normalizeDelim(f.opts.CSV.Delimiter)))
+	}
 	if extra > 0 {
 		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(int64(extra), "line")))
 	}

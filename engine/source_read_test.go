@@ -769,3 +769,14 @@ func TestSourceErrorWithoutSQLExcerpt(t *testing.T) {
 		t.Errorf("err = %q", err)
 	}
 }
+
+// A delimiter given that the file does not use reads it as one column,
+// and a note says so: otherwise every rule fails as "column missing".
+func TestCSVWrongDelimiterNote(t *testing.T) {
+	var notes []string
+	p := writeText(t, t.TempDir(), "a.csv", "id,name\n1,a\n2,b\n")
+	ds, _ := registered(t, p, FileOptions{CSV: CSVOptions{Delimiter: ";"}, Note: func(m string) { notes = append(notes, m) }})
+	if len(ds.Columns) != 1 || len(notes) != 1 || !strings.HasSuffix(notes[0], `read as one column "id,name" with the delimiter ";" you gave; is the file separated by something else?`) {
+		t.Errorf("columns %v, notes %q", ds.Columns, notes)
+	}
+}
