@@ -96,7 +96,10 @@ func fileCompression(path string) string {
 	if c := compressionOf(path); c != "" {
 		return c
 	}
-	if formatOf(path) != "" {
+	// Parquet compresses inside the file. A "data.csv" may still be
+	// gzip (a download saved without its .gz): its magic bytes decide,
+	// as they do for names without an extension.
+	if formatOf(path) == FormatParquet {
 		return ""
 	}
 	f, err := os.Open(path)
@@ -104,14 +107,17 @@ func fileCompression(path string) string {
 		return ""
 	}
 	defer f.Close()
-	var b [4]byte
+	var b [10]byte
 	n, _ := io.ReadFull(f, b[:])
 	switch {
 	case n >= 2 && b[0] == 0x1f && b[1] == 0x8b:
 		return "gzip"
-	case n == 4 && b == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
+	case n >= 4 && [4]byte(b[:4]) == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
 		return "zstd"
-	case n == 4 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9':
+	case n == 10 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9' &&
+		(string(b[4:]) == "\x31\x41\x59\x26\x53\x59" || string(b[4:]) == "\x17\x72\x45\x38\x50\x90"):
+		// A block or the end of the stream must follow: a CSV may
+		// begin with "BZh1".
 		return "bzip2"
 	}
 	return ""
@@ -163,7 +169,11 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 	for i, f := range files {
 		ok := kinds[i] == format ||
 			// Extension-less text is CSV when the user says the data is CSV.
-			kinds[i] == kindText && format == FormatCSV && explicit && formatOf(f) == ""
+			kinds[i] == kindText && format == FormatCSV && explicit && formatOf(f) == "" ||
+			// A file named as one format whose content is the format
+			// given (Parquet data saved as .csv), or the only file,
+			// named directly: the user's word wins over its name.
+			explicit && formatOf(f) != "" && (len(files) == 1 || sniffKind(f) == format)
 		if ok {
 			keep = append(keep, f)
 		} else {
@@ -198,6 +208,32 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 		notice(fmt.Sprintf("skipped %s that %s not %s: %s%s", pluralCount(int64(total), "file"), verb, kindName(format), strings.Join(skipped, ", "), more))
 	}
 	return keep, format, nil
+}
+
+// mislabelled explains a failed read of files as format by the first
+// file whose content is of another kind than its name says (Parquet saved
+// as .csv, CSV text as .parquet), or returns err. It runs only once the
+// read failed: DuckDB's complaint about such a file (a ragged CSV, a
+// "corrupt" Parquet file with no magic bytes) points the wrong way.
+func mislabelled(files []string, format string, err error) error {
+	const maxLook = 1000
+	for i, f := range files {
+		if i == maxLook {
+			break
+		}
+		k := sniffKind(f)
+		switch {
+		case k == format, k == kindNoRead, k == kindOther: // damaged, or unknown
+		case k == kindText && format == FormatCSV:
+		default:
+			what := kindName(k)
+			if k == kindText {
+				what = "text (CSV?)"
+			}
+			return unknownFormat("%s is named as %s but its content is %s; rename it, or give the format explicitly", f, kindName(format), what)
+		}
+	}
+	return err
 }
 
 func kindName(k string) string {

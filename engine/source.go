@@ -197,6 +197,9 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		if isNotUTF8(err) {
 			err = notUTF8(files, err)
 		}
+		if f.opts.Format == "" {
+			err = mislabelled(files, format, err)
+		}
 		return fail(err)
 	}
 	// The view reads the files again whenever it is queried, which is

@@ -780,3 +780,53 @@ func TestCSVWrongDelimiterNote(t *testing.T) {
 		t.Errorf("columns %v, notes %q", ds.Columns, notes)
 	}
 }
+
+// Files whose content is another format than their name says are named
+// as such when the read fails (a ragged CSV, a "corrupt" Parquet file were
+// the complaints, exit 3 for the latter), and are read as the format
+// given explicitly, even against their name. A gzip file saved as .csv
+// is decompressed (it was "not UTF-8 … probably windows-1252").
+func TestMislabelledFiles(t *testing.T) {
+	dir := t.TempDir()
+	csvText := "id,name\n1,a\n2,b\n"
+	pq := writeParquet(t, "real", "SELECT 1 AS id UNION ALL SELECT 2")
+	asCSV := filepath.Join(dir, "pq.csv")
+	b, err := os.ReadFile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeText(t, dir, "pq.csv", string(b))
+	writeText(t, dir, "text.parquet", csvText)
+	writeText(t, dir, "lines.csv", `{"id":1}`+"\n"+`{"id":2,"x":[1,2]}`+"\n")
+	for name, want := range map[string]string{
+		"pq.csv":       asCSV + " is named as CSV but its content is Parquet",
+		"text.parquet": filepath.Join(dir, "text.parquet") + " is named as Parquet but its content is text (CSV?)",
+		"lines.csv":    filepath.Join(dir, "lines.csv") + " is named as CSV but its content is JSON",
+	} {
+		s := openTestSession(t, SessionOptions{Threads: 1})
+		_, err := s.Register(context.Background(), "primary", Files(filepath.Join(dir, name), FileOptions{}))
+		if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrFormatUnknown) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for name, format := range map[string]string{"pq.csv": FormatParquet, "text.parquet": FormatCSV, "lines.csv": FormatJSON} {
+		ds, s := registered(t, filepath.Join(dir, name), FileOptions{Format: format})
+		if got := query(t, s, "SELECT count(*) || ' ' || sum(id) FROM "+ds.Relation); got != "2 3" {
+			t.Errorf("%s as %s: %q, want \"2 3\"", name, format, got)
+		}
+	}
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(csvText))
+	zw.Close()
+	ds, s := registered(t, writeText(t, dir, "download.csv", gz.String()), FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "2 ab" {
+		t.Errorf("gzip saved as .csv: %q, want \"2 ab\"", got)
+	}
+	// A CSV that begins like bzip2's magic is still text.
+	ds, s = registered(t, writeText(t, dir, "bzh.csv", "BZh1,x\n1,2\n"), FileOptions{})
+	if got := query(t, s, `SELECT sum("BZh1") FROM `+ds.Relation); got != "1" {
+		t.Errorf("BZh1 header: %q", got)
+	}
+}
