@@ -165,11 +165,15 @@ func candidatePoints(xs []float64, rg metricRange) []float64 {
 		pts = append(pts, (crit[i-1]+crit[i])/2)
 	}
 	if len(crit) > 0 {
+		// A step of 1 is lost beyond 2^53 (Sum "u64" > 1.8e19,
+		// Mean "dec38" > 1e25 are satisfiable), so step by the value's
+		// own size.
 		if math.IsInf(rg.lo, -1) {
-			pts = append(pts, crit[0]-1)
+			pts = append(pts, crit[0]-max(1, math.Abs(crit[0])))
 		}
 		if math.IsInf(rg.hi, 1) {
-			pts = append(pts, crit[len(crit)-1]+1)
+			last := crit[len(crit)-1]
+			pts = append(pts, last+max(1, math.Abs(last)))
 		}
 	} else {
 		// Every operand lies outside the range: one value inside decides.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -47,10 +46,12 @@ func CSVEncoding(name string) (encoding.Encoding, error) {
 	return e, nil
 }
 
-// decodeCSVFiles writes a UTF-8 copy of each file under dir, at the
-// file's absolute path below dir (so that Hive partition directories
-// still name their columns, whatever base is), dropping a gzip suffix
-// (the copy is plain). It returns the copies and base's place among them.
+// decodeCSVFiles writes a copy of each file under dir, at the file's
+// absolute path below dir (so that Hive partition directories still name
+// their columns, whatever base is): decoded from enc into UTF-8 (nil: no
+// decoding) and decompressed (gzip, bzip2, zstd), dropping the
+// compression suffix (the copy is plain). It returns the copies and base's
+// place among them.
 func decodeCSVFiles(ctx context.Context, enc encoding.Encoding, files []string, base, dir string) ([]string, string, error) {
 	out := make([]string, len(files))
 	for i, f := range files {
@@ -62,12 +63,8 @@ func decodeCSVFiles(ctx context.Context, enc encoding.Encoding, files []string, 
 			return nil, "", err
 		}
 		dst := filepath.Join(dir, abs)
-		switch c := fileCompression(f); c {
-		case "":
-		case "gzip":
+		if fileCompression(f) != "" && compressionOf(f) != "" { // a suffix, not just magic bytes
 			dst = strings.TrimSuffix(dst, filepath.Ext(dst))
-		default:
-			return nil, "", fmt.Errorf("%s: decoding %s-compressed CSV from another text encoding is not supported; decompress it first", f, c)
 		}
 		if err := decodeFile(enc, f, dst); err != nil {
 			return nil, "", err
@@ -82,20 +79,14 @@ func decodeCSVFiles(ctx context.Context, enc encoding.Encoding, files []string, 
 }
 
 func decodeFile(enc encoding.Encoding, src, dst string) (err error) {
-	in, err := os.Open(src)
+	r, ok, err := openDecompressed(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	var r io.Reader = bufio.NewReaderSize(in, 1<<20)
-	if fileCompression(src) == "gzip" {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return fmt.Errorf("%s: %w", src, err)
-		}
-		defer zr.Close()
-		r = zr
+	if !ok {
+		return fmt.Errorf("%s: cannot decompress it", src)
 	}
+	defer r.Close()
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
@@ -109,7 +100,11 @@ func decodeFile(enc encoding.Encoding, src, dst string) (err error) {
 		}
 	}()
 	w := bufio.NewWriterSize(out, 1<<20)
-	if _, err := io.Copy(w, enc.NewDecoder().Reader(r)); err != nil {
+	var in io.Reader = r
+	if enc != nil {
+		in = enc.NewDecoder().Reader(r)
+	}
+	if _, err := io.Copy(w, in); err != nil {
 		return fmt.Errorf("decoding %s: %w", src, err)
 	}
 	return w.Flush()
@@ -130,22 +125,13 @@ func (e *NotUTF8Error) Error() string {
 }
 
 // firstInvalidUTF8 finds the first byte sequence of file (decompressed if
-// gzip) that is not UTF-8, or returns nil.
+// gzip or bzip2) that is not UTF-8, or returns nil.
 func firstInvalidUTF8(file string) (*NotUTF8Error, error) {
-	in, err := os.Open(file)
-	if err != nil {
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
 		return nil, err
 	}
-	defer in.Close()
-	var r io.Reader = in
-	if fileCompression(file) == "gzip" {
-		zr, err := gzip.NewReader(in)
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		r = zr
-	}
+	defer r.Close()
 	br := bufio.NewReaderSize(r, 1<<20)
 	line, off := 1, int64(0)
 	for {
@@ -176,22 +162,72 @@ func isNotUTF8(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "not utf-8 encoded")
 }
 
-// decoded returns the files to read: UTF-8 copies of CSV files in another
-// encoding (and true), or the files themselves.
+// decoded returns the files to read: plain UTF-8 copies (and true) of CSV
+// files in another encoding and of bzip2-compressed CSV or JSON, which
+// DuckDB cannot read, or the files themselves.
 func (f fileSource) decoded(ctx context.Context, s *Session, format string, files []string, base string) ([]string, string, bool, error) {
-	if format != FormatCSV {
+	if format != FormatCSV && format != FormatJSON {
 		return files, base, false, nil
 	}
-	enc, err := CSVEncoding(f.opts.CSV.Encoding)
-	if err != nil || enc == nil {
-		return files, base, false, err
+	var enc encoding.Encoding
+	if format == FormatCSV {
+		var err error
+		if enc, err = CSVEncoding(f.opts.CSV.Encoding); err != nil {
+			return nil, "", false, err
+		}
+		if f.opts.CSV.Encoding == "" {
+			if enc, err = f.utf16ByBOM(files); err != nil {
+				return nil, "", false, err
+			}
+		}
+	}
+	if enc == nil && !anyBzip2(files) {
+		return files, base, false, nil
 	}
 	if s.private == "" {
-		return nil, "", false, errors.New("decoding CSV needs the session's private directory")
+		return nil, "", false, errors.New("decoding or decompressing (bzip2) the files needs the session's private directory")
 	}
 	dir := filepath.Join(s.private, s.internalName("utf8"))
 	out, outBase, err := decodeCSVFiles(ctx, enc, files, base, dir)
 	return out, outBase, err == nil, err
+}
+
+// utf16ByBOM is the UTF-16 decoding for CSV files that all begin with a
+// UTF-16 byte order mark (Excel's "Unicode Text" export), which needs no
+// flag to be recognised; nil when none does. Read as UTF-8 they looked
+// ragged or garbled. Some files with the mark and some without is an
+// error naming one of each.
+func (f fileSource) utf16ByBOM(files []string) (encoding.Encoding, error) {
+	var with, without []string
+	for _, file := range files {
+		if hasUTF16BOM(file) {
+			with = append(with, file)
+		} else {
+			without = append(without, file)
+		}
+	}
+	switch {
+	case len(with) == 0:
+		return nil, nil
+	case len(without) > 0:
+		return nil, fmt.Errorf("%s is UTF-16 (it begins with a UTF-16 byte order mark) but %s is not; read them separately, or convert them to one encoding", with[0], without[0])
+	}
+	f.notice(fmt.Sprintf("%s: read as UTF-16, which its byte order mark says it is", shortFiles(files)))
+	return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), nil
+}
+
+// hasUTF16BOM reports a file (decompressed) beginning with FF FE or FE FF.
+func hasUTF16BOM(file string) bool {
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return false
+	}
+	defer r.Close()
+	var b [2]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return false
+	}
+	return b == [2]byte{0xff, 0xfe} || b == [2]byte{0xfe, 0xff}
 }
 
 // notUTF8 replaces DuckDB's complaint (which names the wrong line) with

@@ -176,7 +176,10 @@ func (pl *planner) fileRuleOf(r *dqdl.SimpleRule) (*fileRule, *outcome) {
 		var files []string
 		if pl.sess != nil {
 			if ds, ok := pl.sess.Dataset(pl.plan.rel.alias); ok {
-				files = ds.local.files
+				// 0-byte files were not read, but they are files of
+				// the data, which FileSize > 0 B is written to catch.
+				files = append(append(files, ds.local.files...), ds.local.zeroLength...)
+				sort.Strings(files)
 			}
 		}
 		if len(files) == 0 {

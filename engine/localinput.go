@@ -34,7 +34,7 @@ func ExpandLocal(pathOrGlob string, opts FileOptions) (in LocalInput, ok bool, e
 		return LocalInput{}, true, err
 	}
 	in.Files = files
-	abs, err := filepath.Abs(pathOrGlob)
+	abs, err := filepath.Abs(expandHome(pathOrGlob))
 	if err != nil {
 		return LocalInput{}, true, err
 	}

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -37,10 +35,14 @@ const (
 )
 
 // sniffKind tells a file's kind from its first bytes: Parquet's "PAR1"
-// magic, JSON's first non-space byte '{' or '[', or text. A gzip file is
-// looked into; zstd is not (no decoder in the standard library), so it is
-// kindOther unless its name says more.
+// magic, JSON's first non-space byte '{' or '[', or text. A gzip, bzip2
+// or zstd file is looked into.
 func sniffKind(path string) string {
+	// A pipe or FIFO is not looked into: its first bytes would be gone
+	// for whoever reads it next (stream.go).
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return kindNoRead
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return kindNoRead
@@ -49,17 +51,17 @@ func sniffKind(path string) string {
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return kindNoRead
-		}
-		zr, err := gzip.NewReader(bufio.NewReader(f))
-		if err != nil {
+	if fileCompression(path) != "" {
+		zr, ok, err := openDecompressed(path)
+		if err != nil || !ok {
 			return kindOther
 		}
 		defer zr.Close()
 		head = make([]byte, 4096)
-		n, _ := io.ReadFull(zr, head)
+		n, err := io.ReadFull(zr, head)
+		if n == 0 && err != nil && !errors.Is(err, io.EOF) {
+			return kindOther // not really compressed that way
+		}
 		head = head[:n]
 	}
 	return kindOfBytes(head)
@@ -94,7 +96,10 @@ func fileCompression(path string) string {
 	if c := compressionOf(path); c != "" {
 		return c
 	}
-	if formatOf(path) != "" {
+	// Parquet compresses inside the file. A "data.csv" may still be
+	// gzip (a download saved without its .gz): its magic bytes decide,
+	// as they do for names without an extension.
+	if formatOf(path) == FormatParquet {
 		return ""
 	}
 	f, err := os.Open(path)
@@ -102,13 +107,18 @@ func fileCompression(path string) string {
 		return ""
 	}
 	defer f.Close()
-	var b [4]byte
+	var b [10]byte
 	n, _ := io.ReadFull(f, b[:])
 	switch {
 	case n >= 2 && b[0] == 0x1f && b[1] == 0x8b:
 		return "gzip"
-	case n == 4 && b == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
+	case n >= 4 && [4]byte(b[:4]) == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
 		return "zstd"
+	case n == 10 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9' &&
+		(string(b[4:]) == "\x31\x41\x59\x26\x53\x59" || string(b[4:]) == "\x17\x72\x45\x38\x50\x90"):
+		// A block or the end of the stream must follow: a CSV may
+		// begin with "BZh1".
+		return "bzip2"
 	}
 	return ""
 }
@@ -136,6 +146,9 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 	if !explicit {
 		switch len(seen) {
 		case 0:
+			if msg := unsupportedCompression(files[0]); len(files) == 1 && msg != "" {
+				return nil, "", fmt.Errorf("%s: %s", files[0], msg)
+			}
 			if len(files) == 1 {
 				what := "its name or content"
 				if kinds[0] == kindText {
@@ -156,7 +169,11 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 	for i, f := range files {
 		ok := kinds[i] == format ||
 			// Extension-less text is CSV when the user says the data is CSV.
-			kinds[i] == kindText && format == FormatCSV && explicit && formatOf(f) == ""
+			kinds[i] == kindText && format == FormatCSV && explicit && formatOf(f) == "" ||
+			// A file named as one format whose content is the format
+			// given (Parquet data saved as .csv), or the only file,
+			// named directly: the user's word wins over its name.
+			explicit && formatOf(f) != "" && (len(files) == 1 || sniffKind(f) == format)
 		if ok {
 			keep = append(keep, f)
 		} else {
@@ -164,6 +181,9 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 		}
 	}
 	if len(keep) == 0 {
+		if msg := unsupportedCompression(files[0]); len(files) == 1 && msg != "" {
+			return nil, "", fmt.Errorf("%s: %s", files[0], msg)
+		}
 		if len(files) == 1 {
 			return nil, "", fmt.Errorf("%s is %s, not %s; check the format you gave", files[0], kindName(kinds[0]), kindName(format))
 		}
@@ -188,6 +208,32 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 		notice(fmt.Sprintf("skipped %s that %s not %s: %s%s", pluralCount(int64(total), "file"), verb, kindName(format), strings.Join(skipped, ", "), more))
 	}
 	return keep, format, nil
+}
+
+// mislabelled explains a failed read of files as format by the first
+// file whose content is of another kind than its name says (Parquet saved
+// as .csv, CSV text as .parquet), or returns err. It runs only once the
+// read failed: DuckDB's complaint about such a file (a ragged CSV, a
+// "corrupt" Parquet file with no magic bytes) points the wrong way.
+func mislabelled(files []string, format string, err error) error {
+	const maxLook = 1000
+	for i, f := range files {
+		if i == maxLook {
+			break
+		}
+		k := sniffKind(f)
+		switch {
+		case k == format, k == kindNoRead, k == kindOther: // damaged, or unknown
+		case k == kindText && format == FormatCSV:
+		default:
+			what := kindName(k)
+			if k == kindText {
+				what = "text (CSV?)"
+			}
+			return unknownFormat("%s is named as %s but its content is %s; rename it, or give the format explicitly", f, kindName(format), what)
+		}
+	}
+	return err
 }
 
 func kindName(k string) string {

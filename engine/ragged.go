@@ -2,11 +2,9 @@ package engine
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -19,35 +17,27 @@ type raggedLine struct {
 	delim           string
 }
 
-// findRagged reads a CSV file (plain or gzip) with RFC 4180 quoting and
-// returns the first record whose field count differs from the first
-// record's (ragged), or the field count all records share; nil when it
+// findRagged reads a CSV file (plain, gzip or bzip2) with RFC 4180 quoting,
+// after its first skip lines, and returns the first record whose field
+// count differs from the first record's (ragged), or the field count all records share; nil when it
 // cannot tell. An empty delim is guessed from the first line: the
-// most frequent of , ; tab |. zstd files and quotes other than '"' are not
-// checked here (nil); DuckDB's strict reading still reports their lines.
-func findRagged(path, delim string) (*raggedLine, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// most frequent of , ; tab |. Quotes other than '"' are not checked here
+// (nil); DuckDB's strict reading still reports their lines.
+func findRagged(path, delim string, skip int) (*raggedLine, error) {
+	r, ok, err := openDecompressed(path)
+	if err != nil || !ok {
 		return nil, err
 	}
-	defer f.Close()
-	var r io.Reader = bufio.NewReaderSize(f, 1<<16)
-	switch fileCompression(path) {
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		r = zr
-	case "":
-	default:
-		return nil, nil
-	}
+	defer r.Close()
 	br := bufio.NewReaderSize(r, 1<<16)
 	// A UTF-8 byte order mark would make a quoted first field unquoted.
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 		_, _ = br.Discard(3)
+	}
+	for i := 0; i < skip; i++ { // lines before the header (CSVOptions.Skip)
+		if _, err := br.ReadString('\n'); err != nil {
+			return nil, nil
+		}
 	}
 	if delim == "" {
 		first, err := br.Peek(1 << 16)
@@ -85,7 +75,7 @@ func findRagged(path, delim string) (*raggedLine, error) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-			return &raggedLine{ragged: true, line: pe.StartLine, got: len(rec), want: want, delim: delim}, nil
+			return &raggedLine{ragged: true, line: pe.StartLine + skip, got: len(rec), want: want, delim: delim}, nil
 		}
 		if err != nil {
 			// Not RFC 4180 (e.g. another quote character): leave it to DuckDB.

@@ -68,6 +68,11 @@ type CSVOptions struct {
 	// header's: RaggedError (default), RaggedIgnore (drop those lines) or
 	// RaggedNullPad (pad short lines with NULL).
 	Ragged string
+	// Skip is the number of lines before the header (a report's title,
+	// notes) to leave out of every file; 0 = none. A first line such as
+	// "sep=;" (Excel's delimiter hint) is skipped, and its delimiter used,
+	// without being asked.
+	Skip int
 	// Encoding is the files' text encoding (see CSVEncoding); "" = UTF-8.
 	// Other encodings are decoded into UTF-8 copies in the session's
 	// private directory, which are then read.
@@ -90,6 +95,15 @@ func Files(pathOrGlob string, opts FileOptions) Source {
 type fileSource struct {
 	path string
 	opts FileOptions
+	// spooled: path is the session's copy of a stream (stream.go),
+	// which neither the state cache nor a later run can key on.
+	spooled bool
+	// maxLine is DuckDB's max_line_size for CSV when its default was
+	// too small (csvReader); 0 = the default.
+	maxLine int
+	// hiveCols are the CSV columns (lower-cased) that are also Hive
+	// partition keys (csvText).
+	hiveCols map[string]bool
 }
 
 // Format names accepted in FileOptions.Format.
@@ -101,7 +115,7 @@ const (
 
 func (f fileSource) register(ctx context.Context, s *Session, rel string) (string, error) {
 	loc := f.path
-	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: shortLines{err}} }
 	format := strings.ToLower(f.opts.Format)
 	switch format {
 	case "", FormatParquet, FormatCSV, FormatJSON:
@@ -116,6 +130,22 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if len(files) == 1 && isStream(files[0]) {
+		// A pipe or device named directly (a /dev/fd path, /dev/stdin, a
+		// FIFO) is read once, into a copy (stream.go).
+		copied, err := s.spoolPath(ctx, files[0])
+		if err != nil {
+			return fail(err)
+		}
+		files, base, f.spooled = []string{copied}, filepath.Dir(copied), true
+	}
+	files, zeroLength := dropZeroLength(files, f.notice)
+	if f.spooled && format == "" && formatOf(files[0]) == "" && sniffKind(files[0]) == kindText {
+		// Text on standard input or from a pipe is CSV, the only text
+		// format dq reads (JSON was told by its first character): no
+		// junk files can be mixed in, unlike a directory's.
+		format = FormatCSV
 	}
 	files, format, err = selectFormat(files, format, f.notice)
 	if err != nil {
@@ -146,7 +176,7 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 			// started, while the run plans.
 			read := "SELECT * FROM " + uniformParquetScan(files) // as reader would have it
 			s.deferStmt("CREATE TEMP VIEW "+rel+" AS "+read, func(err error) error { return &SourceError{Location: loc, Err: err} })
-			s.registered(rel, files, cols, localFiles{files: files, root: base, format: format, forced: sortedKeys(f.opts.ColumnTypes), read: read, uniform: true})
+			s.registered(rel, files, cols, localFiles{files: files, zeroLength: zeroLength, root: base, format: format, forced: sortedKeys(f.opts.ColumnTypes), read: read, uniform: true})
 			return loc, nil
 		}
 	}
@@ -167,6 +197,9 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 		if isNotUTF8(err) {
 			err = notUTF8(files, err)
 		}
+		if f.opts.Format == "" {
+			err = mislabelled(files, format, err)
+		}
 		return fail(err)
 	}
 	// The view reads the files again whenever it is queried, which is
@@ -175,10 +208,10 @@ func (f fileSource) register(ctx context.Context, s *Session, rel string) (strin
 	if _, err := s.conn.ExecContext(ctx, "CREATE TEMP VIEW "+rel+" AS "+rd.query); err != nil {
 		return fail(err)
 	}
-	lf := localFiles{files: files, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
-	if decoded {
-		// The view reads this run's decoded copies, which neither the
-		// state cache nor footer statistics can key on.
+	lf := localFiles{files: files, zeroLength: zeroLength, root: base, format: format, hive: hive, forced: sortedKeys(f.opts.ColumnTypes), read: rd.query, uniform: rd.uniform}
+	if decoded || f.spooled {
+		// The view reads this run's decoded or spooled copies, which
+		// neither the state cache nor footer statistics can key on.
 		lf.read = ""
 	}
 	s.registered(rel, readFiles, rd.columns, lf)
@@ -253,6 +286,9 @@ type localFiles struct {
 	// declared are a Glue table's declared column types by lower-cased
 	// name (nil: the files' own types), which the view casts to.
 	declared map[string]string
+	// zeroLength are 0-byte files of the data left out of the read
+	// (dropZeroLength), which the File* rules still see.
+	zeroLength []string
 }
 
 // skippedNote says which symlinks a directory or glob read left out.
@@ -287,8 +323,9 @@ func scanSQL(format string, files []string, hive bool) (string, error) {
 		}
 		return "read_csv(" + strings.Join(args, ", ") + ")", nil
 	case FormatJSON:
-		// format 'auto' accepts a top-level array as well as JSON Lines.
-		args = append(args, "format = 'auto'")
+		// 'auto' accepts a top-level array as well as JSON Lines, but
+		// not an array after a byte order mark (jsonLayout).
+		args = append(args, "format = "+QuoteString(jsonLayout(files)))
 		if c := commonCompression(files); c != "" {
 			args = append(args, "compression = "+QuoteString(c))
 		}
@@ -305,6 +342,8 @@ func compressionOf(name string) string {
 		return "gzip"
 	case strings.HasSuffix(lower, ".zst"), strings.HasSuffix(lower, ".zstd"):
 		return "zstd"
+	case strings.HasSuffix(lower, ".bz2"), strings.HasSuffix(lower, ".bzip2"):
+		return "bzip2" // decompressed by dq (decompress.go), never given to DuckDB
 	}
 	return ""
 }
@@ -326,7 +365,7 @@ func commonCompression(files []string) string {
 // suffix; "" when unknown.
 func formatOf(name string) string {
 	lower := strings.ToLower(name)
-	for _, suf := range []string{".gz", ".gzip", ".zst", ".zstd"} {
+	for _, suf := range []string{".gz", ".gzip", ".zst", ".zstd", ".bz2", ".bzip2"} {
 		lower = strings.TrimSuffix(lower, suf)
 	}
 	switch path.Ext(lower) {
@@ -356,7 +395,7 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 	if p == "" {
 		return nil, "", nil, errors.New("empty path")
 	}
-	abs, err := filepath.Abs(p)
+	abs, err := filepath.Abs(expandHome(p))
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -368,8 +407,13 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 			return nil, "", nil, statErr
 		}
 		if !st.IsDir() {
-			if err := openCheck(abs); err != nil {
-				return nil, "", nil, err
+			// A stream (a pipe, a FIFO) is not opened here: opening a
+			// FIFO waits for its writer, and closing it again would
+			// break the writer's pipe. It is read once, by the source.
+			if st.Mode().IsRegular() {
+				if err := openCheck(abs); err != nil {
+					return nil, "", nil, err
+				}
 			}
 			return []string{abs}, filepath.Dir(abs), nil, nil
 		}
@@ -419,6 +463,25 @@ func expandFiles(p string, follow bool) (files []string, base string, skipped []
 		return nil, "", skipped, errors.New("no files match the pattern")
 	}
 	return files, base, skipped, nil
+}
+
+// expandHome replaces a leading "~/" by the home directory, as a shell
+// would have: in a dq.yaml, after --ref alias= or --output= (where zsh and
+// sh leave it), or quoted to protect a glob. A path that exists as
+// written (a directory named "~") is kept.
+func expandHome(p string) string {
+	rest, ok := strings.CutPrefix(filepath.ToSlash(p), "~/")
+	if !ok && p != "~" {
+		return p
+	}
+	if _, err := os.Lstat(p); err == nil {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	return filepath.Join(home, filepath.FromSlash(rest))
 }
 
 // walkFiles lists regular files under root, skipping hidden entries; with a
@@ -506,6 +569,40 @@ func matchSegments(pat, name []string) bool {
 	}
 	ok, _ := path.Match(pat[0], name[0])
 	return ok && matchSegments(pat[1:], name[1:])
+}
+
+// dropZeroLength leaves 0-byte files out of a directory's or glob's files,
+// as Spark does (a writer that failed, a placeholder): as Parquet they
+// failed the run as corrupt, as CSV they added a column. notice names
+// them. A single file, or only 0-byte files, are kept for the reader to
+// judge.
+func dropZeroLength(files []string, notice func(string)) (keep, empty []string) {
+	if len(files) < 2 {
+		return files, nil
+	}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+			empty = append(empty, f)
+			continue
+		}
+		keep = append(keep, f)
+	}
+	if len(keep) == 0 {
+		return files, nil
+	}
+	if len(empty) > 0 {
+		const show = 5
+		var names []string
+		for _, f := range empty[:min(len(empty), show)] {
+			names = append(names, filepath.Base(f))
+		}
+		more := ""
+		if len(empty) > show {
+			more = fmt.Sprintf(" and %d more", len(empty)-show)
+		}
+		notice(fmt.Sprintf("skipped %s of 0 bytes: %s%s", pluralCount(int64(len(empty)), "file"), strings.Join(names, ", "), more))
+	}
+	return keep, empty
 }
 
 // looksHive reports whether some file lies in a k=v directory below base.

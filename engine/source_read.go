@@ -1,13 +1,19 @@
 package engine
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -264,7 +270,8 @@ func hiveKeys(base string, files []string) map[string]bool {
 // them in the view (read_json's columns), so a field that first appears on
 // line 50,000 is a column and later scans do not infer again.
 func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
-	common := []string{quoteStringList(files), "format = 'auto'", fmt.Sprintf("hive_partitioning = %t", hive)}
+	jsonFormat := "format = " + QuoteString(jsonLayout(files))
+	common := []string{quoteStringList(files), jsonFormat, fmt.Sprintf("hive_partitioning = %t", hive)}
 	if c := commonCompression(files); c != "" {
 		common = append(common, "compression = "+QuoteString(c))
 	}
@@ -281,6 +288,13 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	}
 	cols, err := describeSQL(ctx, conn, "SELECT * FROM read_json("+strings.Join(infer, ", ")+")")
 	if err != nil {
+		return nil, err
+	}
+	objArgs := []string{quoteStringList(files), jsonFormat}
+	if c := commonCompression(files); c != "" {
+		objArgs = append(objArgs, "compression = "+QuoteString(c))
+	}
+	if err := caseVariantFields(ctx, conn, objArgs, cols); err != nil {
 		return nil, err
 	}
 	skip := map[string]bool{}
@@ -314,6 +328,84 @@ func (f fileSource) jsonReader(ctx context.Context, conn *sql.Conn, files []stri
 	return f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
 }
 
+// jsonLayout is read_json's format for files: "array" when each holds a
+// top-level array, else "auto". DuckDB's detection misses an array after a
+// UTF-8 byte order mark (PowerShell's Out-File writes one) and read the
+// whole array as one row of one column.
+func jsonLayout(files []string) string {
+	for _, file := range files {
+		r, ok, err := openDecompressed(file)
+		if err != nil || !ok {
+			return "auto"
+		}
+		head := make([]byte, 4096)
+		n, _ := io.ReadFull(r, head)
+		r.Close()
+		text := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n")
+		if len(text) == 0 || text[0] != '[' {
+			return "auto"
+		}
+	}
+	return "array"
+}
+
+// caseVariantFields refuses JSON whose objects spell one field in
+// different cases ("id" in some, "ID" in others). DuckDB infers a column
+// per spelling and renames the later ones ("ID_1"), which the pinned view
+// would then look for under that name and read as NULL: the values would
+// be lost without a word. Spark (AWS Glue) refuses such data too ("Found
+// duplicate column(s) in the data schema"). A renamed column is one whose
+// name is an earlier column's name in another case plus "_N", and whose
+// bare spelling is a key of some object (not a real "ID_1" field); args
+// are read_json_objects' arguments.
+func caseVariantFields(ctx context.Context, conn *sql.Conn, args []string, cols []Column) error {
+	type variant struct{ first, spelling string }
+	var found []variant
+	for i, c := range cols {
+		cut := strings.LastIndexByte(c.Name, '_')
+		if cut <= 0 || strings.Trim(c.Name[cut+1:], "0123456789") != "" || cut == len(c.Name)-1 {
+			continue
+		}
+		bare := c.Name[:cut]
+		for _, e := range cols[:i] {
+			if e.Name != bare && strings.EqualFold(e.Name, bare) {
+				found = append(found, variant{first: e.Name, spelling: bare})
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	// The first file (in name order) holding each other spelling.
+	var probes []string
+	for _, v := range found {
+		probes = append(probes, "min(filename) FILTER (WHERE json_exists(json, "+QuoteString("$."+jsonPathKey(v.spelling))+"))")
+	}
+	vals := make([]sql.NullString, len(probes))
+	ptrs := make([]any, len(probes))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	q := "SELECT " + strings.Join(probes, ", ") + " FROM read_json_objects(" + strings.Join(append(args, "filename = true"), ", ") + ")"
+	if err := conn.QueryRowContext(ctx, q).Scan(ptrs...); err != nil {
+		return fmt.Errorf("checking the spelling of JSON fields: %w", err)
+	}
+	for i, v := range found {
+		if vals[i].Valid {
+			return fmt.Errorf("JSON field %q is also spelled %q (first in %s): dq, like Spark and AWS Glue, matches field names ignoring case and cannot read both; make the data agree on one spelling",
+				v.first, v.spelling, vals[i].String)
+		}
+	}
+	return nil
+}
+
+// jsonPathKey quotes a JSON key for a JSON path: "a.b" stays one key.
+func jsonPathKey(key string) string {
+	b, _ := json.Marshal(key)
+	return string(b)
+}
+
 // csvSniff is what DuckDB's sniff_csv found in one file, over all its rows.
 type csvSniff struct {
 	file                        string
@@ -322,6 +414,58 @@ type csvSniff struct {
 	header                      bool
 	cols                        []Column
 	dateFormat, timestampFormat string
+	// noRows: nothing but blank lines after the header (if any), so
+	// the sniffed types mean nothing; blank: nothing but blank lines at
+	// all, so its sniffed header (column0) means nothing either.
+	noRows, blank bool
+}
+
+// dropEmptyCSV leaves out of a multi-file read the files without a header
+// or rows (blank lines): DuckDB's union_by_name would add their
+// made-up column0. When every file is empty, all are kept.
+func dropEmptyCSV(files []string, sniffs []csvSniff) ([]string, []csvSniff) {
+	var keepFiles []string
+	var keep []csvSniff
+	for i, sn := range sniffs {
+		if sn.noRows && (!sn.header || sn.blank) {
+			continue
+		}
+		keepFiles = append(keepFiles, files[i])
+		keep = append(keep, sn)
+	}
+	if len(keep) == 0 {
+		return files, sniffs
+	}
+	return keepFiles, keep
+}
+
+// csvHasRows reports whether file has a non-blank line after its first
+// skip lines and, with header, the header line (true when it cannot tell).
+func csvHasRows(file string, skip int64, header bool) bool {
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return true
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
+	n := skip
+	if header {
+		n++
+	}
+	for i := int64(0); i < n; i++ {
+		if _, err := br.ReadString('\n'); err != nil {
+			return false
+		}
+	}
+	for {
+		line, err := br.ReadString('\n')
+		if strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")) != "" {
+			return true
+		}
+		if err != nil {
+			return !errors.Is(err, io.EOF)
+		}
+	}
 }
 
 func (f fileSource) csvArgs() ([]string, error) {
@@ -342,6 +486,15 @@ func (f fileSource) csvArgs() ([]string, error) {
 	}
 	if o.Header != nil {
 		args = append(args, fmt.Sprintf("header = %t", *o.Header))
+	}
+	if o.Skip < 0 {
+		return nil, fmt.Errorf("the number of CSV lines to skip must be 0 or more, got %d", o.Skip)
+	}
+	if o.Skip > 0 {
+		args = append(args, fmt.Sprintf("skip = %d", o.Skip))
+	}
+	if f.maxLine > 0 {
+		args = append(args, fmt.Sprintf("max_line_size = %d", f.maxLine))
 	}
 	if f.opts.DateFormat != "" {
 		args = append(args, "dateformat = "+QuoteString(f.opts.DateFormat))
@@ -386,6 +539,75 @@ func widerCSVType(a, b string) string {
 }
 
 func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	// DuckDB refuses lines longer than max_line_size (2 MB by default; a
+	// JSON document or base64 image in one field exceeds it), where Spark
+	// has no limit. Its error names the size it met, so the read is
+	// planned again with room for that (a later, longer line is met by
+	// the next attempt).
+	for {
+		rp, err := f.csvReaderOnce(ctx, conn, files, base, hive, forced)
+		need, ok := lineTooLong(err)
+		if !ok {
+			return rp, err
+		}
+		if need > maxCSVLine || need <= f.maxLine {
+			return nil, fmt.Errorf("a CSV line of %d bytes is longer than dq reads (%d bytes): %w", need, maxCSVLine, shortLines{err})
+		}
+		f.maxLine = min(max(2*need, 4<<20), maxCSVLine)
+	}
+}
+
+// maxCSVLine is the longest CSV line dq asks DuckDB to read (its reading
+// buffers grow with it).
+const maxCSVLine = 512 << 20
+
+var lineTooLongRE = regexp.MustCompile(`Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+) bytes`)
+
+// lineTooLong reports DuckDB's error for a line longer than max_line_size,
+// and the line's size.
+func lineTooLong(err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
+	m := lineTooLongRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	n, convErr := strconv.Atoi(m[1])
+	return n, convErr == nil
+}
+
+// shortLines is an error whose text has its long lines cut (DuckDB quotes
+// the offending CSV line whole, megabytes of it) and DuckDB's excerpt of
+// the statement ("LINE 1: DESCRIBE SELECT * FROM read_json(…" and its
+// caret) left out: the statement is dq's own, not the user's.
+type shortLines struct{ err error }
+
+var duckSQLExcerpt = regexp.MustCompile(`\n*LINE \d+: [^\n]*\n *\^ *`)
+
+func (e shortLines) Error() string {
+	lines := strings.Split(strings.TrimRight(duckSQLExcerpt.ReplaceAllString(e.err.Error(), ""), "\n "), "\n")
+	for i, l := range lines {
+		if len(l) > 300 {
+			cut := 300
+			for cut > 0 && !utf8.RuneStart(l[cut]) {
+				cut--
+			}
+			lines[i] = l[:cut] + fmt.Sprintf("… (%d bytes)", len(l))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e shortLines) Unwrap() error { return e.err }
+
+func (f fileSource) csvReaderOnce(ctx context.Context, conn *sql.Conn, files []string, base string, hive bool, forced map[string]string) (*readPlan, error) {
+	if d, ok := excelSepLine(files); ok && f.opts.CSV.Delimiter == "" && f.opts.CSV.Skip == 0 {
+		// Excel's "sep=;" names the delimiter; read as data, it would
+		// be the header and the real header a row.
+		f.opts.CSV.Delimiter, f.opts.CSV.Skip = d, 1
+		f.notice(fmt.Sprintf("%s: the first line %q gives the delimiter and is skipped", shortFiles(files), "sep="+d))
+	}
 	userArgs, err := f.csvArgs()
 	if err != nil {
 		return nil, err
@@ -399,27 +621,54 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 		}
 		sniffs = append(sniffs, sn)
 	}
+	files, sniffs = dropEmptyCSV(files, sniffs)
+	ref := sniffs[0] // the dialect and formats of the first file with rows
+	for _, sn := range sniffs {
+		if !sn.noRows {
+			ref = sn
+			break
+		}
+	}
 
 	// Columns in order of first appearance, each with the type every file
 	// agrees on, numbers widened to the type that holds both (one file of
 	// whole numbers and one with decimals is DOUBLE, as one file holding
 	// both would be); any other disagreement means text. verifyCSVTypes
-	// then checks the choice against every row.
+	// then checks the choice against every row. Names match ignoring
+	// case, as DuckDB's union_by_name (and Spark's reader) match them: a
+	// file whose header says "ID" where the others say "id" adds its
+	// values to "id", the name first seen.
 	var cols []Column
-	idx := map[string]int{}
+	idx := map[string]int{} // by lower-cased name
+	// A file with a header but no rows names columns without typing
+	// them (its sniffed VARCHAR would make every column text).
 	for _, sn := range sniffs {
 		for _, c := range sn.cols {
 			t := c.Type
-			if t == "DATE" && sn.dateFormat != sniffs[0].dateFormat ||
-				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != sniffs[0].timestampFormat {
+			if t == "DATE" && sn.dateFormat != ref.dateFormat ||
+				strings.HasPrefix(t, "TIMESTAMP") && sn.timestampFormat != ref.timestampFormat {
 				t = "VARCHAR"
 			}
-			if i, ok := idx[c.Name]; ok {
-				cols[i].Type = widerCSVType(cols[i].Type, t)
+			if sn.noRows {
+				t = ""
+			}
+			key := strings.ToLower(c.Name)
+			if i, ok := idx[key]; ok {
+				switch {
+				case cols[i].Type == "":
+					cols[i].Type = t
+				case t != "":
+					cols[i].Type = widerCSVType(cols[i].Type, t)
+				}
 				continue
 			}
-			idx[c.Name] = len(cols)
+			idx[key] = len(cols)
 			cols = append(cols, Column{Name: c.Name, Type: t})
+		}
+	}
+	for i := range cols {
+		if cols[i].Type == "" {
+			cols[i].Type = "VARCHAR" // only in files without rows
 		}
 	}
 
@@ -442,6 +691,15 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 	if f.opts.CSV.Quote == "" {
 		if q, ok := agree(func(s csvSniff) string { return s.quote + "\x00" + s.escape }); ok {
 			quote, esc, _ := strings.Cut(q, "\x00")
+			if quote == "" {
+				// No quoted field in the sniffer's sample (its first
+				// 20,480 rows) does not mean none later: writers quote
+				// only fields that need it ("Smith, John" at row
+				// 50,000). Pinning "no quote" failed such a file, or
+				// kept the quotes in the values; RFC 4180's quote reads
+				// both, and a '"' inside an unquoted field stays text.
+				quote, esc = `"`, `"`
+			}
 			args = append(args, "quote = "+QuoteString(quote), "escape = "+QuoteString(esc))
 		}
 	}
@@ -454,8 +712,9 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 		args = append(args, "comment = "+QuoteString(c))
 	}
 	// skip = 0 given explicitly upsets DuckDB's dialect check of
-	// null-padded files, so only a real skip is passed on.
-	if sk, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.skip) }); ok && sk != "0" {
+	// null-padded files, so only a real skip is passed on (the user's is
+	// in userArgs already).
+	if sk, ok := agree(func(s csvSniff) string { return fmt.Sprint(s.skip) }); ok && sk != "0" && f.opts.CSV.Skip == 0 {
 		args = append(args, "skip = "+sk)
 	}
 	readNulls := nulls
@@ -478,10 +737,15 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 		for _, k := range sortedKeys(hiveKeys(base, files)) {
 			if _, ok := idx[k]; !ok {
 				all = append(all, Column{Name: k, Type: "VARCHAR"})
+			} else {
+				if f.hiveCols == nil {
+					f.hiveCols = map[string]bool{}
+				}
+				f.hiveCols[k] = true
 			}
 		}
 	}
-	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, sniffs[0]); err != nil {
+	if err := f.verifyCSVTypes(ctx, conn, scan, files, cols, forced, ref); err != nil {
 		return nil, err
 	}
 	replace := map[string]string{}
@@ -489,11 +753,23 @@ func (f fileSource) csvReader(ctx context.Context, conn *sql.Conn, files []strin
 		if _, ok := forced[c.Name]; ok {
 			continue
 		}
-		if e := f.csvConvert(c, sniffs[0], false); e != "" {
+		if e := f.csvConvert(c, ref, false); e != "" {
 			replace[c.Name] = e
 		}
 	}
-	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + QuoteIdent(c) + ", '')" }, replace)
+	return f.finish(scan, all, forced, func(c string) string { return "NULLIF(" + f.csvText(c) + ", '')" }, replace)
+}
+
+// csvText is the text of CSV column name in the scan. A column that is
+// also a Hive partition key (year=2024/part.csv holding a "year" column)
+// holds the partition value, which DuckDB types itself (BIGINT), not the
+// text every other column is read as; comparing it with the empty string failed the
+// read with a conversion error.
+func (f fileSource) csvText(name string) string {
+	if f.hiveCols[strings.ToLower(name)] {
+		return "CAST(" + QuoteIdent(name) + " AS VARCHAR)"
+	}
+	return QuoteIdent(name)
 }
 
 // verifyCSVTypes checks the types DuckDB's sniffer inferred from a sample
@@ -518,7 +794,7 @@ func (f fileSource) verifyCSVTypes(ctx context.Context, conn *sql.Conn, scan str
 		}
 		for _, t := range cands {
 			e := f.csvConvert(Column{Name: c.Name, Type: t}, sn, true)
-			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", QuoteIdent(c.Name), e))
+			aggs = append(aggs, fmt.Sprintf("count(*) FILTER (WHERE NULLIF(%s, '') IS NOT NULL AND %s IS NULL)", f.csvText(c.Name), e))
 			probes = append(probes, probe{col: i, typ: t})
 		}
 	}
@@ -570,7 +846,7 @@ func (f fileSource) csvDelimiter(sn csvSniff) string {
 // inferred type; "" keeps the text as it is. With try, a value that does
 // not convert is NULL instead of an error.
 func (f fileSource) csvConvert(c Column, sn csvSniff, try bool) string {
-	q := QuoteIdent(c.Name)
+	q := f.csvText(c.Name)
 	blankNull := "NULLIF(" + q + ", '')"
 	cast, strptime := "CAST(", "strptime("
 	if try {
@@ -634,7 +910,100 @@ func (f fileSource) sniffCSV(ctx context.Context, conn *sql.Conn, file string, u
 	if err := f.checkRagged(file, sn); err != nil {
 		return sn, err
 	}
+	if sn.header {
+		f.noteDuplicateHeaders(file, sn)
+	}
+	sn.noRows = !csvHasRows(file, sn.skip, sn.header)
+	sn.blank = sn.noRows && !csvHasRows(file, 0, false)
 	return sn, nil
+}
+
+// noteDuplicateHeaders notes header names that occur more than once.
+// DuckDB renames the later ones ("amount_1"), so a rule
+// on "amount" judges the first column of that name only; the note says
+// where the others went. A column really named "amount_1" is no rename:
+// the header line itself is read to tell.
+func (f fileSource) noteDuplicateHeaders(file string, sn csvSniff) {
+	suspect := false
+	for i, c := range sn.cols {
+		cut := strings.LastIndexByte(c.Name, '_')
+		if cut <= 0 || cut == len(c.Name)-1 || strings.Trim(c.Name[cut+1:], "0123456789") != "" {
+			continue
+		}
+		for _, e := range sn.cols[:i] {
+			if strings.EqualFold(e.Name, c.Name[:cut]) {
+				suspect = true
+			}
+		}
+	}
+	if !suspect {
+		return
+	}
+	header := rawCSVHeader(file, int(sn.skip), f.csvDelimiter(sn), sn.quote)
+	if len(header) != len(sn.cols) {
+		return
+	}
+	// Names differing only in case are told apart by rules, which match
+	// the exact spelling first (plan_names.go); equal names cannot be.
+	seen := map[string]bool{}
+	var dups []string
+	for i, h := range header {
+		k := strings.TrimSpace(h)
+		if seen[k] && sn.cols[i].Name != h {
+			dups = append(dups, fmt.Sprintf("the %s %q is read as %q", ordinal(i+1), h, sn.cols[i].Name))
+		}
+		seen[k] = true
+	}
+	if len(dups) > 0 {
+		f.notice(fmt.Sprintf("%s: the header repeats column names, and rules on such a name judge its first column only: %s", file, strings.Join(dups, ", ")))
+	}
+}
+
+// ordinal is "1st", "2nd", "3rd", "4th", … for column positions.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s column", n, suffix)
+}
+
+// rawCSVHeader is the fields of the header line of file after skip lines,
+// or nil when it cannot be read with Go's CSV reader.
+func rawCSVHeader(file string, skip int, delim, quote string) []string {
+	comma, size := utf8.DecodeRuneInString(delim)
+	if size != len(delim) || size == 0 || (quote != "" && quote != `"`) {
+		return nil
+	}
+	r, ok, err := openDecompressed(file)
+	if err != nil || !ok {
+		return nil
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3)
+	}
+	for i := 0; i < skip; i++ {
+		if _, err := br.ReadString('\n'); err != nil {
+			return nil
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		return nil
+	}
+	return rec
 }
 
 // checkRagged looks for lines with a different number of fields when
@@ -648,7 +1017,9 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 		return nil
 	}
 	oneCol := len(sn.cols) == 1 && strings.ContainsAny(sn.cols[0].Name, ",;\t|")
-	if !oneCol && sn.skip == 0 {
+	userSkip := f.opts.CSV.Skip
+	extra := int(sn.skip) - userSkip // lines DuckDB's sniffer chose to skip
+	if !oneCol && extra <= 0 {
 		return nil
 	}
 	delim := "" // findRagged guesses it from line 1
@@ -658,20 +1029,30 @@ func (f fileSource) checkRagged(file string, sn csvSniff) error {
 	case !oneCol:
 		delim = sn.delim
 	}
-	rg, err := findRagged(file, delim)
+	rg, err := findRagged(file, delim, userSkip)
 	if err != nil {
 		return fmt.Errorf("%s: checking field counts: %w", file, err)
 	}
 	if rg != nil && rg.ragged {
-		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+		e := &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim, First: userSkip + 1}
+		if extra > 0 && rg.line <= userSkip+extra+1 {
+			// DuckDB found the table after a title or notes.
+			e.Skip = userSkip + extra
+		}
+		return e
 	}
 	if oneCol && rg != nil && rg.want > 1 {
 		// Consistent fields, yet one column: DuckDB's sniffer failed
 		// (it does on a byte order mark before a quoted header).
 		return fmt.Errorf("%s: DuckDB reads this file as one column although each line has %d fields separated by %q; give the delimiter explicitly, or remove a byte order mark before a quoted first field", file, rg.want, rg.delim)
 	}
-	if sn.skip > 0 {
-		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(sn.skip, "line")))
+	if oneCol && f.opts.CSV.Delimiter != "" {
+		// Most likely the wrong delimiter: every rule on a column of
+		// the file would fail as "missing".
+		f.notice(fmt.Sprintf("%s: read as one column %q with the delimiter %q you gave; is the file separated by something else?", file, sn.cols[0].Name, normalizeDelim(f.opts.CSV.Delimiter)))
+	}
+	if extra > 0 {
+		f.notice(fmt.Sprintf("%s: skipped the first %s, which do not fit the layout of the rest of the file", file, pluralCount(int64(extra), "line")))
 	}
 	return nil
 }
@@ -683,12 +1064,13 @@ func (f fileSource) raggedLine(file, delim string) error {
 	if mode := f.opts.CSV.Ragged; mode != "" && mode != RaggedError {
 		return nil
 	}
-	rg, err := findRagged(file, delim)
+	skip := f.opts.CSV.Skip
+	rg, err := findRagged(file, delim, skip)
 	if err != nil {
 		return fmt.Errorf("%s: checking field counts: %w", file, err)
 	}
 	if rg != nil && rg.ragged {
-		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim}
+		return &RaggedCSVError{File: file, Line: rg.line, Fields: rg.got, Want: rg.want, Delimiter: rg.delim, First: skip + 1}
 	}
 	return nil
 }
@@ -700,6 +1082,13 @@ type RaggedCSVError struct {
 	Line         int // 1-based line number in the file
 	Fields, Want int
 	Delimiter    string
+	// First is the line whose field count is Want: 1, or the first line
+	// after those skipped (CSVOptions.Skip); 0 means 1.
+	First int
+	// Skip, when not 0, is how many leading lines DuckDB's sniffer would
+	// skip to find the table (a title or notes above the header): the
+	// likely fix is CSVOptions.Skip.
+	Skip int
 }
 
 func (e *RaggedCSVError) Error() string {
@@ -707,8 +1096,46 @@ func (e *RaggedCSVError) Error() string {
 	if d == "\t" {
 		d = `\t`
 	}
-	return fmt.Sprintf("%s: line %d has %s but line 1 has %d (delimiter %q): the CSV is ragged; fix the file, or read it with ragged lines ignored or padded with NULLs",
-		e.File, e.Line, pluralCount(int64(e.Fields), "field"), e.Want, d)
+	first := max(e.First, 1)
+	msg := fmt.Sprintf("%s: line %d has %s but line %d has %d (delimiter %q): the CSV is ragged; ",
+		e.File, e.Line, pluralCount(int64(e.Fields), "field"), first, e.Want, d)
+	if e.Skip > 0 {
+		what := "first line is a title or notes above the header, skip it"
+		if e.Skip > 1 {
+			what = fmt.Sprintf("first %d lines are a title or notes above the header, skip them", e.Skip)
+		}
+		return msg + "if its " + what + "; otherwise fix the file, or read it with ragged lines ignored or padded with NULLs"
+	}
+	return msg + "fix the file, or read it with ragged lines ignored or padded with NULLs"
+}
+
+// excelSepLine reports the delimiter of an Excel "sep=;" first line
+// common to all files.
+func excelSepLine(files []string) (string, bool) {
+	var delim string
+	for i, file := range files {
+		r, ok, err := openDecompressed(file)
+		if err != nil || !ok {
+			return "", false
+		}
+		line, _ := bufio.NewReaderSize(r, 256).ReadString('\n')
+		r.Close()
+		line = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(line, "\ufeff"), "\n"), "\r")
+		d, ok := strings.CutPrefix(strings.ToLower(line), "sep=")
+		if !ok || utf8.RuneCountInString(d) != 1 || (i > 0 && d != delim) {
+			return "", false
+		}
+		delim = d
+	}
+	return delim, delim != ""
+}
+
+// shortFiles names one file, or the first and how many more.
+func shortFiles(files []string) string {
+	if len(files) == 1 {
+		return files[0]
+	}
+	return fmt.Sprintf("%s and %d more files", files[0], len(files)-1)
 }
 
 // normalizeDelim accepts \t and "tab" for a tab, which is hard to type.

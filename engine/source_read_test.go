@@ -482,3 +482,351 @@ func TestCSVFilesTypedApart(t *testing.T) {
 		}
 	}
 }
+
+// Part files whose headers name a column in another case ("ID" where the
+// others say "id"), as exports drift over time, are one column, matched
+// ignoring case as DuckDB's union_by_name and Spark match them; reading
+// them once failed with DuckDB's "Duplicate entry in REPLACE list".
+func TestCSVFilesHeaderCaseDrift(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "p1.csv", "id,amount,name\n1,10,a\n2,20,b\n")
+	writeText(t, dir, "p2.csv", "id,name,amount,extra\n3,c,30.5,e\n4,d,,f\n")
+	writeText(t, dir, "p3.csv", "ID,Amount,name\n5,50,é\n")
+	ds, s := registered(t, dir, FileOptions{})
+	var names []string
+	for _, c := range ds.Columns {
+		names = append(names, c.Name+" "+c.Type)
+	}
+	if got, want := strings.Join(names, ", "), "id BIGINT, amount DOUBLE, name VARCHAR, extra VARCHAR"; got != want {
+		t.Errorf("columns %q, want %q", got, want)
+	}
+	// By hand: ids 1+2+3+4+5 = 15; amounts 10+20+30.5+50 = 110.5 (one blank).
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || count(amount) || ' ' || sum(amount) || ' ' || count(extra) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "5 15 4 110.5 2 abcdé" {
+		t.Errorf("rows, sum(id), count/sum(amount), count(extra), names = %q, want \"5 15 4 110.5 2 abcdé\"", got)
+	}
+}
+
+// JSON objects that spell a field in different cases ("id", "ID") are
+// refused with the two spellings named: DuckDB renames the later spelling
+// ("ID_1"), and the pinned view then read it as NULL, losing its values
+// (a RowCount passed while Sum "id" silently left out file p3). A real
+// field named like a rename ("id" beside "ID_1", no "ID") still reads.
+func TestJSONFieldCaseVariants(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "drift/p1.json", `{"id":1,"amount":10}`+"\n"+`{"id":2,"amount":20}`+"\n")
+	writeText(t, dir, "drift/p3.json", `[{"ID":5,"Amount":50}]`)
+	s := openTestSession(t, SessionOptions{Threads: 2})
+	_, err := s.Register(context.Background(), "primary", Files(filepath.Join(dir, "drift"), FileOptions{}))
+	if err == nil || !strings.Contains(err.Error(), `JSON field "id" is also spelled "ID" (first in `+filepath.Join(dir, "drift", "p3.json")+`)`) {
+		t.Fatalf("err = %v, want the two spellings of id named", err)
+	}
+
+	p := writeText(t, dir, "real.json", `{"id":1,"ID_1":7}`+"\n"+`{"id":2,"ID_1":8}`+"\n")
+	ds, s2 := registered(t, p, FileOptions{})
+	if got := query(t, s2, `SELECT sum(id) || ' ' || sum("ID_1") FROM `+ds.Relation); got != "3 15" {
+		t.Errorf("sum(id), sum(ID_1) = %q, want \"3 15\"", got)
+	}
+}
+
+// A report's title above the header is refused with how many lines to
+// skip (DuckDB's sniffer knows where the table starts; dq does not skip
+// data lines unasked), and CSVOptions.Skip reads the table; Excel's
+// "sep=;" first line names the delimiter and is skipped without asking
+// (it was read as the header, the real header as a row of text).
+func TestCSVTitleLinesAndExcelSep(t *testing.T) {
+	dir := t.TempDir()
+	title := writeText(t, dir, "report.csv", "Sales report generated 2024-01-01\n\nid,amount\n1,5\n2,6.5\n")
+	s := openTestSession(t, SessionOptions{Threads: 1})
+	_, err := s.Register(context.Background(), "primary", Files(title, FileOptions{}))
+	var re *RaggedCSVError
+	if !errors.As(err, &re) || re.Skip != 2 || re.Line != 3 || !strings.Contains(err.Error(), "if its first 2 lines are a title or notes above the header, skip them") {
+		t.Fatalf("err = %v (%+v), want a RaggedCSVError suggesting to skip 2 lines", err, re)
+	}
+	ds, s := registered(t, title, FileOptions{CSV: CSVOptions{Skip: 2}})
+	// By hand: 2 rows, 5 + 6.5.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(amount) || ' ' || sum(id) FROM "+ds.Relation); got != "2 11.5 3" || colType(ds, "amount") != "DOUBLE" {
+		t.Errorf("skip 2: %q, amount %s; want \"2 11.5 3\", DOUBLE", got, colType(ds, "amount"))
+	}
+	// Skipped lines count in the line numbers of a ragged line.
+	ragged := writeText(t, dir, "ragged.csv", "title\nid,amount\n1,5\n2,6,7\n")
+	s = openTestSession(t, SessionOptions{Threads: 1})
+	_, err = s.Register(context.Background(), "primary", Files(ragged, FileOptions{CSV: CSVOptions{Skip: 1}}))
+	if !errors.As(err, &re) || re.Line != 4 || !strings.Contains(err.Error(), "line 4 has 3 fields but line 2 has 2") {
+		t.Errorf("ragged after skip: %v", err)
+	}
+
+	var notes []string
+	sep := writeText(t, dir, "excel.csv", "sep=;\r\nid;name;amount\r\n1;a;1,5\r\n2;b;\r\n")
+	ds, s = registered(t, sep, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "2 3 ab" || len(ds.Columns) != 3 {
+		t.Errorf("sep=;: %q, columns %v; want \"2 3 ab\" and 3 columns", got, ds.Columns)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], `the first line "sep=;" gives the delimiter and is skipped`) {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// A JSON array after a UTF-8 byte order mark (PowerShell's Out-File, many
+// Windows tools) is its objects; DuckDB's format detection missed the
+// array and read the whole file as one row of one column "json".
+func TestJSONArrayAfterBOM(t *testing.T) {
+	dir := t.TempDir()
+	p := writeText(t, dir, "export.json", "\ufeff\r\n[\r\n  {\"id\": 1, \"name\": \"é\"},\r\n  {\"id\": 2, \"name\": null}\r\n]\r\n")
+	writeText(t, dir, "more.json", `[{"id": 3, "name": "c"}]`)
+	ds, s := registered(t, p, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || count(name) FROM "+ds.Relation); got != "2 3 1" {
+		t.Errorf("one file: %q, want \"2 3 1\"", got)
+	}
+	ds, s = registered(t, dir, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "3 6 éc" {
+		t.Errorf("directory: %q, want \"3 6 éc\"", got)
+	}
+}
+
+// A header that repeats a name is read with the later column renamed, as
+// DuckDB does, and a note says so: rules on the name judge the first
+// column only, which nothing showed before. A column really named
+// "val_1", and names differing only in case (which rules tell apart), are
+// not noted.
+func TestCSVDuplicateHeaderNote(t *testing.T) {
+	dir := t.TempDir()
+	var notes []string
+	note := func(m string) { notes = append(notes, m) }
+	p := writeText(t, dir, "dup.csv", "id,val,Val,val\n1,a,b,c\n2,d,e,\n")
+	ds, s := registered(t, p, FileOptions{Note: note})
+	if len(notes) != 1 || !strings.HasSuffix(notes[0], `the header repeats column names, and rules on such a name judge its first column only: the 4th column "val" is read as "val_2"`) {
+		t.Errorf("notes %q", notes)
+	}
+	var names []string
+	for _, c := range ds.Columns {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, " "); got != "id val Val_1 val_2" {
+		t.Errorf("columns %q", got)
+	}
+	if got := query(t, s, `SELECT string_agg(val || "Val_1" || val_2, ',' ORDER BY id) FROM `+ds.Relation); got != "abc,de" {
+		t.Errorf("values %q, want \"abc,de\"", got)
+	}
+	notes = nil
+	registered(t, writeText(t, dir, "real.csv", "val,val_1\n1,2\n"), FileOptions{Note: note})
+	if len(notes) != 0 {
+		t.Errorf("real val_1: notes %q", notes)
+	}
+}
+
+// A CSV field longer than DuckDB's 2 MB max_line_size (a JSON document or
+// an image in one field; Spark has no such limit) is read: the read is
+// planned again with room for the line DuckDB reports, also when a longer
+// one comes after the sniffer's sample. It stopped the run with an error
+// quoting the whole line.
+func TestCSVLongLines(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,blob\n")
+	const n = 25_000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d,s\n", i)
+	}
+	fmt.Fprintf(&b, "%d,\"%s\"\n", n+1, strings.Repeat("x", 3_000_000))
+	fmt.Fprintf(&b, "%d,\"%s\"\n", n+2, strings.Repeat("é", 4_500_000)) // 9 MB
+	p := writeText(t, t.TempDir(), "long.csv", b.String())
+	ds, s := registered(t, p, FileOptions{})
+	// By hand: n+2 rows; ids sum to (n+2)(n+3)/2; longest field 4.5M
+	// characters; lengths n*1 + 3,000,000 + 4,500,000.
+	want := fmt.Sprintf("%d %d 4500000 %d", n+2, (n+2)*(n+3)/2, n+3_000_000+4_500_000)
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(id) || ' ' || max(length(blob)) || ' ' || sum(length(blob)) FROM "+ds.Relation); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if e := (shortLines{errors.New("a\n" + strings.Repeat("é", 400))}).Error(); len(e) > 320 || !strings.HasSuffix(e, "… (800 bytes)") {
+		t.Errorf("shortLines: %q", e)
+	}
+}
+
+// The first quoted field after the sniffer's 20,480-row sample is read as
+// RFC 4180 says: writers quote only fields that need it. dq pinned the
+// sample's "no quote", so "Smith, John" at row 25,001 stopped the run
+// (two fields for one), and "say ""hi""" kept its quotes as text. A '"'
+// inside an unquoted field stays part of it.
+func TestCSVQuotesAfterSample(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,name,height\n")
+	const n = 25_000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d,s,5'11\"\n", i)
+	}
+	fmt.Fprintf(&b, "%d,\"Smith, John\",6'0\"\n%d,\"say \"\"hi\"\"\",\n", n+1, n+2)
+	p := writeText(t, t.TempDir(), "late.csv", b.String())
+	ds, s := registered(t, p, FileOptions{})
+	if got := query(t, s, "SELECT count(*) || '|' || string_agg(name, '|' ORDER BY id) FILTER (WHERE id > 25000) || '|' || count(*) FILTER (WHERE height = '5''11\"') FROM "+ds.Relation); got != fmt.Sprintf(`%d|Smith, John|say "hi"|%d`, n+2, n) {
+		t.Errorf("got %q", got)
+	}
+}
+
+// A 0-byte part file in a directory (a writer that failed, a placeholder)
+// is left out of the read with a note, as Spark leaves it out: as Parquet
+// it failed the run as corrupt. File rules still see it, so FileSize > 0
+// catches it. A CSV with a header but no rows names columns without
+// making them text, and a blank file adds no column0.
+func TestEmptyFilesInDirectory(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "pq")
+	if err := os.MkdirAll(pq, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(writeParquet(t, "part-0", "SELECT 1 AS id, 5 AS amount UNION ALL SELECT 2, 6"), filepath.Join(pq, "part-0.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	writeText(t, pq, "part-1.parquet", "")
+	res, err := Evaluate(context.Background(), parseRules(t, `Rules = [ RowCount = 2, Sum "amount" = 11, FileSize > 0 B ]`),
+		Files(pq, FileOptions{}), Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.RuleResults {
+		got = append(got, string(r.Result))
+	}
+	if strings.Join(got, " ") != "PASS PASS FAIL" {
+		t.Errorf("results %v, want PASS PASS FAIL (FileSize sees the 0-byte file)", got)
+	}
+
+	csvDir := filepath.Join(dir, "csv")
+	writeText(t, csvDir, "a.csv", "id,amount,day\n1,5,2024-01-01\n2,6.5,2024-01-02\n")
+	writeText(t, csvDir, "b.csv", "")
+	writeText(t, csvDir, "c.csv", "id,amount,day\n")
+	writeText(t, csvDir, "d.csv", "\n\n")
+	writeText(t, csvDir, "e.csv", "id,amount,day\n3,7,2024-01-03\n")
+	var notes []string
+	ds, s := registered(t, csvDir, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	var cols []string
+	for _, c := range ds.Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	if got, want := strings.Join(cols, ", "), "id BIGINT, amount DOUBLE, day DATE"; got != want {
+		t.Errorf("columns %q, want %q", got, want)
+	}
+	// By hand: 3 rows, 5 + 6.5 + 7.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(amount) || ' ' || max(day) FROM "+ds.Relation); got != "3 18.5 2024-01-03" {
+		t.Errorf("got %q, want \"3 18.5 2024-01-03\"", got)
+	}
+	if len(notes) != 1 || notes[0] != "skipped 1 file of 0 bytes: b.csv" {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// "~/" is the home directory where no shell expanded it (dq.yaml, zsh's
+// --ref alias=~/…, a quoted glob); a path that exists as written wins.
+func TestFilesHomePath(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	writeText(t, home, "exports/a.csv", "id\n1\n2\n")
+	writeText(t, home, "exports/b.csv", "id\n3\n")
+	for _, p := range []string{"~/exports/a.csv", "~/exports/*.csv", "~/exports"} {
+		ds, s := registered(t, p, FileOptions{})
+		want := map[string]string{"~/exports/a.csv": "2 3"}[p]
+		if want == "" {
+			want = "3 6"
+		}
+		if got := query(t, s, "SELECT count(*) || ' ' || sum(id) FROM "+ds.Relation); got != want {
+			t.Errorf("%s: %q, want %q", p, got, want)
+		}
+	}
+	in, _, err := ExpandLocal("~/exports/*.csv", FileOptions{})
+	if err != nil || len(in.Files) != 2 || in.Dir != filepath.Join(home, "exports") {
+		t.Errorf("ExpandLocal: %+v, %v", in, err)
+	}
+	// A directory really named "~" is read as written.
+	cwd := t.TempDir()
+	writeText(t, cwd, "~/exports/a.csv", "id\n7\n")
+	t.Chdir(cwd)
+	ds, s := registered(t, "~/exports/a.csv", FileOptions{})
+	if got := query(t, s, "SELECT sum(id) FROM "+ds.Relation); got != "7" {
+		t.Errorf("literal ~: %q, want 7", got)
+	}
+}
+
+// A CSV column that is also a Hive partition key (year=2024/part.csv
+// holding "year") reads the partition value, as Spark and DuckDB do; the
+// read failed with a conversion error ("Could not convert string to INT64"), DuckDB having
+// typed the partition value while dq compared it with text.
+func TestCSVColumnIsHiveKey(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "year=2024/a.csv", "id,year\n1,2024\n")
+	writeText(t, dir, "year=2025/b.csv", "id,year\n2,2025\n3,\n")
+	ds, s := registered(t, dir, FileOptions{})
+	// By hand: the partition values 2024 + 2025 + 2025; 3 rows, 2 columns.
+	if got := query(t, s, "SELECT count(*) || ' ' || sum(year) || ' ' || sum(id) FROM "+ds.Relation); got != "3 6074 6" || len(ds.Columns) != 2 {
+		t.Errorf("got %q, columns %v; want \"3 6074 6\" and 2 columns", got, ds.Columns)
+	}
+}
+
+// Reading errors leave out DuckDB's excerpt of dq's own statement
+// ("LINE 1: DESCRIBE SELECT * FROM read_json(…" and a caret).
+func TestSourceErrorWithoutSQLExcerpt(t *testing.T) {
+	p := writeText(t, t.TempDir(), "bad.json", "{\"id\":1}\n{\"id\":2,\n{\"id\":3}\n")
+	s := openTestSession(t, SessionOptions{Threads: 1})
+	_, err := s.Register(context.Background(), "primary", Files(p, FileOptions{}))
+	if err == nil || !strings.Contains(err.Error(), "Malformed JSON") || strings.Contains(err.Error(), "LINE ") || strings.Contains(err.Error(), "read_json") {
+		t.Errorf("err = %q", err)
+	}
+}
+
+// A delimiter given that the file does not use reads it as one column,
+// and a note says so: otherwise every rule fails as "column missing".
+func TestCSVWrongDelimiterNote(t *testing.T) {
+	var notes []string
+	p := writeText(t, t.TempDir(), "a.csv", "id,name\n1,a\n2,b\n")
+	ds, _ := registered(t, p, FileOptions{CSV: CSVOptions{Delimiter: ";"}, Note: func(m string) { notes = append(notes, m) }})
+	if len(ds.Columns) != 1 || len(notes) != 1 || !strings.HasSuffix(notes[0], `read as one column "id,name" with the delimiter ";" you gave; is the file separated by something else?`) {
+		t.Errorf("columns %v, notes %q", ds.Columns, notes)
+	}
+}
+
+// Files whose content is another format than their name says are named
+// as such when the read fails (a ragged CSV, a "corrupt" Parquet file were
+// the complaints, exit 3 for the latter), and are read as the format
+// given explicitly, even against their name. A gzip file saved as .csv
+// is decompressed (it was "not UTF-8 … probably windows-1252").
+func TestMislabelledFiles(t *testing.T) {
+	dir := t.TempDir()
+	csvText := "id,name\n1,a\n2,b\n"
+	pq := writeParquet(t, "real", "SELECT 1 AS id UNION ALL SELECT 2")
+	asCSV := filepath.Join(dir, "pq.csv")
+	b, err := os.ReadFile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeText(t, dir, "pq.csv", string(b))
+	writeText(t, dir, "text.parquet", csvText)
+	writeText(t, dir, "lines.csv", `{"id":1}`+"\n"+`{"id":2,"x":[1,2]}`+"\n")
+	for name, want := range map[string]string{
+		"pq.csv":       asCSV + " is named as CSV but its content is Parquet",
+		"text.parquet": filepath.Join(dir, "text.parquet") + " is named as Parquet but its content is text (CSV?)",
+		"lines.csv":    filepath.Join(dir, "lines.csv") + " is named as CSV but its content is JSON",
+	} {
+		s := openTestSession(t, SessionOptions{Threads: 1})
+		_, err := s.Register(context.Background(), "primary", Files(filepath.Join(dir, name), FileOptions{}))
+		if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrFormatUnknown) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for name, format := range map[string]string{"pq.csv": FormatParquet, "text.parquet": FormatCSV, "lines.csv": FormatJSON} {
+		ds, s := registered(t, filepath.Join(dir, name), FileOptions{Format: format})
+		if got := query(t, s, "SELECT count(*) || ' ' || sum(id) FROM "+ds.Relation); got != "2 3" {
+			t.Errorf("%s as %s: %q, want \"2 3\"", name, format, got)
+		}
+	}
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(csvText))
+	zw.Close()
+	ds, s := registered(t, writeText(t, dir, "download.csv", gz.String()), FileOptions{})
+	if got := query(t, s, "SELECT count(*) || ' ' || string_agg(name, '' ORDER BY id) FROM "+ds.Relation); got != "2 ab" {
+		t.Errorf("gzip saved as .csv: %q, want \"2 ab\"", got)
+	}
+	// A CSV that begins like bzip2's magic is still text.
+	ds, s = registered(t, writeText(t, dir, "bzh.csv", "BZh1,x\n1,2\n"), FileOptions{})
+	if got := query(t, s, `SELECT sum("BZh1") FROM `+ds.Relation); got != "1" {
+		t.Errorf("BZh1 header: %q", got)
+	}
+}

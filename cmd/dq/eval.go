@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/dqlabs/dq/engine/statecache"
 	"github.com/dqlabs/dq/sinks/console"
 	"github.com/dqlabs/dq/sinks/jsonout"
+	"github.com/mattn/go-isatty"
 )
 
 // dataFlags are the flags shared by every command that reads data: how to
@@ -50,11 +52,14 @@ type dataFlags struct {
 	// note reports files left out of a read (skipped symlinks) on
 	// stderr; set by setNotes.
 	note func(string)
+	// stdin is read for the data "-"; set by setNotes.
+	stdin io.Reader
 }
 
 // setNotes makes notes about the data (skipped symlinks) go to stderr,
 // unless -q.
 func (f *dataFlags) setNotes(e *env) {
+	f.stdin = e.stdin
 	f.note = func(msg string) {
 		if !e.quiet {
 			fmt.Fprintf(e.stderr, "dq: note: %s\n", msg)
@@ -70,7 +75,7 @@ func (f *dataFlags) fileOptions() engine.FileOptions {
 // EvalCmd is `dq eval`.
 type EvalCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
-	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), - for standard input, s3://bucket/key|prefix/|glob or glue://database/table."`
 
 	Format            *string `enum:"table,json,html,junit,markdown" placeholder:"table|json|html|junit|markdown" help:"Output on stdout: table, json (Glue's GetDataQualityResult), html (a single-file report; with -o, written there instead of the JSON), junit (XML for CI test reports) or markdown (for pull-request comments and job summaries). Default: table on a terminal, json otherwise."`
 	Output            string  `short:"o" placeholder:"FILE" help:"Also write the JSON result to FILE (atomically), whatever --format says (with --format html: the HTML report)."`
@@ -439,6 +444,9 @@ func (f *dataFlags) sourceOf(path string) engine.Source {
 	if isRemote(path) || f.Partition != "" {
 		return f.remote(path, fo, f.Partition)
 	}
+	if path == "-" && f.stdin != nil {
+		return engine.Stream(stdinName, f.stdin, fo)
+	}
 	return engine.Files(path, fo)
 }
 
@@ -446,6 +454,13 @@ func (f *dataFlags) sourceOf(path string) engine.Source {
 // is "" for commands without a ruleset. (Shell-expanded globs are caught
 // when parsing the arguments: see parseErrorHint.)
 func (f *dataFlags) checkArgs(rules, data string) error {
+	if rules == "-" && data == "-" {
+		return errors.New("the ruleset and the data cannot both be read from standard input (-); give one of them as a file")
+	}
+	if in, ok := f.stdin.(*os.File); ok && data == "-" && (isatty.IsTerminal(in.Fd()) || isatty.IsCygwinTerminal(in.Fd())) {
+		// Waiting for data typed at the terminal is never what was meant.
+		return errors.New("the data - is standard input, which is a terminal: pipe the data in (zcat data.csv.gz | dq eval rules.dqdl -) or name a file")
+	}
 	if rules != "" {
 		if err := checkRulesPath(rules, data); err != nil {
 			return err

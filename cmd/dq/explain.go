@@ -9,7 +9,7 @@ import (
 // ExplainCmd is `dq explain`.
 type ExplainCmd struct {
 	Rules string `arg:"" help:"Ruleset file; - reads standard input."`
-	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
+	Data  string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), - for standard input, s3://bucket/key|prefix/|glob or glue://database/table."`
 
 	dataFlags `embed:""`
 }

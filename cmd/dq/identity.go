@@ -16,7 +16,8 @@ import (
 // and CloudWatch. An explicit --dataset-id wins; otherwise a local path is
 // made absolute and cleaned, so `data/x.parquet`, `./data/x.parquet` and
 // `/abs/data/x.parquet` are one dataset; a Glue table is glue:db.table, S3
-// data its canonical s3:// URL, and any other URL is kept as written.
+// data its canonical s3:// URL, any other URL is kept as written, and
+// standard input (-) is <stdin>.
 func datasetIdentity(explicit, data string) (string, error) {
 	if explicit != "" {
 		if strings.TrimSpace(explicit) == "" {
@@ -29,6 +30,9 @@ func datasetIdentity(explicit, data string) (string, error) {
 	}
 	if strings.Contains(data, "://") {
 		return data, nil
+	}
+	if data == "-" {
+		return stdinName, nil
 	}
 	abs, err := filepath.Abs(data)
 	if err != nil {

@@ -67,7 +67,7 @@ func (f *scanFlags) profile(e *env, path string) (*recommend.Profile, error) {
 
 // ProfileCmd is `dq profile`.
 type ProfileCmd struct {
-	Data   string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
+	Data   string `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), - for standard input, s3://bucket/key|prefix/|glob or glue://database/table."`
 	Format string `enum:"table,json" default:"table" placeholder:"table|json" help:"Output: a table for people, or the full profile as JSON."`
 
 	scanFlags `embed:""`

@@ -20,6 +20,7 @@ type readerFlags struct {
 	NullValue       []string `name:"null-value" sep:"none" placeholder:"TEXT" help:"A CSV field text read as NULL in every column, e.g. NA. Repeatable."`
 	CSVEmpty        string   `name:"csv-empty" enum:"string,null" default:"string" placeholder:"string|null" help:"A blank CSV field in a text column is an empty string (default, as AWS Glue) or NULL. Blank numeric, date and boolean fields are always NULL."`
 	CSVRagged       string   `name:"csv-ragged" enum:"error,ignore,null-pad" default:"error" placeholder:"error|ignore|null-pad" help:"CSV lines whose field count differs from the header's: stop with an error naming the line (default), drop them, or pad short lines with NULLs."`
+	CSVSkip         int      `name:"csv-skip" placeholder:"N" help:"Skip the first N lines of each CSV file (a title or notes above the header). An Excel 'sep=;' first line is skipped without it."`
 	CSVEncoding     string   `name:"csv-encoding" placeholder:"NAME" help:"Text encoding of CSV files: utf-8 (default), windows-1252 (alias latin1), iso-8859-15, utf-16, shift_jis, gbk, ... Other encodings are decoded to UTF-8 copies in the session's temporary directory."`
 	DateFormat      string   `name:"date-format" placeholder:"FORMAT" help:"strptime format of dates in CSV/JSON text, e.g. %d/%m/%Y. Default: ISO and common formats are detected."`
 	TimestampFormat string   `name:"timestamp-format" placeholder:"FORMAT" help:"strptime format of timestamps in CSV/JSON text, e.g. '%d/%m/%Y %H:%M'."`
@@ -36,10 +37,14 @@ func (f *readerFlags) readerOptions() (engine.FileOptions, error) {
 			NullValues:  f.NullValue,
 			EmptyAsNull: f.CSVEmpty == "null",
 			Ragged:      f.CSVRagged,
+			Skip:        f.CSVSkip,
 			Encoding:    f.CSVEncoding,
 		},
 		DateFormat:      f.DateFormat,
 		TimestampFormat: f.TimestampFormat,
+	}
+	if f.CSVSkip < 0 {
+		return fo, fmt.Errorf("--csv-skip must be 0 or more, got %d", f.CSVSkip)
 	}
 	if _, err := engine.CSVEncoding(f.CSVEncoding); err != nil {
 		return fo, fmt.Errorf("--csv-encoding: %w", err)
@@ -78,8 +83,15 @@ func sourceHint(err error) error {
 		return fmt.Errorf("%w (--csv-encoding windows-1252|utf-16|...)", err)
 	case errors.Is(err, engine.ErrFormatUnknown):
 		return fmt.Errorf("%w (--format-in parquet|csv|json)", err)
+	case errors.As(err, &rag) && rag.Skip > 0:
+		return fmt.Errorf("%w (--csv-skip %d; or --csv-ragged ignore|null-pad)", err, rag.Skip)
 	case errors.As(err, &rag):
 		return fmt.Errorf("%w (--csv-ragged ignore|null-pad)", err)
+	case strings.Contains(err.Error(), "Hive partition mismatch"):
+		// Files at different depths of k=v directories (a stray file
+		// beside the partitions, or partitions added over time).
+		msg, _, _ := strings.Cut(err.Error(), "\n\nLINE ") // DuckDB's SQL context
+		return fmt.Errorf("%s (the files are not all under the same k=v directories; --no-hive reads them without partition columns)", msg)
 	}
 	return err
 }
@@ -130,14 +142,16 @@ func looksLikeRuleset(path string) bool {
 		st, err := os.Stat(path)
 		return err == nil && st.Mode().IsRegular()
 	}
+	// Stat before opening: a pipe or FIFO (the data on standard input,
+	// <(zcat data.csv.gz)) must not be opened or read here.
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return false
-	}
 	buf := make([]byte, 4096)
 	n, _ := f.Read(buf)
 	for _, line := range strings.Split(string(buf[:n]), "\n") {

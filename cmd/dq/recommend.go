@@ -10,7 +10,7 @@ import (
 
 // RecommendCmd is `dq recommend`.
 type RecommendCmd struct {
-	Data       string   `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), s3://bucket/key|prefix/|glob or glue://database/table."`
+	Data       string   `arg:"" help:"Data: a file, a glob (quote it; ** matches any depth), a directory (read recursively), - for standard input, s3://bucket/key|prefix/|glob or glue://database/table."`
 	Output     string   `short:"o" placeholder:"FILE" help:"Write the ruleset to FILE (replacing it) instead of standard output."`
 	Families   []string `name:"families" placeholder:"FAMILY" help:"Rule families to propose: rowcount, completeness, uniqueness, categorical, range, length, type, statistics. Default: all."`
 	Strictness string   `enum:"strict,balanced,loose" default:"balanced" placeholder:"strict|balanced|loose" help:"Headroom of ranges and thresholds: strict (just past what the data shows), balanced (Deequ's 95% bounds, 10% headroom) or loose (99.9% bounds, 50%)."`
