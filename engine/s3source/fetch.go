@@ -329,6 +329,15 @@ func (f *fetcher) object(ctx context.Context, e *entry, needed, cached *int64) (
 		// data even to describe it, so it is fetched whole.
 		want = whole
 	}
+	if e.Size == 0 {
+		// Nothing to fetch, but the layout links to the data file: an
+		// empty object (named as one key) reads as an empty local file.
+		if err := e.createEmpty(); err != nil {
+			return cc, err
+		}
+		e.touch()
+		return cc, nil
+	}
 	var missing spans
 	for _, w := range want {
 		missing = append(missing, e.Filled.missing(w)...)

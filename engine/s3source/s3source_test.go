@@ -507,3 +507,74 @@ func TestFooterAnsweredRulesFetchNoData(t *testing.T) {
 		t.Errorf("--no-metadata: %d results, data ranges %v", len(got.RuleResults), fx.s3.Ranges())
 	}
 }
+
+// Spark and Glue job output as it lands in S3: a 0-byte part file from an
+// empty task, a 0-byte "directory" marker, *_$folder$ markers, .crc and
+// _temporary/ entries, and NULL partition values written as
+// __HIVE_DEFAULT_PARTITION__. A prefix or glob reads only the real data
+// (Spark's file index skips 0-byte files too); a 0-byte object named as
+// one key reads as the empty file it is.
+func TestSparkOutputEmptyObjectsAndDefaultPartition(t *testing.T) {
+	fx := newFixture(t)
+	local := t.TempDir()
+	part := func(dir, q string) []byte {
+		ctx := context.Background()
+		s, err := engine.OpenSession(ctx, engine.SessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		p := filepath.Join(local, dir+".parquet")
+		if _, err := s.Conn().ExecContext(ctx, "COPY ("+q+") TO '"+p+"' (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+		return mustRead(t, p)
+	}
+	fx.s3.Put("lake", "out/dt=2024-01-01/part-00000-a.snappy.parquet", part("a", "SELECT * FROM (VALUES (1, 'x'), (2, NULL), (3, 'z')) t(id, name)"))
+	fx.s3.Put("lake", "out/dt=__HIVE_DEFAULT_PARTITION__/part-00000-b.snappy.parquet", part("b", "SELECT * FROM (VALUES (4, 'u'), (5, 'v')) t(id, name)"))
+	fx.s3.Put("lake", "out/dt=2024-01-04/part-00000-c.snappy.parquet", part("c", "SELECT 9 AS id, 'w' AS name LIMIT 0"))
+	fx.s3.Put("lake", "out/dt=2024-01-02/part-00001-d.snappy.parquet", nil) // an empty task's file
+	fx.s3.Put("lake", "out/dt=2024-01-03/", nil)                            // console "folder"
+	fx.s3.Put("lake", "out/dt=2024-01-01_$folder$", nil)
+	fx.s3.Put("lake", "out/_SUCCESS", nil)
+	fx.s3.Put("lake", "out/dt=2024-01-01/.part-00000-a.snappy.parquet.crc", []byte("crc"))
+	fx.s3.Put("lake", "out/_temporary/0/_temporary/attempt_1/dt=2024-01-05/part-00002.snappy.parquet", []byte("partial"))
+
+	rules := parse(t, `Rules = [ RowCount = 5, Completeness "dt" = 0.6, Sum "id" = 15,
+		CustomSql "select count(*) from primary where dt is null and id in (4, 5)" = 2 ]`)
+	for _, url := range []string{"s3://lake/out/", "s3://lake/out", "s3://lake/out/*/*.parquet", "s3://lake/out/**"} {
+		res, err := engine.Evaluate(context.Background(), rules, engine.Remote(fx.source(t, url, s3source.Options{})), engine.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		for _, r := range res.RuleResults {
+			if r.Result != engine.Pass {
+				t.Errorf("%s: %s %s %v %s", url, r.Name, r.Result, r.EvaluatedMetrics, r.EvaluationMessage)
+			}
+		}
+	}
+	objs, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "out/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs {
+		keys = append(keys, o.Rel)
+	}
+	want := []string{"dt=2024-01-01/part-00000-a.snappy.parquet", "dt=2024-01-04/part-00000-c.snappy.parquet", "dt=__HIVE_DEFAULT_PARTITION__/part-00000-b.snappy.parquet"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("resolved %v\nwant     %v", keys, want)
+	}
+
+	// Only empty objects: an error that says so.
+	fx.s3.Put("lake", "empty/part-0.csv", nil)
+	fx.s3.Put("lake", "empty/_SUCCESS", nil)
+	if err := runErr(t, fx, "s3://lake/empty/"); !strings.Contains(err.Error(), "no data objects under the prefix") || !strings.Contains(err.Error(), "0-byte") {
+		t.Errorf("empty prefix: %v", err)
+	}
+	// One empty CSV named as a key: zero rows, as the local empty file.
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 0 ]`), engine.Remote(fx.source(t, "s3://lake/empty/part-0.csv", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("empty key: %v %v", err, res)
+	}
+}
