@@ -155,10 +155,20 @@ type DeclaredColumn struct{ Name, Type string }
 
 // CSVDialect is how a catalogued CSV table is written.
 type CSVDialect struct {
-	Header    bool   // the first line of each file is a header (skip.header.line.count=1)
+	Header bool // the first line of each file is a header (skip.header.line.count=1)
+	// SkipLines is the number of lines skipped at the start of every
+	// file (skip.header.line.count); 0 = one when Header, else none.
+	SkipLines int
 	Delimiter string // "" = ","
 	Quote     string // "" = no quoting rule given: '"'
 	Escape    string // "" = same as Quote
+	// Nulls are the field texts read as NULL in every column
+	// (LazySimpleSerDe's serialization.null.format, `\N` unless the
+	// table says otherwise; "" makes empty fields NULL). Any other
+	// field is text: an empty field is "" in a string column and, not
+	// parsing, NULL in a typed one, as in Athena. nil = no text is NULL
+	// (OpenCSVSerde).
+	Nulls []string
 	// Encoding is the SerDe's serialization.encoding (see CSVEncoding);
 	// "" = UTF-8.
 	Encoding string
@@ -347,8 +357,22 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 			cols[i] = QuoteString(c.Name) + ": 'VARCHAR'"
 		}
 		args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
-			fmt.Sprintf("header = %t", d.Header), "delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
+			"delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
 			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
+		if d.SkipLines > 0 {
+			// skip applies to every file, as the SerDe skips each file's
+			// first lines.
+			args = append(args, "header = false", fmt.Sprintf("skip = %d", d.SkipLines))
+		} else {
+			args = append(args, fmt.Sprintf("header = %t", d.Header))
+		}
+		if d.Nulls == nil {
+			// No text is NULL: a newline can never be an unquoted field,
+			// and quoted fields never match.
+			args = append(args, "nullstr = "+QuoteString("\n"), "allow_quoted_nulls = false")
+		} else {
+			args = append(args, "nullstr = "+quoteStringList(d.Nulls))
+		}
 		if d.Escape != "" {
 			args = append(args, "escape = "+QuoteString(d.Escape))
 		}

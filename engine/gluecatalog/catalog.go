@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
@@ -330,16 +332,48 @@ func (t *Table) Partitions(ctx context.Context) (parts []Partition, projected bo
 	return parts, projected, nil
 }
 
+// partitionName is k=v/k=v, as shown to users.
 func (t *Table) partitionName(keys []types.Column, p partition) string {
+	return partitionPath(keys, p, func(v string) string { return v })
+}
+
+// partitionDir is the local k=v/k=v directory a partition's objects are
+// laid out under for DuckDB's Hive reader, which URL-decodes values: a
+// value holding "/" (a projected date in yyyy/MM/dd, as in AWS's
+// CloudTrail and ALB examples), "=", "%", spaces or any non-ASCII is
+// escaped, so that it reads back exactly.
+func partitionDir(keys []types.Column, p partition) string {
+	return partitionPath(keys, p, hiveEscape)
+}
+
+func partitionPath(keys []types.Column, p partition, value func(string) string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v := ""
 		if i < len(p.values) {
 			v = p.values[i]
 		}
-		parts[i] = aws.ToString(k.Name) + "=" + v
+		parts[i] = aws.ToString(k.Name) + "=" + value(v)
 	}
 	return strings.Join(parts, "/")
+}
+
+// hiveEscape percent-encodes every byte of v but letters, digits, "-"
+// and "_". __HIVE_DEFAULT_PARTITION__ stays as it is (DuckDB reads it as
+// NULL, as Hive and Athena do); a value spelled NULL is escaped, since
+// DuckDB would read that as NULL too.
+func hiveEscape(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		plain := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if plain && !(i == 0 && strings.EqualFold(v, "null")) {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // Fetch implements engine.Fetcher.
@@ -442,30 +476,81 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 	return fd, err
 }
 
-// csvDialect reads the SerDe parameters of a CSV table.
+// csvDialect reads the SerDe parameters of a CSV table as the SerDe
+// does. OpenCSVSerde: separatorChar (default ","), quoteChar, escapeChar,
+// and no text is NULL. LazySimpleSerDe (crawlers' CSV tables, Hive's and
+// Athena CTAS's TEXTFILE): field.delim, else serialization.format, a
+// number there being a byte value (Hive's "1" is \x01), by default
+// \x01 (a csv/tsv classification without one: "," or tab); fields equal
+// to serialization.null.format (default `\N`) are NULL. Both skip
+// skip.header.line.count lines of every file.
 func csvDialect(tb *types.Table) engine.CSVDialect {
 	var d engine.CSVDialect
 	tp := lowerKeys(tb.Parameters)
 	var sp map[string]string
+	serde := ""
 	if sd := tb.StorageDescriptor; sd != nil && sd.SerdeInfo != nil {
 		sp = lowerKeys(sd.SerdeInfo.Parameters)
+		serde = strings.ToLower(aws.ToString(sd.SerdeInfo.SerializationLibrary))
 	}
-	d.Header = tp["skip.header.line.count"] == "1" || sp["skip.header.line.count"] == "1"
-	for _, k := range []string{"field.delim", "separatorchar", "serialization.format"} {
-		if v := sp[k]; v != "" && (k != "serialization.format" || len(v) == 1 && (v[0] < '0' || v[0] > '9')) {
-			d.Delimiter = v
-			break
+	// Hive merges the SerDe's and the table's properties; the SerDe's win.
+	prop := func(k string) (string, bool) {
+		if v, ok := sp[k]; ok {
+			return v, true
+		}
+		v, ok := tp[k]
+		return v, ok
+	}
+	if v, ok := prop("skip.header.line.count"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			d.SkipLines = n
+			d.Header = n == 1
 		}
 	}
-	if strings.EqualFold(tp["classification"], "tsv") && d.Delimiter == "" {
-		d.Delimiter = "\t"
+	class := strings.ToLower(tp["classification"])
+	if strings.Contains(serde, "opencsvserde") {
+		d.Delimiter = sp["separatorchar"]
+		d.Quote = sp["quotechar"]
+		d.Escape = sp["escapechar"]
+	} else {
+		for _, k := range []string{"field.delim", "serialization.format"} {
+			if v := sp[k]; v != "" {
+				d.Delimiter = hiveByte(v)
+				break
+			}
+		}
+		switch {
+		case d.Delimiter != "":
+		case class == "tsv":
+			d.Delimiter = "\t"
+		case class == "csv":
+			d.Delimiter = ","
+		default:
+			d.Delimiter = "\x01"
+		}
+		d.Quote = sp["quotechar"]
+		d.Escape = sp["escapechar"]
+		nf, ok := prop("serialization.null.format")
+		if !ok {
+			nf = `\N`
+		}
+		d.Nulls = []string{nf}
 	}
-	d.Quote = sp["quotechar"]
-	d.Escape = sp["escapechar"]
 	// LazySimpleSerDe and OpenCSVSerDe decode with serialization.encoding
 	// (Athena documents it for non-UTF-8 CSV).
 	d.Encoding = sp["serialization.encoding"]
 	return d
+}
+
+// hiveByte reads a delimiter property as Hive's LazySerDeParameters.getByte
+// does: a number is the byte of that value ("1" is \x01, "9" a tab), any
+// other text its first character.
+func hiveByte(v string) string {
+	if n, err := strconv.ParseInt(v, 10, 8); err == nil && n > 0 {
+		return string(rune(n))
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return string(r)
 }
 
 // listPartition lists a partition's location and places each object
@@ -484,11 +569,11 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 	}
 	dir := ""
 	if len(keys) > 0 {
-		dir = t.partitionName(keys, p) + "/"
+		dir = partitionDir(keys, p) + "/"
 	}
 	var out []s3source.Placed
 	for _, o := range objs {
-		if s3source.Hidden(o.Rel) {
+		if !s3source.DataObject(o) {
 			continue
 		}
 		// Glue reads every object of a partition as the table's format,

@@ -371,3 +371,111 @@ func TestFooterAnsweredTableFetchesNoData(t *testing.T) {
 		t.Errorf("declared types and footers:\n%s", text)
 	}
 }
+
+// Partition values that are not plain words reach the rules unchanged:
+// AWS's CloudTrail and ALB projection examples put a yyyy/MM/dd date in
+// one key, and catalogued values hold spaces, "=", "%", accents, or the
+// literal text NULL. __HIVE_DEFAULT_PARTITION__ (a NULL partition value,
+// as Spark and Hive write it) is NULL, also under an int key.
+func TestPartitionValuesReadBackExactly(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "ct/2024/01/01/a.json", []byte(`{"eventname":"A","n":1}`+"\n"))
+	fake.S3.Put("lake", "ct/2024/01/02/b.json", []byte(`{"eventname":"B","n":2}`+"\n"+`{"eventname":"C","n":3}`+"\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "cloudtrail", Location: "s3://lake/ct/", Classification: "json",
+		Columns:       []sinktest.GlueColumn{{Name: "eventname", Type: "string"}, {Name: "n", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "timestamp", Type: "string"}},
+		Parameters: map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd",
+			"projection.timestamp.range": "2024/01/01,2024/01/03", "storage.location.template": "s3://lake/ct/${timestamp}"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, engine.Remote(cat.Table("lake", "cloudtrail", "")), `SELECT count(*), string_agg("timestamp" || ':' || eventname, ',' ORDER BY n) FROM "primary"`)
+	if want := []any{int64(3), "2024/01/01:A,2024/01/02:B,2024/01/02:C"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("projected yyyy/MM/dd: got %v, want %v", got, want)
+	}
+	got = query(t, engine.Remote(cat.Table("lake", "cloudtrail", "timestamp >= '2024/01/02'")), `SELECT count(*), min("timestamp") FROM "primary"`)
+	if want := []any{int64(2), "2024/01/02"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("filtered: got %v, want %v", got, want)
+	}
+
+	vals := []string{"New York", "a/b", "k=v", "100%", "São Paulo", "NULL", "__HIVE_DEFAULT_PARTITION__"}
+	var parts []sinktest.GluePartition
+	for i, v := range vals {
+		key := fmt.Sprintf("cities/p%d/part-0.csv", i)
+		fake.S3.Put("lake", key, []byte(fmt.Sprintf("%d\n", i)))
+		year := fmt.Sprint(2020 + i)
+		if i == len(vals)-1 {
+			year = "__HIVE_DEFAULT_PARTITION__"
+		}
+		parts = append(parts, sinktest.GluePartition{Values: []string{v, year}, Location: fmt.Sprintf("s3://lake/cities/p%d", i)})
+	}
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "cities", Location: "s3://lake/cities/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "i", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "city", Type: "string"}, {Name: "year", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"}, Partitions: parts}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	got = query(t, engine.Remote(cat.Table("lake", "cities", "")),
+		`SELECT count(*), string_agg(coalesce(city, '<null>') || '@' || coalesce(year::VARCHAR, '<null>'), '|' ORDER BY i), count(city), count(year) FROM "primary"`)
+	want := []any{int64(7), "New York@2020|a/b@2021|k=v@2022|100%@2023|São Paulo@2024|NULL@2025|<null>@<null>", int64(6), int64(6)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("catalogued values:\n got  %v\n want %v", got, want)
+	}
+}
+
+// CSV tables as Hive, Athena and crawlers declare them, read as their
+// SerDe reads them: LazySimpleSerDe's \N is NULL and an empty field is ""
+// in a string column (NULL in a typed one); serialization.null.format
+// overrides \N; a Hive table without a delimiter property (or with
+// serialization.format=1) is \x01-separated; skip.header.line.count may
+// be more than 1; OpenCSVSerde has no NULL text at all.
+func TestCSVSerDeSemantics(t *testing.T) {
+	fake, cat := setup(t)
+	cols := []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}, {Name: "score", Type: "double"}}
+	lazy := "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+	text := "org.apache.hadoop.mapred.TextInputFormat"
+	for _, tc := range []struct {
+		name, data string
+		tbl        sinktest.GlueTable
+		want       string // id:name:score, <n> for NULL
+	}{
+		{"crawler", "id|name|score\n1|ann|1.5\n2|\\N|\\N\n3||\n4|\"q\"|x\n",
+			sinktest.GlueTable{Classification: "csv", SerDeParams: map[string]string{"field.delim": "|"}},
+			`1:ann:1.5 2:<n>:<n> 3::<n> 4:q:<n>`},
+		{"nullformat", "id,name,score\n1,,1.5\n2,\\N,2\n3,NA,NA\n",
+			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"serialization.null.format": ""}},
+			`1:<n>:1.5 2:\N:2.0 3:NA:<n>`},
+		{"serdenullformat", "id,name,score\n1,NA,1.5\n2,,NA\n",
+			sinktest.GlueTable{Classification: "csv", SerDeParams: map[string]string{"field.delim": ",", "serialization.null.format": "NA"}},
+			`1:<n>:1.5 2::<n>`},
+		{"hivedefault", "1\x01ann\x011.5\n2\x01\\N\x01\\N\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{"serialization.format": "1"}},
+			`1:ann:1.5 2:<n>:<n>`},
+		{"ctastext", "1\x01a,b\x012\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{}},
+			`1:a,b:2.0`},
+		{"tab", "1\tann\t1.5\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{"field.delim": "\t"}},
+			`1:ann:1.5`},
+		{"skip2", "report of 2024-01-01\nid,name,score\n1,ann,1.5\n",
+			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"skip.header.line.count": "2"}},
+			`1:ann:1.5`},
+		{"opencsv", "\"id\",\"name\",\"score\"\n\"1\",\"\",\"\"\n\"2\",\"\\N\",\"2.5\"\n\"3\",\"a, b\",\"3\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\""}},
+			`1::<n> 2:\N:2.5 3:a, b:3.0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake.S3.Put("lake", "serde/"+tc.name+"/000000_0", []byte(tc.data))
+			tbl := tc.tbl
+			tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", tc.name, "s3://lake/serde/"+tc.name+"/", cols
+			if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+				t.Fatal(err)
+			}
+			got := query(t, engine.Remote(cat.Table("lake", tc.name, "")),
+				`SELECT string_agg(coalesce(id::VARCHAR, '<n>') || ':' || coalesce(name, '<n>') || ':' || coalesce(score::VARCHAR, '<n>'), ' ' ORDER BY id) FROM "primary"`)
+			if got[0] != tc.want {
+				t.Errorf("got  %v\nwant %v", got[0], tc.want)
+			}
+		})
+	}
+}
