@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/dqlabs/dq/engine"
 )
 
 // Client is an S3 client that follows buckets to their region: a bucket
@@ -94,7 +97,14 @@ type Error struct {
 	Code string // S3 error code or HTTP status text
 	Hint string
 	Err  error
+	// Env is engine.AccessFailure when the environment failed rather
+	// than the input (access denied, credentials, network, server
+	// errors after retries): dq exits 3, not 2.
+	Env engine.EnvironmentKind
 }
+
+// EnvironmentKind implements engine.EnvironmentKinder.
+func (e *Error) EnvironmentKind() engine.EnvironmentKind { return e.Env }
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("%s %s: %s", e.Op, e.URL, e.Code)
@@ -134,12 +144,17 @@ func wrapErr(op, url string, err error) error {
 		e.Code, e.Hint = "no such bucket", "check the bucket name (and the endpoint, AWS_ENDPOINT_URL)"
 	case code == "NoSuchKey" || code == "NotFound" && op == "reading" || status == http.StatusNotFound:
 		e.Code, e.Hint = "no such key", "check the path; a prefix ends in /"
-	case code == "AccessDenied" || status == http.StatusForbidden && code == "":
-		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects"
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired":
 		e.Code, e.Hint = "the AWS credentials have expired ("+code+")", "refresh them (aws sso login, or new session credentials)"
+		e.Env = engine.AccessFailure
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken":
 		e.Code, e.Hint = "the AWS credentials were rejected ("+code+")", "check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+		e.Env = engine.AccessFailure
+	case code == "AccessDenied" || code == "AllAccessDisabled" || status == http.StatusForbidden:
+		// A HEAD has no body, so a refusal arrives as a bare 403
+		// ("Forbidden").
+		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects (and kms:Decrypt for SSE-KMS objects)"
+		e.Env = engine.AccessFailure
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
 		e.Code, e.Hint = "the object changed while it was being read (ETag mismatch)", "run again once writers have finished"
 	case code != "":
@@ -147,10 +162,34 @@ func wrapErr(op, url string, err error) error {
 		if msg := api.ErrorMessage(); msg != "" {
 			e.Code += ": " + msg
 		}
+		if status >= 500 || code == "SlowDown" || code == "ServiceUnavailable" || code == "InternalError" {
+			e.Env = engine.AccessFailure // still failing after the SDK's retries
+		}
 	case status != 0:
 		e.Code = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		if status >= 500 || status == http.StatusTooManyRequests {
+			e.Env = engine.AccessFailure
+		}
 	default:
+		// No answer from S3 at all: the endpoint is unreachable, DNS
+		// failed, the connection was refused, or no credentials were
+		// found.
 		e.Code = err.Error()
+		e.Env = engine.AccessFailure
+		if NoCredentials(err) {
+			e.Code, e.Hint = "no AWS credentials found", NoCredentialsHint
+		}
 	}
 	return e
+}
+
+// NoCredentialsHint says where the SDK's default chain looks.
+const NoCredentialsHint = "set AWS_PROFILE (aws sso login) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with a role"
+
+// NoCredentials reports an SDK error saying that the default credential
+// chain found nothing (the SDK has no typed error for it).
+func NoCredentials(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found") ||
+		strings.Contains(msg, "failed to refresh cached credentials")
 }
