@@ -147,7 +147,68 @@ type Fetched struct {
 	// ETag): the local copies are new files every run, so their own
 	// identity would never match. nil = not cached.
 	Identities []statecache.Identity
+	// Objects, when set, names the object each of Files is a copy of
+	// (s3://bucket/key), in order: messages about a file (a malformed
+	// line, a ragged CSV) name the object, not its temporary copy.
+	Objects []string
 }
+
+// nameObjects is err with the local copies' paths in its text replaced
+// by the objects' URLs; errors.As and errors.Is still see err.
+func (fd *Fetched) nameObjects(err error) error {
+	if len(fd.Objects) != len(fd.Files) {
+		return err
+	}
+	return nameObjects(err, fd.Files, fd.Objects)
+}
+
+func nameObjects(err error, files, objects []string) error {
+	if err == nil || len(files) == 0 {
+		return err
+	}
+	msg := err.Error()
+	idx := make([]int, len(files))
+	for i := range idx {
+		idx[i] = i
+	}
+	// Longest first: a.csv must not match the start of a.csv.gz.
+	sort.Slice(idx, func(a, b int) bool { return len(files[idx[a]]) > len(files[idx[b]]) })
+	pairs := make([]string, 0, 2*len(idx))
+	for _, i := range idx {
+		pairs = append(pairs, files[i], objects[i])
+	}
+	named := strings.NewReplacer(pairs...).Replace(msg)
+	if named == msg {
+		return err
+	}
+	return &objectNamedError{err: err, msg: named}
+}
+
+// NameObjects returns err with the paths of Remote sources' local copies
+// in its text replaced by the objects they copy (s3://bucket/key), so
+// that a message about a malformed line names what the user can open.
+// An EnvironmentError stays one.
+func (s *Session) NameObjects(err error) error {
+	if err == nil || len(s.objectFiles) == 0 {
+		return err
+	}
+	var ee *EnvironmentError
+	if errors.As(err, &ee) {
+		if named := nameObjects(ee.Err, s.objectFiles, s.objectURLs); named != ee.Err {
+			return &EnvironmentError{Kind: ee.Kind, Err: named}
+		}
+		return err
+	}
+	return nameObjects(err, s.objectFiles, s.objectURLs)
+}
+
+type objectNamedError struct {
+	err error
+	msg string
+}
+
+func (e *objectNamedError) Error() string { return e.msg }
+func (e *objectNamedError) Unwrap() error { return e.err }
 
 // DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
 // or "" to keep the type the reader infers (nested types).
@@ -208,7 +269,7 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 		return "", &SourceError{Err: err}
 	}
 	loc := fd.Location
-	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: fd.nameObjects(err)} }
 	if len(fd.Files) == 0 {
 		return fail(fmt.Errorf("no data files"))
 	}
@@ -228,6 +289,10 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if len(fd.Objects) == len(fd.Files) {
+		s.objectFiles = append(s.objectFiles, fd.Files...)
+		s.objectURLs = append(s.objectURLs, fd.Objects...)
+	}
 	if fd.Format == FormatParquet {
 		// The footers answer rules (plan_metadata.go) whether or not the
 		// data was fetched yet: they are always fetched first.

@@ -13,6 +13,7 @@ import (
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/gluecatalog"
 	"github.com/dqlabs/dq/engine/s3source"
+	"github.com/dqlabs/dq/recommend"
 	"github.com/dqlabs/dq/sinks/sinktest"
 )
 
@@ -477,5 +478,50 @@ func TestCSVSerDeSemantics(t *testing.T) {
 				t.Errorf("got  %v\nwant %v", got[0], tc.want)
 			}
 		})
+	}
+}
+
+// A malformed object is named by its s3:// URL, never by the temporary
+// copy dq reads: at registration (a ragged CSV under a prefix), during
+// evaluation (a Glue CSV table's unterminated quote, found by the scan)
+// and while profiling.
+func TestErrorsNameTheObject(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "rag/year=2024/a.csv", []byte("a,b\n1,2\n3,4,5\n"))
+	fake.S3.Put("lake", "broken/dt=1/000000_0", []byte("1|ok|1\n2|\"unterminated|2\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "broken", Location: "s3://lake/broken/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}, {Name: "score", Type: "double"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "dt", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"}, SerDeParams: map[string]string{"field.delim": "|"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	rs := parse(t, `Rules = [ RowCount > 0 ]`)
+	src, err := s3source.New(s3source.NewClient(sinktest.AWSConfig(fake.URL)), "s3://lake/rag/", s3source.Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for name, f := range map[string]func() error{
+		"s3 prefix": func() error {
+			_, err := engine.Evaluate(ctx, rs, engine.Remote(src), engine.Options{})
+			return err
+		},
+		"glue eval": func() error {
+			_, err := engine.Evaluate(ctx, rs, engine.Remote(cat.Table("lake", "broken", "")), engine.Options{})
+			return err
+		},
+		"glue profile": func() error {
+			_, err := recommend.ProfileSource(ctx, engine.Remote(cat.Table("lake", "broken", "")), recommend.ProfileOptions{})
+			return err
+		},
+	} {
+		err := f()
+		want := "s3://lake/broken/dt=1/000000_0"
+		if name == "s3 prefix" {
+			want = "s3://lake/rag/year=2024/a.csv"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), os.TempDir()+"/dq-s3-") {
+			t.Errorf("%s: %v\nwant it to name %s", name, err, want)
+		}
 	}
 }

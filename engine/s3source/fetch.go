@@ -221,6 +221,7 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 			return fd, rep, fmt.Errorf("laying out %s: %w", p.Object.URL(), err)
 		}
 		fd.Files = append(fd.Files, local)
+		fd.Objects = append(fd.Objects, p.Object.URL())
 		keep[entries[i].meta] = true
 		// The state cache keys a file's states by the object's version;
 		// an object listed without an ETag leaves the data uncached.
