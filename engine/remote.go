@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -438,8 +441,16 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		} else {
 			args = append(args, "nullstr = "+quoteStringList(d.Nulls))
 		}
-		if d.Escape != "" {
-			args = append(args, "escape = "+QuoteString(d.Escape))
+		escape := d.Escape
+		if escape == `\` && quote == `"` && !anyByte(files, '\\') {
+			// OpenCSVSerde takes both \" and "" inside quotes (AWS's
+			// Athena example declares escapeChar '\\'), DuckDB one
+			// escape: with no backslash in the data, "" is the only
+			// escape the SerDe would see.
+			escape = quote
+		}
+		if escape != "" {
+			args = append(args, "escape = "+QuoteString(escape))
 		}
 		if c := commonCompression(files); c != "" {
 			args = append(args, "compression = "+QuoteString(c))
@@ -592,4 +603,35 @@ func commonDir(files []string) string {
 		}
 	}
 	return dir
+}
+
+// anyByte reports whether some of files (uncompressed) holds b; a
+// compressed file, or one that cannot be read, counts as holding it.
+func anyByte(files []string, b byte) bool {
+	buf := make([]byte, 1<<20)
+	for _, f := range files {
+		if fileCompression(f) != "" {
+			return true
+		}
+		file, err := os.Open(f)
+		if err != nil {
+			return true
+		}
+		found := false
+		for !found {
+			n, err := file.Read(buf)
+			found = bytes.IndexByte(buf[:n], b) >= 0
+			if err != nil {
+				if err != io.EOF {
+					found = true
+				}
+				break
+			}
+		}
+		file.Close()
+		if found {
+			return true
+		}
+	}
+	return false
 }

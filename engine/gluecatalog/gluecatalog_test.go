@@ -464,6 +464,17 @@ func TestCSVSerDeSemantics(t *testing.T) {
 			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
 				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\""}},
 			`1::<n> 2:\N:2.5 3:a, b:3.0`},
+		// Athena's documented declaration (escapeChar '\\') over data
+		// that doubles quotes, as most writers do, and over data that
+		// escapes them with a backslash, as Spark does.
+		{"opencsvdoubled", "\"id\",\"name\",\"score\"\n\"1\",\"say \"\"hi\"\"\",\"1\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\"", "escapeChar": "\\"}},
+			`1:say "hi":1.0`},
+		{"opencsvbackslash", "\"id\",\"name\",\"score\"\n\"1\",\"say \\\"hi\\\"\",\"1\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\"", "escapeChar": "\\"}},
+			`1:say "hi":1.0`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake.S3.Put("lake", "serde/"+tc.name+"/000000_0", []byte(tc.data))
