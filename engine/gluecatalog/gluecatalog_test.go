@@ -536,3 +536,36 @@ func TestErrorsNameTheObject(t *testing.T) {
 		}
 	}
 }
+
+// An injected projection key takes its values from the filter, as Athena
+// requires (= or IN); without them the error says how to give them.
+func TestInjectedProjection(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "logs/111/2024-01-01/a.json", []byte(`{"n":1}`+"\n"))
+	fake.S3.Put("lake", "logs/222/2024-01-01/a.json", []byte(`{"n":2}`+"\n"+`{"n":3}`+"\n"))
+	fake.S3.Put("lake", "logs/333/2024-01-01/a.json", []byte(`{"n":4}`+"\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "logs", Location: "s3://lake/logs/", Classification: "json",
+		Columns:       []sinktest.GlueColumn{{Name: "n", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "account", Type: "string"}, {Name: "day", Type: "string"}},
+		Parameters: map[string]string{"projection.enabled": "true", "projection.account.type": "injected",
+			"projection.day.type": "date", "projection.day.format": "yyyy-MM-dd", "projection.day.range": "2024-01-01,2024-01-02",
+			"storage.location.template": "s3://lake/logs/${account}/${day}"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	for filter, want := range map[string][]any{
+		"account = '222'": {int64(2), "222"},
+		"account IN ('111', '333') AND day >= '2024'": {int64(2), "111,333"},
+		"account = '111' OR account = '222'":          {int64(3), "111,222"},
+	} {
+		got := query(t, engine.Remote(cat.Table("lake", "logs", filter)), `SELECT count(*), string_agg(DISTINCT account, ',' ORDER BY account) FROM "primary"`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v", filter, got, want)
+		}
+	}
+	for _, filter := range []string{"", "day = '2024-01-01'", "account <> '111'", "account = '111' OR day = '2024-01-01'"} {
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "logs", filter)), engine.Options{})
+		if err == nil || !strings.Contains(err.Error(), `key account is injected: give its values with --partition "account = '…'"`) {
+			t.Errorf("%q: %v", filter, err)
+		}
+	}
+}
