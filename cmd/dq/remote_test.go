@@ -222,4 +222,11 @@ func TestRemoteAccessFailuresExit3(t *testing.T) {
 	if r := eval("s3://lake/nothing.parquet"); r.code != exitInvalid {
 		t.Errorf("missing key: exit %d, stderr %q", r.code, r.stderr)
 	}
+
+	// No region: S3 starts at us-east-1 and follows the bucket.
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	if r := eval("s3://lake/taxi/"); r.code != exitOK {
+		t.Errorf("S3 without a region: exit %d, stderr %q", r.code, r.stderr)
+	}
 }

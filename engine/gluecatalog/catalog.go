@@ -193,6 +193,9 @@ func (t *Table) apiErr(op string, err error) error {
 		return &Error{Table: t.URL(), Msg: msg, Err: err, Env: env}
 	}
 	// No answer from Glue: unreachable endpoint, no credentials.
+	if msg := err.Error(); strings.Contains(msg, "Missing Region") || strings.Contains(msg, "Invalid region") {
+		return &Error{Table: t.URL(), Msg: op + ": no AWS region configured; set AWS_REGION (or region in the AWS_PROFILE's config): the Glue Data Catalog is per region", Err: err}
+	}
 	if s3source.NoCredentials(err) {
 		return &Error{Table: t.URL(), Msg: op + ": no AWS credentials found; " + s3source.NoCredentialsHint, Err: err, Env: engine.AccessFailure}
 	}

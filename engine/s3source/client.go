@@ -34,6 +34,12 @@ type Client struct {
 // override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, cfg.BaseEndpoint) it
 // addresses buckets path-style, as S3-compatible stores expect.
 func NewClient(cfg aws.Config) *Client {
+	if cfg.Region == "" {
+		// No region configured: start at us-east-1, as the AWS CLI does
+		// for S3; a bucket elsewhere answers with its region, which is
+		// then followed.
+		cfg.Region = "us-east-1"
+	}
 	ps := cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 	return &Client{cfg: cfg, pathStyle: ps, regions: map[string]string{}, clients: map[string]*s3.Client{}}
 }

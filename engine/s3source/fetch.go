@@ -573,7 +573,13 @@ func (f *fetcher) getRangeOnce(ctx context.Context, o Object, file *os.File, r s
 		return err
 	})
 	if err != nil {
-		return wrapErr("reading", o.URL(), err)
+		err = wrapErr("reading", o.URL(), err)
+		var se *Error
+		if errors.As(err, &se) && se.Code == "no such key" {
+			// It was listed a moment ago.
+			se.Code, se.Hint = "the object was deleted after it was listed", "run again once writers have finished; nothing partial was kept"
+		}
+		return err
 	}
 	defer out.Body.Close()
 	if f.opts.Stats != nil {

@@ -307,6 +307,34 @@ func TestETagChangeIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "s3://lake/t/a.csv") || !strings.Contains(err.Error(), "changed") {
 		t.Fatalf("err = %v", err)
 	}
+
+	// Deleted between listing and reading (a writer replacing a
+	// partition): said so, not "check the path".
+	if _, err := fx.s3.Backend.DeleteObject("lake", "t/a.csv"); err != nil {
+		t.Fatal(err)
+	}
+	fd, _, err = s3source.FetchObjects(context.Background(), fx.client, []s3source.Placed{{Object: objs[0], Local: "a.csv"}}, "csv", engine.AllColumns, s3source.Options{CacheDir: t.TempDir()}, nil)
+	if fd != nil {
+		fd.Cleanup()
+	}
+	if err == nil || !strings.Contains(err.Error(), "reading s3://lake/t/a.csv: the object was deleted after it was listed") {
+		t.Fatalf("deleted: %v", err)
+	}
+}
+
+// With no region configured, S3 starts at us-east-1 (as the AWS CLI
+// does) instead of failing; a bucket elsewhere is followed to its region.
+func TestNoRegionConfigured(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "t/a.csv", []byte("x\n1\n"))
+	srv := httptest.NewServer(fx.s3)
+	defer srv.Close()
+	cfg := sinktest.AWSConfig(srv.URL)
+	cfg.Region = ""
+	objs, err := s3source.NewClient(cfg).Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "t/"}, nil)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("%v %v", objs, err)
+	}
 }
 
 // File* rules on s3:// paths give what they give on a local copy.
