@@ -245,12 +245,19 @@ func format(tb *types.Table) (string, error) {
 	if class == "" {
 		class = strings.ToLower(sdParams["classification"])
 	}
+	// Text SerDes read text files; over a SequenceFile they read binary
+	// records dq would mistake for lines.
+	text := input == "" || strings.Contains(input, "textinputformat")
 	switch {
 	case class == "parquet" || strings.Contains(input, "parquet") || strings.Contains(serde, "parquet"):
 		return engine.FormatParquet, nil
-	case class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde"):
+	case strings.Contains(input, "sequencefile"):
+		return "", fmt.Errorf("is stored as SequenceFile; %s", readable)
+	case strings.Contains(serde, "regexserde") || strings.Contains(serde, "grokserde"):
+		return "", fmt.Errorf("is read with %s (lines parsed by a pattern); %s", aws.ToString(sd.SerdeInfo.SerializationLibrary), readable)
+	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde")):
 		return engine.FormatCSV, nil
-	case class == "json" || strings.Contains(serde, "json"):
+	case text && (class == "json" || strings.Contains(serde, "json")):
 		return engine.FormatJSON, nil
 	case class == "orc" || strings.Contains(input, "orc"):
 		return "", fmt.Errorf("is stored as ORC; %s", readable)
@@ -258,6 +265,9 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is stored as Avro; %s", readable)
 	}
 	what := class
+	if what == "" && sd.SerdeInfo != nil {
+		what = aws.ToString(sd.SerdeInfo.SerializationLibrary)
+	}
 	if what == "" {
 		what = aws.ToString(sd.InputFormat)
 	}

@@ -569,3 +569,34 @@ func TestInjectedProjection(t *testing.T) {
 		}
 	}
 }
+
+// Storage dq cannot read is refused naming it, never read as text: a
+// SequenceFile under LazySimpleSerDe, AWS's ALB/CloudFront-style
+// RegexSerDe tables, Grok (custom classifier) and Ion tables.
+func TestUnreadableStorageNamed(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "odd/000000_0", []byte("SEQ\x06junk"))
+	for name, tc := range map[string]struct {
+		tbl  sinktest.GlueTable
+		want string
+	}{
+		"seq": {sinktest.GlueTable{InputFormat: "org.apache.hadoop.mapred.SequenceFileInputFormat", SerDe: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+			"glue://lake/seq: is stored as SequenceFile; dq reads Parquet, CSV (optionally gzip) and JSON tables"},
+		"alb": {sinktest.GlueTable{InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "org.apache.hadoop.hive.serde2.RegexSerDe", SerDeParams: map[string]string{"input.regex": "([^ ]*) (.*)"}},
+			"glue://lake/alb: is read with org.apache.hadoop.hive.serde2.RegexSerDe (lines parsed by a pattern)"},
+		"grok": {sinktest.GlueTable{Classification: "applogs", InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "com.amazonaws.glue.serde.GrokSerDe"},
+			"glue://lake/grok: is read with com.amazonaws.glue.serde.GrokSerDe"},
+		"ion": {sinktest.GlueTable{InputFormat: "com.amazon.ionhiveserde.formats.IonInputFormat", SerDe: "com.amazon.ionhiveserde.IonHiveSerDe"},
+			`glue://lake/ion: has a format dq does not know ("com.amazon.ionhiveserde.IonHiveSerDe")`},
+	} {
+		tbl := tc.tbl
+		tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", name, "s3://lake/odd/", []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+			t.Fatal(err)
+		}
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", name, "")), engine.Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %q", name, err, tc.want)
+		}
+	}
+}
