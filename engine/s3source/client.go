@@ -153,14 +153,19 @@ func wrapErr(op, url string, err error) error {
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired":
 		e.Code, e.Hint = "the AWS credentials have expired ("+code+")", "refresh them (aws sso login, or new session credentials)"
 		e.Env = engine.AccessFailure
+	case code == "RequestTimeTooSkewed":
+		e.Code, e.Hint = "the request was refused: this machine's clock is off ("+code+")", "set the clock (NTP) and run again"
+		e.Env = engine.AccessFailure
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken":
 		e.Code, e.Hint = "the AWS credentials were rejected ("+code+")", "check AWS_PROFILE / AWS_ACCESS_KEY_ID"
 		e.Env = engine.AccessFailure
-	case code == "AccessDenied" || code == "AllAccessDisabled" || status == http.StatusForbidden:
+	case code == "AccessDenied" || code == "AllAccessDisabled" || status == http.StatusForbidden && (code == "" || code == "Forbidden"):
 		// A HEAD has no body, so a refusal arrives as a bare 403
 		// ("Forbidden").
 		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects (and kms:Decrypt for SSE-KMS objects)"
 		e.Env = engine.AccessFailure
+	case code == "InvalidObjectState":
+		e.Code, e.Hint = "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored", "restore it first, or leave it out with a glob or --partition"
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
 		e.Code, e.Hint = "the object changed while it was being read (ETag mismatch)", "run again once writers have finished"
 	case code != "":

@@ -58,6 +58,13 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 		return c.listData(ctx, loc.Bucket, loc.Key, progress)
 	}
 	o, err := c.Head(ctx, loc.Bucket, loc.Key)
+	if err == nil && o.Size == 0 {
+		// A 0-byte key beside a prefix of the same name is a folder
+		// marker some tools write: the data is under the prefix.
+		if objs, lerr := c.listData(ctx, loc.Bucket, loc.Key+"/", progress); lerr == nil {
+			return objs, nil
+		}
+	}
 	if err == nil {
 		return []Object{o}, nil
 	}

@@ -606,3 +606,56 @@ func TestSparkOutputEmptyObjectsAndDefaultPartition(t *testing.T) {
 		t.Errorf("empty key: %v %v", err, res)
 	}
 }
+
+// S3's own refusals that are not about permissions keep their meaning: an
+// archived (Glacier) object is the input (exit 2, "restore it"), a skewed
+// clock the environment (exit 3); a bare 403, as HEAD returns it, is
+// access denied.
+func TestRefusalsSaidPrecisely(t *testing.T) {
+	for _, tc := range []struct {
+		status     int
+		code, want string
+		env        bool
+	}{
+		{403, "InvalidObjectState", "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored; restore it first", false},
+		{403, "RequestTimeTooSkewed", "this machine's clock is off", true},
+		{403, "", "access denied; the credentials need s3:ListBucket", true},
+		{403, "AccessDenied", "access denied; the credentials need s3:ListBucket", true},
+		{503, "SlowDown", "SlowDown: nope", true},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("list-type") == "2" {
+				w.Header().Set("Content-Type", "application/xml")
+				fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>lake</Name><Prefix>old/</Prefix><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated>`+
+					`<Contents><Key>old/a.csv</Key><Size>4</Size><ETag>"e"</ETag><StorageClass>GLACIER</StorageClass><LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>`)
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(tc.status)
+			if tc.code != "" && r.Method != http.MethodHead {
+				fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>nope</Message></Error>`, tc.code)
+			}
+		}))
+		cfg := sinktest.AWSConfig(srv.URL)
+		cfg.RetryMaxAttempts = 1
+		src, _ := s3source.New(s3source.NewClient(cfg), "s3://lake/old/", s3source.Options{CacheDir: t.TempDir()})
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(src), engine.Options{})
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), "s3://lake/old/a.csv") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d %s: %v\nwant %q", tc.status, tc.code, err, tc.want)
+		}
+		if env := engine.AsEnvironmentError(err) != nil; env != tc.env {
+			t.Errorf("%d %s: environment failure %v, want %v", tc.status, tc.code, env, tc.env)
+		}
+	}
+
+	// A 0-byte key beside a prefix of the same name (a folder marker)
+	// reads the prefix.
+	fx := newFixture(t)
+	fx.s3.Put("lake", "trips", nil)
+	fx.s3.Put("lake", "trips/a.csv", []byte("x\n1\n2\n"))
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 2 ]`), engine.Remote(fx.source(t, "s3://lake/trips", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("folder marker: %v %+v", err, res)
+	}
+}
