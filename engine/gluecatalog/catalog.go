@@ -40,6 +40,7 @@ type Catalog struct {
 
 // New makes a Catalog from an SDK configuration; s3c reads the data.
 func New(cfg aws.Config, s3c *s3source.Client, opts s3source.Options) *Catalog {
+	cfg.Logger = s3source.QuietLogger(cfg.Logger)
 	return &Catalog{glue: glue.NewFromConfig(cfg), s3: s3c, opts: opts}
 }
 

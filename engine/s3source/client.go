@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/dqlabs/dq/engine"
@@ -40,6 +41,7 @@ func NewClient(cfg aws.Config) *Client {
 		// then followed.
 		cfg.Region = "us-east-1"
 	}
+	cfg.Logger = QuietLogger(cfg.Logger)
 	ps := cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 	return &Client{cfg: cfg, pathStyle: ps, regions: map[string]string{}, clients: map[string]*s3.Client{}}
 }
@@ -203,4 +205,21 @@ func NoCredentials(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found") ||
 		strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+// QuietLogger wraps an SDK logger (nil: none) to drop the SDK's warnings that a response body could not be
+// drained for connection reuse: they are about pooling, not the data (a
+// run reading thousands of objects printed them on stderr, among dq's own
+// messages). Every other line goes to next.
+func QuietLogger(next logging.Logger) logging.Logger { return quietLogger{next: next} }
+
+type quietLogger struct{ next logging.Logger }
+
+func (q quietLogger) Logf(c logging.Classification, format string, v ...any) {
+	if c == logging.Warn && strings.Contains(format, "HTTP response body, this may affect connection reuse") {
+		return
+	}
+	if q.next != nil {
+		q.next.Logf(c, format, v...)
+	}
 }

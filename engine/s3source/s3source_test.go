@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/smithy-go/logging"
+
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/s3source"
@@ -658,4 +660,21 @@ func TestRefusalsSaidPrecisely(t *testing.T) {
 	if err != nil || res.RuleResults[0].Result != engine.Pass {
 		t.Errorf("folder marker: %v %+v", err, res)
 	}
+}
+
+// The SDK's connection-reuse warnings are dropped; every other line
+// reaches the wrapped logger.
+func TestQuietLogger(t *testing.T) {
+	var got []string
+	l := s3source.QuietLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		got = append(got, string(c)+" "+fmt.Sprintf(format, v...))
+	}))
+	l.Logf(logging.Warn, "failed to discard remaining HTTP response body, this may affect connection reuse: %v", "x")
+	l.Logf(logging.Warn, "failed to close HTTP response body, this may affect connection reuse: %v", "x")
+	l.Logf(logging.Warn, "Response has no supported checksum. Not validating response payload.")
+	l.Logf(logging.Debug, "request %d", 1)
+	if want := []string{"WARN Response has no supported checksum. Not validating response payload.", "DEBUG request 1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q", got)
+	}
+	s3source.QuietLogger(nil).Logf(logging.Warn, "no logger: no panic")
 }
