@@ -1,6 +1,8 @@
 package s3source
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -115,17 +117,32 @@ func (s *Source) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fet
 		return nil, err
 	}
 	names := make([]string, len(objs))
+	known := false
 	for i, o := range objs {
 		names[i] = o.Rel
+		known = known || engine.FormatOf(o.Rel) != ""
 	}
-	_, format, err := engine.SelectFormat(names, s.Opts.Format)
+	given := s.Opts.Format
+	if given == "" && !known {
+		// Athena CTAS and UNLOAD, Hive and Firehose write objects
+		// without extensions: read the first one's magic bytes, as the
+		// local reader does.
+		if given, err = s.Client.sniff(ctx, objs[0]); err != nil {
+			return nil, err
+		}
+	}
+	_, format, err := engine.SelectFormat(names, given)
 	if err != nil {
-		return nil, &Error{URL: s.Loc.String(), Op: "reading", Code: err.Error()}
+		hint := ""
+		if !known {
+			hint = "the objects have no extension and are neither Parquet nor JSON: say --format-in csv (Hive's 000000_0 text files)"
+		}
+		return nil, &Error{URL: s.Loc.String(), Op: "reading", Code: err.Error(), Hint: hint}
 	}
 	var keep []Object
 	hive := false
 	for _, o := range objs {
-		if f := engine.FormatOf(o.Rel); f == format || f == "" && s.Opts.Format != "" {
+		if f := engine.FormatOf(o.Rel); f == format || f == "" && given != "" {
 			keep = append(keep, o)
 			hive = hive || hiveDirs(o.Rel)
 		}
@@ -629,3 +646,45 @@ func ifMatch(etag string) *string {
 }
 
 func trimQuotes(s string) string { return strings.Trim(s, `"`) }
+
+// sniff tells an extension-less object's format from its bytes: Parquet
+// by the PAR1 at its end, JSON by a first '{' or '[' (gzip-compressed or
+// not); "" when neither (CSV must be given explicitly).
+func (c *Client) sniff(ctx context.Context, o Object) (string, error) {
+	get := func(rng string) ([]byte, error) {
+		var out *s3.GetObjectOutput
+		err := c.do(ctx, o.Bucket, func(cl *s3.Client) error {
+			var err error
+			out, err = cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), Range: aws.String(rng), IfMatch: ifMatch(o.ETag)})
+			return err
+		})
+		if err != nil {
+			return nil, wrapErr("reading", o.URL(), err)
+		}
+		defer out.Body.Close()
+		return io.ReadAll(io.LimitReader(out.Body, 4096))
+	}
+	if o.Size >= 12 {
+		tail, err := get("bytes=-4")
+		if err != nil {
+			return "", err
+		}
+		if string(tail) == "PAR1" {
+			return engine.FormatParquet, nil
+		}
+	}
+	head, err := get("bytes=0-4095")
+	if err != nil {
+		return "", err
+	}
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		if zr, err := gzip.NewReader(bytes.NewReader(head)); err == nil {
+			head, _ = io.ReadAll(io.LimitReader(zr, 4096)) // a cut-off stream still gives its start
+		}
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return engine.FormatJSON, nil
+	}
+	return "", nil
+}

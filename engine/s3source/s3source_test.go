@@ -1,6 +1,8 @@
 package s3source_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -677,4 +679,34 @@ func TestQuietLogger(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	s3source.QuietLogger(nil).Logf(logging.Warn, "no logger: no panic")
+}
+
+// Objects without an extension (Athena CTAS and UNLOAD output, Firehose's
+// gzip JSON, Hive's 000000_0) are read by their magic bytes, as local
+// files are; text must be named CSV.
+func TestExtensionlessObjectsSniffed(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "ctas/20240101_120000_00001_abcde_1b2c", mustRead(t, taxiSample))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("{\"n\": 1}\n{\"n\": 2}\n"))
+	zw.Close()
+	fx.s3.Put("lake", "firehose/2024/01/01/00/stream-1-2024-01-01-00-00-00-uuid", gz.Bytes())
+	fx.s3.Put("lake", "hive/000000_0", []byte("1,a\n2,b\n"))
+	for url, want := range map[string]string{"s3://lake/ctas/": "20000", "s3://lake/firehose/": "2"} {
+		res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(fx.source(t, url, s3source.Options{})), engine.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if got := fmt.Sprint(res.RuleResults[0].EvaluatedMetrics["Dataset.*.RowCount"]); got != want {
+			t.Errorf("%s: %s rows, want %s", url, got, want)
+		}
+	}
+	if err := runErr(t, fx, "s3://lake/hive/"); !strings.Contains(err.Error(), "say --format-in csv") {
+		t.Errorf("text: %v", err)
+	}
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 2 ]`), engine.Remote(fx.source(t, "s3://lake/hive/", s3source.Options{Format: "csv"})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("text as csv: %v %+v", err, res)
+	}
 }
