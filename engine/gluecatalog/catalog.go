@@ -210,6 +210,10 @@ func catalogID(id string) *string {
 	return aws.String(id)
 }
 
+// errUnknownFormat marks a storage descriptor that names no format dq
+// knows (its text is empty: it only marks the error).
+var errUnknownFormat = errors.New("")
+
 // readable names what dq reads, for the unsupported-format error.
 const readable = "dq reads Parquet, CSV (optionally gzip) and JSON tables"
 
@@ -272,7 +276,7 @@ func format(tb *types.Table) (string, error) {
 	if what == "" {
 		what = aws.ToString(sd.InputFormat)
 	}
-	return "", fmt.Errorf("has a format dq does not know (%q); %s", what, readable)
+	return "", fmt.Errorf("has a format dq does not know (%q); %s%w", what, readable, errUnknownFormat)
 }
 
 func lowerKeys(m map[string]string) map[string]string {
@@ -335,6 +339,10 @@ type partition struct {
 	values   []string
 	location string
 	params   map[string]string
+	// format is the partition's own storage format when its storage
+	// descriptor names one ("" = the table's); problem says why dq
+	// cannot read it.
+	format, problem string
 }
 
 // Partition is one partition selected by the Table's filter.
@@ -454,6 +462,16 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 	if len(keys) > 0 {
 		for _, p := range parts {
 			rep.Partitions = append(rep.Partitions, t.partitionName(keys, p))
+		}
+		for _, p := range parts {
+			// Glue and Athena read each partition with its own SerDe; dq
+			// reads one format per table, and never skips a partition.
+			if p.problem != "" {
+				return nil, &Error{Table: t.URL(), Msg: fmt.Sprintf("partition %s %s", t.partitionName(keys, p), p.problem)}
+			}
+			if p.format != "" && p.format != fmtName {
+				return nil, &Error{Table: t.URL(), Msg: fmt.Sprintf("partition %s is stored as %s, the table as %s; dq reads one format per table: select partitions of one format with --partition", t.partitionName(keys, p), p.format, fmtName)}
+			}
 		}
 		if len(parts) == 0 {
 			msg := "the table has no partitions"
@@ -654,7 +672,18 @@ func (t *Table) getPartitions(ctx context.Context) ([]partition, error) {
 			if gp.StorageDescriptor != nil {
 				loc = aws.ToString(gp.StorageDescriptor.Location)
 			}
-			out = append(out, partition{values: gp.Values, location: loc, params: gp.Parameters})
+			p := partition{values: gp.Values, location: loc, params: gp.Parameters}
+			if sd := gp.StorageDescriptor; sd != nil && loc != "" && (aws.ToString(sd.InputFormat) != "" || sd.SerdeInfo != nil && aws.ToString(sd.SerdeInfo.SerializationLibrary) != "") {
+				// A crawler records each partition's storage; after a
+				// format change old partitions keep theirs.
+				// One that names nothing dq knows is read as the table.
+				f, err := format(&types.Table{Parameters: gp.Parameters, StorageDescriptor: sd})
+				p.format = f
+				if err != nil && !errors.Is(err, errUnknownFormat) {
+					p.problem = err.Error()
+				}
+			}
+			out = append(out, p)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i].values, "\x00") < strings.Join(out[j].values, "\x00") })

@@ -600,3 +600,46 @@ func TestUnreadableStorageNamed(t *testing.T) {
 		}
 	}
 }
+
+// A table whose older partitions keep another storage format (a crawler
+// records each partition's SerDe) is refused naming the partition, never
+// read with the table's format or skipped; partitions of the table's
+// format read, and a partition whose descriptor names no known format is
+// read as the table.
+func TestPartitionWithItsOwnFormat(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "mixed/year=2023/part-0.csv", []byte("1,a\n"))
+	fake.S3.Put("lake", "mixed/year=2024/part-0", mustReadFile(t, "../../testdata/taxi/sample.parquet"))
+	fake.S3.Put("lake", "mixed/year=2025/part-0.csv", []byte("3,c\n"))
+	fake.S3.Put("lake", "mixed/year=2026/part-0.csv", []byte("4,d\n"))
+	parquetIn := "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "mixed", Location: "s3://lake/mixed/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"},
+		Partitions: []sinktest.GluePartition{
+			{Values: []string{"2023"}, Location: "s3://lake/mixed/year=2023/", InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+			{Values: []string{"2024"}, Location: "s3://lake/mixed/year=2024/", InputFormat: parquetIn, SerDe: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+			{Values: []string{"2025"}, Location: "s3://lake/mixed/year=2025/", InputFormat: "org.apache.hadoop.mapred.TextInputFormat"},
+			{Values: []string{"2026"}, Location: "s3://lake/mixed/year=2026/"},
+		}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "mixed", "")), engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "glue://lake/mixed: partition year=2024 is stored as parquet, the table as csv") {
+		t.Errorf("mixed: %v", err)
+	}
+	got := query(t, engine.Remote(cat.Table("lake", "mixed", "year <> 2024")), `SELECT count(*), string_agg(name, ',' ORDER BY id) FROM "primary"`)
+	if want := []any{int64(3), "a,c,d"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("csv partitions: got %v, want %v", got, want)
+	}
+}
+
+func mustReadFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
