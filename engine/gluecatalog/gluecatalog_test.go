@@ -260,7 +260,34 @@ func TestParseExpr(t *testing.T) {
 			t.Errorf("%s = %v (%v), want %v", expr, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "year =", "year = 1 AND", "(year = 1", "year ~ 1", "'a' = year", "year NOT = 1"} {
+	// __HIVE_DEFAULT_PARTITION__ is NULL: comparisons with it are
+	// unknown, NOT of unknown too, IS NULL finds it; a numeric key's
+	// NULL is no error.
+	nul := map[string]string{"year": "__HIVE_DEFAULT_PARTITION__", "month": "01", "name": "x"}
+	for expr, want := range map[string]bool{
+		"year IS NULL":                       true,
+		"year is not null":                   false,
+		"month IS NOT NULL":                  true,
+		"year = 2024":                        false,
+		"NOT year = 2024":                    false,
+		"year <> 2024":                       false,
+		"year IN (2024) OR month = '01'":     true,
+		"NOT (year = 2024 AND month = '02')": true,
+		"NOT (year = 2024 OR month = '02')":  false,
+		"year BETWEEN 1 AND 3000":            false,
+		"year NOT LIKE '2%'":                 false,
+	} {
+		e, err := gluecatalog.ParseExpr(expr)
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		got, err := e.Eval(nul, num)
+		if err != nil || got != want {
+			t.Errorf("NULL year: %s = %v (%v), want %v", expr, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "year =", "year = 1 AND", "(year = 1", "year ~ 1", "'a' = year", "year NOT = 1", "year IS 1", "year IS NOT"} {
 		if _, err := gluecatalog.ParseExpr(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -420,6 +447,13 @@ func TestPartitionValuesReadBackExactly(t *testing.T) {
 	want := []any{int64(7), "New York@2020|a/b@2021|k=v@2022|100%@2023|São Paulo@2024|NULL@2025|<null>@<null>", int64(6), int64(6)}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("catalogued values:\n got  %v\n want %v", got, want)
+	}
+	// The NULL partition under filters, as GetPartitions' SQL compares:
+	// only IS NULL selects it, and a numeric comparison skips it.
+	for filter, want := range map[string]int64{"year IS NULL": 1, "year >= 2024": 2, "NOT year < 2024": 2, "year IS NOT NULL AND city LIKE '%o%'": 2} {
+		if got := query(t, engine.Remote(cat.Table("lake", "cities", filter)), `SELECT count(*) FROM "primary"`); got[0] != want {
+			t.Errorf("%s: %v rows, want %d", filter, got[0], want)
+		}
 	}
 }
 
