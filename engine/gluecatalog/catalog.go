@@ -634,6 +634,9 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 		if !s3source.DataObject(o) {
 			continue
 		}
+		if err := s3source.UnreadableCompression(o, fmtName); err != nil {
+			return nil, err
+		}
 		// Glue reads every object of a partition as the table's format,
 		// whatever its name says; only names of another known format
 		// are left out.

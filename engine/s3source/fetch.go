@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -142,6 +143,9 @@ func (s *Source) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fet
 	var keep []Object
 	hive := false
 	for _, o := range objs {
+		if err := UnreadableCompression(o, format); err != nil {
+			return nil, err
+		}
 		if f := engine.FormatOf(o.Rel); f == format || f == "" && given != "" {
 			keep = append(keep, o)
 			hive = hive || hiveDirs(o.Rel)
@@ -687,4 +691,29 @@ func (c *Client) sniff(ctx context.Context, o Object) (string, error) {
 		return engine.FormatJSON, nil
 	}
 	return "", nil
+}
+
+// unreadableCodecs are compressions Glue and Athena read that DuckDB
+// cannot, by suffix.
+var unreadableCodecs = map[string]string{".bz2": "bzip2", ".snappy": "Snappy (Hadoop framing)", ".lzo": "LZO", ".lz4": "LZ4",
+	".deflate": "deflate", ".zz": "deflate", ".zip": "ZIP", ".br": "Brotli", ".xz": "xz"}
+
+// UnreadableCompression is an error naming o when its name says it is
+// text data of format (or of no known format) compressed in a way dq cannot
+// read; such an object is never skipped silently, since Glue would read
+// it.
+func UnreadableCompression(o Object, format string) error {
+	if format == engine.FormatParquet {
+		return nil // compressed inside; a name says nothing
+	}
+	ext := strings.ToLower(path.Ext(o.Key))
+	codec, ok := unreadableCodecs[ext]
+	if !ok {
+		return nil
+	}
+	if inner := engine.FormatOf(strings.TrimSuffix(o.Key, o.Key[len(o.Key)-len(ext):])); inner != "" && inner != format {
+		return nil
+	}
+	return &Error{URL: o.URL(), Op: "reading", Code: "compressed with " + codec + ", which dq cannot read (it reads gzip and zstd)",
+		Hint: "recompress it with gzip, or leave it out with a glob"}
 }

@@ -710,3 +710,19 @@ func TestExtensionlessObjectsSniffed(t *testing.T) {
 		t.Errorf("text as csv: %v %+v", err, res)
 	}
 }
+
+// Text compressed in a way DuckDB cannot read (bzip2 and others Glue and
+// Athena read) is an error naming the object, not silently left out.
+func TestUnreadableCompressionNamed(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "bz/a.csv", []byte("id\n1\n"))
+	fx.s3.Put("lake", "bz/b.csv.bz2", []byte("BZh91AY&SY"))
+	fx.s3.Put("lake", "bz/notes.json.bz2", []byte("BZh91AY&SY")) // another format: not this read's
+	if err := runErr(t, fx, "s3://lake/bz/"); !strings.Contains(err.Error(), "reading s3://lake/bz/b.csv.bz2: compressed with bzip2, which dq cannot read") {
+		t.Errorf("bz2: %v", err)
+	}
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 1 ]`), engine.Remote(fx.source(t, "s3://lake/bz/*.csv", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("glob leaving it out: %v", err)
+	}
+}
