@@ -245,6 +245,11 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is a view, not a table with data in S3; %s", readable)
 	case sd == nil || aws.ToString(sd.Location) == "":
 		return "", errors.New("has no storage location")
+	case strings.EqualFold(params["has_encrypted_data"], "true"):
+		// Athena's mark for client-side (CSE-KMS) encrypted objects:
+		// their bytes are ciphertext to anyone but the S3 encryption
+		// client.
+		return "", fmt.Errorf("holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt; %s", readable)
 	}
 	class := strings.ToLower(params["classification"])
 	if class == "" {

@@ -622,6 +622,8 @@ func TestUnreadableStorageNamed(t *testing.T) {
 			"glue://lake/grok: is read with com.amazonaws.glue.serde.GrokSerDe"},
 		"ion": {sinktest.GlueTable{InputFormat: "com.amazon.ionhiveserde.formats.IonInputFormat", SerDe: "com.amazon.ionhiveserde.IonHiveSerDe"},
 			`glue://lake/ion: has a format dq does not know ("com.amazon.ionhiveserde.IonHiveSerDe")`},
+		"cse": {sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"has_encrypted_data": "true"}},
+			"glue://lake/cse: holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt"},
 	} {
 		tbl := tc.tbl
 		tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", name, "s3://lake/odd/", []sinktest.GlueColumn{{Name: "a", Type: "string"}}
