@@ -479,7 +479,7 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 			}
 		}
 		if len(parts) == 0 {
-			msg := "the table has no partitions"
+			msg := "the table has partition keys but no partitions in the catalog; add them (run its crawler, or MSCK REPAIR TABLE in Athena)"
 			if t.Partition != "" {
 				msg = fmt.Sprintf("no partitions match --partition %q", t.Partition)
 			}

@@ -679,3 +679,19 @@ func mustReadFile(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// A partitioned table whose partitions were never added (no crawler run,
+// no MSCK REPAIR) says how to add them.
+func TestPartitionedTableWithoutPartitions(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "fresh/year=2024/a.csv", []byte("1\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "fresh", Location: "s3://lake/fresh/", Classification: "csv",
+		Columns: []sinktest.GlueColumn{{Name: "i", Type: "int"}}, PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+		Partitions: []sinktest.GluePartition{}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "fresh", "")), engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "glue://lake/fresh: the table has partition keys but no partitions in the catalog; add them (run its crawler, or MSCK REPAIR TABLE in Athena)") {
+		t.Errorf("%v", err)
+	}
+}
