@@ -184,10 +184,11 @@ func openPrimary(ctx context.Context, primary Source, opts Options, need ColumnN
 
 // EvaluateOn runs the ruleset against a dataset already registered in s,
 // for callers who manage the session.
-func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Dataset, opts Options) (*Result, error) {
+func EvaluateOn(ctx context.Context, s *Session, rs *dqdl.Ruleset, primary *Dataset, opts Options) (_ *Result, err error) {
 	if rs == nil || primary == nil || s == nil {
 		return nil, errors.New("evaluate: nil ruleset, session or dataset")
 	}
+	defer func() { err = s.NameObjects(err) }()
 	res := &Result{
 		ResultID:    newResultID(),
 		RulesetName: opts.RulesetName,

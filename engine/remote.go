@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -147,7 +150,68 @@ type Fetched struct {
 	// ETag): the local copies are new files every run, so their own
 	// identity would never match. nil = not cached.
 	Identities []statecache.Identity
+	// Objects, when set, names the object each of Files is a copy of
+	// (s3://bucket/key), in order: messages about a file (a malformed
+	// line, a ragged CSV) name the object, not its temporary copy.
+	Objects []string
 }
+
+// nameObjects is err with the local copies' paths in its text replaced
+// by the objects' URLs; errors.As and errors.Is still see err.
+func (fd *Fetched) nameObjects(err error) error {
+	if len(fd.Objects) != len(fd.Files) {
+		return err
+	}
+	return nameObjects(err, fd.Files, fd.Objects)
+}
+
+func nameObjects(err error, files, objects []string) error {
+	if err == nil || len(files) == 0 {
+		return err
+	}
+	msg := err.Error()
+	idx := make([]int, len(files))
+	for i := range idx {
+		idx[i] = i
+	}
+	// Longest first: a.csv must not match the start of a.csv.gz.
+	sort.Slice(idx, func(a, b int) bool { return len(files[idx[a]]) > len(files[idx[b]]) })
+	pairs := make([]string, 0, 2*len(idx))
+	for _, i := range idx {
+		pairs = append(pairs, files[i], objects[i])
+	}
+	named := strings.NewReplacer(pairs...).Replace(msg)
+	if named == msg {
+		return err
+	}
+	return &objectNamedError{err: err, msg: named}
+}
+
+// NameObjects returns err with the paths of Remote sources' local copies
+// in its text replaced by the objects they copy (s3://bucket/key), so
+// that a message about a malformed line names what the user can open.
+// An EnvironmentError stays one.
+func (s *Session) NameObjects(err error) error {
+	if err == nil || len(s.objectFiles) == 0 {
+		return err
+	}
+	var ee *EnvironmentError
+	if errors.As(err, &ee) {
+		if named := nameObjects(ee.Err, s.objectFiles, s.objectURLs); named != ee.Err {
+			return &EnvironmentError{Kind: ee.Kind, Err: named}
+		}
+		return err
+	}
+	return nameObjects(err, s.objectFiles, s.objectURLs)
+}
+
+type objectNamedError struct {
+	err error
+	msg string
+}
+
+func (e *objectNamedError) Error() string { return e.msg }
+func (e *objectNamedError) Unwrap() error { return e.err }
 
 // DeclaredColumn is a column of a declared schema. Type is a DuckDB type,
 // or "" to keep the type the reader infers (nested types).
@@ -155,10 +219,20 @@ type DeclaredColumn struct{ Name, Type string }
 
 // CSVDialect is how a catalogued CSV table is written.
 type CSVDialect struct {
-	Header    bool   // the first line of each file is a header (skip.header.line.count=1)
+	Header bool // the first line of each file is a header (skip.header.line.count=1)
+	// SkipLines is the number of lines skipped at the start of every
+	// file (skip.header.line.count); 0 = one when Header, else none.
+	SkipLines int
 	Delimiter string // "" = ","
 	Quote     string // "" = no quoting rule given: '"'
 	Escape    string // "" = same as Quote
+	// Nulls are the field texts read as NULL in every column
+	// (LazySimpleSerDe's serialization.null.format, `\N` unless the
+	// table says otherwise; "" makes empty fields NULL). Any other
+	// field is text: an empty field is "" in a string column and, not
+	// parsing, NULL in a typed one, as in Athena. nil = no text is NULL
+	// (OpenCSVSerde).
+	Nulls []string
 	// Encoding is the SerDe's serialization.encoding (see CSVEncoding);
 	// "" = UTF-8.
 	Encoding string
@@ -198,7 +272,7 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 		return "", &SourceError{Err: err}
 	}
 	loc := fd.Location
-	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: err} }
+	fail := func(err error) (string, error) { return "", &SourceError{Location: loc, Err: fd.nameObjects(err)} }
 	if len(fd.Files) == 0 {
 		return fail(fmt.Errorf("no data files"))
 	}
@@ -218,6 +292,10 @@ func (r remoteSource) register(ctx context.Context, s *Session, rel string) (str
 	}
 	s.temps = append(s.temps, "DROP VIEW IF EXISTS "+rel)
 	s.allowedPaths = append(s.allowedPaths, fd.Files...)
+	if len(fd.Objects) == len(fd.Files) {
+		s.objectFiles = append(s.objectFiles, fd.Files...)
+		s.objectURLs = append(s.objectURLs, fd.Objects...)
+	}
 	if fd.Format == FormatParquet {
 		// The footers answer rules (plan_metadata.go) whether or not the
 		// data was fetched yet: they are always fetched first.
@@ -347,10 +425,32 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 			cols[i] = QuoteString(c.Name) + ": 'VARCHAR'"
 		}
 		args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
-			fmt.Sprintf("header = %t", d.Header), "delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
+			"delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
 			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
-		if d.Escape != "" {
-			args = append(args, "escape = "+QuoteString(d.Escape))
+		if d.SkipLines > 0 {
+			// skip applies to every file, as the SerDe skips each file's
+			// first lines.
+			args = append(args, "header = false", fmt.Sprintf("skip = %d", d.SkipLines))
+		} else {
+			args = append(args, fmt.Sprintf("header = %t", d.Header))
+		}
+		if d.Nulls == nil {
+			// No text is NULL: a newline can never be an unquoted field,
+			// and quoted fields never match.
+			args = append(args, "nullstr = "+QuoteString("\n"), "allow_quoted_nulls = false")
+		} else {
+			args = append(args, "nullstr = "+quoteStringList(d.Nulls))
+		}
+		escape := d.Escape
+		if escape == `\` && quote == `"` && !anyByte(files, '\\') {
+			// OpenCSVSerde takes both \" and "" inside quotes (AWS's
+			// Athena example declares escapeChar '\\'), DuckDB one
+			// escape: with no backslash in the data, "" is the only
+			// escape the SerDe would see.
+			escape = quote
+		}
+		if escape != "" {
+			args = append(args, "escape = "+QuoteString(escape))
 		}
 		if c := commonCompression(files); c != "" {
 			args = append(args, "compression = "+QuoteString(c))
@@ -503,4 +603,35 @@ func commonDir(files []string) string {
 		}
 	}
 	return dir
+}
+
+// anyByte reports whether some of files (uncompressed) holds b; a
+// compressed file, or one that cannot be read, counts as holding it.
+func anyByte(files []string, b byte) bool {
+	buf := make([]byte, 1<<20)
+	for _, f := range files {
+		if fileCompression(f) != "" {
+			return true
+		}
+		file, err := os.Open(f)
+		if err != nil {
+			return true
+		}
+		found := false
+		for !found {
+			n, err := file.Read(buf)
+			found = bytes.IndexByte(buf[:n], b) >= 0
+			if err != nil {
+				if err != io.EOF {
+					found = true
+				}
+				break
+			}
+		}
+		file.Close()
+		if found {
+			return true
+		}
+	}
+	return false
 }

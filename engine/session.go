@@ -81,6 +81,8 @@ type Session struct {
 	temps          []string                      // temp objects to drop on Close (OpenSessionOn)
 	unparseable    map[string][]UnparseableCount // by relation, set by sources during register
 	glueTables     []glueTableOf                 // Remote sources that are Glue tables, by relation
+	objectFiles    []string                      // Remote sources' local copies, for NameObjects…
+	objectURLs     []string                      // …and the objects they copy
 	cleanups       []func() error                // run on Close after the connection is gone (Remote sources' temporary copies)
 	seq            int                           // for unique internal names
 	// opening, when not nil, is closed once DuckDB has started in the

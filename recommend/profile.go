@@ -224,14 +224,14 @@ func ProfileDataset(ctx context.Context, s *engine.Session, ds *engine.Dataset, 
 		p.Columns = append(p.Columns, &ColumnProfile{Name: c.Name, Type: c.Type, Class: classify(c.Type), DistinctExact: !opts.Approx})
 	}
 	if err := runAggregate(ctx, s, ds, p, opts.Approx); err != nil {
-		return nil, fmt.Errorf("profiling %s: %w", ds.Location, err)
+		return nil, fmt.Errorf("profiling %s: %w", ds.Location, s.NameObjects(err))
 	}
 	if err := runHistograms(ctx, s, ds, p, opts); err != nil {
-		return nil, fmt.Errorf("profiling %s: value frequencies: %w", ds.Location, err)
+		return nil, fmt.Errorf("profiling %s: value frequencies: %w", ds.Location, s.NameObjects(err))
 	}
 	if opts.Approx {
 		if err := runExactDistinct(ctx, s, ds, p); err != nil {
-			return nil, fmt.Errorf("profiling %s: exact distinct counts: %w", ds.Location, err)
+			return nil, fmt.Errorf("profiling %s: exact distinct counts: %w", ds.Location, s.NameObjects(err))
 		}
 	}
 	for _, c := range p.Columns {

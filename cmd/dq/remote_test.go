@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -160,5 +164,69 @@ func TestRemoteDatasetID(t *testing.T) {
 	}
 	if _, ok := remoteDatasetID("trips/"); ok {
 		t.Error("local path taken as remote")
+	}
+}
+
+// TestRemoteAccessFailuresExit3: a refused or unreachable store is the
+// environment failing (exit 3, with the permission or the fix named),
+// never a verdict and never confused with a missing key (exit 2).
+func TestRemoteAccessFailuresExit3(t *testing.T) {
+	requireParser(t)
+	fake := lakeEnv(t)
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "r.dqdl", `Rules = [ RowCount > 0 ]`, 0o644)
+	eval := func(data string) result {
+		return runDQ(t, "", "eval", rules, data, "--no-history", "--no-cache")
+	}
+
+	fake.S3.Faults.FailAlways(http.StatusForbidden)
+	for _, data := range []string{"s3://lake/taxi/", "s3://lake/taxi/part-00000.parquet", "glue://lake/taxi"} {
+		r := eval(data)
+		if r.code != exitCouldNotRun || !strings.Contains(r.stderr, "access denied") || !strings.Contains(r.stderr, "s3:GetObject") || !strings.Contains(r.stderr, "hint:") {
+			t.Errorf("S3 403 on %s: exit %d, stderr %q", data, r.code, r.stderr)
+		}
+	}
+	fake.S3.Faults.Reset()
+
+	// Glue refuses: AccessDeniedException names the permissions.
+	glue := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"__type":"AccessDeniedException","Message":"User is not authorized to perform: glue:GetTable"}`)
+	}))
+	defer glue.Close()
+	t.Setenv("AWS_ENDPOINT_URL_GLUE", glue.URL)
+	if r := eval("glue://lake/taxi"); r.code != exitCouldNotRun || !strings.Contains(r.stderr, "AccessDeniedException") || !strings.Contains(r.stderr, "glue:GetTable") {
+		t.Errorf("Glue AccessDenied: exit %d, stderr %q", r.code, r.stderr)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_GLUE", "")
+
+	// Nothing listens at the endpoint.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	t.Setenv("AWS_ENDPOINT_URL", closed)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	for _, data := range []string{"s3://lake/taxi/", "glue://lake/taxi"} {
+		if r := eval(data); r.code != exitCouldNotRun || !strings.Contains(r.stderr, "connection refused") {
+			t.Errorf("unreachable endpoint, %s: exit %d, stderr %q", data, r.code, r.stderr)
+		}
+	}
+	t.Setenv("AWS_ENDPOINT_URL", fake.URL)
+
+	// The user's input stays exit 2.
+	if r := eval("s3://lake/nothing.parquet"); r.code != exitInvalid {
+		t.Errorf("missing key: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	// No region: S3 starts at us-east-1 and follows the bucket.
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	if r := eval("s3://lake/taxi/"); r.code != exitOK {
+		t.Errorf("S3 without a region: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -12,13 +12,16 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/s3source"
@@ -37,6 +40,7 @@ type Catalog struct {
 
 // New makes a Catalog from an SDK configuration; s3c reads the data.
 func New(cfg aws.Config, s3c *s3source.Client, opts s3source.Options) *Catalog {
+	cfg.Logger = s3source.QuietLogger(cfg.Logger)
 	return &Catalog{glue: glue.NewFromConfig(cfg), s3: s3c, opts: opts}
 }
 
@@ -86,10 +90,17 @@ type Error struct {
 	Msg      string
 	notFound bool
 	Err      error
+	// Env is engine.AccessFailure when the environment failed (access
+	// denied, credentials, network, throttling after retries): dq exits
+	// 3, not 2.
+	Env engine.EnvironmentKind
 }
 
 func (e *Error) Error() string { return e.Table + ": " + e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
+
+// EnvironmentKind implements engine.EnvironmentKinder.
+func (e *Error) EnvironmentKind() engine.EnvironmentKind { return e.Env }
 
 // Table reads one catalog table.
 type Table struct {
@@ -158,17 +169,38 @@ func (t *Table) apiErr(op string, err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		msg := op + ": " + api.ErrorCode()
+		var env engine.EnvironmentKind
 		switch api.ErrorCode() {
 		case "AccessDeniedException":
-			msg += "; the credentials need glue:GetTable, glue:GetPartitions and glue:GetDatabase"
+			msg += "; the credentials need glue:GetTable, glue:GetPartitions and glue:GetDatabase (and Lake Formation SELECT on the table, where it governs the catalog)"
+			env = engine.AccessFailure
 		case "ExpiredTokenException", "ExpiredToken":
 			msg += "; the AWS credentials have expired: refresh them"
+			env = engine.AccessFailure
 		case "UnrecognizedClientException", "InvalidSignatureException":
 			msg += "; the AWS credentials were rejected"
+			env = engine.AccessFailure
+		case "ThrottlingException", "InternalServiceException", "OperationTimeoutException", "ServiceUnavailableException":
+			env = engine.AccessFailure // still failing after the SDK's retries
+		default:
+			var re *smithyhttp.ResponseError
+			if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 500 {
+				env = engine.AccessFailure
+			}
+			if m := api.ErrorMessage(); m != "" {
+				msg += ": " + m
+			}
 		}
-		return &Error{Table: t.URL(), Msg: msg, Err: err}
+		return &Error{Table: t.URL(), Msg: msg, Err: err, Env: env}
 	}
-	return &Error{Table: t.URL(), Msg: op + ": " + err.Error(), Err: err}
+	// No answer from Glue: unreachable endpoint, no credentials.
+	if msg := err.Error(); strings.Contains(msg, "Missing Region") || strings.Contains(msg, "Invalid region") {
+		return &Error{Table: t.URL(), Msg: op + ": no AWS region configured; set AWS_REGION (or region in the AWS_PROFILE's config): the Glue Data Catalog is per region", Err: err}
+	}
+	if s3source.NoCredentials(err) {
+		return &Error{Table: t.URL(), Msg: op + ": no AWS credentials found; " + s3source.NoCredentialsHint, Err: err, Env: engine.AccessFailure}
+	}
+	return &Error{Table: t.URL(), Msg: op + ": " + err.Error(), Err: err, Env: engine.AccessFailure}
 }
 
 func catalogID(id string) *string {
@@ -177,6 +209,10 @@ func catalogID(id string) *string {
 	}
 	return aws.String(id)
 }
+
+// errUnknownFormat marks a storage descriptor that names no format dq
+// knows (its text is empty: it only marks the error).
+var errUnknownFormat = errors.New("")
 
 // readable names what dq reads, for the unsupported-format error.
 const readable = "dq reads Parquet, CSV (optionally gzip) and JSON tables"
@@ -209,17 +245,29 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is a view, not a table with data in S3; %s", readable)
 	case sd == nil || aws.ToString(sd.Location) == "":
 		return "", errors.New("has no storage location")
+	case strings.EqualFold(params["has_encrypted_data"], "true"):
+		// Athena's mark for client-side (CSE-KMS) encrypted objects:
+		// their bytes are ciphertext to anyone but the S3 encryption
+		// client.
+		return "", fmt.Errorf("holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt; %s", readable)
 	}
 	class := strings.ToLower(params["classification"])
 	if class == "" {
 		class = strings.ToLower(sdParams["classification"])
 	}
+	// Text SerDes read text files; over a SequenceFile they read binary
+	// records dq would mistake for lines.
+	text := input == "" || strings.Contains(input, "textinputformat")
 	switch {
 	case class == "parquet" || strings.Contains(input, "parquet") || strings.Contains(serde, "parquet"):
 		return engine.FormatParquet, nil
-	case class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde"):
+	case strings.Contains(input, "sequencefile"):
+		return "", fmt.Errorf("is stored as SequenceFile; %s", readable)
+	case strings.Contains(serde, "regexserde") || strings.Contains(serde, "grokserde"):
+		return "", fmt.Errorf("is read with %s (lines parsed by a pattern); %s", aws.ToString(sd.SerdeInfo.SerializationLibrary), readable)
+	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde")):
 		return engine.FormatCSV, nil
-	case class == "json" || strings.Contains(serde, "json"):
+	case text && (class == "json" || strings.Contains(serde, "json")):
 		return engine.FormatJSON, nil
 	case class == "orc" || strings.Contains(input, "orc"):
 		return "", fmt.Errorf("is stored as ORC; %s", readable)
@@ -227,10 +275,13 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is stored as Avro; %s", readable)
 	}
 	what := class
+	if what == "" && sd.SerdeInfo != nil {
+		what = aws.ToString(sd.SerdeInfo.SerializationLibrary)
+	}
 	if what == "" {
 		what = aws.ToString(sd.InputFormat)
 	}
-	return "", fmt.Errorf("has a format dq does not know (%q); %s", what, readable)
+	return "", fmt.Errorf("has a format dq does not know (%q); %s%w", what, readable, errUnknownFormat)
 }
 
 func lowerKeys(m map[string]string) map[string]string {
@@ -293,6 +344,10 @@ type partition struct {
 	values   []string
 	location string
 	params   map[string]string
+	// format is the partition's own storage format when its storage
+	// descriptor names one ("" = the table's); problem says why dq
+	// cannot read it.
+	format, problem string
 }
 
 // Partition is one partition selected by the Table's filter.
@@ -330,16 +385,48 @@ func (t *Table) Partitions(ctx context.Context) (parts []Partition, projected bo
 	return parts, projected, nil
 }
 
+// partitionName is k=v/k=v, as shown to users.
 func (t *Table) partitionName(keys []types.Column, p partition) string {
+	return partitionPath(keys, p, func(v string) string { return v })
+}
+
+// partitionDir is the local k=v/k=v directory a partition's objects are
+// laid out under for DuckDB's Hive reader, which URL-decodes values: a
+// value holding "/" (a projected date in yyyy/MM/dd, as in AWS's
+// CloudTrail and ALB examples), "=", "%", spaces or any non-ASCII is
+// escaped, so that it reads back exactly.
+func partitionDir(keys []types.Column, p partition) string {
+	return partitionPath(keys, p, hiveEscape)
+}
+
+func partitionPath(keys []types.Column, p partition, value func(string) string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v := ""
 		if i < len(p.values) {
 			v = p.values[i]
 		}
-		parts[i] = aws.ToString(k.Name) + "=" + v
+		parts[i] = aws.ToString(k.Name) + "=" + value(v)
 	}
 	return strings.Join(parts, "/")
+}
+
+// hiveEscape percent-encodes every byte of v but letters, digits, "-"
+// and "_". __HIVE_DEFAULT_PARTITION__ stays as it is (DuckDB reads it as
+// NULL, as Hive and Athena do); a value spelled NULL is escaped, since
+// DuckDB would read that as NULL too.
+func hiveEscape(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		plain := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if plain && !(i == 0 && strings.EqualFold(v, "null")) {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // Fetch implements engine.Fetcher.
@@ -381,8 +468,18 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 		for _, p := range parts {
 			rep.Partitions = append(rep.Partitions, t.partitionName(keys, p))
 		}
+		for _, p := range parts {
+			// Glue and Athena read each partition with its own SerDe; dq
+			// reads one format per table, and never skips a partition.
+			if p.problem != "" {
+				return nil, &Error{Table: t.URL(), Msg: fmt.Sprintf("partition %s %s", t.partitionName(keys, p), p.problem)}
+			}
+			if p.format != "" && p.format != fmtName {
+				return nil, &Error{Table: t.URL(), Msg: fmt.Sprintf("partition %s is stored as %s, the table as %s; dq reads one format per table: select partitions of one format with --partition", t.partitionName(keys, p), p.format, fmtName)}
+			}
+		}
 		if len(parts) == 0 {
-			msg := "the table has no partitions"
+			msg := "the table has partition keys but no partitions in the catalog; add them (run its crawler, or MSCK REPAIR TABLE in Athena)"
 			if t.Partition != "" {
 				msg = fmt.Sprintf("no partitions match --partition %q", t.Partition)
 			}
@@ -442,30 +539,81 @@ func (t *Table) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fetc
 	return fd, err
 }
 
-// csvDialect reads the SerDe parameters of a CSV table.
+// csvDialect reads the SerDe parameters of a CSV table as the SerDe
+// does. OpenCSVSerde: separatorChar (default ","), quoteChar, escapeChar,
+// and no text is NULL. LazySimpleSerDe (crawlers' CSV tables, Hive's and
+// Athena CTAS's TEXTFILE): field.delim, else serialization.format, a
+// number there being a byte value (Hive's "1" is \x01), by default
+// \x01 (a csv/tsv classification without one: "," or tab); fields equal
+// to serialization.null.format (default `\N`) are NULL. Both skip
+// skip.header.line.count lines of every file.
 func csvDialect(tb *types.Table) engine.CSVDialect {
 	var d engine.CSVDialect
 	tp := lowerKeys(tb.Parameters)
 	var sp map[string]string
+	serde := ""
 	if sd := tb.StorageDescriptor; sd != nil && sd.SerdeInfo != nil {
 		sp = lowerKeys(sd.SerdeInfo.Parameters)
+		serde = strings.ToLower(aws.ToString(sd.SerdeInfo.SerializationLibrary))
 	}
-	d.Header = tp["skip.header.line.count"] == "1" || sp["skip.header.line.count"] == "1"
-	for _, k := range []string{"field.delim", "separatorchar", "serialization.format"} {
-		if v := sp[k]; v != "" && (k != "serialization.format" || len(v) == 1 && (v[0] < '0' || v[0] > '9')) {
-			d.Delimiter = v
-			break
+	// Hive merges the SerDe's and the table's properties; the SerDe's win.
+	prop := func(k string) (string, bool) {
+		if v, ok := sp[k]; ok {
+			return v, true
+		}
+		v, ok := tp[k]
+		return v, ok
+	}
+	if v, ok := prop("skip.header.line.count"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			d.SkipLines = n
+			d.Header = n == 1
 		}
 	}
-	if strings.EqualFold(tp["classification"], "tsv") && d.Delimiter == "" {
-		d.Delimiter = "\t"
+	class := strings.ToLower(tp["classification"])
+	if strings.Contains(serde, "opencsvserde") {
+		d.Delimiter = sp["separatorchar"]
+		d.Quote = sp["quotechar"]
+		d.Escape = sp["escapechar"]
+	} else {
+		for _, k := range []string{"field.delim", "serialization.format"} {
+			if v := sp[k]; v != "" {
+				d.Delimiter = hiveByte(v)
+				break
+			}
+		}
+		switch {
+		case d.Delimiter != "":
+		case class == "tsv":
+			d.Delimiter = "\t"
+		case class == "csv":
+			d.Delimiter = ","
+		default:
+			d.Delimiter = "\x01"
+		}
+		d.Quote = sp["quotechar"]
+		d.Escape = sp["escapechar"]
+		nf, ok := prop("serialization.null.format")
+		if !ok {
+			nf = `\N`
+		}
+		d.Nulls = []string{nf}
 	}
-	d.Quote = sp["quotechar"]
-	d.Escape = sp["escapechar"]
 	// LazySimpleSerDe and OpenCSVSerDe decode with serialization.encoding
 	// (Athena documents it for non-UTF-8 CSV).
 	d.Encoding = sp["serialization.encoding"]
 	return d
+}
+
+// hiveByte reads a delimiter property as Hive's LazySerDeParameters.getByte
+// does: a number is the byte of that value ("1" is \x01, "9" a tab), any
+// other text its first character.
+func hiveByte(v string) string {
+	if n, err := strconv.ParseInt(v, 10, 8); err == nil && n > 0 {
+		return string(rune(n))
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return string(r)
 }
 
 // listPartition lists a partition's location and places each object
@@ -484,12 +632,15 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 	}
 	dir := ""
 	if len(keys) > 0 {
-		dir = t.partitionName(keys, p) + "/"
+		dir = partitionDir(keys, p) + "/"
 	}
 	var out []s3source.Placed
 	for _, o := range objs {
-		if s3source.Hidden(o.Rel) {
+		if !s3source.DataObject(o) {
 			continue
+		}
+		if err := s3source.UnreadableCompression(o, fmtName); err != nil {
+			return nil, err
 		}
 		// Glue reads every object of a partition as the table's format,
 		// whatever its name says; only names of another known format
@@ -529,7 +680,18 @@ func (t *Table) getPartitions(ctx context.Context) ([]partition, error) {
 			if gp.StorageDescriptor != nil {
 				loc = aws.ToString(gp.StorageDescriptor.Location)
 			}
-			out = append(out, partition{values: gp.Values, location: loc, params: gp.Parameters})
+			p := partition{values: gp.Values, location: loc, params: gp.Parameters}
+			if sd := gp.StorageDescriptor; sd != nil && loc != "" && (aws.ToString(sd.InputFormat) != "" || sd.SerdeInfo != nil && aws.ToString(sd.SerdeInfo.SerializationLibrary) != "") {
+				// A crawler records each partition's storage; after a
+				// format change old partitions keep theirs.
+				// One that names nothing dq knows is read as the table.
+				f, err := format(&types.Table{Parameters: gp.Parameters, StorageDescriptor: sd})
+				p.format = f
+				if err != nil && !errors.Is(err, errUnknownFormat) {
+					p.problem = err.Error()
+				}
+			}
+			out = append(out, p)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i].values, "\x00") < strings.Join(out[j].values, "\x00") })

@@ -10,9 +10,10 @@ import (
 
 // Expr is a parsed partition filter, the SQL subset GetPartitions'
 // Expression and Glue's push_down_predicate take: comparisons (=, <>, !=,
-// <, >, <=, >=), [NOT] IN (...), [NOT] BETWEEN a AND b, [NOT] LIKE, AND,
-// OR, NOT and parentheses over partition keys and string or number
-// literals. dq uses it to filter projected partitions locally; the fake
+// <, >, <=, >=), [NOT] IN (...), [NOT] BETWEEN a AND b, [NOT] LIKE,
+// IS [NOT] NULL, AND, OR, NOT and parentheses over partition keys and
+// string or number literals. __HIVE_DEFAULT_PARTITION__ is NULL, compared
+// as SQL compares NULL. dq uses it to filter projected partitions locally; the fake
 // Glue server in sinks/sinktest uses it to answer GetPartitions.
 type Expr interface {
 	// Eval reports whether a partition with these values (by lower-cased
@@ -211,6 +212,18 @@ func (p *exprParser) primary() (Expr, error) {
 	}
 	key := strings.ToLower(t.text)
 	p.pos++
+	if p.peekWord("IS") {
+		p.pos++
+		not := p.peekWord("NOT")
+		if not {
+			p.pos++
+		}
+		if !p.peekWord("NULL") {
+			return nil, p.errf("IS needs NULL or NOT NULL after %s", t.text)
+		}
+		p.pos++
+		return &nullExpr{key: key, not: not}, nil
+	}
 	neg := false
 	if p.peekWord("NOT") {
 		neg = true
@@ -300,27 +313,116 @@ func (p *exprParser) literal() (token, error) {
 	return t, nil
 }
 
+// hiveDefault is the value Hive, Spark and crawlers record for a NULL
+// partition value.
+const hiveDefault = "__HIVE_DEFAULT_PARTITION__"
+
+// tri is SQL's three-valued truth: a comparison with a NULL partition
+// value is unknown, and so is NOT of it, so that neither dt = 1 nor
+// NOT dt = 1 selects the NULL partition (only dt IS NULL does).
+type tri int8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triUnknown
+)
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+// eval3 is implemented by every Expr of this package.
+type eval3er interface {
+	eval3(v map[string]string, n map[string]bool) (tri, error)
+}
+
+func eval3(e Expr, v map[string]string, n map[string]bool) (tri, error) {
+	if x, ok := e.(eval3er); ok {
+		return x.eval3(v, n)
+	}
+	b, err := e.Eval(v, n)
+	return triOf(b), err
+}
+
+func evalTrue(e eval3er, v map[string]string, n map[string]bool) (bool, error) {
+	t, err := e.eval3(v, n)
+	return t == triTrue, err
+}
+
+// leafValue is key's value, or ok false for a NULL partition value.
+func leafValue(v map[string]string, key string) (s string, ok bool, err error) {
+	s, err = value(v, key)
+	return s, err == nil && s != hiveDefault, err
+}
+
 type boolExpr struct {
 	and  bool
 	l, r Expr
 }
 
 func (b *boolExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
-	l, err := b.l.Eval(v, n)
-	if err != nil || l != b.and {
+	return evalTrue(b, v, n)
+}
+func (b *boolExpr) eval3(v map[string]string, n map[string]bool) (tri, error) {
+	l, err := eval3(b.l, v, n)
+	if err != nil {
 		return l, err
 	}
-	return b.r.Eval(v, n)
+	if b.and && l == triFalse || !b.and && l == triTrue {
+		return l, nil
+	}
+	r, err := eval3(b.r, v, n)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case b.and && r == triFalse || !b.and && r == triTrue:
+		return r, nil
+	case l == triUnknown || r == triUnknown:
+		return triUnknown, nil
+	}
+	return r, nil
 }
 func (b *boolExpr) Keys() []string { return append(b.l.Keys(), b.r.Keys()...) }
 
 type notExpr struct{ e Expr }
 
 func (x *notExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
-	r, err := x.e.Eval(v, n)
-	return !r, err
+	return evalTrue(x, v, n)
+}
+func (x *notExpr) eval3(v map[string]string, n map[string]bool) (tri, error) {
+	r, err := eval3(x.e, v, n)
+	switch r {
+	case triTrue:
+		return triFalse, err
+	case triFalse:
+		return triTrue, err
+	}
+	return r, err
 }
 func (x *notExpr) Keys() []string { return x.e.Keys() }
+
+// nullExpr is key IS [NOT] NULL.
+type nullExpr struct {
+	key string
+	not bool
+}
+
+func (x *nullExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
+	return evalTrue(x, v, n)
+}
+func (x *nullExpr) eval3(v map[string]string, _ map[string]bool) (tri, error) {
+	_, ok, err := leafValue(v, x.key)
+	if err != nil {
+		return triFalse, err
+	}
+	return triOf(ok == x.not), nil
+}
+func (x *nullExpr) Keys() []string { return []string{x.key} }
 
 // compare orders a partition value and a literal: as numbers when the key
 // is numeric, else as strings.
@@ -356,29 +458,32 @@ type cmpExpr struct {
 }
 
 func (c *cmpExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
-	s, err := value(v, c.key)
-	if err != nil {
-		return false, err
+	return evalTrue(c, v, n)
+}
+func (c *cmpExpr) eval3(v map[string]string, n map[string]bool) (tri, error) {
+	s, ok, err := leafValue(v, c.key)
+	if err != nil || !ok {
+		return triUnknown, err
 	}
 	r, err := compare(c.key, s, c.val, n)
 	if err != nil {
-		return false, err
+		return triFalse, err
 	}
 	switch c.op {
 	case "=":
-		return r == 0, nil
+		return triOf(r == 0), nil
 	case "<>":
-		return r != 0, nil
+		return triOf(r != 0), nil
 	case "<":
-		return r < 0, nil
+		return triOf(r < 0), nil
 	case ">":
-		return r > 0, nil
+		return triOf(r > 0), nil
 	case "<=":
-		return r <= 0, nil
+		return triOf(r <= 0), nil
 	case ">=":
-		return r >= 0, nil
+		return triOf(r >= 0), nil
 	}
-	return false, fmt.Errorf("unknown operator %s", c.op)
+	return triFalse, fmt.Errorf("unknown operator %s", c.op)
 }
 func (c *cmpExpr) Keys() []string { return []string{c.key} }
 
@@ -388,20 +493,23 @@ type inExpr struct {
 }
 
 func (x *inExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
-	s, err := value(v, x.key)
-	if err != nil {
-		return false, err
+	return evalTrue(x, v, n)
+}
+func (x *inExpr) eval3(v map[string]string, n map[string]bool) (tri, error) {
+	s, ok, err := leafValue(v, x.key)
+	if err != nil || !ok {
+		return triUnknown, err
 	}
 	for _, l := range x.vals {
 		r, err := compare(x.key, s, l, n)
 		if err != nil {
-			return false, err
+			return triFalse, err
 		}
 		if r == 0 {
-			return true, nil
+			return triTrue, nil
 		}
 	}
-	return false, nil
+	return triFalse, nil
 }
 func (x *inExpr) Keys() []string { return []string{x.key} }
 
@@ -411,16 +519,19 @@ type betweenExpr struct {
 }
 
 func (x *betweenExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
-	s, err := value(v, x.key)
-	if err != nil {
-		return false, err
+	return evalTrue(x, v, n)
+}
+func (x *betweenExpr) eval3(v map[string]string, n map[string]bool) (tri, error) {
+	s, ok, err := leafValue(v, x.key)
+	if err != nil || !ok {
+		return triUnknown, err
 	}
 	a, err := compare(x.key, s, x.lo, n)
 	if err != nil {
-		return false, err
+		return triFalse, err
 	}
 	b, err := compare(x.key, s, x.hi, n)
-	return a >= 0 && b <= 0, err
+	return triOf(a >= 0 && b <= 0), err
 }
 func (x *betweenExpr) Keys() []string { return []string{x.key} }
 
@@ -430,12 +541,15 @@ type likeExpr struct {
 	pat string // as written, for WhereSQL
 }
 
-func (x *likeExpr) Eval(v map[string]string, _ map[string]bool) (bool, error) {
-	s, err := value(v, x.key)
-	if err != nil {
-		return false, err
+func (x *likeExpr) Eval(v map[string]string, n map[string]bool) (bool, error) {
+	return evalTrue(x, v, n)
+}
+func (x *likeExpr) eval3(v map[string]string, _ map[string]bool) (tri, error) {
+	s, ok, err := leafValue(v, x.key)
+	if err != nil || !ok {
+		return triUnknown, err
 	}
-	return x.re.MatchString(s), nil
+	return triOf(x.re.MatchString(s)), nil
 }
 func (x *likeExpr) Keys() []string { return []string{x.key} }
 

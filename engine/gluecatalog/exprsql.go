@@ -105,6 +105,15 @@ func (w *whereWriter) expr(e Expr) string {
 		c, lo := w.operands(e.key, e.lo)
 		_, hi := w.operands(e.key, e.hi)
 		return "(" + c + " BETWEEN " + lo + " AND " + hi + ")"
+	case *nullExpr:
+		k, ok := w.key(e.key)
+		if !ok {
+			return ""
+		}
+		if e.not {
+			return "(" + w.ident(k.Name) + " IS NOT NULL)"
+		}
+		return "(" + w.ident(k.Name) + " IS NULL)"
 	case *likeExpr:
 		k, ok := w.key(e.key)
 		if !ok {

@@ -15,6 +15,7 @@ func TestWhereSQL(t *testing.T) {
 		"year not in (1, '02') or not month > 5":   `((NOT ("year" IN (1, 2))) OR (NOT ("Month" > '5')))`,
 		"dt between '2024-01-01' and '2024-02-01'": `(CAST("dt" AS VARCHAR) BETWEEN '2024-01-01' AND '2024-02-01')`,
 		"dt not like '2024-%' and year like '2_'":  `((NOT (CAST("dt" AS VARCHAR) LIKE '2024-%')) AND (CAST("year" AS VARCHAR) LIKE '2_'))`,
+		"year IS NULL or month is not null":        `(("year" IS NULL) OR ("Month" IS NOT NULL))`,
 	} {
 		e, err := ParseExpr(filter)
 		if err != nil {

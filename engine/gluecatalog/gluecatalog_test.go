@@ -13,6 +13,7 @@ import (
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/gluecatalog"
 	"github.com/dqlabs/dq/engine/s3source"
+	"github.com/dqlabs/dq/recommend"
 	"github.com/dqlabs/dq/sinks/sinktest"
 )
 
@@ -259,7 +260,34 @@ func TestParseExpr(t *testing.T) {
 			t.Errorf("%s = %v (%v), want %v", expr, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "year =", "year = 1 AND", "(year = 1", "year ~ 1", "'a' = year", "year NOT = 1"} {
+	// __HIVE_DEFAULT_PARTITION__ is NULL: comparisons with it are
+	// unknown, NOT of unknown too, IS NULL finds it; a numeric key's
+	// NULL is no error.
+	nul := map[string]string{"year": "__HIVE_DEFAULT_PARTITION__", "month": "01", "name": "x"}
+	for expr, want := range map[string]bool{
+		"year IS NULL":                       true,
+		"year is not null":                   false,
+		"month IS NOT NULL":                  true,
+		"year = 2024":                        false,
+		"NOT year = 2024":                    false,
+		"year <> 2024":                       false,
+		"year IN (2024) OR month = '01'":     true,
+		"NOT (year = 2024 AND month = '02')": true,
+		"NOT (year = 2024 OR month = '02')":  false,
+		"year BETWEEN 1 AND 3000":            false,
+		"year NOT LIKE '2%'":                 false,
+	} {
+		e, err := gluecatalog.ParseExpr(expr)
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		got, err := e.Eval(nul, num)
+		if err != nil || got != want {
+			t.Errorf("NULL year: %s = %v (%v), want %v", expr, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "year =", "year = 1 AND", "(year = 1", "year ~ 1", "'a' = year", "year NOT = 1", "year IS 1", "year IS NOT"} {
 		if _, err := gluecatalog.ParseExpr(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -369,5 +397,301 @@ func TestFooterAnsweredTableFetchesNoData(t *testing.T) {
 	if text := plan.String(); !strings.Contains(text, "Rule_0       IsComplete \"vendorid\"\n               computed by query 1 and") ||
 		!strings.Contains(text, "Rule_1       IsComplete \"passenger_count\"\n               no query: from Parquet metadata") {
 		t.Errorf("declared types and footers:\n%s", text)
+	}
+}
+
+// Partition values that are not plain words reach the rules unchanged:
+// AWS's CloudTrail and ALB projection examples put a yyyy/MM/dd date in
+// one key, and catalogued values hold spaces, "=", "%", accents, or the
+// literal text NULL. __HIVE_DEFAULT_PARTITION__ (a NULL partition value,
+// as Spark and Hive write it) is NULL, also under an int key.
+func TestPartitionValuesReadBackExactly(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "ct/2024/01/01/a.json", []byte(`{"eventname":"A","n":1}`+"\n"))
+	fake.S3.Put("lake", "ct/2024/01/02/b.json", []byte(`{"eventname":"B","n":2}`+"\n"+`{"eventname":"C","n":3}`+"\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "cloudtrail", Location: "s3://lake/ct/", Classification: "json",
+		Columns:       []sinktest.GlueColumn{{Name: "eventname", Type: "string"}, {Name: "n", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "timestamp", Type: "string"}},
+		Parameters: map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd",
+			"projection.timestamp.range": "2024/01/01,2024/01/03", "storage.location.template": "s3://lake/ct/${timestamp}"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, engine.Remote(cat.Table("lake", "cloudtrail", "")), `SELECT count(*), string_agg("timestamp" || ':' || eventname, ',' ORDER BY n) FROM "primary"`)
+	if want := []any{int64(3), "2024/01/01:A,2024/01/02:B,2024/01/02:C"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("projected yyyy/MM/dd: got %v, want %v", got, want)
+	}
+	got = query(t, engine.Remote(cat.Table("lake", "cloudtrail", "timestamp >= '2024/01/02'")), `SELECT count(*), min("timestamp") FROM "primary"`)
+	if want := []any{int64(2), "2024/01/02"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("filtered: got %v, want %v", got, want)
+	}
+
+	vals := []string{"New York", "a/b", "k=v", "100%", "São Paulo", "NULL", "__HIVE_DEFAULT_PARTITION__"}
+	var parts []sinktest.GluePartition
+	for i, v := range vals {
+		key := fmt.Sprintf("cities/p%d/part-0.csv", i)
+		fake.S3.Put("lake", key, []byte(fmt.Sprintf("%d\n", i)))
+		year := fmt.Sprint(2020 + i)
+		if i == len(vals)-1 {
+			year = "__HIVE_DEFAULT_PARTITION__"
+		}
+		parts = append(parts, sinktest.GluePartition{Values: []string{v, year}, Location: fmt.Sprintf("s3://lake/cities/p%d", i)})
+	}
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "cities", Location: "s3://lake/cities/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "i", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "city", Type: "string"}, {Name: "year", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"}, Partitions: parts}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	got = query(t, engine.Remote(cat.Table("lake", "cities", "")),
+		`SELECT count(*), string_agg(coalesce(city, '<null>') || '@' || coalesce(year::VARCHAR, '<null>'), '|' ORDER BY i), count(city), count(year) FROM "primary"`)
+	want := []any{int64(7), "New York@2020|a/b@2021|k=v@2022|100%@2023|São Paulo@2024|NULL@2025|<null>@<null>", int64(6), int64(6)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("catalogued values:\n got  %v\n want %v", got, want)
+	}
+	// The NULL partition under filters, as GetPartitions' SQL compares:
+	// only IS NULL selects it, and a numeric comparison skips it.
+	for filter, want := range map[string]int64{"year IS NULL": 1, "year >= 2024": 2, "NOT year < 2024": 2, "year IS NOT NULL AND city LIKE '%o%'": 2} {
+		if got := query(t, engine.Remote(cat.Table("lake", "cities", filter)), `SELECT count(*) FROM "primary"`); got[0] != want {
+			t.Errorf("%s: %v rows, want %d", filter, got[0], want)
+		}
+	}
+}
+
+// CSV tables as Hive, Athena and crawlers declare them, read as their
+// SerDe reads them: LazySimpleSerDe's \N is NULL and an empty field is ""
+// in a string column (NULL in a typed one); serialization.null.format
+// overrides \N; a Hive table without a delimiter property (or with
+// serialization.format=1) is \x01-separated; skip.header.line.count may
+// be more than 1; OpenCSVSerde has no NULL text at all.
+func TestCSVSerDeSemantics(t *testing.T) {
+	fake, cat := setup(t)
+	cols := []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}, {Name: "score", Type: "double"}}
+	lazy := "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+	text := "org.apache.hadoop.mapred.TextInputFormat"
+	for _, tc := range []struct {
+		name, data string
+		tbl        sinktest.GlueTable
+		want       string // id:name:score, <n> for NULL
+	}{
+		{"crawler", "id|name|score\n1|ann|1.5\n2|\\N|\\N\n3||\n4|\"q\"|x\n",
+			sinktest.GlueTable{Classification: "csv", SerDeParams: map[string]string{"field.delim": "|"}},
+			`1:ann:1.5 2:<n>:<n> 3::<n> 4:q:<n>`},
+		{"nullformat", "id,name,score\n1,,1.5\n2,\\N,2\n3,NA,NA\n",
+			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"serialization.null.format": ""}},
+			`1:<n>:1.5 2:\N:2.0 3:NA:<n>`},
+		{"serdenullformat", "id,name,score\n1,NA,1.5\n2,,NA\n",
+			sinktest.GlueTable{Classification: "csv", SerDeParams: map[string]string{"field.delim": ",", "serialization.null.format": "NA"}},
+			`1:<n>:1.5 2::<n>`},
+		{"hivedefault", "1\x01ann\x011.5\n2\x01\\N\x01\\N\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{"serialization.format": "1"}},
+			`1:ann:1.5 2:<n>:<n>`},
+		{"ctastext", "1\x01a,b\x012\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{}},
+			`1:a,b:2.0`},
+		{"tab", "1\tann\t1.5\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{"field.delim": "\t"}},
+			`1:ann:1.5`},
+		{"skip2", "report of 2024-01-01\nid,name,score\n1,ann,1.5\n",
+			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"skip.header.line.count": "2"}},
+			`1:ann:1.5`},
+		{"opencsv", "\"id\",\"name\",\"score\"\n\"1\",\"\",\"\"\n\"2\",\"\\N\",\"2.5\"\n\"3\",\"a, b\",\"3\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\""}},
+			`1::<n> 2:\N:2.5 3:a, b:3.0`},
+		// Athena's documented declaration (escapeChar '\\') over data
+		// that doubles quotes, as most writers do, and over data that
+		// escapes them with a backslash, as Spark does.
+		{"opencsvdoubled", "\"id\",\"name\",\"score\"\n\"1\",\"say \"\"hi\"\"\",\"1\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\"", "escapeChar": "\\"}},
+			`1:say "hi":1.0`},
+		{"opencsvbackslash", "\"id\",\"name\",\"score\"\n\"1\",\"say \\\"hi\\\"\",\"1\"\n",
+			sinktest.GlueTable{Classification: "csv", SerDe: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+				SerDeParams: map[string]string{"separatorChar": ",", "quoteChar": "\"", "escapeChar": "\\"}},
+			`1:say "hi":1.0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake.S3.Put("lake", "serde/"+tc.name+"/000000_0", []byte(tc.data))
+			tbl := tc.tbl
+			tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", tc.name, "s3://lake/serde/"+tc.name+"/", cols
+			if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+				t.Fatal(err)
+			}
+			got := query(t, engine.Remote(cat.Table("lake", tc.name, "")),
+				`SELECT string_agg(coalesce(id::VARCHAR, '<n>') || ':' || coalesce(name, '<n>') || ':' || coalesce(score::VARCHAR, '<n>'), ' ' ORDER BY id) FROM "primary"`)
+			if got[0] != tc.want {
+				t.Errorf("got  %v\nwant %v", got[0], tc.want)
+			}
+		})
+	}
+}
+
+// A malformed object is named by its s3:// URL, never by the temporary
+// copy dq reads: at registration (a ragged CSV under a prefix), during
+// evaluation (a Glue CSV table's unterminated quote, found by the scan)
+// and while profiling.
+func TestErrorsNameTheObject(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "rag/year=2024/a.csv", []byte("a,b\n1,2\n3,4,5\n"))
+	fake.S3.Put("lake", "broken/dt=1/000000_0", []byte("1|ok|1\n2|\"unterminated|2\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "broken", Location: "s3://lake/broken/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}, {Name: "score", Type: "double"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "dt", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"}, SerDeParams: map[string]string{"field.delim": "|"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	rs := parse(t, `Rules = [ RowCount > 0 ]`)
+	src, err := s3source.New(s3source.NewClient(sinktest.AWSConfig(fake.URL)), "s3://lake/rag/", s3source.Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for name, f := range map[string]func() error{
+		"s3 prefix": func() error {
+			_, err := engine.Evaluate(ctx, rs, engine.Remote(src), engine.Options{})
+			return err
+		},
+		"glue eval": func() error {
+			_, err := engine.Evaluate(ctx, rs, engine.Remote(cat.Table("lake", "broken", "")), engine.Options{})
+			return err
+		},
+		"glue profile": func() error {
+			_, err := recommend.ProfileSource(ctx, engine.Remote(cat.Table("lake", "broken", "")), recommend.ProfileOptions{})
+			return err
+		},
+	} {
+		err := f()
+		want := "s3://lake/broken/dt=1/000000_0"
+		if name == "s3 prefix" {
+			want = "s3://lake/rag/year=2024/a.csv"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), os.TempDir()+"/dq-s3-") {
+			t.Errorf("%s: %v\nwant it to name %s", name, err, want)
+		}
+	}
+}
+
+// An injected projection key takes its values from the filter, as Athena
+// requires (= or IN); without them the error says how to give them.
+func TestInjectedProjection(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "logs/111/2024-01-01/a.json", []byte(`{"n":1}`+"\n"))
+	fake.S3.Put("lake", "logs/222/2024-01-01/a.json", []byte(`{"n":2}`+"\n"+`{"n":3}`+"\n"))
+	fake.S3.Put("lake", "logs/333/2024-01-01/a.json", []byte(`{"n":4}`+"\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "logs", Location: "s3://lake/logs/", Classification: "json",
+		Columns:       []sinktest.GlueColumn{{Name: "n", Type: "int"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "account", Type: "string"}, {Name: "day", Type: "string"}},
+		Parameters: map[string]string{"projection.enabled": "true", "projection.account.type": "injected",
+			"projection.day.type": "date", "projection.day.format": "yyyy-MM-dd", "projection.day.range": "2024-01-01,2024-01-02",
+			"storage.location.template": "s3://lake/logs/${account}/${day}"}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	for filter, want := range map[string][]any{
+		"account = '222'": {int64(2), "222"},
+		"account IN ('111', '333') AND day >= '2024'": {int64(2), "111,333"},
+		"account = '111' OR account = '222'":          {int64(3), "111,222"},
+	} {
+		got := query(t, engine.Remote(cat.Table("lake", "logs", filter)), `SELECT count(*), string_agg(DISTINCT account, ',' ORDER BY account) FROM "primary"`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v", filter, got, want)
+		}
+	}
+	for _, filter := range []string{"", "day = '2024-01-01'", "account <> '111'", "account = '111' OR day = '2024-01-01'"} {
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "logs", filter)), engine.Options{})
+		if err == nil || !strings.Contains(err.Error(), `key account is injected: give its values with --partition "account = '…'"`) {
+			t.Errorf("%q: %v", filter, err)
+		}
+	}
+}
+
+// Storage dq cannot read is refused naming it, never read as text: a
+// SequenceFile under LazySimpleSerDe, AWS's ALB/CloudFront-style
+// RegexSerDe tables, Grok (custom classifier) and Ion tables.
+func TestUnreadableStorageNamed(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "odd/000000_0", []byte("SEQ\x06junk"))
+	for name, tc := range map[string]struct {
+		tbl  sinktest.GlueTable
+		want string
+	}{
+		"seq": {sinktest.GlueTable{InputFormat: "org.apache.hadoop.mapred.SequenceFileInputFormat", SerDe: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+			"glue://lake/seq: is stored as SequenceFile; dq reads Parquet, CSV (optionally gzip) and JSON tables"},
+		"alb": {sinktest.GlueTable{InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "org.apache.hadoop.hive.serde2.RegexSerDe", SerDeParams: map[string]string{"input.regex": "([^ ]*) (.*)"}},
+			"glue://lake/alb: is read with org.apache.hadoop.hive.serde2.RegexSerDe (lines parsed by a pattern)"},
+		"grok": {sinktest.GlueTable{Classification: "applogs", InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "com.amazonaws.glue.serde.GrokSerDe"},
+			"glue://lake/grok: is read with com.amazonaws.glue.serde.GrokSerDe"},
+		"ion": {sinktest.GlueTable{InputFormat: "com.amazon.ionhiveserde.formats.IonInputFormat", SerDe: "com.amazon.ionhiveserde.IonHiveSerDe"},
+			`glue://lake/ion: has a format dq does not know ("com.amazon.ionhiveserde.IonHiveSerDe")`},
+		"cse": {sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"has_encrypted_data": "true"}},
+			"glue://lake/cse: holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt"},
+	} {
+		tbl := tc.tbl
+		tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", name, "s3://lake/odd/", []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+			t.Fatal(err)
+		}
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", name, "")), engine.Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %q", name, err, tc.want)
+		}
+	}
+}
+
+// A table whose older partitions keep another storage format (a crawler
+// records each partition's SerDe) is refused naming the partition, never
+// read with the table's format or skipped; partitions of the table's
+// format read, and a partition whose descriptor names no known format is
+// read as the table.
+func TestPartitionWithItsOwnFormat(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "mixed/year=2023/part-0.csv", []byte("1,a\n"))
+	fake.S3.Put("lake", "mixed/year=2024/part-0", mustReadFile(t, "../../testdata/taxi/sample.parquet"))
+	fake.S3.Put("lake", "mixed/year=2025/part-0.csv", []byte("3,c\n"))
+	fake.S3.Put("lake", "mixed/year=2026/part-0.csv", []byte("4,d\n"))
+	parquetIn := "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "mixed", Location: "s3://lake/mixed/", Classification: "csv",
+		Columns:       []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}},
+		PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+		Parameters:    map[string]string{"skip.header.line.count": "0"},
+		Partitions: []sinktest.GluePartition{
+			{Values: []string{"2023"}, Location: "s3://lake/mixed/year=2023/", InputFormat: "org.apache.hadoop.mapred.TextInputFormat", SerDe: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+			{Values: []string{"2024"}, Location: "s3://lake/mixed/year=2024/", InputFormat: parquetIn, SerDe: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+			{Values: []string{"2025"}, Location: "s3://lake/mixed/year=2025/", InputFormat: "org.apache.hadoop.mapred.TextInputFormat"},
+			{Values: []string{"2026"}, Location: "s3://lake/mixed/year=2026/"},
+		}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "mixed", "")), engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "glue://lake/mixed: partition year=2024 is stored as parquet, the table as csv") {
+		t.Errorf("mixed: %v", err)
+	}
+	got := query(t, engine.Remote(cat.Table("lake", "mixed", "year <> 2024")), `SELECT count(*), string_agg(name, ',' ORDER BY id) FROM "primary"`)
+	if want := []any{int64(3), "a,c,d"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("csv partitions: got %v, want %v", got, want)
+	}
+}
+
+func mustReadFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A partitioned table whose partitions were never added (no crawler run,
+// no MSCK REPAIR) says how to add them.
+func TestPartitionedTableWithoutPartitions(t *testing.T) {
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "fresh/year=2024/a.csv", []byte("1\n"))
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "lake", Name: "fresh", Location: "s3://lake/fresh/", Classification: "csv",
+		Columns: []sinktest.GlueColumn{{Name: "i", Type: "int"}}, PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+		Partitions: []sinktest.GluePartition{}}, fake.S3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "fresh", "")), engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "glue://lake/fresh: the table has partition keys but no partitions in the catalog; add them (run its crawler, or MSCK REPAIR TABLE in Athena)") {
+		t.Errorf("%v", err)
 	}
 }

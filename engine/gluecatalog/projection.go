@@ -132,7 +132,12 @@ func projectedValues(key string, params map[string]string, filter Expr) ([]strin
 	case "date":
 		return dateValues(key, p)
 	case "injected":
-		return nil, fmt.Errorf("key %s is injected: dq does not enumerate injected projections yet; give it in the table's location instead", key)
+		// As in Athena, the query supplies the values: the filter must
+		// pin the key with = or IN.
+		if vals, ok := pinned(filter, key); ok {
+			return vals, nil
+		}
+		return nil, fmt.Errorf("key %s is injected: give its values with --partition \"%s = '…'\" (or IN (…)), as Athena requires", key, key)
 	case "":
 		return nil, fmt.Errorf("projection.enabled is true but projection.%s.type is not set", key)
 	}
@@ -262,4 +267,44 @@ func javaLayout(f string) string {
 		}
 	}
 	return b.String()
+}
+
+// pinned is the values e allows for key when it pins the key to a finite
+// list (= or IN, under AND and OR), a superset of the values that match:
+// the filter is applied to the projected partitions afterwards.
+func pinned(e Expr, key string) ([]string, bool) {
+	switch x := e.(type) {
+	case *cmpExpr:
+		if x.key == key && x.op == "=" {
+			return []string{x.val.text}, true
+		}
+	case *inExpr:
+		if x.key == key {
+			var out []string
+			for _, v := range x.vals {
+				out = append(out, v.text)
+			}
+			return out, true
+		}
+	case *boolExpr:
+		l, lok := pinned(x.l, key)
+		r, rok := pinned(x.r, key)
+		switch {
+		case x.and && lok:
+			return l, true
+		case x.and && rok:
+			return r, true
+		case !x.and && lok && rok:
+			seen := map[string]bool{}
+			var out []string
+			for _, v := range append(l, r...) {
+				if !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			}
+			return out, true
+		}
+	}
+	return nil, false
 }

@@ -140,6 +140,19 @@ func (e *entry) save() error {
 	return nil
 }
 
+// createEmpty makes the data file of a 0-byte object, which no fetch
+// ever writes, and records the entry.
+func (e *entry) createEmpty() error {
+	f, err := os.OpenFile(e.data, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return e.save()
+}
+
 // touch marks the entry as used now, for LRU eviction.
 func (e *entry) touch() {
 	now := time.Now()

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/dqlabs/dq/engine"
 )
 
 // Client is an S3 client that follows buckets to their region: a bucket
@@ -31,6 +35,13 @@ type Client struct {
 // override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, cfg.BaseEndpoint) it
 // addresses buckets path-style, as S3-compatible stores expect.
 func NewClient(cfg aws.Config) *Client {
+	if cfg.Region == "" {
+		// No region configured: start at us-east-1, as the AWS CLI does
+		// for S3; a bucket elsewhere answers with its region, which is
+		// then followed.
+		cfg.Region = "us-east-1"
+	}
+	cfg.Logger = QuietLogger(cfg.Logger)
 	ps := cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 	return &Client{cfg: cfg, pathStyle: ps, regions: map[string]string{}, clients: map[string]*s3.Client{}}
 }
@@ -94,7 +105,14 @@ type Error struct {
 	Code string // S3 error code or HTTP status text
 	Hint string
 	Err  error
+	// Env is engine.AccessFailure when the environment failed rather
+	// than the input (access denied, credentials, network, server
+	// errors after retries): dq exits 3, not 2.
+	Env engine.EnvironmentKind
 }
+
+// EnvironmentKind implements engine.EnvironmentKinder.
+func (e *Error) EnvironmentKind() engine.EnvironmentKind { return e.Env }
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("%s %s: %s", e.Op, e.URL, e.Code)
@@ -134,12 +152,22 @@ func wrapErr(op, url string, err error) error {
 		e.Code, e.Hint = "no such bucket", "check the bucket name (and the endpoint, AWS_ENDPOINT_URL)"
 	case code == "NoSuchKey" || code == "NotFound" && op == "reading" || status == http.StatusNotFound:
 		e.Code, e.Hint = "no such key", "check the path; a prefix ends in /"
-	case code == "AccessDenied" || status == http.StatusForbidden && code == "":
-		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects"
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired":
 		e.Code, e.Hint = "the AWS credentials have expired ("+code+")", "refresh them (aws sso login, or new session credentials)"
+		e.Env = engine.AccessFailure
+	case code == "RequestTimeTooSkewed":
+		e.Code, e.Hint = "the request was refused: this machine's clock is off ("+code+")", "set the clock (NTP) and run again"
+		e.Env = engine.AccessFailure
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken":
 		e.Code, e.Hint = "the AWS credentials were rejected ("+code+")", "check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+		e.Env = engine.AccessFailure
+	case code == "AccessDenied" || code == "AllAccessDisabled" || status == http.StatusForbidden && (code == "" || code == "Forbidden"):
+		// A HEAD has no body, so a refusal arrives as a bare 403
+		// ("Forbidden").
+		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects (and kms:Decrypt for SSE-KMS objects)"
+		e.Env = engine.AccessFailure
+	case code == "InvalidObjectState":
+		e.Code, e.Hint = "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored", "restore it first, or leave it out with a glob or --partition"
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
 		e.Code, e.Hint = "the object changed while it was being read (ETag mismatch)", "run again once writers have finished"
 	case code != "":
@@ -147,10 +175,51 @@ func wrapErr(op, url string, err error) error {
 		if msg := api.ErrorMessage(); msg != "" {
 			e.Code += ": " + msg
 		}
+		if status >= 500 || code == "SlowDown" || code == "ServiceUnavailable" || code == "InternalError" {
+			e.Env = engine.AccessFailure // still failing after the SDK's retries
+		}
 	case status != 0:
 		e.Code = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		if status >= 500 || status == http.StatusTooManyRequests {
+			e.Env = engine.AccessFailure
+		}
 	default:
+		// No answer from S3 at all: the endpoint is unreachable, DNS
+		// failed, the connection was refused, or no credentials were
+		// found.
 		e.Code = err.Error()
+		e.Env = engine.AccessFailure
+		if NoCredentials(err) {
+			e.Code, e.Hint = "no AWS credentials found", NoCredentialsHint
+		}
 	}
 	return e
+}
+
+// NoCredentialsHint says where the SDK's default chain looks.
+const NoCredentialsHint = "set AWS_PROFILE (aws sso login) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with a role"
+
+// NoCredentials reports an SDK error saying that the default credential
+// chain found nothing (the SDK has no typed error for it).
+func NoCredentials(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found") ||
+		strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+// QuietLogger wraps an SDK logger (nil: none) to drop the SDK's warnings that a response body could not be
+// drained for connection reuse: they are about pooling, not the data (a
+// run reading thousands of objects printed them on stderr, among dq's own
+// messages). Every other line goes to next.
+func QuietLogger(next logging.Logger) logging.Logger { return quietLogger{next: next} }
+
+type quietLogger struct{ next logging.Logger }
+
+func (q quietLogger) Logf(c logging.Classification, format string, v ...any) {
+	if c == logging.Warn && strings.Contains(format, "HTTP response body, this may affect connection reuse") {
+		return
+	}
+	if q.next != nil {
+		q.next.Logf(c, format, v...)
+	}
 }

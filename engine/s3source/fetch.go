@@ -1,6 +1,8 @@
 package s3source
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -8,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -115,17 +118,35 @@ func (s *Source) Fetch(ctx context.Context, need engine.ColumnNeed) (*engine.Fet
 		return nil, err
 	}
 	names := make([]string, len(objs))
+	known := false
 	for i, o := range objs {
 		names[i] = o.Rel
+		known = known || engine.FormatOf(o.Rel) != ""
 	}
-	_, format, err := engine.SelectFormat(names, s.Opts.Format)
+	given := s.Opts.Format
+	if given == "" && !known {
+		// Athena CTAS and UNLOAD, Hive and Firehose write objects
+		// without extensions: read the first one's magic bytes, as the
+		// local reader does.
+		if given, err = s.Client.sniff(ctx, objs[0]); err != nil {
+			return nil, err
+		}
+	}
+	_, format, err := engine.SelectFormat(names, given)
 	if err != nil {
-		return nil, &Error{URL: s.Loc.String(), Op: "reading", Code: err.Error()}
+		hint := ""
+		if !known {
+			hint = "the objects have no extension and are neither Parquet nor JSON: say --format-in csv (Hive's 000000_0 text files)"
+		}
+		return nil, &Error{URL: s.Loc.String(), Op: "reading", Code: err.Error(), Hint: hint}
 	}
 	var keep []Object
 	hive := false
 	for _, o := range objs {
-		if f := engine.FormatOf(o.Rel); f == format || f == "" && s.Opts.Format != "" {
+		if err := UnreadableCompression(o, format); err != nil {
+			return nil, err
+		}
+		if f := engine.FormatOf(o.Rel); f == format || f == "" && given != "" {
 			keep = append(keep, o)
 			hive = hive || hiveDirs(o.Rel)
 		}
@@ -221,6 +242,7 @@ func FetchObjects(ctx context.Context, c *Client, objs []Placed, format string, 
 			return fd, rep, fmt.Errorf("laying out %s: %w", p.Object.URL(), err)
 		}
 		fd.Files = append(fd.Files, local)
+		fd.Objects = append(fd.Objects, p.Object.URL())
 		keep[entries[i].meta] = true
 		// The state cache keys a file's states by the object's version;
 		// an object listed without an ETag leaves the data uncached.
@@ -328,6 +350,15 @@ func (f *fetcher) object(ctx context.Context, e *entry, needed, cached *int64) (
 		// A text format has no metadata to fetch first: DuckDB sniffs its
 		// data even to describe it, so it is fetched whole.
 		want = whole
+	}
+	if e.Size == 0 {
+		// Nothing to fetch, but the layout links to the data file: an
+		// empty object (named as one key) reads as an empty local file.
+		if err := e.createEmpty(); err != nil {
+			return cc, err
+		}
+		e.touch()
+		return cc, nil
 	}
 	var missing spans
 	for _, w := range want {
@@ -547,7 +578,7 @@ func (f *fetcher) getRange(ctx context.Context, o Object, file *os.File, r span)
 		}
 		last = err
 	}
-	return &Error{URL: o.URL(), Op: "reading", Code: "the connection broke off three times: " + last.Error(), Hint: "check the network; nothing partial was kept", Err: last}
+	return &Error{URL: o.URL(), Op: "reading", Code: "the connection broke off three times: " + last.Error(), Hint: "check the network; nothing partial was kept", Err: last, Env: engine.AccessFailure}
 }
 
 func (f *fetcher) getRangeOnce(ctx context.Context, o Object, file *os.File, r span) error {
@@ -563,7 +594,13 @@ func (f *fetcher) getRangeOnce(ctx context.Context, o Object, file *os.File, r s
 		return err
 	})
 	if err != nil {
-		return wrapErr("reading", o.URL(), err)
+		err = wrapErr("reading", o.URL(), err)
+		var se *Error
+		if errors.As(err, &se) && se.Code == "no such key" {
+			// It was listed a moment ago.
+			se.Code, se.Hint = "the object was deleted after it was listed", "run again once writers have finished; nothing partial was kept"
+		}
+		return err
 	}
 	defer out.Body.Close()
 	if f.opts.Stats != nil {
@@ -613,3 +650,70 @@ func ifMatch(etag string) *string {
 }
 
 func trimQuotes(s string) string { return strings.Trim(s, `"`) }
+
+// sniff tells an extension-less object's format from its bytes: Parquet
+// by the PAR1 at its end, JSON by a first '{' or '[' (gzip-compressed or
+// not); "" when neither (CSV must be given explicitly).
+func (c *Client) sniff(ctx context.Context, o Object) (string, error) {
+	get := func(rng string) ([]byte, error) {
+		var out *s3.GetObjectOutput
+		err := c.do(ctx, o.Bucket, func(cl *s3.Client) error {
+			var err error
+			out, err = cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), Range: aws.String(rng), IfMatch: ifMatch(o.ETag)})
+			return err
+		})
+		if err != nil {
+			return nil, wrapErr("reading", o.URL(), err)
+		}
+		defer out.Body.Close()
+		return io.ReadAll(io.LimitReader(out.Body, 4096))
+	}
+	if o.Size >= 12 {
+		tail, err := get("bytes=-4")
+		if err != nil {
+			return "", err
+		}
+		if string(tail) == "PAR1" {
+			return engine.FormatParquet, nil
+		}
+	}
+	head, err := get("bytes=0-4095")
+	if err != nil {
+		return "", err
+	}
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		if zr, err := gzip.NewReader(bytes.NewReader(head)); err == nil {
+			head, _ = io.ReadAll(io.LimitReader(zr, 4096)) // a cut-off stream still gives its start
+		}
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return engine.FormatJSON, nil
+	}
+	return "", nil
+}
+
+// unreadableCodecs are compressions Glue and Athena read that DuckDB
+// cannot, by suffix.
+var unreadableCodecs = map[string]string{".bz2": "bzip2", ".snappy": "Snappy (Hadoop framing)", ".lzo": "LZO", ".lz4": "LZ4",
+	".deflate": "deflate", ".zz": "deflate", ".zip": "ZIP", ".br": "Brotli", ".xz": "xz"}
+
+// UnreadableCompression is an error naming o when its name says it is
+// text data of format (or of no known format) compressed in a way dq cannot
+// read; such an object is never skipped silently, since Glue would read
+// it.
+func UnreadableCompression(o Object, format string) error {
+	if format == engine.FormatParquet {
+		return nil // compressed inside; a name says nothing
+	}
+	ext := strings.ToLower(path.Ext(o.Key))
+	codec, ok := unreadableCodecs[ext]
+	if !ok {
+		return nil
+	}
+	if inner := engine.FormatOf(strings.TrimSuffix(o.Key, o.Key[len(o.Key)-len(ext):])); inner != "" && inner != format {
+		return nil
+	}
+	return &Error{URL: o.URL(), Op: "reading", Code: "compressed with " + codec + ", which dq cannot read (it reads gzip and zstd)",
+		Hint: "recompress it with gzip, or leave it out with a glob"}
+}

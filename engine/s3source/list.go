@@ -46,7 +46,7 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 		}
 		var out []Object
 		for _, o := range all {
-			if !hiddenRel(o.Rel) && engine.MatchGlobSegments(pattern, strings.Split(o.Rel, "/")) {
+			if dataObject(o) && engine.MatchGlobSegments(pattern, strings.Split(o.Rel, "/")) {
 				out = append(out, o)
 			}
 		}
@@ -58,6 +58,13 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 		return c.listData(ctx, loc.Bucket, loc.Key, progress)
 	}
 	o, err := c.Head(ctx, loc.Bucket, loc.Key)
+	if err == nil && o.Size == 0 {
+		// A 0-byte key beside a prefix of the same name is a folder
+		// marker some tools write: the data is under the prefix.
+		if objs, lerr := c.listData(ctx, loc.Bucket, loc.Key+"/", progress); lerr == nil {
+			return objs, nil
+		}
+	}
 	if err == nil {
 		return []Object{o}, nil
 	}
@@ -76,6 +83,17 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 	return objs, nil
 }
 
+// dataObject reports a listed object that a prefix or glob reads: not a
+// bookkeeping entry, and not empty. Spark's file index (isNonEmptyFile)
+// and Athena skip 0-byte objects too; writers leave them for empty tasks
+// and as folder markers, and a 0-byte Parquet object is not a Parquet
+// file at all.
+func dataObject(o Object) bool { return !hiddenRel(o.Rel) && o.Size > 0 }
+
+// DataObject reports whether a listed object holds data a table reads
+// (see dataObject); engine/gluecatalog lists partitions with it.
+func DataObject(o Object) bool { return dataObject(o) }
+
 func (c *Client) listData(ctx context.Context, bucket, prefix string, progress *Progress) ([]Object, error) {
 	all, err := c.ListPrefix(ctx, bucket, prefix, progress)
 	if err != nil {
@@ -83,14 +101,14 @@ func (c *Client) listData(ctx context.Context, bucket, prefix string, progress *
 	}
 	var out []Object
 	for _, o := range all {
-		if !hiddenRel(o.Rel) {
+		if dataObject(o) {
 			out = append(out, o)
 		}
 	}
 	if len(out) == 0 {
 		hint := "check the path"
 		if len(all) > 0 {
-			hint = fmt.Sprintf("only %d bookkeeping objects (_SUCCESS, .crc, _temporary/…) are there", len(all))
+			hint = fmt.Sprintf("only %d bookkeeping or empty objects (_SUCCESS, .crc, _temporary/, folder markers, 0-byte objects) are there", len(all))
 		}
 		return nil, &Error{URL: "s3://" + bucket + "/" + prefix, Op: "listing", Code: "no data objects under the prefix", Hint: hint}
 	}

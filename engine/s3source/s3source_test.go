@@ -1,6 +1,8 @@
 package s3source_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -12,6 +14,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/dqlabs/dq/dqdl"
 	"github.com/dqlabs/dq/engine"
@@ -307,6 +311,34 @@ func TestETagChangeIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "s3://lake/t/a.csv") || !strings.Contains(err.Error(), "changed") {
 		t.Fatalf("err = %v", err)
 	}
+
+	// Deleted between listing and reading (a writer replacing a
+	// partition): said so, not "check the path".
+	if _, err := fx.s3.Backend.DeleteObject("lake", "t/a.csv"); err != nil {
+		t.Fatal(err)
+	}
+	fd, _, err = s3source.FetchObjects(context.Background(), fx.client, []s3source.Placed{{Object: objs[0], Local: "a.csv"}}, "csv", engine.AllColumns, s3source.Options{CacheDir: t.TempDir()}, nil)
+	if fd != nil {
+		fd.Cleanup()
+	}
+	if err == nil || !strings.Contains(err.Error(), "reading s3://lake/t/a.csv: the object was deleted after it was listed") {
+		t.Fatalf("deleted: %v", err)
+	}
+}
+
+// With no region configured, S3 starts at us-east-1 (as the AWS CLI
+// does) instead of failing; a bucket elsewhere is followed to its region.
+func TestNoRegionConfigured(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "t/a.csv", []byte("x\n1\n"))
+	srv := httptest.NewServer(fx.s3)
+	defer srv.Close()
+	cfg := sinktest.AWSConfig(srv.URL)
+	cfg.Region = ""
+	objs, err := s3source.NewClient(cfg).Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "t/"}, nil)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("%v %v", objs, err)
+	}
 }
 
 // File* rules on s3:// paths give what they give on a local copy.
@@ -505,5 +537,192 @@ func TestFooterAnsweredRulesFetchNoData(t *testing.T) {
 	}
 	if len(got.RuleResults) != 8 || len(dataRanges(t, fx.s3.Ranges(), size)) == 0 {
 		t.Errorf("--no-metadata: %d results, data ranges %v", len(got.RuleResults), fx.s3.Ranges())
+	}
+}
+
+// Spark and Glue job output as it lands in S3: a 0-byte part file from an
+// empty task, a 0-byte "directory" marker, *_$folder$ markers, .crc and
+// _temporary/ entries, and NULL partition values written as
+// __HIVE_DEFAULT_PARTITION__. A prefix or glob reads only the real data
+// (Spark's file index skips 0-byte files too); a 0-byte object named as
+// one key reads as the empty file it is.
+func TestSparkOutputEmptyObjectsAndDefaultPartition(t *testing.T) {
+	fx := newFixture(t)
+	local := t.TempDir()
+	part := func(dir, q string) []byte {
+		ctx := context.Background()
+		s, err := engine.OpenSession(ctx, engine.SessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		p := filepath.Join(local, dir+".parquet")
+		if _, err := s.Conn().ExecContext(ctx, "COPY ("+q+") TO '"+p+"' (FORMAT parquet)"); err != nil {
+			t.Fatal(err)
+		}
+		return mustRead(t, p)
+	}
+	fx.s3.Put("lake", "out/dt=2024-01-01/part-00000-a.snappy.parquet", part("a", "SELECT * FROM (VALUES (1, 'x'), (2, NULL), (3, 'z')) t(id, name)"))
+	fx.s3.Put("lake", "out/dt=__HIVE_DEFAULT_PARTITION__/part-00000-b.snappy.parquet", part("b", "SELECT * FROM (VALUES (4, 'u'), (5, 'v')) t(id, name)"))
+	fx.s3.Put("lake", "out/dt=2024-01-04/part-00000-c.snappy.parquet", part("c", "SELECT 9 AS id, 'w' AS name LIMIT 0"))
+	fx.s3.Put("lake", "out/dt=2024-01-02/part-00001-d.snappy.parquet", nil) // an empty task's file
+	fx.s3.Put("lake", "out/dt=2024-01-03/", nil)                            // console "folder"
+	fx.s3.Put("lake", "out/dt=2024-01-01_$folder$", nil)
+	fx.s3.Put("lake", "out/_SUCCESS", nil)
+	fx.s3.Put("lake", "out/dt=2024-01-01/.part-00000-a.snappy.parquet.crc", []byte("crc"))
+	fx.s3.Put("lake", "out/_temporary/0/_temporary/attempt_1/dt=2024-01-05/part-00002.snappy.parquet", []byte("partial"))
+
+	rules := parse(t, `Rules = [ RowCount = 5, Completeness "dt" = 0.6, Sum "id" = 15,
+		CustomSql "select count(*) from primary where dt is null and id in (4, 5)" = 2 ]`)
+	for _, url := range []string{"s3://lake/out/", "s3://lake/out", "s3://lake/out/*/*.parquet", "s3://lake/out/**"} {
+		res, err := engine.Evaluate(context.Background(), rules, engine.Remote(fx.source(t, url, s3source.Options{})), engine.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		for _, r := range res.RuleResults {
+			if r.Result != engine.Pass {
+				t.Errorf("%s: %s %s %v %s", url, r.Name, r.Result, r.EvaluatedMetrics, r.EvaluationMessage)
+			}
+		}
+	}
+	objs, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "out/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs {
+		keys = append(keys, o.Rel)
+	}
+	want := []string{"dt=2024-01-01/part-00000-a.snappy.parquet", "dt=2024-01-04/part-00000-c.snappy.parquet", "dt=__HIVE_DEFAULT_PARTITION__/part-00000-b.snappy.parquet"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("resolved %v\nwant     %v", keys, want)
+	}
+
+	// Only empty objects: an error that says so.
+	fx.s3.Put("lake", "empty/part-0.csv", nil)
+	fx.s3.Put("lake", "empty/_SUCCESS", nil)
+	if err := runErr(t, fx, "s3://lake/empty/"); !strings.Contains(err.Error(), "no data objects under the prefix") || !strings.Contains(err.Error(), "0-byte") {
+		t.Errorf("empty prefix: %v", err)
+	}
+	// One empty CSV named as a key: zero rows, as the local empty file.
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 0 ]`), engine.Remote(fx.source(t, "s3://lake/empty/part-0.csv", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("empty key: %v %v", err, res)
+	}
+}
+
+// S3's own refusals that are not about permissions keep their meaning: an
+// archived (Glacier) object is the input (exit 2, "restore it"), a skewed
+// clock the environment (exit 3); a bare 403, as HEAD returns it, is
+// access denied.
+func TestRefusalsSaidPrecisely(t *testing.T) {
+	for _, tc := range []struct {
+		status     int
+		code, want string
+		env        bool
+	}{
+		{403, "InvalidObjectState", "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored; restore it first", false},
+		{403, "RequestTimeTooSkewed", "this machine's clock is off", true},
+		{403, "", "access denied; the credentials need s3:ListBucket", true},
+		{403, "AccessDenied", "access denied; the credentials need s3:ListBucket", true},
+		{503, "SlowDown", "SlowDown: nope", true},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("list-type") == "2" {
+				w.Header().Set("Content-Type", "application/xml")
+				fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>lake</Name><Prefix>old/</Prefix><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated>`+
+					`<Contents><Key>old/a.csv</Key><Size>4</Size><ETag>"e"</ETag><StorageClass>GLACIER</StorageClass><LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>`)
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(tc.status)
+			if tc.code != "" && r.Method != http.MethodHead {
+				fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>nope</Message></Error>`, tc.code)
+			}
+		}))
+		cfg := sinktest.AWSConfig(srv.URL)
+		cfg.RetryMaxAttempts = 1
+		src, _ := s3source.New(s3source.NewClient(cfg), "s3://lake/old/", s3source.Options{CacheDir: t.TempDir()})
+		_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(src), engine.Options{})
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), "s3://lake/old/a.csv") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d %s: %v\nwant %q", tc.status, tc.code, err, tc.want)
+		}
+		if env := engine.AsEnvironmentError(err) != nil; env != tc.env {
+			t.Errorf("%d %s: environment failure %v, want %v", tc.status, tc.code, env, tc.env)
+		}
+	}
+
+	// A 0-byte key beside a prefix of the same name (a folder marker)
+	// reads the prefix.
+	fx := newFixture(t)
+	fx.s3.Put("lake", "trips", nil)
+	fx.s3.Put("lake", "trips/a.csv", []byte("x\n1\n2\n"))
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 2 ]`), engine.Remote(fx.source(t, "s3://lake/trips", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("folder marker: %v %+v", err, res)
+	}
+}
+
+// The SDK's connection-reuse warnings are dropped; every other line
+// reaches the wrapped logger.
+func TestQuietLogger(t *testing.T) {
+	var got []string
+	l := s3source.QuietLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		got = append(got, string(c)+" "+fmt.Sprintf(format, v...))
+	}))
+	l.Logf(logging.Warn, "failed to discard remaining HTTP response body, this may affect connection reuse: %v", "x")
+	l.Logf(logging.Warn, "failed to close HTTP response body, this may affect connection reuse: %v", "x")
+	l.Logf(logging.Warn, "Response has no supported checksum. Not validating response payload.")
+	l.Logf(logging.Debug, "request %d", 1)
+	if want := []string{"WARN Response has no supported checksum. Not validating response payload.", "DEBUG request 1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q", got)
+	}
+	s3source.QuietLogger(nil).Logf(logging.Warn, "no logger: no panic")
+}
+
+// Objects without an extension (Athena CTAS and UNLOAD output, Firehose's
+// gzip JSON, Hive's 000000_0) are read by their magic bytes, as local
+// files are; text must be named CSV.
+func TestExtensionlessObjectsSniffed(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "ctas/20240101_120000_00001_abcde_1b2c", mustRead(t, taxiSample))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("{\"n\": 1}\n{\"n\": 2}\n"))
+	zw.Close()
+	fx.s3.Put("lake", "firehose/2024/01/01/00/stream-1-2024-01-01-00-00-00-uuid", gz.Bytes())
+	fx.s3.Put("lake", "hive/000000_0", []byte("1,a\n2,b\n"))
+	for url, want := range map[string]string{"s3://lake/ctas/": "20000", "s3://lake/firehose/": "2"} {
+		res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(fx.source(t, url, s3source.Options{})), engine.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if got := fmt.Sprint(res.RuleResults[0].EvaluatedMetrics["Dataset.*.RowCount"]); got != want {
+			t.Errorf("%s: %s rows, want %s", url, got, want)
+		}
+	}
+	if err := runErr(t, fx, "s3://lake/hive/"); !strings.Contains(err.Error(), "say --format-in csv") {
+		t.Errorf("text: %v", err)
+	}
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 2 ]`), engine.Remote(fx.source(t, "s3://lake/hive/", s3source.Options{Format: "csv"})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("text as csv: %v %+v", err, res)
+	}
+}
+
+// Text compressed in a way DuckDB cannot read (bzip2 and others Glue and
+// Athena read) is an error naming the object, not silently left out.
+func TestUnreadableCompressionNamed(t *testing.T) {
+	fx := newFixture(t)
+	fx.s3.Put("lake", "bz/a.csv", []byte("id\n1\n"))
+	fx.s3.Put("lake", "bz/b.csv.bz2", []byte("BZh91AY&SY"))
+	fx.s3.Put("lake", "bz/notes.json.bz2", []byte("BZh91AY&SY")) // another format: not this read's
+	if err := runErr(t, fx, "s3://lake/bz/"); !strings.Contains(err.Error(), "reading s3://lake/bz/b.csv.bz2: compressed with bzip2, which dq cannot read") {
+		t.Errorf("bz2: %v", err)
+	}
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 1 ]`), engine.Remote(fx.source(t, "s3://lake/bz/*.csv", s3source.Options{})), engine.Options{})
+	if err != nil || res.RuleResults[0].Result != engine.Pass {
+		t.Errorf("glob leaving it out: %v", err)
 	}
 }

@@ -59,6 +59,10 @@ type GluePartition struct {
 	Values     []string
 	Location   string
 	Parameters map[string]string
+	// InputFormat and SerDe, when set, are the partition's own storage
+	// (a crawler records them per partition; they may differ from the
+	// table's after a format change).
+	InputFormat, SerDe string
 }
 
 // NewGlue returns an empty fake catalog.
@@ -241,9 +245,16 @@ func (g *FakeGlue) getPartitions(w http.ResponseWriter, t *GlueTable, expr, next
 	out := map[string]any{}
 	var parts []any
 	for _, p := range match[min(start, len(match)):end] {
+		sd := map[string]any{"Location": p.Location}
+		if p.InputFormat != "" {
+			sd["InputFormat"] = p.InputFormat
+		}
+		if p.SerDe != "" {
+			sd["SerdeInfo"] = map[string]any{"SerializationLibrary": p.SerDe}
+		}
 		gp := map[string]any{
 			"DatabaseName": t.Database, "TableName": t.Name, "Values": p.Values,
-			"StorageDescriptor": map[string]any{"Location": p.Location},
+			"StorageDescriptor": sd,
 		}
 		if p.Parameters != nil {
 			gp["Parameters"] = p.Parameters
