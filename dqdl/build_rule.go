@@ -189,7 +189,7 @@ func (b *builder) rule(g *gRule) *SimpleRule {
 	}
 	r.Spec = t
 	if t != nil && t.Name == "ColumnNamesMatchPattern" && len(r.Params) == 1 {
-		if msg := checkRegex(r.Params[0].Value); msg != "" {
+		if msg := checkRegex(r.Params[0].Source()); msg != "" {
 			b.errs = append(b.errs, &Diagnostic{Pos: r.Params[0].Pos, Msg: msg})
 		}
 	}

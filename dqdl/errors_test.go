@@ -179,6 +179,13 @@ var confErrorCases = []confErrorCase{
 	e1("regex", "backreference", `Rules = [ ColumnValues "c" matches "(a)\1" ]`, "1:36", `"(a)\1"`, "backreference"),
 	e1("regex", "possessive quantifier", `Rules = [ ColumnValues "c" matches "a*+b" ]`, "1:36", `"a*+b"`, "possessive"),
 	e1("regex", "Java character class", `Rules = [ ColumnValues "c" matches "\p{javaLowerCase}+" ]`, "1:36", `"\p{`, "javaLowerCase"),
+	// Java's POSIX classes: Go's regexp reads some of the names as Unicode
+	// categories with another meaning, DuckDB's RE2 knows none of them.
+	e1("regex", "Java POSIX class", `Rules = [ ColumnValues "c" matches "\p{Alpha}+" ]`, "1:36", `"\p{Alpha}+"`, `POSIX class \p{Alpha}`, "[[:alpha:]]"),
+	e1("regex", "negated Java POSIX class in brackets", `Rules = [ ColumnValues "c" matches "[\P{Punct}_]+" ]`, "1:36", `"[\P{Punct}`, `\P{Punct}`, "[:^punct:]"),
+	e1("regex", "Java POSIX class Go reads as a category", `Rules = [ ColumnValues "c" matches "\p{Digit}+" ]`, "1:36", `"\p{Digit}`, "[[:digit:]]"),
+	e1("regex", "class name only Go knows", `Rules = [ ColumnValues "c" matches "\p{Letter}+" ]`, "1:36", `"\p{Letter}`, `\p{Letter}`, `\p{L}`),
+	e1("regex", "possessive after a property class", `Rules = [ ColumnValues "c" matches "\p{L}++" ]`, "1:36", `"\p{L}++"`, "possessive quantifier ++"),
 	e1("regex", "lookahead in ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "(?!tmp_).*" ]`, "1:35", `"(?!tmp_)`, "lookahead"),
 
 	e1("regex", "unbalanced bracket", `Rules = [ ColumnValues "c" matches "[a-z" ]`, "1:36", `"[a-z"`, "[a-z"),

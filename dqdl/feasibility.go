@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // Rules that can never pass or can never fail are almost always mistakes
@@ -63,7 +65,16 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 	if r.Threshold != nil {
 		b.checkSatisfiable(r, r.Threshold, metricRange{lo: 0, hi: 1, what: "the share of rows that pass, between 0 and 1"}, "with threshold ")
 	}
+	if c := r.Condition; c != nil && (c.Op == OpMatches || c.Op == OpNotMatches) && len(c.Operands) == 1 {
+		if s, ok := c.Operands[0].(*StringLit); ok {
+			b.checkDoubledEscape(r, lexerPos(s.Position()), s.Raw)
+		}
+	}
 	switch r.Type {
+	case "ColumnNamesMatchPattern":
+		if len(r.Params) == 1 {
+			b.checkDoubledEscape(r, lexerPos(r.Params[0].Pos), r.Params[0].Source())
+		}
 	case "ColumnDataType":
 		b.checkDataType(r)
 	case "ColumnLength":
@@ -74,6 +85,14 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 				}
 			}
 		}
+	}
+}
+
+// checkDoubledEscape warns about a pattern that asks for a literal
+// backslash where a class such as \d was almost certainly meant.
+func (b *builder) checkDoubledEscape(r *SimpleRule, at lexer.Position, pattern string) {
+	if esc := doubledEscape(pattern); esc != "" {
+		b.warnf(at, "rule %s: the pattern's %s matches a backslash followed by %q, because DQDL keeps patterns as written (as Glue does); for the class write %s", r, esc, esc[2:], esc[1:])
 	}
 }
 

@@ -63,6 +63,14 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnDataType "a" = "long"`, "", nil},
 		{`ColumnDataType "a" = "Decimal(10,2)"`, "", nil},
 		{`ColumnDataType "a" in ["Integer", "Long"]`, "1:30", []string{"supports only =", "not in"}},
+		// A doubled backslash before a class letter in a pattern: DQDL keeps
+		// the text as written, so "\\d" asks for a backslash, not a digit.
+		{`ColumnValues "s" matches "\\d{3}-\\d{4}"`, "1:36", []string{`the pattern's \\d matches a backslash followed by "d"`, `write \d`}},
+		{`ColumnValues "s" not matches "[\\w.]+"`, "1:40", []string{`\\w`, `write \w`}},
+		{`ColumnNamesMatchPattern "\\s"`, "1:35", []string{`\\s`}},
+		{`ColumnValues "s" matches "\d{3}-\d{4}"`, "", nil},
+		{`ColumnValues "s" matches "a\\.b"`, "", nil},  // a backslash before "." is no class
+		{`ColumnValues "s" matches "\\\\"`, "", nil}, // two literal backslashes
 		// Inside composites, each leaf is checked.
 		{`(RowCount > 0) AND (Completeness "b" > 2)`, "1:48", []string{`Completeness "b" > 2`}},
 	}

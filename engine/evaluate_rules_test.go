@@ -72,6 +72,19 @@ func TestEvalBasicRules(t *testing.T) {
 	})
 }
 
+// TestEvalColumnNamesPatternVariable: a pattern given as a $variable is the
+// variable's value; it was once compiled as the text "$pat", which no
+// column name matches, so every such rule failed.
+func TestEvalColumnNamesPatternVariable(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `short = "[a-z]{2,3}"
+all = "[a-z]+"
+Rules = [ ColumnNamesMatchPattern $short, ColumnNamesMatchPattern $all ]`, Options{})
+	// id and cat have 2-3 letters; amount and email do not.
+	checkRule(t, res.RuleResults[0], ruleCase{result: Fail, msg: "Columns that do not match the pattern: amount, email", metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 0.5)})
+	checkRule(t, res.RuleResults[1], ruleCase{result: Pass, metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 1)})
+}
+
 func TestEvalColumnValues(t *testing.T) {
 	p := writeParquet(t, "basic", basicTable)
 	runCases(t, p, []ruleCase{
