@@ -69,8 +69,8 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnValues "s" not matches "[\\w.]+"`, "1:40", []string{`\\w`, `write \w`}},
 		{`ColumnNamesMatchPattern "\\s"`, "1:35", []string{`\\s`}},
 		{`ColumnValues "s" matches "\d{3}-\d{4}"`, "", nil},
-		{`ColumnValues "s" matches "a\\.b"`, "", nil},  // a backslash before "." is no class
-		{`ColumnValues "s" matches "\\\\"`, "", nil}, // two literal backslashes
+		{`ColumnValues "s" matches "a\\.b"`, "", nil}, // a backslash before "." is no class
+		{`ColumnValues "s" matches "\\\\"`, "", nil},  // two literal backslashes
 		// Inside composites, each leaf is checked.
 		{`(RowCount > 0) AND (Completeness "b" > 2)`, "1:48", []string{`Completeness "b" > 2`}},
 	}
