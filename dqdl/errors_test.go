@@ -105,6 +105,11 @@ var confErrorCases = []confErrorCase{
 	// Glue rejects only `where ""`; a blank clause passes its parser and
 	// fails at run time. dq rejects it up front (deliberately stricter).
 	e1("where", "blank where", `Rules = [ IsComplete "a" where " " ]`, "1:26", "where", "where"),
+	// Glue's grammar, like dq's, wants the where clause right after the condition.
+	e1("where", "where after with threshold", `Rules = [ ColumnValues "c" in ["a"] with threshold > 0.5 where "x > 1" ]`, "1:58", "where", "right after the condition", "before `with`"),
+	e1("where", "where after labels", `Rules = [ IsComplete "a" labels=["k"="v"] where "x > 1" ]`, "1:43", "where", "before `labels`"),
+	e1("where", "a tag of the previous rule does not count", `Rules = [ ColumnValues "c" in ["a"] with threshold > 0.5, IsComplete "b" where where "x" ]`, "1:80", "where", "unexpected \"where\""),
+	e1("where", "where on a composite", `Rules = [ (IsComplete "a") and (IsComplete "b") where "x > 1" ]`, "1:49", "where", "inside its parentheses"),
 
 	// Thresholds and tags.
 	e1("tags", "threshold on Completeness", `Rules = [ Completeness "a" > 0.4 with threshold > 0.4 ]`, "1:34", "with", "threshold", "Completeness"),
