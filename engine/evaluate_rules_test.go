@@ -72,6 +72,32 @@ func TestEvalBasicRules(t *testing.T) {
 	})
 }
 
+// TestEvalStringVariableOperand: `= $name` and `!= $name` compare with the
+// variable's value (spec §2.3 recommends resolving it; Glue's own parser
+// throws). dq parsed them but every such rule failed with "ColumnValues
+// string conditions take quoted strings...".
+func TestEvalStringVariableOperand(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `a = "a"
+none = NULL
+one = "1"
+Rules = [ ColumnValues "cat" = $a, ColumnValues "cat" != $a, ColumnValues "cat" != $none, ColumnValues "id" = $one,
+	ColumnValues "cat" = $a with threshold >= 0.4 ]`, Options{})
+	// cat is a, a, b, c, NULL: = "a" holds on 2 rows; != "a" on b, c and
+	// the NULL (negations let NULL pass); != NULL on the 4 non-NULL rows.
+	// id = "1" compares id's text, as Glue compares a string operand.
+	wants := []ruleCase{
+		{result: Fail, msg: "Value: 0.4 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.4)},
+		{result: Fail, msg: "Value: 0.6 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.6)},
+		{result: Fail, msg: "Value: 0.8 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.8)},
+		{result: Fail, msg: "Value: 0.2 does not meet the constraint requirement!", metrics: m("Column.id.ColumnValues.Compliance", 0.2)},
+		{result: Pass, metrics: m("Column.cat.ColumnValues.Compliance", 0.4)},
+	}
+	for i, w := range wants {
+		checkRule(t, res.RuleResults[i], w)
+	}
+}
+
 // TestEvalColumnNamesPatternVariable: a pattern given as a $variable is the
 // variable's value; it was once compiled as the text "$pat", which no
 // column name matches, so every such rule failed.
