@@ -151,7 +151,7 @@ func (pl *planner) planCustomSQL(ctx context.Context, r *dqdl.SimpleRule, lp *le
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		lp.fixed = withSparkHint(errored("Error executing SQL statement: "+firstLine(err.Error())), text, err)
 		return nil
 	}
 	if r.Condition != nil || pl.analyzer {
@@ -164,16 +164,16 @@ func (pl *planner) planCustomSQL(ctx context.Context, r *dqdl.SimpleRule, lp *le
 }
 
 // customJudge judges a scalar CustomSql statement's result.
-func customJudge(r *dqdl.SimpleRule, c *customRun) func(ctx context.Context, ev *evalState) *outcome {
+func customJudge(r *dqdl.SimpleRule, run *customRun) func(ctx context.Context, ev *evalState) *outcome {
 	metric := datasetMetric("CustomSQL")
 	return func(ctx context.Context, ev *evalState) *outcome {
-		c := ev.custom[c]
+		c := ev.custom[run]
 		if c == nil {
 			return errored("internal error: CustomSql statement was not run")
 		}
 		switch {
 		case c.err != nil:
-			return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
+			return withSparkHint(errored("Error executing SQL statement: "+firstLine(c.err.Error())), run.sql, c.err)
 		case c.rows != 1:
 			return failed("Custom SQL did not return exactly 1 row")
 		case c.cols != 1:
@@ -200,7 +200,7 @@ func (pl *planner) customRowMode(ctx context.Context, r *dqdl.SimpleRule, lp *le
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		lp.fixed = withSparkHint(errored("Error executing SQL statement: "+firstLine(err.Error())), stmt, err)
 		return nil
 	}
 	names, err := rows.Columns()
