@@ -190,6 +190,10 @@ var confErrorCases = []confErrorCase{
 	e1("regex", "negated Java POSIX class in brackets", `Rules = [ ColumnValues "c" matches "[\P{Punct}_]+" ]`, "1:36", `"[\P{Punct}`, `\P{Punct}`, "[:^punct:]"),
 	e1("regex", "Java POSIX class Go reads as a category", `Rules = [ ColumnValues "c" matches "\p{Digit}+" ]`, "1:36", `"\p{Digit}`, "[[:digit:]]"),
 	e1("regex", "class name only Go knows", `Rules = [ ColumnValues "c" matches "\p{Letter}+" ]`, "1:36", `"\p{Letter}`, `\p{Letter}`, `\p{L}`),
+	// Java syntax RE2 compiles with another meaning, or DuckDB refuses.
+	e1("regex", "Java class union", `Rules = [ ColumnValues "c" matches "[a-d[m-p]]+" ]`, "1:36", `"[a-d[m-p]]+"`, "class inside a class", "literal '['", "[a-dm-p]"),
+	e1("regex", "Java class intersection", `Rules = [ ColumnValues "c" matches "[A-Z&&[^X]]+" ]`, "1:36", `"[A-Z&&[^X]]+"`, "'&&'", "intersection"),
+	e1("regex", "Java named group", `Rules = [ ColumnValues "c" matches "(?<st>[A-Z]{2})" ]`, "1:36", `"(?<st>`, "named group", "(?P<name>...)"),
 	e1("regex", "possessive after a property class", `Rules = [ ColumnValues "c" matches "\p{L}++" ]`, "1:36", `"\p{L}++"`, "possessive quantifier ++"),
 	e1("regex", "lookahead in ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "(?!tmp_).*" ]`, "1:35", `"(?!tmp_)`, "lookahead"),
 

@@ -71,6 +71,10 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnValues "s" matches "\d{3}-\d{4}"`, "", nil},
 		{`ColumnValues "s" matches "a\\.b"`, "", nil}, // a backslash before "." is no class
 		{`ColumnValues "s" matches "\\\\"`, "", nil},  // two literal backslashes
+		// RE2 syntax that Java reads alike stays valid.
+		{`ColumnValues "s" matches "[[:alpha:][:digit:]_-]+"`, "", nil},
+		{`ColumnValues "s" matches "(?P<area>[0-9]{3})-[0-9]{4}"`, "", nil},
+		{`ColumnValues "s" matches "[\[\]&]+"`, "", nil}, // escaped brackets, one '&'
 		// Inside composites, each leaf is checked.
 		{`(RowCount > 0) AND (Completeness "b" > 2)`, "1:48", []string{`Completeness "b" > 2`}},
 	}

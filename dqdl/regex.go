@@ -39,6 +39,10 @@ func checkRegex(p string) string {
 	if msg := checkPropertyClasses(p); msg != "" {
 		return msg
 	}
+	// Constructs RE2 compiles with another meaning than Java's.
+	if c, fix := javaClassSyntax(p); c != "" {
+		return fmt.Sprintf("regular expression %q uses %s; %s", p, c, fix)
+	}
 	if _, err := regexp.Compile(p); err == nil {
 		return ""
 	} else if c := javaConstruct(p); c != "" {
@@ -98,6 +102,46 @@ func propertyClassEnd(p string, i int) int {
 		return i + 3 + end
 	}
 	return -1
+}
+
+// javaClassSyntax finds Java regex syntax that RE2 accepts but reads
+// otherwise, so that the pattern would silently match something else: a
+// class nested in a class (Java's union [a-d[m-p]] and intersection
+// [a-z&&[^x]]; RE2 takes the inner '[' as a literal), and a named group
+// written (?<name>...), which DuckDB's RE2 refuses at run time although
+// Go's accepts it. It returns the construct and what to write instead.
+func javaClassSyntax(p string) (construct, fix string) {
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\':
+			i++ // an escaped character is never syntax
+		case !inClass && c == '[':
+			inClass = true
+			if i+1 < len(p) && p[i+1] == '^' {
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == ']' {
+				i++ // a leading ']' is a literal
+			}
+		case !inClass && c == '(' && strings.HasPrefix(p[i:], "(?<") && i+3 < len(p) && p[i+3] != '=' && p[i+3] != '!':
+			return "a named group (?<name>...), which dq's RE2 engine (DuckDB's) does not accept", "write (?P<name>...) instead, which means the same"
+		case inClass && c == '[':
+			if i+1 < len(p) && p[i+1] == ':' { // an RE2 POSIX class [:alpha:]
+				if end := strings.Index(p[i:], ":]"); end > 0 {
+					i += end + 1
+					continue
+				}
+			}
+			return "a character class inside a class (Java's union or intersection), which dq's RE2 engine reads as a literal '['", "write one class instead (Java's [a-d[m-p]] is [a-dm-p]), and escape a literal '[' as \\["
+		case inClass && c == '&' && i+1 < len(p) && p[i+1] == '&':
+			return "'&&' in a character class (Java's intersection), which dq's RE2 engine reads as two '&' characters", "write the resulting class instead (Java's [a-z&&[^aeiou]] is [b-df-hj-np-tv-z])"
+		case inClass && c == ']':
+			inClass = false
+		}
+	}
+	return "", ""
 }
 
 // checkPropertyClasses finds a \p{...} or \P{...} class in p that DuckDB's
