@@ -211,6 +211,7 @@ var confErrorCases = []confErrorCase{
 	e1("lexical", "unit without space", `Rules = [ FileSize > 10KB ]`, "1:22", "10KB", "10KB"),
 	e1("lexical", "duration unit without space", `Rules = [ DataFreshness "c" < 3days ]`, "1:31", "3days", "3days"),
 	e1("lexical", "decimal without integer part", `Rules = [ Completeness "a" > .5 ]`, "1:30", ".5", ".5"),
+	e1("lexical", "a // comment, as in Glue's labels example", "Rules = [\n  // high coverage\n  IsComplete \"a\"\n]", "2:3", "/", "comments start with #"),
 	e1("lexical", "trailing comma in Rules", `Rules = [ RowCount > 0, ]`, "1:25", "]"),
 	e1("lexical", "trailing comma in a list", `Rules = [ ColumnValues "c" in ["a",] ]`, "1:36", "]"),
 	e1("lexical", "bare boolean as a value", `Rules = [ ColumnValues "active" = true, RowCount > 0 ]`, "1:35", "true", "unexpected word", `"true"`, "quote"),

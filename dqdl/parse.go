@@ -293,6 +293,14 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 	if d := lateWhereDiagnostic(toks, tok); d != nil {
 		return d
 	}
+	if tok != nil && tok.Value == "/" {
+		// Glue's own labels example comments with //, which no DQDL parser takes.
+		for j := range toks {
+			if toks[j].Pos.Offset == tok.Pos.Offset+1 && toks[j].Value == "/" {
+				return &Diagnostic{Pos: toPos(tok.Pos), Msg: `syntax error: unexpected "/": DQDL comments start with #, not //`}
+			}
+		}
+	}
 	msg := perr.Message()
 	var ute *participle.UnexpectedTokenError
 	if errors.As(err, &ute) || tok != nil {
