@@ -434,6 +434,22 @@ func syntaxHint(t lexer.Token, prev *lexer.Token) string {
 		return "trailing commas are not allowed"
 	case t.Type == tokDate && prev != nil && (prev.Type == tokIdent || prev.Type == tokString):
 		return "a quoted value shaped like a date is a date, not a name"
+	case prev != nil && prev.Type == tokIdent && (prev.Value == "IN" || prev.Value == "In" || prev.Value == "BETWEEN" || prev.Value == "Between" || prev.Value == "NOT" || prev.Value == "Not"):
+		return fmt.Sprintf("DQDL writes in, not in and between in lower case, not %s", prev.Value)
+	case prev != nil && prev.Type == tokIdent && (prev.Value == "not_in" || prev.Value == "notin" || prev.Value == "NOT_IN"):
+		return "write not in (two words)"
+	case t.Type == tokPunct && t.Value == ">" && prev != nil && prev.Value == "<":
+		return "write != for not-equal"
+	case t.Type == tokIdent && prev != nil && prev.Type == tokInt && (t.Value == "day" || t.Value == "hour" || t.Value == "minute"):
+		return fmt.Sprintf("the units are days, hours and minutes: write %s %ss", prev.Value, t.Value)
+	case t.Type == tokPunct && (t.Value == "-" || t.Value == "+") && prev != nil && prev.Type == tokNow:
+		return "put a date offset in parentheses: (now() - 3 days)"
+	case t.Type == tokPunct && t.Value == "(" && prev != nil && prev.Type == tokIn:
+		return `a list is written in square brackets: in ["a", "b"]`
+	case t.Type == tokInt && prev != nil && prev.Value == ",":
+		return "write numbers without thousands separators (1000, not 1,000)"
+	case t.Type == tokPunct && t.Value == ":" && prev != nil && prev.Type == tokKeyword:
+		return fmt.Sprintf("write %s = [ ... ]", prev.Value)
 	case t.Type == tokKeyword && t.Value == "where" && prev != nil && prev.Type == tokPunct && prev.Value == ")":
 		return "a where clause belongs to one rule, inside its parentheses: (IsComplete \"a\" where \"x > 1\") AND (...)"
 	case t.Type == tokKeyword || t.Type == tokNull || t.Type == tokEmpty || t.Type == tokWsOnly || t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot || t.Type == tokOf || t.Type == tokAnd || t.Type == tokOr:
