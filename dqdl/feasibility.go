@@ -71,6 +71,8 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 		}
 	}
 	switch r.Type {
+	case "DetectAnomalies":
+		b.checkAnomalyTarget(r)
 	case "ColumnNamesMatchPattern":
 		if len(r.Params) == 1 {
 			b.checkDoubledEscape(r, lexerPos(r.Params[0].Pos), r.Params[0].Source())
@@ -86,6 +88,51 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 			}
 		}
 	}
+}
+
+// AnomalyMetrics are the rule types whose statistic DetectAnomalies watches,
+// in the order of Glue's documentation (engine's anomaly planner keeps the
+// same list).
+var AnomalyMetrics = []string{"RowCount", "Completeness", "Uniqueness", "Mean", "Sum", "StandardDeviation", "Entropy",
+	"DistinctValuesCount", "UniqueValueRatio", "ColumnLength", "ColumnValues", "ColumnCorrelation", "CustomSql", "ColumnCount"}
+
+// checkAnomalyTarget warns about a DetectAnomalies rule whose metric name or
+// parameter count no statistic fits: Glue's parser takes any strings, and
+// the rule can only ERROR when it runs.
+func (b *builder) checkAnomalyTarget(r *SimpleRule) {
+	if len(r.Params) == 0 {
+		return // an arity error already
+	}
+	name := ""
+	for _, m := range AnomalyMetrics {
+		if strings.EqualFold(m, r.Params[0].Value) {
+			name = m
+		}
+	}
+	if name == "" {
+		b.warnf(lexerPos(r.Params[0].Pos), "rule %s: DetectAnomalies does not watch %q; it takes one of %s; this rule will fail to evaluate", r, r.Params[0].Value, strings.Join(AnomalyMetrics, ", "))
+		return
+	}
+	n := len(r.Params) - 1
+	for _, t := range LookupRuleType(name) {
+		if t.Accepts(n) {
+			return
+		}
+	}
+	t := LookupRuleType(name)[0]
+	b.warnf(lexerPos(r.Params[0].Pos), "rule %s: %s takes %s, got %d after the metric name (e.g. %s); this rule will fail to evaluate", r, name, arity(t), n, anomalyExample(name, t))
+}
+
+// anomalyExample is a DetectAnomalies rule for the metric, for messages.
+func anomalyExample(name string, t *RuleType) string {
+	ex := "DetectAnomalies \"" + name + "\""
+	for i := range t.Params {
+		ex += fmt.Sprintf(" \"col%d\"", i+1)
+	}
+	if name == "CustomSql" {
+		ex = `DetectAnomalies "CustomSql" "select count(*) from primary"`
+	}
+	return ex
 }
 
 // checkDoubledEscape warns about a pattern that asks for a literal

@@ -75,6 +75,12 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnValues "s" matches "[[:alpha:][:digit:]_-]+"`, "", nil},
 		{`ColumnValues "s" matches "(?P<area>[0-9]{3})-[0-9]{4}"`, "", nil},
 		{`ColumnValues "s" matches "[\[\]&]+"`, "", nil}, // escaped brackets, one '&'
+		// DetectAnomalies: Glue's parser takes any metric name and parameters.
+		{`DetectAnomalies "Foo"`, "1:27", []string{`does not watch "Foo"`, "RowCount, Completeness", "fail to evaluate"}},
+		{`DetectAnomalies "Completeness"`, "1:27", []string{"Completeness takes 1 parameter (TargetColumn), got 0", `DetectAnomalies "Completeness" "col1"`}},
+		{`DetectAnomalies "RowCount" "x"`, "1:27", []string{"RowCount takes no parameters, got 1"}},
+		{`DetectAnomalies "rowcount"`, "", nil}, // names match ignoring case, as the engine's do
+		{`DetectAnomalies "Uniqueness" "a" "b"`, "", nil},
 		// Inside composites, each leaf is checked.
 		{`(RowCount > 0) AND (Completeness "b" > 2)`, "1:48", []string{`Completeness "b" > 2`}},
 	}
