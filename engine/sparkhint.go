@@ -9,7 +9,8 @@ import (
 // dq runs them on DuckDB (README, Differences from AWS Glue). When one
 // fails on a Spark construct DuckDB lacks or reads differently, the rule
 // keeps Glue's message and FailureDetails.Hint names the DuckDB spelling,
-// so a user migrating a ruleset need not guess.
+// so a user migrating a ruleset need not guess. A table the statement names
+// that nothing binds gets a hint too (Glue binds datasets in the job).
 
 // sparkFuncs are Spark functions that DuckDB does not have, or has with
 // other arguments, that Glue users commonly write in where clauses and
@@ -35,6 +36,7 @@ var (
 	sparkRlike   = regexp.MustCompile(`(?i)\b(?:not\s+)?(?:rlike|regexp)\s+'`)
 	sparkSuffix  = regexp.MustCompile(`\b[0-9]+(?:\.[0-9]+)?(?:BD|[DLSY])\b`)
 	missingIdent = regexp.MustCompile(`Referenced column "([^"]*)" not found`)
+	missingTable = regexp.MustCompile(`Table with name ([^ ]+) does not exist`)
 )
 
 // sparkHint returns advice for a statement that DuckDB rejected with
@@ -53,6 +55,9 @@ func sparkHint(sql, errText string) string {
 	}
 	if m := sparkSuffix.FindString(sql); m != "" && strings.Contains(lower, "syntax error") {
 		return "Spark's typed number literals (" + m + ") are plain numbers in DuckDB: drop the suffix"
+	}
+	if m := missingTable.FindStringSubmatch(errText); m != nil {
+		return "the rule's data is the table primary; " + m[1] + " must be a reference dataset bound to that alias (dq eval --ref " + m[1] + "=PATH)"
 	}
 	if m := missingIdent.FindStringSubmatch(errText); m != nil && strings.Contains(sql, `"`+m[1]+`"`) {
 		return `"` + m[1] + `" is a column name in DuckDB SQL (Spark reads it as text): write '` + m[1] + `' for the text`

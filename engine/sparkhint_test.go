@@ -17,6 +17,8 @@ func TestSparkHints(t *testing.T) {
 		{`CustomSql "select count(*) from primary where cat = \"a\"" = 2`, `"a" is a column name in DuckDB SQL (Spark reads it as text): write 'a' for the text`},
 		{`CustomSql "select id from primary where nvl(amount, 0) > 0"`, "Spark's nvl() is not DuckDB's: write coalesce(a, b)"},
 		{`CustomSql "select count(*) from primary where datediff(current_date, current_date) = 0" = 5`, "Spark's datediff() is not DuckDB's: write date_diff('day', start, end)"},
+		// A dataset the statement names but nothing binds.
+		{`CustomSql "select count(*) from orders" > 0`, "the rule's data is the table primary; orders must be a reference dataset bound to that alias (dq eval --ref orders=PATH)"},
 		// Not Spark-isms: no hint.
 		{`RowCount = 1 where "nope = 'a'"`, ""},
 		{`CustomSql "select count(*) from primary where" = 1`, ""},
