@@ -153,6 +153,18 @@ func TestEvalColumnValues(t *testing.T) {
 // TestEvalStringKeywords checks the NULL / EMPTY / WHITESPACES_ONLY truth
 // tables of spec §5.2; TRIM strips only spaces, so a tab string is not
 // WHITESPACES_ONLY.
+// TestEvalWhitespacesOnlyIsSpaces: WHITESPACES_ONLY is Spark's
+// LENGTH(TRIM(c)) = 0, and Spark's TRIM strips only U+0020. DuckDB's
+// trim() also strips U+00A0 and other Unicode spaces, so a no-break space
+// counted as whitespace until Trim named the space.
+func TestEvalWhitespacesOnlyIsSpaces(t *testing.T) {
+	p := writeParquet(t, "nbsp", `SELECT * FROM (VALUES (' '), (chr(160)), (' ' || chr(160) || ' '), (chr(12288)), ('a')) t(s)`)
+	runCases(t, p, []ruleCase{
+		{rule: `ColumnValues "s" in [WHITESPACES_ONLY]`, result: Fail, msg: "Value: 0.2 does not meet the constraint requirement!", metrics: m("Column.s.ColumnValues.Compliance", 0.2)},
+		{rule: `ColumnValues "s" not in [WHITESPACES_ONLY]`, result: Fail, msg: "Value: 0.8 does not meet the constraint requirement!", metrics: m("Column.s.ColumnValues.Compliance", 0.8)},
+	})
+}
+
 func TestEvalStringKeywords(t *testing.T) {
 	p := writeParquet(t, "kw", `SELECT * FROM (VALUES ('a'), (''), ('  '), (E'\t'), (NULL)) t(s)`)
 	runCases(t, p, []ruleCase{
