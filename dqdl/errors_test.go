@@ -222,6 +222,7 @@ var confErrorCases = []confErrorCase{
 	e1("lexical", "not_in", `Rules = [ ColumnValues "a" not_in ["x"] ]`, "1:35", "[", "not in (two words)"),
 	e1("lexical", "SQL not-equal", `Rules = [ ColumnValues "a" <> "x" ]`, "1:29", ">", "write != for not-equal"),
 	e1("lexical", "singular unit", `Rules = [ DataFreshness "a" <= 1 day ]`, "1:34", "day", "write 1 days"),
+	e1("lexical", "thousands separator", `Rules = [ RowCount > 1,000 ]`, "1:24", "000", "without thousands separators"),
 	e1("lexical", "date offset without parentheses", `Rules = [ ColumnValues "d" > now() - 3 days ]`, "1:36", "-", "(now() - 3 days)"),
 	e1("lexical", "trailing comma in Rules", `Rules = [ RowCount > 0, ]`, "1:25", "]"),
 	e1("lexical", "trailing comma in a list", `Rules = [ ColumnValues "c" in ["a",] ]`, "1:36", "]"),

@@ -446,7 +446,7 @@ func syntaxHint(t lexer.Token, prev *lexer.Token) string {
 		return "put a date offset in parentheses: (now() - 3 days)"
 	case t.Type == tokPunct && t.Value == "(" && prev != nil && prev.Type == tokIn:
 		return `a list is written in square brackets: in ["a", "b"]`
-	case t.Type == tokInt && prev != nil && prev.Value == ",":
+	case t.Type == tokInt && len(t.Value) == 3 && (prev == nil || prev.Value == ","): // a thousands group
 		return "write numbers without thousands separators (1000, not 1,000)"
 	case t.Type == tokPunct && t.Value == ":" && prev != nil && prev.Type == tokKeyword:
 		return fmt.Sprintf("write %s = [ ... ]", prev.Value)
