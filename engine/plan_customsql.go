@@ -223,6 +223,11 @@ func (pl *planner) customRowMode(ctx context.Context, r *dqdl.SimpleRule, lp *le
 	}
 	if len(missing) > 0 {
 		lp.fixed = failed("The columns returned from the SQL statement should only belong to the primary table. Columns not found: " + strings.Join(missing, ", "))
+		if len(names) == 1 {
+			// One computed column (count(*), sum(x)): a scalar statement
+			// written without the condition that would judge its value.
+			lp.fixed.details = &FailureDetails{Hint: "without a condition CustomSql judges rows: the statement must return columns of primary; to check one number, add a condition (CustomSql \"select count(*) from primary where ...\" = 0)"}
+		}
 		return nil
 	}
 	pred := "{" + strings.Join(outer, ", ") + "} IN (SELECT {" + strings.Join(inner, ", ") + "} FROM (\n" + stmt + "\n) AS __custom)"

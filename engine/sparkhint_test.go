@@ -19,6 +19,8 @@ func TestSparkHints(t *testing.T) {
 		{`CustomSql "select count(*) from primary where datediff(current_date, current_date) = 0" = 5`, "Spark's datediff() is not DuckDB's: write date_diff('day', start, end)"},
 		// A dataset the statement names but nothing binds.
 		{`CustomSql "select count(*) from orders" > 0`, "the rule's data is the table primary; orders must be a reference dataset bound to that alias (dq eval --ref orders=PATH)"},
+		// A scalar statement without the condition that would judge it.
+		{`CustomSql "select count(*) from primary where amount > 100"`, `without a condition CustomSql judges rows: the statement must return columns of primary; to check one number, add a condition (CustomSql "select count(*) from primary where ..." = 0)`},
 		// Not Spark-isms: no hint.
 		{`RowCount = 1 where "nope = 'a'"`, ""},
 		{`CustomSql "select count(*) from primary where" = 1`, ""},
