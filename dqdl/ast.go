@@ -263,6 +263,16 @@ type Param struct {
 	Var    string // the variable name when written as $name
 }
 
+// Source is the text a pattern or statement parameter hands to its engine:
+// Raw, escapes kept as Glue keeps them, or for a $variable (which has no
+// source text of its own) the variable's value.
+func (p *Param) Source() string {
+	if p.Var != "" {
+		return p.Value
+	}
+	return p.Raw
+}
+
 func (p *Param) Position() Pos { return p.Pos }
 
 // Where is a `where "<sql>"` clause. SQL is the text between the quotes as

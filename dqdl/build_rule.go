@@ -176,6 +176,12 @@ func (b *builder) analyzer(g *gAnalyzer) *Analyzer {
 		b.errorf(g.Pos, "%s passes or fails and computes no statistic, so it cannot be an analyzer; move it to the Rules section", g.Type)
 		t = nil
 	}
+	if t != nil && (t.Name == "ColumnDataType" || t.Name == "DataFreshness") {
+		// Glue's parser takes them (their return types are not BOOLEAN), so
+		// dq parses them too, but their only statistic is the share of rows
+		// meeting a condition, which an analyzer does not have.
+		b.warnf(g.Pos, "analyzer %s computes nothing: it measures the share of rows that meet its condition and has no statistic without one; write it as a rule: %s", g.Type, exampleCondition(t))
+	}
 	a.Spec = t
 	return a
 }
@@ -189,7 +195,7 @@ func (b *builder) rule(g *gRule) *SimpleRule {
 	}
 	r.Spec = t
 	if t != nil && t.Name == "ColumnNamesMatchPattern" && len(r.Params) == 1 {
-		if msg := checkRegex(r.Params[0].Value); msg != "" {
+		if msg := checkRegex(r.Params[0].Source()); msg != "" {
 			b.errs = append(b.errs, &Diagnostic{Pos: r.Params[0].Pos, Msg: msg})
 		}
 	}

@@ -503,6 +503,9 @@ var confDocumentCases = []confValidCase{
 			`DataFreshness "f"`, `ReferentialIntegrity "col-A,col-B" "reference.{col-A1,col-A2}"`, `DatasetMatch "reference" "ID1,ID2"`,
 			`DatasetMatch "reference" "ID1->ID11" "colA->colAA"`, `SchemaMatch "ref-1"`, `AggregateMatch "avg(col-A)" "avg(reference.colA)"`,
 			`CustomSql "select count(*) from primary"`, `FileUniqueness "s3://p/"`, `FileFreshness`, `FileSize "s3://p/"`, `FileMatch "s3://p/"`)),
+		// ColumnDataType and DataFreshness parse, as in Glue, but have no
+		// statistic without a condition: dq warns that they compute nothing.
+		warns: []string{"3:101", "4:4"},
 	},
 	{
 		name: "analyzer with variable parameter",

@@ -105,6 +105,11 @@ var confErrorCases = []confErrorCase{
 	// Glue rejects only `where ""`; a blank clause passes its parser and
 	// fails at run time. dq rejects it up front (deliberately stricter).
 	e1("where", "blank where", `Rules = [ IsComplete "a" where " " ]`, "1:26", "where", "where"),
+	// Glue's grammar, like dq's, wants the where clause right after the condition.
+	e1("where", "where after with threshold", `Rules = [ ColumnValues "c" in ["a"] with threshold > 0.5 where "x > 1" ]`, "1:58", "where", "right after the condition", "before `with`"),
+	e1("where", "where after labels", `Rules = [ IsComplete "a" labels=["k"="v"] where "x > 1" ]`, "1:43", "where", "before `labels`"),
+	e1("where", "a tag of the previous rule does not count", `Rules = [ ColumnValues "c" in ["a"] with threshold > 0.5, IsComplete "b" where where "x" ]`, "1:80", "where", "unexpected \"where\""),
+	e1("where", "where on a composite", `Rules = [ (IsComplete "a") and (IsComplete "b") where "x > 1" ]`, "1:49", "where", "inside its parentheses"),
 
 	// Thresholds and tags.
 	e1("tags", "threshold on Completeness", `Rules = [ Completeness "a" > 0.4 with threshold > 0.4 ]`, "1:34", "with", "threshold", "Completeness"),
@@ -179,6 +184,17 @@ var confErrorCases = []confErrorCase{
 	e1("regex", "backreference", `Rules = [ ColumnValues "c" matches "(a)\1" ]`, "1:36", `"(a)\1"`, "backreference"),
 	e1("regex", "possessive quantifier", `Rules = [ ColumnValues "c" matches "a*+b" ]`, "1:36", `"a*+b"`, "possessive"),
 	e1("regex", "Java character class", `Rules = [ ColumnValues "c" matches "\p{javaLowerCase}+" ]`, "1:36", `"\p{`, "javaLowerCase"),
+	// Java's POSIX classes: Go's regexp reads some of the names as Unicode
+	// categories with another meaning, DuckDB's RE2 knows none of them.
+	e1("regex", "Java POSIX class", `Rules = [ ColumnValues "c" matches "\p{Alpha}+" ]`, "1:36", `"\p{Alpha}+"`, `POSIX class \p{Alpha}`, "[[:alpha:]]"),
+	e1("regex", "negated Java POSIX class in brackets", `Rules = [ ColumnValues "c" matches "[\P{Punct}_]+" ]`, "1:36", `"[\P{Punct}`, `\P{Punct}`, "[:^punct:]"),
+	e1("regex", "Java POSIX class Go reads as a category", `Rules = [ ColumnValues "c" matches "\p{Digit}+" ]`, "1:36", `"\p{Digit}`, "[[:digit:]]"),
+	e1("regex", "class name only Go knows", `Rules = [ ColumnValues "c" matches "\p{Letter}+" ]`, "1:36", `"\p{Letter}`, `\p{Letter}`, `\p{L}`),
+	// Java syntax RE2 compiles with another meaning, or DuckDB refuses.
+	e1("regex", "Java class union", `Rules = [ ColumnValues "c" matches "[a-d[m-p]]+" ]`, "1:36", `"[a-d[m-p]]+"`, "class inside a class", "literal '['", "[a-dm-p]"),
+	e1("regex", "Java class intersection", `Rules = [ ColumnValues "c" matches "[A-Z&&[^X]]+" ]`, "1:36", `"[A-Z&&[^X]]+"`, "'&&'", "intersection"),
+	e1("regex", "Java named group", `Rules = [ ColumnValues "c" matches "(?<st>[A-Z]{2})" ]`, "1:36", `"(?<st>`, "named group", "(?P<name>...)"),
+	e1("regex", "possessive after a property class", `Rules = [ ColumnValues "c" matches "\p{L}++" ]`, "1:36", `"\p{L}++"`, "possessive quantifier ++"),
 	e1("regex", "lookahead in ColumnNamesMatchPattern", `Rules = [ ColumnNamesMatchPattern "(?!tmp_).*" ]`, "1:35", `"(?!tmp_)`, "lookahead"),
 
 	e1("regex", "unbalanced bracket", `Rules = [ ColumnValues "c" matches "[a-z" ]`, "1:36", `"[a-z"`, "[a-z"),
@@ -195,6 +211,19 @@ var confErrorCases = []confErrorCase{
 	e1("lexical", "unit without space", `Rules = [ FileSize > 10KB ]`, "1:22", "10KB", "10KB"),
 	e1("lexical", "duration unit without space", `Rules = [ DataFreshness "c" < 3days ]`, "1:31", "3days", "3days"),
 	e1("lexical", "decimal without integer part", `Rules = [ Completeness "a" > .5 ]`, "1:30", ".5", ".5"),
+	e1("lexical", "a // comment, as in Glue's labels example", "Rules = [\n  // high coverage\n  IsComplete \"a\"\n]", "2:3", "/", "comments start with #"),
+	// Typos users make, each with a hint that says what to write.
+	e1("lexical", "Rules with a colon", `Rules: [ RowCount > 0 ]`, "1:6", ":", "write Rules = [ ... ]"),
+	e1("lexical", "semicolon between rules", `Rules = [ IsComplete "a"; IsUnique "b" ]`, "1:25", ";", "separate rules with commas"),
+	e1("lexical", "percent", `Rules = [ Completeness "a" >= 95% ]`, "1:33", "%", "0.95"),
+	e1("lexical", "list in parentheses", `Rules = [ ColumnValues "a" in ("x","y") ]`, "1:31", "(", "square brackets"),
+	e1("lexical", "upper-case IN", `Rules = [ ColumnValues "a" IN ["x"] ]`, "1:31", "[", "lower case, not IN"),
+	e1("lexical", "upper-case BETWEEN", `Rules = [ RowCount BETWEEN 1 AND 5 ]`, "1:28", "1", "lower case, not BETWEEN"),
+	e1("lexical", "not_in", `Rules = [ ColumnValues "a" not_in ["x"] ]`, "1:35", "[", "not in (two words)"),
+	e1("lexical", "SQL not-equal", `Rules = [ ColumnValues "a" <> "x" ]`, "1:29", ">", "write != for not-equal"),
+	e1("lexical", "singular unit", `Rules = [ DataFreshness "a" <= 1 day ]`, "1:34", "day", "write 1 days"),
+	e1("lexical", "thousands separator", `Rules = [ RowCount > 1,000 ]`, "1:24", "000", "without thousands separators"),
+	e1("lexical", "date offset without parentheses", `Rules = [ ColumnValues "d" > now() - 3 days ]`, "1:36", "-", "(now() - 3 days)"),
 	e1("lexical", "trailing comma in Rules", `Rules = [ RowCount > 0, ]`, "1:25", "]"),
 	e1("lexical", "trailing comma in a list", `Rules = [ ColumnValues "c" in ["a",] ]`, "1:36", "]"),
 	e1("lexical", "bare boolean as a value", `Rules = [ ColumnValues "active" = true, RowCount > 0 ]`, "1:35", "true", "unexpected word", `"true"`, "quote"),

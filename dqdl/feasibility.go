@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // Rules that can never pass or can never fail are almost always mistakes
@@ -63,7 +65,18 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 	if r.Threshold != nil {
 		b.checkSatisfiable(r, r.Threshold, metricRange{lo: 0, hi: 1, what: "the share of rows that pass, between 0 and 1"}, "with threshold ")
 	}
+	if c := r.Condition; c != nil && (c.Op == OpMatches || c.Op == OpNotMatches) && len(c.Operands) == 1 {
+		if s, ok := c.Operands[0].(*StringLit); ok {
+			b.checkDoubledEscape(r, lexerPos(s.Position()), s.Raw)
+		}
+	}
 	switch r.Type {
+	case "DetectAnomalies":
+		b.checkAnomalyTarget(r)
+	case "ColumnNamesMatchPattern":
+		if len(r.Params) == 1 {
+			b.checkDoubledEscape(r, lexerPos(r.Params[0].Pos), r.Params[0].Source())
+		}
 	case "ColumnDataType":
 		b.checkDataType(r)
 	case "ColumnLength":
@@ -74,6 +87,59 @@ func (b *builder) feasibilityChecks(r *SimpleRule) {
 				}
 			}
 		}
+	}
+}
+
+// AnomalyMetrics are the rule types whose statistic DetectAnomalies watches,
+// in the order of Glue's documentation (engine's anomaly planner keeps the
+// same list).
+var AnomalyMetrics = []string{"RowCount", "Completeness", "Uniqueness", "Mean", "Sum", "StandardDeviation", "Entropy",
+	"DistinctValuesCount", "UniqueValueRatio", "ColumnLength", "ColumnValues", "ColumnCorrelation", "CustomSql", "ColumnCount"}
+
+// checkAnomalyTarget warns about a DetectAnomalies rule whose metric name or
+// parameter count no statistic fits: Glue's parser takes any strings, and
+// the rule can only ERROR when it runs.
+func (b *builder) checkAnomalyTarget(r *SimpleRule) {
+	if len(r.Params) == 0 {
+		return // an arity error already
+	}
+	name := ""
+	for _, m := range AnomalyMetrics {
+		if strings.EqualFold(m, r.Params[0].Value) {
+			name = m
+		}
+	}
+	if name == "" {
+		b.warnf(lexerPos(r.Params[0].Pos), "rule %s: DetectAnomalies does not watch %q; it takes one of %s; this rule will fail to evaluate", r, r.Params[0].Value, strings.Join(AnomalyMetrics, ", "))
+		return
+	}
+	n := len(r.Params) - 1
+	for _, t := range LookupRuleType(name) {
+		if t.Accepts(n) {
+			return
+		}
+	}
+	t := LookupRuleType(name)[0]
+	b.warnf(lexerPos(r.Params[0].Pos), "rule %s: %s takes %s, got %d after the metric name (e.g. %s); this rule will fail to evaluate", r, name, arity(t), n, anomalyExample(name, t))
+}
+
+// anomalyExample is a DetectAnomalies rule for the metric, for messages.
+func anomalyExample(name string, t *RuleType) string {
+	ex := "DetectAnomalies \"" + name + "\""
+	for i := range t.Params {
+		ex += fmt.Sprintf(" \"col%d\"", i+1)
+	}
+	if name == "CustomSql" {
+		ex = `DetectAnomalies "CustomSql" "select count(*) from primary"`
+	}
+	return ex
+}
+
+// checkDoubledEscape warns about a pattern that asks for a literal
+// backslash where a class such as \d was almost certainly meant.
+func (b *builder) checkDoubledEscape(r *SimpleRule, at lexer.Position, pattern string) {
+	if esc := doubledEscape(pattern); esc != "" {
+		b.warnf(at, "rule %s: the pattern's %s matches a backslash followed by %q, because DQDL keeps patterns as written (as Glue does); for the class write %s", r, esc, esc[2:], esc[1:])
 	}
 }
 

@@ -70,6 +70,24 @@ func TestFeasibilityWarnings(t *testing.T) {
 		{`ColumnDataType "a" = "long"`, "", nil},
 		{`ColumnDataType "a" = "Decimal(10,2)"`, "", nil},
 		{`ColumnDataType "a" in ["Integer", "Long"]`, "1:30", []string{"supports only =", "not in"}},
+		// A doubled backslash before a class letter in a pattern: DQDL keeps
+		// the text as written, so "\\d" asks for a backslash, not a digit.
+		{`ColumnValues "s" matches "\\d{3}-\\d{4}"`, "1:36", []string{`the pattern's \\d matches a backslash followed by "d"`, `write \d`}},
+		{`ColumnValues "s" not matches "[\\w.]+"`, "1:40", []string{`\\w`, `write \w`}},
+		{`ColumnNamesMatchPattern "\\s"`, "1:35", []string{`\\s`}},
+		{`ColumnValues "s" matches "\d{3}-\d{4}"`, "", nil},
+		{`ColumnValues "s" matches "a\\.b"`, "", nil}, // a backslash before "." is no class
+		{`ColumnValues "s" matches "\\\\"`, "", nil},  // two literal backslashes
+		// RE2 syntax that Java reads alike stays valid.
+		{`ColumnValues "s" matches "[[:alpha:][:digit:]_-]+"`, "", nil},
+		{`ColumnValues "s" matches "(?P<area>[0-9]{3})-[0-9]{4}"`, "", nil},
+		{`ColumnValues "s" matches "[\[\]&]+"`, "", nil}, // escaped brackets, one '&'
+		// DetectAnomalies: Glue's parser takes any metric name and parameters.
+		{`DetectAnomalies "Foo"`, "1:27", []string{`does not watch "Foo"`, "RowCount, Completeness", "fail to evaluate"}},
+		{`DetectAnomalies "Completeness"`, "1:27", []string{"Completeness takes 1 parameter (TargetColumn), got 0", `DetectAnomalies "Completeness" "col1"`}},
+		{`DetectAnomalies "RowCount" "x"`, "1:27", []string{"RowCount takes no parameters, got 1"}},
+		{`DetectAnomalies "rowcount"`, "", nil}, // names match ignoring case, as the engine's do
+		{`DetectAnomalies "Uniqueness" "a" "b"`, "", nil},
 		// Inside composites, each leaf is checked.
 		{`(RowCount > 0) AND (Completeness "b" > 2)`, "1:48", []string{`Completeness "b" > 2`}},
 	}

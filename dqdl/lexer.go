@@ -261,6 +261,10 @@ func describeRune(r rune) string {
 		return "' (DQDL strings use double quotes)"
 	case '\u201C', '\u201D':
 		return fmt.Sprintf("%q (a typographic quote; DQDL strings use plain double quotes)", r)
+	case ';':
+		return "';' (separate rules with commas)"
+	case '%':
+		return "'%' (write a share as a ratio: 0.95 for 95%)"
 	}
 	if r < ' ' || r == 0x7f {
 		return fmt.Sprintf("U+%04X", r)

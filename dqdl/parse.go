@@ -290,6 +290,17 @@ func syntaxDiagnostic(err error, toks []lexer.Token) *Diagnostic {
 	if d := bareWordDiagnostic(toks, tok); d != nil {
 		return d
 	}
+	if d := lateWhereDiagnostic(toks, tok); d != nil {
+		return d
+	}
+	if tok != nil && tok.Value == "/" {
+		// Glue's own labels example comments with //, which no DQDL parser takes.
+		for j := range toks {
+			if toks[j].Pos.Offset == tok.Pos.Offset+1 && toks[j].Value == "/" {
+				return &Diagnostic{Pos: toPos(tok.Pos), Msg: `syntax error: unexpected "/": DQDL comments start with #, not //`}
+			}
+		}
+	}
 	msg := perr.Message()
 	var ute *participle.UnexpectedTokenError
 	if errors.As(err, &ute) || tok != nil {
@@ -337,6 +348,39 @@ func bareWordDiagnostic(toks []lexer.Token, tok *lexer.Token) *Diagnostic {
 	return &Diagnostic{Pos: toPos(word.Pos), Msg: fmt.Sprintf(
 		"syntax error: unexpected word %s: quote values, dates and booleans (\"%s\"); an unquoted word here can only be a function such as now() or avg(last(3))",
 		strconv.Quote(word.Value), word.Value)}
+}
+
+// lateWhereDiagnostic explains a where clause written after the rule's
+// `with` tags or labels (ColumnValues "c" in ["a"] with threshold > 0.9
+// where "x > 1"), which reads naturally in English but which Glue's grammar,
+// like dq's, rejects: the where clause comes right after the condition.
+func lateWhereDiagnostic(toks []lexer.Token, tok *lexer.Token) *Diagnostic {
+	if tok == nil || tok.Type != tokKeyword || tok.Value != "where" {
+		return nil
+	}
+	depth := 0
+	for j := len(toks) - 1; j >= 0; j-- {
+		t := toks[j]
+		if t.Pos.Offset >= tok.Pos.Offset || t.Type == tokComment {
+			continue
+		}
+		if t.Type == tokPunct {
+			switch t.Value {
+			case "]", ")":
+				depth++
+			case "[", "(":
+				depth--
+			}
+			if depth < 0 || depth == 0 && t.Value == "," {
+				return nil // the start of this rule: no tag or label before where
+			}
+		}
+		if depth == 0 && t.Type == tokKeyword && (t.Value == "with" || t.Value == "labels") {
+			return &Diagnostic{Pos: toPos(tok.Pos), Msg: fmt.Sprintf(
+				"syntax error: unexpected \"where\": the where clause goes right after the condition, before `%s` (e.g. ColumnValues \"c\" in [\"a\"] where \"x > 1\" with threshold > 0.9)", t.Value)}
+		}
+	}
+	return nil
 }
 
 // inValueList reports whether t sits in the bracketed list of an `in` /
@@ -390,6 +434,24 @@ func syntaxHint(t lexer.Token, prev *lexer.Token) string {
 		return "trailing commas are not allowed"
 	case t.Type == tokDate && prev != nil && (prev.Type == tokIdent || prev.Type == tokString):
 		return "a quoted value shaped like a date is a date, not a name"
+	case prev != nil && prev.Type == tokIdent && (prev.Value == "IN" || prev.Value == "In" || prev.Value == "BETWEEN" || prev.Value == "Between" || prev.Value == "NOT" || prev.Value == "Not"):
+		return fmt.Sprintf("DQDL writes in, not in and between in lower case, not %s", prev.Value)
+	case prev != nil && prev.Type == tokIdent && (prev.Value == "not_in" || prev.Value == "notin" || prev.Value == "NOT_IN"):
+		return "write not in (two words)"
+	case t.Type == tokPunct && t.Value == ">" && prev != nil && prev.Value == "<":
+		return "write != for not-equal"
+	case t.Type == tokIdent && prev != nil && prev.Type == tokInt && (t.Value == "day" || t.Value == "hour" || t.Value == "minute"):
+		return fmt.Sprintf("the units are days, hours and minutes: write %s %ss", prev.Value, t.Value)
+	case t.Type == tokPunct && (t.Value == "-" || t.Value == "+") && prev != nil && prev.Type == tokNow:
+		return "put a date offset in parentheses: (now() - 3 days)"
+	case t.Type == tokPunct && t.Value == "(" && prev != nil && prev.Type == tokIn:
+		return `a list is written in square brackets: in ["a", "b"]`
+	case t.Type == tokInt && len(t.Value) == 3 && (prev == nil || prev.Value == ","): // a thousands group
+		return "write numbers without thousands separators (1000, not 1,000)"
+	case t.Type == tokPunct && t.Value == ":" && prev != nil && prev.Type == tokKeyword:
+		return fmt.Sprintf("write %s = [ ... ]", prev.Value)
+	case t.Type == tokKeyword && t.Value == "where" && prev != nil && prev.Type == tokPunct && prev.Value == ")":
+		return "a where clause belongs to one rule, inside its parentheses: (IsComplete \"a\" where \"x > 1\") AND (...)"
 	case t.Type == tokKeyword || t.Type == tokNull || t.Type == tokEmpty || t.Type == tokWsOnly || t.Type == tokBetween || t.Type == tokIn || t.Type == tokNot || t.Type == tokOf || t.Type == tokAnd || t.Type == tokOr:
 		if prev != nil && (prev.Type == tokIdent || prev.Type == tokString) && t.Value != "with" && t.Value != "where" && t.Value != "labels" && t.Type != tokAnd && t.Type != tokOr {
 			return fmt.Sprintf("%s is a DQDL keyword; to use it as a column name, quote it: \"%s\"", t.Value, t.Value)

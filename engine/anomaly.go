@@ -264,9 +264,16 @@ func (pl *planner) planDetectAnomalies(ctx context.Context, r *dqdl.SimpleRule, 
 			b, ok, err := ev.band(ctx, n)
 			switch {
 			case err != nil:
-				o.setError(err.Error())
+				// ColumnValues and ColumnLength watch two metrics: say it once.
+				if slices.Contains(o.msgs, err.Error()) {
+					o.result = Error
+				} else {
+					o.setError(err.Error())
+				}
 			case !ok:
-				o.msgs = append(o.msgs, fmt.Sprintf("insufficient history (%d/%d)", b.N, MinAnomalyHistory))
+				if msg := fmt.Sprintf("insufficient history (%d/%d)", b.N, MinAnomalyHistory); !slices.Contains(o.msgs, msg) {
+					o.msgs = append(o.msgs, msg)
+				}
 			case !b.Contains(v):
 				o.fail(anomalyMessage(n, v, b))
 			}

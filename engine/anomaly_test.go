@@ -169,6 +169,14 @@ func TestDetectAnomaliesRule(t *testing.T) {
 	checkRule(t, res.RuleResults[0], ruleCase{result: Fail,
 		msg:     "Value: 3.0 of Column.email.MaximumLength is outside the expected range [8.91, 9.09] (expected 9.0 from 3 previous values)",
 		metrics: m("Column.email.MinimumLength", 1, "Column.email.MaximumLength", 3)})
+	// Both metrics short of history, or no history at all: said once, not
+	// once per metric.
+	res = evaluate(t, p, `Rules = [ DetectAnomalies "ColumnValues" "amount" ]`, Options{History: fakeHistory{}})
+	checkRule(t, res.RuleResults[0], ruleCase{result: Pass, msg: "insufficient history (0/3)",
+		metrics: m("Column.amount.Minimum", 10, "Column.amount.Maximum", 40)})
+	res = evaluate(t, p, `Rules = [ DetectAnomalies "ColumnLength" "email" ]`, Options{})
+	checkRule(t, res.RuleResults[0], ruleCase{result: Error, msg: "anomaly detection needs metric history, and none is configured",
+		metrics: m("Column.email.MinimumLength", 1, "Column.email.MaximumLength", 3)})
 }
 
 func TestObservations(t *testing.T) {

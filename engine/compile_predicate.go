@@ -175,6 +175,9 @@ func stringPredicate(c *dqdl.Condition, v expr, ignoreCase bool) (expr, error) {
 	var quoted []expr
 	var hasNull, hasEmpty, hasWS bool
 	for _, o := range c.Operands {
+		if ref, ok := o.(*dqdl.VarRef); ok && ref.Value != nil && !ref.Value.IsList {
+			o = ref.Value.Value // `= $name`: the variable's string or keyword
+		}
 		switch o := o.(type) {
 		case *dqdl.StringLit:
 			s := strLit(o.Value)

@@ -194,8 +194,13 @@ func TestEvalTypeMismatch(t *testing.T) {
 		{rule: `Mean "cat" > 0`, result: Fail, msg: "Expected type of column cat to be one of (" + numericTypeList + "), but found VARCHAR instead!"},
 		{rule: `StandardDeviation "email" > 0`, result: Fail, msg: "Expected type of column email to be one of (" + numericTypeList + "), but found VARCHAR instead!"},
 		{rule: `ColumnCorrelation "id" "cat" > 0`, result: Fail, msg: "Expected type of column cat to be one of (" + numericTypeList + "), but found VARCHAR instead!"},
-		// Numbers against a string column compare numerically; non-numbers fail.
-		{rule: `ColumnValues "cat" > 0`, result: Fail, msg: "Empty state for analyzer Minimum(cat,None), all input values were NULL.\nValue: NULL does not meet the constraint requirement!"},
+		// Numbers against a string column compare numerically; non-numbers
+		// fail. When no value is a number, that is Glue's type error (it was
+		// "Empty state ... all input values were NULL", of a column with 4
+		// values); with a where clause too.
+		{rule: `ColumnValues "cat" > 0`, result: Fail, msg: "Expected type of column cat to be one of (" + numericTypeList + "), but found VARCHAR instead!"},
+		{rule: `ColumnValues "cat" between 0 and 5 where "id < 3"`, result: Fail, msg: "Expected type of column cat to be one of (" + numericTypeList + "), but found VARCHAR instead!"},
+		{rule: `ColumnValues "cat" <= 5 where "id = 5"`, result: Fail, msg: "Empty state for analyzer Maximum(cat,Some(id = 5)), all input values were NULL.\nValue: NULL does not meet the constraint requirement!"}, // only the NULL
 		{rule: `Sum "nope" > 0`, result: Fail, msg: "Input data does not include column nope!"},
 	})
 }

@@ -170,6 +170,28 @@ Analyzers = [ RowCount, Completeness "amount", Mean "amount", ColumnValues "amou
 	}
 }
 
+// TestEvalConditionOnlyAnalyzers: ColumnDataType and DataFreshness parse as
+// analyzers (as in Glue) but have no statistic without a condition; they
+// once crashed the run with a nil pointer. Now each reports why it computed
+// nothing, and the analyzers beside them are unaffected.
+func TestEvalConditionOnlyAnalyzers(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `Rules = [ RowCount > 0 ]
+Analyzers = [ DataFreshness "email", ColumnDataType "cat", Mean "amount" ]`, Options{})
+	if len(res.AnalyzerResults) != 3 || len(res.RuleResults) != 1 || res.RuleResults[0].Result != Pass {
+		t.Fatalf("results: %+v %+v", res.AnalyzerResults, res.RuleResults)
+	}
+	for i, msg := range []string{"DataFreshness needs a condition such as <= 24 hours", `ColumnDataType needs a condition such as = "Integer"`} {
+		ar := res.AnalyzerResults[i]
+		if ar.EvaluationMessage != msg || len(ar.EvaluatedMetrics) != 0 {
+			t.Errorf("analyzer %d: %q %v, want %q and no metrics", i, ar.EvaluationMessage, ar.EvaluatedMetrics, msg)
+		}
+	}
+	if got := res.AnalyzerResults[2].EvaluatedMetrics["Column.amount.Mean"]; got != 25 {
+		t.Errorf("Mean = %v, want 25", got)
+	}
+}
+
 func TestEvalResultEnvelope(t *testing.T) {
 	p := writeParquet(t, "basic", basicTable)
 	res := evaluate(t, p, `DefaultLabels = ["team"="core"]

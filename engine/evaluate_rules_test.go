@@ -72,6 +72,45 @@ func TestEvalBasicRules(t *testing.T) {
 	})
 }
 
+// TestEvalStringVariableOperand: `= $name` and `!= $name` compare with the
+// variable's value (spec §2.3 recommends resolving it; Glue's own parser
+// throws). dq parsed them but every such rule failed with "ColumnValues
+// string conditions take quoted strings...".
+func TestEvalStringVariableOperand(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `a = "a"
+none = NULL
+one = "1"
+Rules = [ ColumnValues "cat" = $a, ColumnValues "cat" != $a, ColumnValues "cat" != $none, ColumnValues "id" = $one,
+	ColumnValues "cat" = $a with threshold >= 0.4 ]`, Options{})
+	// cat is a, a, b, c, NULL: = "a" holds on 2 rows; != "a" on b, c and
+	// the NULL (negations let NULL pass); != NULL on the 4 non-NULL rows.
+	// id = "1" compares id's text, as Glue compares a string operand.
+	wants := []ruleCase{
+		{result: Fail, msg: "Value: 0.4 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.4)},
+		{result: Fail, msg: "Value: 0.6 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.6)},
+		{result: Fail, msg: "Value: 0.8 does not meet the constraint requirement!", metrics: m("Column.cat.ColumnValues.Compliance", 0.8)},
+		{result: Fail, msg: "Value: 0.2 does not meet the constraint requirement!", metrics: m("Column.id.ColumnValues.Compliance", 0.2)},
+		{result: Pass, metrics: m("Column.cat.ColumnValues.Compliance", 0.4)},
+	}
+	for i, w := range wants {
+		checkRule(t, res.RuleResults[i], w)
+	}
+}
+
+// TestEvalColumnNamesPatternVariable: a pattern given as a $variable is the
+// variable's value; it was once compiled as the text "$pat", which no
+// column name matches, so every such rule failed.
+func TestEvalColumnNamesPatternVariable(t *testing.T) {
+	p := writeParquet(t, "basic", basicTable)
+	res := evaluate(t, p, `short = "[a-z]{2,3}"
+all = "[a-z]+"
+Rules = [ ColumnNamesMatchPattern $short, ColumnNamesMatchPattern $all ]`, Options{})
+	// id and cat have 2-3 letters; amount and email do not.
+	checkRule(t, res.RuleResults[0], ruleCase{result: Fail, msg: "Columns that do not match the pattern: amount, email", metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 0.5)})
+	checkRule(t, res.RuleResults[1], ruleCase{result: Pass, metrics: m("Dataset.*.ColumnNamesPatternMatchRatio", 1)})
+}
+
 func TestEvalColumnValues(t *testing.T) {
 	p := writeParquet(t, "basic", basicTable)
 	runCases(t, p, []ruleCase{
@@ -114,6 +153,18 @@ func TestEvalColumnValues(t *testing.T) {
 // TestEvalStringKeywords checks the NULL / EMPTY / WHITESPACES_ONLY truth
 // tables of spec §5.2; TRIM strips only spaces, so a tab string is not
 // WHITESPACES_ONLY.
+// TestEvalWhitespacesOnlyIsSpaces: WHITESPACES_ONLY is Spark's
+// LENGTH(TRIM(c)) = 0, and Spark's TRIM strips only U+0020. DuckDB's
+// trim() also strips U+00A0 and other Unicode spaces, so a no-break space
+// counted as whitespace until Trim named the space.
+func TestEvalWhitespacesOnlyIsSpaces(t *testing.T) {
+	p := writeParquet(t, "nbsp", `SELECT * FROM (VALUES (' '), (chr(160)), (' ' || chr(160) || ' '), (chr(12288)), ('a')) t(s)`)
+	runCases(t, p, []ruleCase{
+		{rule: `ColumnValues "s" in [WHITESPACES_ONLY]`, result: Fail, msg: "Value: 0.2 does not meet the constraint requirement!", metrics: m("Column.s.ColumnValues.Compliance", 0.2)},
+		{rule: `ColumnValues "s" not in [WHITESPACES_ONLY]`, result: Fail, msg: "Value: 0.8 does not meet the constraint requirement!", metrics: m("Column.s.ColumnValues.Compliance", 0.8)},
+	})
+}
+
 func TestEvalStringKeywords(t *testing.T) {
 	p := writeParquet(t, "kw", `SELECT * FROM (VALUES ('a'), (''), ('  '), (E'\t'), (NULL)) t(s)`)
 	runCases(t, p, []ruleCase{

@@ -347,7 +347,7 @@ func (pl *planner) where(ctx context.Context, r *dqdl.SimpleRule) (string, *outc
 	if err != nil {
 		bare := *r
 		bare.Where = nil
-		return "", failed(fmt.Sprintf("Rule %s where %q has provided an invalid where clause : %s", bare.String(), w, firstLine(err.Error())))
+		return "", withSparkHint(failed(fmt.Sprintf("Rule %s where %q has provided an invalid where clause : %s", bare.String(), w, firstLine(err.Error()))), unescapeQuotes(w), err)
 	}
 	return pl.clean[w], nil
 }

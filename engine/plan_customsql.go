@@ -151,7 +151,7 @@ func (pl *planner) planCustomSQL(ctx context.Context, r *dqdl.SimpleRule, lp *le
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		lp.fixed = withSparkHint(errored("Error executing SQL statement: "+firstLine(err.Error())), text, err)
 		return nil
 	}
 	if r.Condition != nil || pl.analyzer {
@@ -164,16 +164,16 @@ func (pl *planner) planCustomSQL(ctx context.Context, r *dqdl.SimpleRule, lp *le
 }
 
 // customJudge judges a scalar CustomSql statement's result.
-func customJudge(r *dqdl.SimpleRule, c *customRun) func(ctx context.Context, ev *evalState) *outcome {
+func customJudge(r *dqdl.SimpleRule, run *customRun) func(ctx context.Context, ev *evalState) *outcome {
 	metric := datasetMetric("CustomSQL")
 	return func(ctx context.Context, ev *evalState) *outcome {
-		c := ev.custom[c]
+		c := ev.custom[run]
 		if c == nil {
 			return errored("internal error: CustomSql statement was not run")
 		}
 		switch {
 		case c.err != nil:
-			return errored("Error executing SQL statement: " + firstLine(c.err.Error()))
+			return withSparkHint(errored("Error executing SQL statement: "+firstLine(c.err.Error())), run.sql, c.err)
 		case c.rows != 1:
 			return failed("Custom SQL did not return exactly 1 row")
 		case c.cols != 1:
@@ -200,7 +200,7 @@ func (pl *planner) customRowMode(ctx context.Context, r *dqdl.SimpleRule, lp *le
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		lp.fixed = errored("Error executing SQL statement: " + firstLine(err.Error()))
+		lp.fixed = withSparkHint(errored("Error executing SQL statement: "+firstLine(err.Error())), stmt, err)
 		return nil
 	}
 	names, err := rows.Columns()
@@ -223,6 +223,11 @@ func (pl *planner) customRowMode(ctx context.Context, r *dqdl.SimpleRule, lp *le
 	}
 	if len(missing) > 0 {
 		lp.fixed = failed("The columns returned from the SQL statement should only belong to the primary table. Columns not found: " + strings.Join(missing, ", "))
+		if len(names) == 1 {
+			// One computed column (count(*), sum(x)): a scalar statement
+			// written without the condition that would judge its value.
+			lp.fixed.details = &FailureDetails{Hint: "without a condition CustomSql judges rows: the statement must return columns of primary; to check one number, add a condition (CustomSql \"select count(*) from primary where ...\" = 0)"}
+		}
 		return nil
 	}
 	pred := "{" + strings.Join(outer, ", ") + "} IN (SELECT {" + strings.Join(inner, ", ") + "} FROM (\n" + stmt + "\n) AS __custom)"

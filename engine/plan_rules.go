@@ -382,7 +382,7 @@ func (pl *planner) planColumnExists(ctx context.Context, r *dqdl.SimpleRule, lp 
 // planNamesMatch checks column names with a full match (spec §18 #9) in Go:
 // the schema is known, no scan is needed.
 func (pl *planner) planNamesMatch(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
-	pattern := r.Params[0].Raw
+	pattern := r.Params[0].Source() // a $variable's value, not "$name"
 	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {
 		lp.fixed = errored(fmt.Sprintf("Invalid pattern %q (dq uses RE2 regular expressions): %v", pattern, err))

@@ -114,6 +114,10 @@ func (pl *planner) planColumnDataType(ctx context.Context, r *dqdl.SimpleRule, l
 		return
 	}
 	cond := r.Condition
+	if cond == nil || len(cond.Operands) == 0 { // an analyzer built by hand; dqdl rejects it
+		lp.fixed = failed("ColumnDataType needs a condition such as = \"Integer\"")
+		return
+	}
 	lit, ok := cond.Operands[0].(*dqdl.StringLit)
 	if cond.Op != dqdl.OpEq || !ok {
 		lp.fixed = failed("Unsupported operator for ColumnDataType: only = \"<type>\" is supported")
@@ -143,6 +147,10 @@ func roundHalfUp(f float64, n int) float64 {
 func (pl *planner) planDataFreshness(ctx context.Context, r *dqdl.SimpleRule, lp *leafPlan) {
 	c, w, ok := pl.target(ctx, r, lp)
 	if !ok {
+		return
+	}
+	if r.Condition == nil { // an analyzer built by hand; dqdl rejects it
+		lp.fixed = failed("DataFreshness needs a condition such as <= 24 hours")
 		return
 	}
 	q := col(c.name)

@@ -183,6 +183,14 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 	}
 	nonNull := pl.aggregate(aggr(sqlexpr.Count, v, we))
 	rows := pl.aggregate(countRows(we))
+	// A text column whose values all fail to read as numbers has no
+	// minimum; that is Glue's type error (Deequ's Minimum wants a numeric
+	// column), not an empty column.
+	var textValues slot
+	text := classify(c.typ) == classString
+	if text {
+		textValues = pl.aggregate(aggr(sqlexpr.Count, col(c.name), we))
+	}
 	lp.sample = pl.valueSample(pl.aggregate(countRows(pred, we)), rows, w, c, pred)
 	lp.judge = func(ctx context.Context, ev *evalState) *outcome {
 		o := newOutcome()
@@ -192,6 +200,13 @@ func (pl *planner) minMaxValues(r *dqdl.SimpleRule, lp *leafPlan, c column, v ex
 		}
 		if n == 0 && w != "" {
 			return o
+		}
+		if text {
+			k, _, err1 := textValues.value(ev)
+			numbers, _, err2 := nonNull.value(ev)
+			if err1 == nil && err2 == nil && k > 0 && numbers == 0 {
+				return failed(wrongTypeMessage(c.label(), numericTypeList, c.typ))
+			}
 		}
 		sub := func(s slot, kind, metric string, ok func(m float64) bool) bool {
 			m, null, err := s.value(ev)

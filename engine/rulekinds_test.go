@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dqlabs/dq/dqdl"
@@ -39,5 +40,15 @@ func TestRuleKindsCoverDQDL(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("anomaly targets %v, want %v", got, want)
 		}
+	}
+}
+
+// TestAnomalyTargetsMatchDQDL: dqdl warns at validation about a
+// DetectAnomalies metric the engine does not watch, from its own list;
+// the two lists must agree.
+func TestAnomalyTargetsMatchDQDL(t *testing.T) {
+	got, want := anomalyTargets(), dqdl.AnomalyMetrics
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("engine watches %v, dqdl lists %v", got, want)
 	}
 }

@@ -26,7 +26,10 @@ var duckdb = &Dialect{
 		Count: call("count"), Sum: call("sum"), Avg: call("avg"), Min: call("min"), Max: call("max"),
 		StddevPop: call("stddev_pop"), VarPop: call("var_pop"), Corr: call("corr"),
 		CovarPop: call("covar_pop"), Sqrt: call("sqrt"),
-		Length: call("length"), Lower: call("lower"), Upper: call("upper"), Trim: call("trim"),
+		Length: call("length"), Lower: call("lower"), Upper: call("upper"),
+		// trim(x) alone also strips Unicode spaces such as U+00A0; Spark's
+		// TRIM, PostgreSQL's btrim and Trino's trim(BOTH ' ') strip U+0020.
+		Trim:     func(a []string) string { return "trim(" + a[0] + ", ' ')" },
 		Coalesce: call("coalesce"), Greatest: call("greatest"), Ln: call("ln"),
 		IsNaN: call("isnan"), IsInf: call("isinf"), IsFinite: call("isfinite"),
 		RegexpFullMatch: call("regexp_full_match"),
