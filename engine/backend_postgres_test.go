@@ -114,6 +114,11 @@ func ruleKind(rule string) string {
 // of day, ColumnDataType Timestamp/Double/Float) in PostgreSQL and
 // embedded: same outcomes, messages and metrics. Decimal of text stays
 // with DuckDB, and says so.
+// inZone formats the instant in a zone offset seconds east of UTC.
+func inZone(t time.Time, offset int, layout string) string {
+	return t.In(time.FixedZone("", offset)).Format(layout)
+}
+
 func TestPostgresParsesTextLikeDuckDB(t *testing.T) {
 	ctx := context.Background()
 	cluster, db, conn, duck := postgresWithDuck(t)
@@ -125,6 +130,10 @@ func TestPostgresParsesTextLikeDuckDB(t *testing.T) {
 		at(-18*time.Second, "2006-01-02 15:04:05"), at(-54*time.Second, "2006-01-02 15:04:05.5"), at(0, "2006-01-02") + " 24:00",
 		at(-24*time.Hour, "2006-01-02"), at(time.Hour, "2006-01-02 15:04:05"), "infinity", "-infinity", "epoch", "2024-02-30 10:00",
 		"2024-06-01 10:00:60", " 2024-06-01 10:00:00 ", "1.5e3", "-nan", "1_000", "12", "", "   ", "junk", "２０２４-06-01", nil,
+		// UTC offsets, honoured by both engines (they once were dropped).
+		inZone(now.Add(-2*time.Hour), -8*3600, "2006-01-02T15:04:05-07:00"), inZone(now.Add(-30*time.Minute), 19800, "2006-01-02 15:04:05-0700"),
+		inZone(now.Add(-3*time.Hour), 7200, "2006-01-02 15:04-07"), inZone(now.Add(-26*time.Hour), -3600, "2006-01-02 15:04:05.123 -07:00"),
+		inZone(now.Add(-time.Hour), 19815, "2006-01-02 15:04:05-07:00:00"), "2024-06-01T10:00:00+02:00 ", "294247-01-10 04:00:54-05:00",
 	}
 	if _, err := duck.Exec("CREATE TABLE texts (id BIGINT, s VARCHAR)"); err != nil {
 		t.Fatal(err)

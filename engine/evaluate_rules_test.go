@@ -153,6 +153,28 @@ func TestEvalColumnValues(t *testing.T) {
 // TestEvalStringKeywords checks the NULL / EMPTY / WHITESPACES_ONLY truth
 // tables of spec §5.2; TRIM strips only spaces, so a tab string is not
 // WHITESPACES_ONLY.
+// TestEvalTextTimestampOffsets: a timestamp in text with a UTC offset is
+// that instant, as Spark's to_timestamp reads it; DuckDB's cast to
+// TIMESTAMP dropped the offset, so "10:00+02:00" counted as 10:00 UTC.
+// Now is 2024-06-01 12:00 UTC.
+func TestEvalTextTimestampOffsets(t *testing.T) {
+	p := writeParquet(t, "tsoff", `SELECT * FROM (VALUES
+		('2024-06-01T10:00:00+02:00'),  -- 08:00 UTC, 4 h old
+		('2024-06-01 11:00:00-05:00'),  -- 16:00 UTC, 4 h ahead
+		('2024-06-01 13:30:00+0530'),   -- 08:00 UTC, 4 h old
+		('2024-06-01T11:00:00Z'),       -- 1 h old
+		('2024-06-01 11:30:00'),        -- no offset: UTC, 0.5 h old
+		('2024-06-01')                  -- a date, never an offset: 12 h old
+	) t(s)`)
+	runCases(t, p, []ruleCase{
+		// ages 4, -4, 4, 1, 0.5, 12 hours
+		{rule: `DataFreshness "s" <= 3 hours`, result: Fail, msg: "50.00 % of rows passed the threshold", metrics: m("Column.s.DataFreshness.Compliance", 0.5)},
+		{rule: `DataFreshness "s" between 3 hours and 5 hours`, result: Fail, msg: "33.33 % of rows passed the threshold", metrics: m("Column.s.DataFreshness.Compliance", 2.0/6)},
+		// instants after 09:00 UTC: 16:00, 11:00 and 11:30
+		{rule: `ColumnValues "s" > (now() - 3 hours)`, result: Fail, msg: "Value: 0.5 does not meet the constraint requirement!", metrics: m("Column.s.ColumnValues.Compliance", 0.5)},
+	})
+}
+
 // TestEvalWhitespacesOnlyIsSpaces: WHITESPACES_ONLY is Spark's
 // LENGTH(TRIM(c)) = 0, and Spark's TRIM strips only U+0020. DuckDB's
 // trim() also strips U+00A0 and other Unicode spaces, so a no-break space

@@ -137,7 +137,7 @@ func newDialect(name, text string, regex bool) *sqlexpr.Dialect {
 		d.Funcs[sqlexpr.IntegerText] = integerText
 		d.Funcs[sqlexpr.SparkDate] = sparkDate
 		d.Funcs[sqlexpr.HoursSince] = hoursSince
-		d.Funcs[sqlexpr.DuckDBTimestampText] = timestampText
+		d.Funcs[sqlexpr.DuckDBTimestampText] = timestampTextUTC
 		d.Funcs[fdoubletext] = doubleText
 		d.Funcs[fdecimalfits] = decimalFits
 	}

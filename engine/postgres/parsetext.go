@@ -96,6 +96,26 @@ func timestampText(a []string) string {
 		" FROM (SELECT regexp_match(" + x + ", " + quoteString(timestampPartsARE) + `) AS "_dq_m" OFFSET 0) AS "_dq_r") END)`
 }
 
+// timestampTextUTC is timestampText less the text's UTC offset, as the
+// DuckDB dialect computes it (sqlexpr.UTCOffsetPattern, within
+// sqlexpr.OffsetFrom and OffsetTo).
+func timestampTextUTC(a []string) string {
+	x := a[0]
+	t := timestampText(a)
+	p := quoteString(sqlexpr.UTCOffsetPattern)
+	m := "(regexp_match(" + x + ", " + p + "))"
+	group := func(i int) string {
+		return "coalesce(CAST(nullif(" + m + "[" + strconv.Itoa(i) + "], '') AS BIGINT), 0)"
+	}
+	off := "(CASE WHEN " + x + " ~ " + p + " THEN (CASE WHEN " + m + "[2] = '-' THEN -1 ELSE 1 END) * (" +
+		group(3) + " * 3600 + " + group(5) + " * 60 + " + group(7) + ") * INTERVAL '1 second' ELSE INTERVAL '0 second' END)"
+	// The parse runs once: a scalar subquery binds it (OFFSET 0, as in
+	// timestampText, keeps PostgreSQL from copying it into each use).
+	v := `"_dq_ts"`
+	return "(SELECT CASE WHEN " + v + " >= " + sqlexpr.OffsetFrom + " AND " + v + " < " + sqlexpr.OffsetTo + " THEN " + v + " - " + off + " ELSE " + v + " END" +
+		" FROM (SELECT " + t + " AS " + v + " OFFSET 0) AS \"_dq_tr\")"
+}
+
 // doubleARE is what DuckDB's TRY_CAST to DOUBLE or FLOAT accepts:
 // spaces, an optional '+', then fast_float's number — an optional '-',
 // digits with single underscores between them, an optional fraction

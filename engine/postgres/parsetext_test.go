@@ -115,6 +115,11 @@ func TestParseTextMatchesDuckDB(t *testing.T) {
 	}
 	trimmed := sqlexpr.Call{Fn: sqlexpr.SparkTrim, Args: []sqlexpr.Node{s}}
 	ts := render(sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{s}})
+	// The embedded engine's own rendering: the cast less the text's UTC offset.
+	duckTS, err := sqlexpr.DuckDB().Render(sqlexpr.Call{Fn: sqlexpr.DuckDBTimestampText, Args: []sqlexpr.Node{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Redshift's boolean-text check, sent to PostgreSQL (its only
 	// difference there, lower() without COLLATE "C", is the point).
 	rsBool, err := RedshiftDialect().Render(sqlexpr.Call{Fn: sqlexpr.SparkBooleanText, Args: []sqlexpr.Node{trimmed}})
@@ -127,7 +132,7 @@ func TestParseTextMatchesDuckDB(t *testing.T) {
 	dq := `SELECT id, epoch_us(t), CASE WHEN isinf(t) THEN CAST(t AS VARCHAR) END, t IS NOT NULL, TRY_CAST(trim(s, ' ` + "\t\n\r" + `') AS TIMESTAMP) IS NOT NULL,
 		TRY_CAST(s AS DOUBLE) IS NOT NULL, TRY_CAST(s AS FLOAT) IS NOT NULL, TRY_CAST(trim(s, ' ` + "\t\n\r" + `') AS DOUBLE) IS NOT NULL,
 		coalesce(lower(trim(s, ' ` + "\t\n\r" + `')) IN ('t', 'true', 'y', 'yes', '1', 'f', 'false', 'n', 'no', '0'), FALSE)
-		FROM (SELECT id, s, TRY_CAST(s AS TIMESTAMP) AS t FROM texts) ORDER BY id`
+		FROM (SELECT id, s, ` + duckTS + ` AS t FROM texts) ORDER BY id`
 	type row struct {
 		id                         int64
 		us                         sql.NullInt64

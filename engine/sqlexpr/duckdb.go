@@ -56,12 +56,43 @@ var duckdb = &Dialect{
 			}
 			return "(TRY_STRPTIME(" + x + ", " + a[1] + ") IS NOT NULL)"
 		},
-		DuckDBTimestampText: func(a []string) string { return "TRY_CAST(" + a[0] + " AS TIMESTAMP)" },
+		DuckDBTimestampText: func(a []string) string {
+			t := "TRY_CAST(" + a[0] + " AS TIMESTAMP)"
+			return "(CASE WHEN " + t + " >= " + OffsetFrom + " AND " + t + " < " + OffsetTo + " THEN " + t + " - " + duckUTCOffset(a[0]) + " ELSE " + t + " END)"
+		},
 		HoursSince: func(a []string) string {
 			return "round((" + a[0] + " - epoch_us(" + a[1] + ")) / 3600000000.0, 2)"
 		},
 	},
 	Raw: func(s string) (string, error) { return SparkIdentifiers(s, `"`), nil },
+}
+
+// UTCOffsetPattern finds the UTC offset that ends a timestamp in text
+// ("...10:00:00+05:30", "...10:00-0800", "...10:00 +02"), after the
+// minutes or seconds of a time, so that a date's "-06" is never one; valid
+// RE2 and PostgreSQL ARE alike. Groups: 2 the sign, 3 the hours, 5 the
+// minutes, 7 the seconds. DuckDB's cast to TIMESTAMP reads such text but
+// drops the offset; Spark, as Glue, honours it, so dq subtracts it.
+const UTCOffsetPattern = `[0-9]:[0-9]{1,2}(\.[0-9]*)?[ \t\n\v\f\r]*([+-])([0-9]{2})(:?([0-9]{2}))?(:([0-9]{2}))?[ \t\n\v\f\r]*$`
+
+// OffsetFrom and OffsetTo bound the timestamps whose offset dq applies:
+// years 1 to 9999, so that shifting by up to 99 hours never leaves an
+// engine's range (DuckDB raises an error there). Beyond them, as before,
+// the offset is dropped. Both engines use the same bounds.
+const (
+	OffsetFrom = "TIMESTAMP '0001-01-01 00:00:00'"
+	OffsetTo   = "TIMESTAMP '10000-01-01 00:00:00'"
+)
+
+// duckUTCOffset is the INTERVAL by which the timestamp in text s is ahead
+// of UTC (zero without an offset).
+func duckUTCOffset(s string) string {
+	p := "'" + UTCOffsetPattern + "'" // no quote inside
+	group := func(i int) string {
+		return "coalesce(TRY_CAST(nullif(regexp_extract(" + s + ", " + p + ", " + strconv.Itoa(i) + "), '') AS BIGINT), 0)"
+	}
+	return "(CASE WHEN regexp_matches(" + s + ", " + p + ") THEN (CASE WHEN regexp_extract(" + s + ", " + p + ", 2) = '-' THEN -1 ELSE 1 END) * (" +
+		group(3) + " * 3600 + " + group(5) + " * 60 + " + group(7) + ") * INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END)"
 }
 
 // SparkDatePattern is what Spark's string-to-date conversion accepts (see

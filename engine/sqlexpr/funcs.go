@@ -130,7 +130,10 @@ const (
 	DuckDBStrptimeSucceeds Func = "try_strptime (DuckDB's date formats)"
 	// DuckDBTimestampText: (x VARCHAR) — DuckDB's TRY_CAST(x AS
 	// TIMESTAMP): its grammar (ISO dates, optional times and UTC offsets,
-	// BC years, 'infinity'...) is DuckDB's own.
+	// BC years, 'infinity'...) is DuckDB's own; then, for years 1 to 9999,
+	// less the UTC offset the text ends with (UTCOffsetPattern), which the
+	// cast reads but drops: a naive TIMESTAMP in UTC, the instant Spark
+	// reads.
 	DuckDBTimestampText Func = "try_cast to TIMESTAMP (DuckDB's own parsing of timestamps in text)"
 	// HoursSince: (now as a Num of microseconds since the epoch, x
 	// TIMESTAMP — naive, read as UTC — or TIMESTAMP WITH TIME ZONE) — the
