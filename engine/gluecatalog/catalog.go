@@ -112,6 +112,9 @@ type Table struct {
 	mu     sync.Mutex
 	report *Report
 	desc   *types.Table
+	// target is the table a resource link points at (catalog, database,
+	// name), whose partitions GetPartitions lists; nil = this one.
+	target *types.TableIdentifier
 }
 
 // URL is glue://database/table.
@@ -156,10 +159,25 @@ func (t *Table) Describe(ctx context.Context) (*types.Table, error) {
 		}
 		return nil, t.apiErr("GetTable", err)
 	}
+	tb := out.Table
+	var target *types.TableIdentifier
+	// A resource link (Lake Formation sharing, often to another
+	// account's catalog) has no storage of its own: read its target.
+	for hops := 0; tb.TargetTable != nil && (tb.StorageDescriptor == nil || aws.ToString(tb.StorageDescriptor.Location) == ""); hops++ {
+		if hops == 3 {
+			return nil, &Error{Table: t.URL(), Msg: "resource links nest more than 3 deep"}
+		}
+		target = tb.TargetTable
+		out, err := t.c.glue.GetTable(ctx, &glue.GetTableInput{CatalogId: target.CatalogId, DatabaseName: target.DatabaseName, Name: target.Name})
+		if err != nil {
+			return nil, t.apiErr(fmt.Sprintf("GetTable of the resource link's target %s.%s (catalog %s)", aws.ToString(target.DatabaseName), aws.ToString(target.Name), aws.ToString(target.CatalogId)), err)
+		}
+		tb = out.Table
+	}
 	t.mu.Lock()
-	t.desc = out.Table
+	t.desc, t.target = tb, target
 	t.mu.Unlock()
-	return out.Table, nil
+	return tb, nil
 }
 
 func (t *Table) apiErr(op string, err error) error {
@@ -662,6 +680,11 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 // getPartitions pages through GetPartitions with the filter pushed down.
 func (t *Table) getPartitions(ctx context.Context) ([]partition, error) {
 	in := &glue.GetPartitionsInput{DatabaseName: aws.String(t.Database), TableName: aws.String(t.Name), CatalogId: catalogID(t.c.CatalogID)}
+	t.mu.Lock()
+	if tg := t.target; tg != nil {
+		in.CatalogId, in.DatabaseName, in.TableName = tg.CatalogId, tg.DatabaseName, tg.Name
+	}
+	t.mu.Unlock()
 	if t.Partition != "" {
 		if _, err := ParseExpr(t.Partition); err != nil {
 			return nil, &Error{Table: t.URL(), Msg: "--partition: " + err.Error()}

@@ -695,3 +695,18 @@ func TestPartitionedTableWithoutPartitions(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// A resource link (Lake Formation sharing, a central catalog in another
+// account) reads its target table: storage from the target's GetTable,
+// partitions from the target's GetPartitions.
+func TestResourceLink(t *testing.T) {
+	fake, cat := setup(t)
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "shared", Name: "sales_link",
+		Target: &sinktest.GlueTarget{CatalogID: "111122223333", Database: "lake", Name: "sales"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, engine.Remote(cat.Table("shared", "sales_link", "year = 2024")), `SELECT count(*), sum(id) FROM "primary"`)
+	if want := []any{int64(4), float64(4 + 5 + 6 + 7)}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
