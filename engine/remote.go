@@ -426,7 +426,11 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		}
 		args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
 			"delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
-			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
+			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false",
+			// A line with fewer fields than the table declares (files
+			// written before columns were added) reads the missing ones
+			// as NULL, as the SerDes do.
+			"null_padding = true"}
 		if d.SkipLines > 0 {
 			// skip applies to every file, as the SerDe skips each file's
 			// first lines.
