@@ -404,7 +404,8 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		files := fd.Files
 		if enc, err := CSVEncoding(d.Encoding); err != nil {
 			return "", fmt.Errorf("the table's serialization.encoding: %w", err)
-		} else if enc != nil {
+		} else if enc != nil || anyBzip2(fd.Files) {
+			// DuckDB reads neither another encoding nor bzip2.
 			base := fd.Base
 			if base == "" {
 				base = commonDir(fd.Files)
@@ -463,7 +464,18 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		scan := "read_csv(" + strings.Join(args, ", ") + ")"
 		return "SELECT " + declaredSelect(fd, nil) + " FROM " + scan, nil
 	}
-	scan, err := scanSQL(fd.Format, fd.Files, fd.Hive)
+	files := fd.Files
+	if fd.Format == FormatJSON && anyBzip2(files) {
+		base := fd.Base
+		if base == "" {
+			base = commonDir(files)
+		}
+		var err error
+		if files, _, err = decodeCSVFiles(ctx, nil, files, base, filepath.Join(s.private, s.internalName("unbzip2"))); err != nil {
+			return "", err
+		}
+	}
+	scan, err := scanSQL(fd.Format, files, fd.Hive)
 	if err != nil {
 		return "", err
 	}
