@@ -283,7 +283,7 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is stored as SequenceFile; %s", readable)
 	case strings.Contains(serde, "regexserde") || strings.Contains(serde, "grokserde"):
 		return "", fmt.Errorf("is read with %s (lines parsed by a pattern); %s", aws.ToString(sd.SerdeInfo.SerializationLibrary), readable)
-	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde")):
+	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde") || strings.Contains(serde, "multidelimitserde")):
 		return engine.FormatCSV, nil
 	case text && (class == "json" || strings.Contains(serde, "json")):
 		return engine.FormatJSON, nil
@@ -597,6 +597,9 @@ func csvDialect(tb *types.Table) engine.CSVDialect {
 		for _, k := range []string{"field.delim", "serialization.format"} {
 			if v := sp[k]; v != "" {
 				d.Delimiter = hiveByte(v)
+				if strings.Contains(serde, "multidelimitserde") {
+					d.Delimiter = v // the whole string ("||", "~|~")
+				}
 				break
 			}
 		}
