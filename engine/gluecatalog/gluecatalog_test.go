@@ -734,6 +734,7 @@ func TestBzip2Table(t *testing.T) {
 	fake, cat := setup(t)
 	fake.S3.Put("lake", "bzcsv/year=2024/part-0.csv.bz2", bz("1|a\n2|\\N\n"))
 	fake.S3.Put("lake", "bzcsv/year=2025/part-0.csv", []byte("3|c\n"))
+	fake.S3.Put("lake", "bzcsv/year=2025/part-1.csv._COPYING_", []byte("9|half a co")) // an unfinished hadoop fs -put
 	fake.S3.Put("lake", "bzjson/part-0.json.bz2", bz(`{"id": 1, "name": "a"}`+"\n"+`{"id": 2}`+"\n"))
 	cols := []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}}
 	for _, tbl := range []sinktest.GlueTable{
