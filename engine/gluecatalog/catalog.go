@@ -651,6 +651,11 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 	if err != nil {
 		return nil, err
 	}
+	// A crawler run over a Delta Lake or Hudi location catalogues it as
+	// plain Parquet, whose files include removed versions.
+	if err := s3source.TableFormat(loc.Bucket, objs); err != nil {
+		return nil, err
+	}
 	dir := ""
 	if len(keys) > 0 {
 		dir = partitionDir(keys, p) + "/"

@@ -614,10 +614,14 @@ func TestInjectedProjection(t *testing.T) {
 
 // Storage dq cannot read is refused naming it, never read as text: a
 // SequenceFile under LazySimpleSerDe, AWS's ALB/CloudFront-style
-// RegexSerDe tables, Grok (custom classifier) and Ion tables.
+// RegexSerDe tables, Grok (custom classifier) and Ion tables, client-side
+// encrypted data, and a Delta Lake location a crawler catalogued as
+// Parquet.
 func TestUnreadableStorageNamed(t *testing.T) {
 	fake, cat := setup(t)
 	fake.S3.Put("lake", "odd/000000_0", []byte("SEQ\x06junk"))
+	fake.S3.Put("lake", "deltat/part-0.parquet", mustReadFile(t, "../../testdata/taxi/sample.parquet"))
+	fake.S3.Put("lake", "deltat/_delta_log/00000000000000000000.json", []byte("{}"))
 	for name, tc := range map[string]struct {
 		tbl  sinktest.GlueTable
 		want string
@@ -630,11 +634,16 @@ func TestUnreadableStorageNamed(t *testing.T) {
 			"glue://lake/grok: is read with com.amazonaws.glue.serde.GrokSerDe"},
 		"ion": {sinktest.GlueTable{InputFormat: "com.amazon.ionhiveserde.formats.IonInputFormat", SerDe: "com.amazon.ionhiveserde.IonHiveSerDe"},
 			`glue://lake/ion: has a format dq does not know ("com.amazon.ionhiveserde.IonHiveSerDe")`},
+		"crawleddelta": {sinktest.GlueTable{Classification: "parquet", Location: "s3://lake/deltat/"},
+			"listing s3://lake/deltat/: is a Delta Lake table (_delta_log/)"},
 		"cse": {sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"has_encrypted_data": "true"}},
 			"glue://lake/cse: holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt"},
 	} {
 		tbl := tc.tbl
-		tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", name, "s3://lake/odd/", []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		tbl.Database, tbl.Name, tbl.Columns = "lake", name, []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		if tbl.Location == "" {
+			tbl.Location = "s3://lake/odd/"
+		}
 		if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
 			t.Fatal(err)
 		}

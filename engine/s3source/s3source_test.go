@@ -742,3 +742,32 @@ func TestUnreadableCompressionNamed(t *testing.T) {
 		t.Errorf("bzip2: %v", verdicts(res))
 	}
 }
+
+// A prefix holding a Delta Lake, Hudi or Iceberg table is refused: its
+// data files include removed versions that a plain read would count.
+func TestTableFormatPrefixRefused(t *testing.T) {
+	fx := newFixture(t)
+	pq := mustRead(t, taxiSample)
+	fx.s3.Put("lake", "delta/part-0.parquet", pq)
+	fx.s3.Put("lake", "delta/part-1-removed.parquet", pq)
+	fx.s3.Put("lake", "delta/_delta_log/00000000000000000000.json", []byte("{}"))
+	fx.s3.Put("lake", "hudi/p=1/f.parquet", pq)
+	fx.s3.Put("lake", "hudi/.hoodie/hoodie.properties", []byte("x"))
+	fx.s3.Put("lake", "ice/orders/data/f.parquet", pq)
+	fx.s3.Put("lake", "ice/orders/metadata/v1.metadata.json", []byte("{}"))
+	fx.s3.Put("lake", "plain/metadata/notes.json", []byte("{}\n"))
+	for url, want := range map[string]string{
+		"s3://lake/delta/":          "listing s3://lake/delta/: is a Delta Lake table (_delta_log/)",
+		"s3://lake/delta/*.parquet": "listing s3://lake/delta/: is a Delta Lake table",
+		"s3://lake/hudi":            "listing s3://lake/hudi/: is an Apache Hudi table (.hoodie/)",
+		"s3://lake/ice/":            "listing s3://lake/ice/orders/: is an Apache Iceberg table (metadata/*.metadata.json)",
+	} {
+		if err := runErr(t, fx, url); !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %q", url, err, want)
+		}
+	}
+	// A directory merely named metadata is no table.
+	if _, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "plain/"}, nil); err != nil {
+		t.Errorf("plain: %v", err)
+	}
+}
