@@ -404,7 +404,8 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		files := fd.Files
 		if enc, err := CSVEncoding(d.Encoding); err != nil {
 			return "", fmt.Errorf("the table's serialization.encoding: %w", err)
-		} else if enc != nil {
+		} else if enc != nil || anyBzip2(fd.Files) {
+			// DuckDB reads neither another encoding nor bzip2.
 			base := fd.Base
 			if base == "" {
 				base = commonDir(fd.Files)
@@ -426,7 +427,11 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		}
 		args := []string{quoteStringList(files), fmt.Sprintf("hive_partitioning = %t", fd.Hive),
 			"delim = " + QuoteString(delim), "quote = " + QuoteString(quote),
-			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false"}
+			"columns = {" + strings.Join(cols, ", ") + "}", "auto_detect = false",
+			// A line with fewer fields than the table declares (files
+			// written before columns were added) reads the missing ones
+			// as NULL, as the SerDes do.
+			"null_padding = true"}
 		if d.SkipLines > 0 {
 			// skip applies to every file, as the SerDe skips each file's
 			// first lines.
@@ -459,7 +464,18 @@ func declaredSQL(ctx context.Context, s *Session, fd *Fetched) (string, error) {
 		scan := "read_csv(" + strings.Join(args, ", ") + ")"
 		return "SELECT " + declaredSelect(fd, nil) + " FROM " + scan, nil
 	}
-	scan, err := scanSQL(fd.Format, fd.Files, fd.Hive)
+	files := fd.Files
+	if fd.Format == FormatJSON && anyBzip2(files) {
+		base := fd.Base
+		if base == "" {
+			base = commonDir(files)
+		}
+		var err error
+		if files, _, err = decodeCSVFiles(ctx, nil, files, base, filepath.Join(s.private, s.internalName("unbzip2"))); err != nil {
+			return "", err
+		}
+	}
+	scan, err := scanSQL(fd.Format, files, fd.Hive)
 	if err != nil {
 		return "", err
 	}

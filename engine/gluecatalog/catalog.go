@@ -112,6 +112,9 @@ type Table struct {
 	mu     sync.Mutex
 	report *Report
 	desc   *types.Table
+	// target is the table a resource link points at (catalog, database,
+	// name), whose partitions GetPartitions lists; nil = this one.
+	target *types.TableIdentifier
 }
 
 // URL is glue://database/table.
@@ -156,10 +159,25 @@ func (t *Table) Describe(ctx context.Context) (*types.Table, error) {
 		}
 		return nil, t.apiErr("GetTable", err)
 	}
+	tb := out.Table
+	var target *types.TableIdentifier
+	// A resource link (Lake Formation sharing, often to another
+	// account's catalog) has no storage of its own: read its target.
+	for hops := 0; tb.TargetTable != nil && (tb.StorageDescriptor == nil || aws.ToString(tb.StorageDescriptor.Location) == ""); hops++ {
+		if hops == 3 {
+			return nil, &Error{Table: t.URL(), Msg: "resource links nest more than 3 deep"}
+		}
+		target = tb.TargetTable
+		out, err := t.c.glue.GetTable(ctx, &glue.GetTableInput{CatalogId: target.CatalogId, DatabaseName: target.DatabaseName, Name: target.Name})
+		if err != nil {
+			return nil, t.apiErr(fmt.Sprintf("GetTable of the resource link's target %s.%s (catalog %s)", aws.ToString(target.DatabaseName), aws.ToString(target.Name), aws.ToString(target.CatalogId)), err)
+		}
+		tb = out.Table
+	}
 	t.mu.Lock()
-	t.desc = out.Table
+	t.desc, t.target = tb, target
 	t.mu.Unlock()
-	return out.Table, nil
+	return tb, nil
 }
 
 func (t *Table) apiErr(op string, err error) error {
@@ -265,7 +283,7 @@ func format(tb *types.Table) (string, error) {
 		return "", fmt.Errorf("is stored as SequenceFile; %s", readable)
 	case strings.Contains(serde, "regexserde") || strings.Contains(serde, "grokserde"):
 		return "", fmt.Errorf("is read with %s (lines parsed by a pattern); %s", aws.ToString(sd.SerdeInfo.SerializationLibrary), readable)
-	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde")):
+	case text && (class == "csv" || class == "tsv" || strings.Contains(serde, "opencsvserde") || strings.Contains(serde, "lazysimpleserde") || strings.Contains(serde, "multidelimitserde")):
 		return engine.FormatCSV, nil
 	case text && (class == "json" || strings.Contains(serde, "json")):
 		return engine.FormatJSON, nil
@@ -579,6 +597,9 @@ func csvDialect(tb *types.Table) engine.CSVDialect {
 		for _, k := range []string{"field.delim", "serialization.format"} {
 			if v := sp[k]; v != "" {
 				d.Delimiter = hiveByte(v)
+				if strings.Contains(serde, "multidelimitserde") {
+					d.Delimiter = v // the whole string ("||", "~|~")
+				}
 				break
 			}
 		}
@@ -630,6 +651,11 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 	if err != nil {
 		return nil, err
 	}
+	// A crawler run over a Delta Lake or Hudi location catalogues it as
+	// plain Parquet, whose files include removed versions.
+	if err := s3source.TableFormat(loc.Bucket, objs); err != nil {
+		return nil, err
+	}
 	dir := ""
 	if len(keys) > 0 {
 		dir = partitionDir(keys, p) + "/"
@@ -662,6 +688,11 @@ func (t *Table) listPartition(ctx context.Context, keys []types.Column, p partit
 // getPartitions pages through GetPartitions with the filter pushed down.
 func (t *Table) getPartitions(ctx context.Context) ([]partition, error) {
 	in := &glue.GetPartitionsInput{DatabaseName: aws.String(t.Database), TableName: aws.String(t.Name), CatalogId: catalogID(t.c.CatalogID)}
+	t.mu.Lock()
+	if tg := t.target; tg != nil {
+		in.CatalogId, in.DatabaseName, in.TableName = tg.CatalogId, tg.DatabaseName, tg.Name
+	}
+	t.mu.Unlock()
 	if t.Partition != "" {
 		if _, err := ParseExpr(t.Partition); err != nil {
 			return nil, &Error{Table: t.URL(), Msg: "--partition: " + err.Error()}

@@ -1,10 +1,12 @@
 package gluecatalog_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -488,9 +490,15 @@ func TestCSVSerDeSemantics(t *testing.T) {
 		{"ctastext", "1\x01a,b\x012\n",
 			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{}},
 			`1:a,b:2.0`},
+		{"multidelim", "1||a|b||1.5\n2||\\N||2\n",
+			sinktest.GlueTable{InputFormat: text, SerDe: "org.apache.hadoop.hive.serde2.MultiDelimitSerDe", SerDeParams: map[string]string{"field.delim": "||"}},
+			`1:a|b:1.5 2:<n>:2.0`},
 		{"tab", "1\tann\t1.5\n",
 			sinktest.GlueTable{InputFormat: text, SerDe: lazy, SerDeParams: map[string]string{"field.delim": "\t"}},
 			`1:ann:1.5`},
+		{"short", "1,ann,1.5\n2,bob\n3\n",
+			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"skip.header.line.count": "0"}},
+			`1:ann:1.5 2:bob:<n> 3:<n>:<n>`},
 		{"skip2", "report of 2024-01-01\nid,name,score\n1,ann,1.5\n",
 			sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"skip.header.line.count": "2"}},
 			`1:ann:1.5`},
@@ -606,10 +614,14 @@ func TestInjectedProjection(t *testing.T) {
 
 // Storage dq cannot read is refused naming it, never read as text: a
 // SequenceFile under LazySimpleSerDe, AWS's ALB/CloudFront-style
-// RegexSerDe tables, Grok (custom classifier) and Ion tables.
+// RegexSerDe tables, Grok (custom classifier) and Ion tables, client-side
+// encrypted data, and a Delta Lake location a crawler catalogued as
+// Parquet.
 func TestUnreadableStorageNamed(t *testing.T) {
 	fake, cat := setup(t)
 	fake.S3.Put("lake", "odd/000000_0", []byte("SEQ\x06junk"))
+	fake.S3.Put("lake", "deltat/part-0.parquet", mustReadFile(t, "../../testdata/taxi/sample.parquet"))
+	fake.S3.Put("lake", "deltat/_delta_log/00000000000000000000.json", []byte("{}"))
 	for name, tc := range map[string]struct {
 		tbl  sinktest.GlueTable
 		want string
@@ -622,11 +634,16 @@ func TestUnreadableStorageNamed(t *testing.T) {
 			"glue://lake/grok: is read with com.amazonaws.glue.serde.GrokSerDe"},
 		"ion": {sinktest.GlueTable{InputFormat: "com.amazon.ionhiveserde.formats.IonInputFormat", SerDe: "com.amazon.ionhiveserde.IonHiveSerDe"},
 			`glue://lake/ion: has a format dq does not know ("com.amazon.ionhiveserde.IonHiveSerDe")`},
+		"crawleddelta": {sinktest.GlueTable{Classification: "parquet", Location: "s3://lake/deltat/"},
+			"listing s3://lake/deltat/: is a Delta Lake table (_delta_log/)"},
 		"cse": {sinktest.GlueTable{Classification: "csv", Parameters: map[string]string{"has_encrypted_data": "true"}},
 			"glue://lake/cse: holds client-side encrypted data (has_encrypted_data=true), which dq cannot decrypt"},
 	} {
 		tbl := tc.tbl
-		tbl.Database, tbl.Name, tbl.Location, tbl.Columns = "lake", name, "s3://lake/odd/", []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		tbl.Database, tbl.Name, tbl.Columns = "lake", name, []sinktest.GlueColumn{{Name: "a", Type: "string"}}
+		if tbl.Location == "" {
+			tbl.Location = "s3://lake/odd/"
+		}
 		if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
 			t.Fatal(err)
 		}
@@ -693,5 +710,56 @@ func TestPartitionedTableWithoutPartitions(t *testing.T) {
 	_, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount > 0 ]`), engine.Remote(cat.Table("lake", "fresh", "")), engine.Options{})
 	if err == nil || !strings.Contains(err.Error(), "glue://lake/fresh: the table has partition keys but no partitions in the catalog; add them (run its crawler, or MSCK REPAIR TABLE in Athena)") {
 		t.Errorf("%v", err)
+	}
+}
+
+// A resource link (Lake Formation sharing, a central catalog in another
+// account) reads its target table: storage from the target's GetTable,
+// partitions from the target's GetPartitions.
+func TestResourceLink(t *testing.T) {
+	fake, cat := setup(t)
+	if err := fake.Glue.AddTable(sinktest.GlueTable{Database: "shared", Name: "sales_link",
+		Target: &sinktest.GlueTarget{CatalogID: "111122223333", Database: "lake", Name: "sales"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, engine.Remote(cat.Table("shared", "sales_link", "year = 2024")), `SELECT count(*), sum(id) FROM "primary"`)
+	if want := []any{int64(4), float64(4 + 5 + 6 + 7)}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// bzip2 objects of a CSV or JSON table (Hadoop and Glue jobs write them;
+// Glue reads them) are decompressed by dq, which DuckDB cannot do.
+func TestBzip2Table(t *testing.T) {
+	bz := func(text string) []byte {
+		var b bytes.Buffer
+		cmd := exec.Command("bzip2", "-c")
+		cmd.Stdin, cmd.Stdout = strings.NewReader(text), &b
+		if err := cmd.Run(); err != nil {
+			t.Skip("no bzip2 command:", err)
+		}
+		return b.Bytes()
+	}
+	fake, cat := setup(t)
+	fake.S3.Put("lake", "bzcsv/year=2024/part-0.csv.bz2", bz("1|a\n2|\\N\n"))
+	fake.S3.Put("lake", "bzcsv/year=2025/part-0.csv", []byte("3|c\n"))
+	fake.S3.Put("lake", "bzcsv/year=2025/part-1.csv._COPYING_", []byte("9|half a co")) // an unfinished hadoop fs -put
+	fake.S3.Put("lake", "bzjson/part-0.json.bz2", bz(`{"id": 1, "name": "a"}`+"\n"+`{"id": 2}`+"\n"))
+	cols := []sinktest.GlueColumn{{Name: "id", Type: "int"}, {Name: "name", Type: "string"}}
+	for _, tbl := range []sinktest.GlueTable{
+		{Name: "bzcsv", Location: "s3://lake/bzcsv/", Classification: "csv", PartitionKeys: []sinktest.GlueColumn{{Name: "year", Type: "int"}},
+			Parameters: map[string]string{"skip.header.line.count": "0"}, SerDeParams: map[string]string{"field.delim": "|"}},
+		{Name: "bzjson", Location: "s3://lake/bzjson/", Classification: "json"},
+	} {
+		tbl.Database, tbl.Columns = "lake", cols
+		if err := fake.Glue.AddTable(tbl, fake.S3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{"bzcsv": "1:a 2:<n> 3:c", "bzjson": "1:a 2:<n>"} {
+		got := query(t, engine.Remote(cat.Table("lake", name, "")), `SELECT string_agg(id || ':' || coalesce(name, '<n>'), ' ' ORDER BY id) FROM "primary"`)
+		if got[0] != want {
+			t.Errorf("%s: got %v, want %s", name, got[0], want)
+		}
 	}
 }

@@ -695,7 +695,7 @@ func (c *Client) sniff(ctx context.Context, o Object) (string, error) {
 
 // unreadableCodecs are compressions Glue and Athena read that DuckDB
 // cannot, by suffix.
-var unreadableCodecs = map[string]string{".bz2": "bzip2", ".snappy": "Snappy (Hadoop framing)", ".lzo": "LZO", ".lz4": "LZ4",
+var unreadableCodecs = map[string]string{".snappy": "Snappy (Hadoop framing)", ".lzo": "LZO", ".lz4": "LZ4",
 	".deflate": "deflate", ".zz": "deflate", ".zip": "ZIP", ".br": "Brotli", ".xz": "xz"}
 
 // UnreadableCompression is an error naming o when its name says it is
@@ -714,6 +714,6 @@ func UnreadableCompression(o Object, format string) error {
 	if inner := engine.FormatOf(strings.TrimSuffix(o.Key, o.Key[len(o.Key)-len(ext):])); inner != "" && inner != format {
 		return nil
 	}
-	return &Error{URL: o.URL(), Op: "reading", Code: "compressed with " + codec + ", which dq cannot read (it reads gzip and zstd)",
-		Hint: "recompress it with gzip, or leave it out with a glob"}
+	return &Error{URL: o.URL(), Op: "reading", Code: "compressed with " + codec + ", which dq cannot read (it reads gzip, zstd and bzip2)",
+		Hint: "recompress it with gzip, zstd or bzip2, or leave it out with a glob"}
 }

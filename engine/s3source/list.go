@@ -44,6 +44,9 @@ func (c *Client) Resolve(ctx context.Context, loc Location, progress *Progress) 
 		if err != nil {
 			return nil, err
 		}
+		if err := tableFormat(loc.Bucket, all); err != nil {
+			return nil, err
+		}
 		var out []Object
 		for _, o := range all {
 			if dataObject(o) && engine.MatchGlobSegments(pattern, strings.Split(o.Rel, "/")) {
@@ -97,6 +100,9 @@ func DataObject(o Object) bool { return dataObject(o) }
 func (c *Client) listData(ctx context.Context, bucket, prefix string, progress *Progress) ([]Object, error) {
 	all, err := c.ListPrefix(ctx, bucket, prefix, progress)
 	if err != nil {
+		return nil, err
+	}
+	if err := tableFormat(bucket, all); err != nil {
 		return nil, err
 	}
 	var out []Object
@@ -184,4 +190,35 @@ func (c *Client) headBucket(ctx context.Context, bucket string) error {
 		se.Code, se.Hint = "no such bucket", "check the bucket name (and the endpoint, AWS_ENDPOINT_URL)"
 	}
 	return e
+}
+
+// TableFormat is tableFormat for listings made by other packages
+// (engine/gluecatalog lists partitions itself).
+func TableFormat(bucket string, objs []Object) error { return tableFormat(bucket, objs) }
+
+// tableFormat refuses a listing that holds a Delta Lake, Apache Hudi or
+// Apache Iceberg table: their data files include versions the table no
+// longer contains (removed, overwritten, uncompacted), which read as
+// plain files would count twice or come back from the dead.
+func tableFormat(bucket string, objs []Object) error {
+	for _, o := range objs {
+		segs := strings.Split(o.Rel, "/")
+		for i, seg := range segs[:len(segs)-1] {
+			what := ""
+			switch {
+			case seg == "_delta_log":
+				what = "a Delta Lake table (_delta_log/)"
+			case seg == ".hoodie":
+				what = "an Apache Hudi table (.hoodie/)"
+			case seg == "metadata" && strings.HasSuffix(segs[len(segs)-1], ".metadata.json"):
+				what = "an Apache Iceberg table (metadata/*.metadata.json)"
+			}
+			if what != "" {
+				dir := "s3://" + bucket + "/" + strings.TrimSuffix(o.Key, strings.Join(segs[i:], "/"))
+				return &Error{URL: dir, Op: "listing", Code: "is " + what + "; its data files include versions the table no longer holds, so dq does not read them as plain files",
+					Hint: "read a snapshot exported to plain Parquet, or the table through an engine that reads its log (--engine athena)"}
+			}
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -711,18 +712,62 @@ func TestExtensionlessObjectsSniffed(t *testing.T) {
 	}
 }
 
-// Text compressed in a way DuckDB cannot read (bzip2 and others Glue and
-// Athena read) is an error naming the object, not silently left out.
+// Text compressed in a way dq cannot read (Snappy, LZO and others Glue
+// and Athena read) is an error naming the object, not silently left out;
+// bzip2 is read.
 func TestUnreadableCompressionNamed(t *testing.T) {
 	fx := newFixture(t)
-	fx.s3.Put("lake", "bz/a.csv", []byte("id\n1\n"))
-	fx.s3.Put("lake", "bz/b.csv.bz2", []byte("BZh91AY&SY"))
-	fx.s3.Put("lake", "bz/notes.json.bz2", []byte("BZh91AY&SY")) // another format: not this read's
-	if err := runErr(t, fx, "s3://lake/bz/"); !strings.Contains(err.Error(), "reading s3://lake/bz/b.csv.bz2: compressed with bzip2, which dq cannot read") {
-		t.Errorf("bz2: %v", err)
+	fx.s3.Put("lake", "sn/a.csv", []byte("id\n1\n"))
+	fx.s3.Put("lake", "sn/b.csv.snappy", []byte("\xff\x06\x00\x00sNaPpY"))
+	if err := runErr(t, fx, "s3://lake/sn/"); !strings.Contains(err.Error(), "reading s3://lake/sn/b.csv.snappy: compressed with Snappy (Hadoop framing), which dq cannot read") {
+		t.Errorf("snappy: %v", err)
 	}
-	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 1 ]`), engine.Remote(fx.source(t, "s3://lake/bz/*.csv", s3source.Options{})), engine.Options{})
+	res, err := engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 1 ]`), engine.Remote(fx.source(t, "s3://lake/sn/*.csv", s3source.Options{})), engine.Options{})
 	if err != nil || res.RuleResults[0].Result != engine.Pass {
 		t.Errorf("glob leaving it out: %v", err)
+	}
+	var bz bytes.Buffer
+	cmd := exec.Command("bzip2", "-c")
+	cmd.Stdin, cmd.Stdout = strings.NewReader("id\n2\n3\n"), &bz
+	if err := cmd.Run(); err != nil {
+		t.Skip("no bzip2 command:", err)
+	}
+	fx.s3.Put("lake", "bz/a.csv", []byte("id\n1\n"))
+	fx.s3.Put("lake", "bz/b.csv.bz2", bz.Bytes())
+	res, err = engine.Evaluate(context.Background(), parse(t, `Rules = [ RowCount = 3, Sum "id" = 6 ]`), engine.Remote(fx.source(t, "s3://lake/bz/", s3source.Options{})), engine.Options{})
+	if err != nil {
+		t.Fatalf("bzip2: %v", err)
+	}
+	if res.RuleResults[0].Result != engine.Pass || res.RuleResults[1].Result != engine.Pass {
+		t.Errorf("bzip2: %v", verdicts(res))
+	}
+}
+
+// A prefix holding a Delta Lake, Hudi or Iceberg table is refused: its
+// data files include removed versions that a plain read would count.
+func TestTableFormatPrefixRefused(t *testing.T) {
+	fx := newFixture(t)
+	pq := mustRead(t, taxiSample)
+	fx.s3.Put("lake", "delta/part-0.parquet", pq)
+	fx.s3.Put("lake", "delta/part-1-removed.parquet", pq)
+	fx.s3.Put("lake", "delta/_delta_log/00000000000000000000.json", []byte("{}"))
+	fx.s3.Put("lake", "hudi/p=1/f.parquet", pq)
+	fx.s3.Put("lake", "hudi/.hoodie/hoodie.properties", []byte("x"))
+	fx.s3.Put("lake", "ice/orders/data/f.parquet", pq)
+	fx.s3.Put("lake", "ice/orders/metadata/v1.metadata.json", []byte("{}"))
+	fx.s3.Put("lake", "plain/metadata/notes.json", []byte("{}\n"))
+	for url, want := range map[string]string{
+		"s3://lake/delta/":          "listing s3://lake/delta/: is a Delta Lake table (_delta_log/)",
+		"s3://lake/delta/*.parquet": "listing s3://lake/delta/: is a Delta Lake table",
+		"s3://lake/hudi":            "listing s3://lake/hudi/: is an Apache Hudi table (.hoodie/)",
+		"s3://lake/ice/":            "listing s3://lake/ice/orders/: is an Apache Iceberg table (metadata/*.metadata.json)",
+	} {
+		if err := runErr(t, fx, url); !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %q", url, err, want)
+		}
+	}
+	// A directory merely named metadata is no table.
+	if _, err := fx.client.Resolve(context.Background(), s3source.Location{Bucket: "lake", Key: "plain/"}, nil); err != nil {
+		t.Errorf("plain: %v", err)
 	}
 }

@@ -88,7 +88,7 @@ func globParts(key string) (prefix string, pattern []string, err error) {
 
 // hiddenRel reports a key (relative to the listed prefix) that lies in or
 // is a bookkeeping entry writers leave beside data: _SUCCESS, .crc files,
-// _temporary/ directories, "folder$" markers. The local reader skips the
+// _temporary/ directories, "folder$" markers, unfinished ._COPYING_ copies. The local reader skips the
 // same names.
 func hiddenRel(rel string) bool {
 	for _, seg := range strings.Split(rel, "/") {
@@ -96,7 +96,9 @@ func hiddenRel(rel string) bool {
 			return true
 		}
 	}
-	return strings.HasSuffix(rel, "_$folder$") || strings.HasSuffix(rel, "/") || rel == ""
+	// ._COPYING_ is a copy still in progress (hadoop fs -put to s3a://,
+	// or one that died); Spark's file index skips it too.
+	return strings.HasSuffix(rel, "_$folder$") || strings.HasSuffix(rel, "._COPYING_") || strings.HasSuffix(rel, "/") || rel == ""
 }
 
 // hiveDirs reports whether rel lies below a k=v directory.

@@ -47,7 +47,14 @@ type GlueTable struct {
 	// Partitions are the catalogued partitions; AddTable discovers them
 	// from k=v prefixes in S3 when nil, as a crawler does.
 	Partitions []GluePartition
+	// Target makes the table a resource link to another table (its
+	// catalog ID is returned but not checked): GetTable answers with
+	// TargetTable and no storage descriptor.
+	Target *GlueTarget
 }
+
+// GlueTarget names a resource link's target table.
+type GlueTarget struct{ CatalogID, Database, Name string }
 
 // GlueColumn is a column name and Glue type.
 type GlueColumn struct{ Name, Type string }
@@ -275,6 +282,10 @@ func tableJSON(t *GlueTable) map[string]any {
 			out = append(out, map[string]any{"Name": c.Name, "Type": c.Type})
 		}
 		return out
+	}
+	if t.Target != nil {
+		return map[string]any{"Name": t.Name, "DatabaseName": t.Database, "TableType": "EXTERNAL_TABLE",
+			"TargetTable": map[string]any{"CatalogId": t.Target.CatalogID, "DatabaseName": t.Target.Database, "Name": t.Target.Name}}
 	}
 	input, serde, sp := t.InputFormat, t.SerDe, t.SerDeParams
 	params := map[string]string{}
