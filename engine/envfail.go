@@ -20,7 +20,7 @@ import (
 // ERROR outcome of their rule.
 type EnvironmentError struct {
 	Kind EnvironmentKind
-	Err  error // the DuckDB error, or the source's (EnvironmentKinder)
+	Err  error // the DuckDB error
 }
 
 // EnvironmentKind says what failed.
@@ -31,20 +31,7 @@ const (
 	IOFailure    EnvironmentKind = "I/O error"
 	CorruptData  EnvironmentKind = "corrupt data file"
 	FatalFailure EnvironmentKind = "fatal DuckDB error"
-	// AccessFailure: the store holding the data (S3, the Glue Data
-	// Catalog) refused the credentials or could not be reached: access
-	// denied, expired or rejected credentials, a network failure, or
-	// throttling and server errors that outlasted the retries. Not a
-	// missing bucket, key or table, which is the user's input.
-	AccessFailure EnvironmentKind = "the data could not be accessed"
 )
-
-// EnvironmentKinder is implemented by errors of data sources (S3, Glue)
-// that know whether they are environment failures: a non-empty kind makes
-// AsEnvironmentError report them.
-type EnvironmentKinder interface {
-	EnvironmentKind() EnvironmentKind
-}
 
 func (e *EnvironmentError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Kind, firstLine(e.Err.Error()))
@@ -61,15 +48,12 @@ func (e *EnvironmentError) Hint() string {
 		return "check free disk space (DuckDB spills to a temporary directory) and that the files are readable"
 	case CorruptData:
 		return "the file is damaged or incomplete (a truncated download or copy?); restore it and run again"
-	case AccessFailure:
-		return "fix the credentials or permissions the message names (AWS_PROFILE, aws sso login, the IAM policy), or the network, and run again"
 	}
 	return "run again; if it persists, report it with DuckDB's message"
 }
 
-// AsEnvironmentError finds the DuckDB error (or a source's
-// EnvironmentKinder) in err's chain and, when it is an environment
-// failure, returns it classified. It returns nil for nil
+// AsEnvironmentError finds the DuckDB error in err's chain and, when it is
+// an environment failure, returns it classified. It returns nil for nil
 // and for every other error.
 func AsEnvironmentError(err error) *EnvironmentError {
 	if err == nil {
@@ -78,12 +62,6 @@ func AsEnvironmentError(err error) *EnvironmentError {
 	var ee *EnvironmentError
 	if errors.As(err, &ee) {
 		return ee
-	}
-	var ek EnvironmentKinder
-	if errors.As(err, &ek) {
-		if k := ek.EnvironmentKind(); k != "" {
-			return &EnvironmentError{Kind: k, Err: err}
-		}
 	}
 	var de *duckdb.Error
 	if !errors.As(err, &de) {

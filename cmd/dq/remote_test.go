@@ -167,10 +167,10 @@ func TestRemoteDatasetID(t *testing.T) {
 	}
 }
 
-// TestRemoteAccessFailuresExit3: a refused or unreachable store is the
-// environment failing (exit 3, with the permission or the fix named),
-// never a verdict and never confused with a missing key (exit 2).
-func TestRemoteAccessFailuresExit3(t *testing.T) {
+// TestRemoteAccessFailures: a refused or unreachable store exits 2, as
+// issue 10 asks of access denied, expired credentials and endpoints that
+// stay down, with the permission or the fix named; never a verdict.
+func TestRemoteAccessFailures(t *testing.T) {
 	requireParser(t)
 	fake := lakeEnv(t)
 	dir := t.TempDir()
@@ -182,7 +182,7 @@ func TestRemoteAccessFailuresExit3(t *testing.T) {
 	fake.S3.Faults.FailAlways(http.StatusForbidden)
 	for _, data := range []string{"s3://lake/taxi/", "s3://lake/taxi/part-00000.parquet", "glue://lake/taxi"} {
 		r := eval(data)
-		if r.code != exitCouldNotRun || !strings.Contains(r.stderr, "access denied") || !strings.Contains(r.stderr, "s3:GetObject") || !strings.Contains(r.stderr, "hint:") {
+		if r.code != exitInvalid || !strings.Contains(r.stderr, "access denied") || !strings.Contains(r.stderr, "s3:GetObject") {
 			t.Errorf("S3 403 on %s: exit %d, stderr %q", data, r.code, r.stderr)
 		}
 	}
@@ -197,7 +197,7 @@ func TestRemoteAccessFailuresExit3(t *testing.T) {
 	}))
 	defer glue.Close()
 	t.Setenv("AWS_ENDPOINT_URL_GLUE", glue.URL)
-	if r := eval("glue://lake/taxi"); r.code != exitCouldNotRun || !strings.Contains(r.stderr, "AccessDeniedException") || !strings.Contains(r.stderr, "glue:GetTable") {
+	if r := eval("glue://lake/taxi"); r.code != exitInvalid || !strings.Contains(r.stderr, "AccessDeniedException") || !strings.Contains(r.stderr, "glue:GetTable") {
 		t.Errorf("Glue AccessDenied: exit %d, stderr %q", r.code, r.stderr)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_GLUE", "")
@@ -212,7 +212,7 @@ func TestRemoteAccessFailuresExit3(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", closed)
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
 	for _, data := range []string{"s3://lake/taxi/", "glue://lake/taxi"} {
-		if r := eval(data); r.code != exitCouldNotRun || !strings.Contains(r.stderr, "connection refused") {
+		if r := eval(data); r.code != exitInvalid || !strings.Contains(r.stderr, "connection refused") {
 			t.Errorf("unreachable endpoint, %s: exit %d, stderr %q", data, r.code, r.stderr)
 		}
 	}

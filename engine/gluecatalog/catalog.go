@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/dqlabs/dq/engine"
 	"github.com/dqlabs/dq/engine/s3source"
@@ -90,17 +89,10 @@ type Error struct {
 	Msg      string
 	notFound bool
 	Err      error
-	// Env is engine.AccessFailure when the environment failed (access
-	// denied, credentials, network, throttling after retries): dq exits
-	// 3, not 2.
-	Env engine.EnvironmentKind
 }
 
 func (e *Error) Error() string { return e.Table + ": " + e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
-
-// EnvironmentKind implements engine.EnvironmentKinder.
-func (e *Error) EnvironmentKind() engine.EnvironmentKind { return e.Env }
 
 // Table reads one catalog table.
 type Table struct {
@@ -187,38 +179,28 @@ func (t *Table) apiErr(op string, err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		msg := op + ": " + api.ErrorCode()
-		var env engine.EnvironmentKind
 		switch api.ErrorCode() {
 		case "AccessDeniedException":
 			msg += "; the credentials need glue:GetTable, glue:GetPartitions and glue:GetDatabase (and Lake Formation SELECT on the table, where it governs the catalog)"
-			env = engine.AccessFailure
 		case "ExpiredTokenException", "ExpiredToken":
 			msg += "; the AWS credentials have expired: refresh them"
-			env = engine.AccessFailure
 		case "UnrecognizedClientException", "InvalidSignatureException":
 			msg += "; the AWS credentials were rejected"
-			env = engine.AccessFailure
-		case "ThrottlingException", "InternalServiceException", "OperationTimeoutException", "ServiceUnavailableException":
-			env = engine.AccessFailure // still failing after the SDK's retries
 		default:
-			var re *smithyhttp.ResponseError
-			if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 500 {
-				env = engine.AccessFailure
-			}
 			if m := api.ErrorMessage(); m != "" {
 				msg += ": " + m
 			}
 		}
-		return &Error{Table: t.URL(), Msg: msg, Err: err, Env: env}
+		return &Error{Table: t.URL(), Msg: msg, Err: err}
 	}
 	// No answer from Glue: unreachable endpoint, no credentials.
 	if msg := err.Error(); strings.Contains(msg, "Missing Region") || strings.Contains(msg, "Invalid region") {
 		return &Error{Table: t.URL(), Msg: op + ": no AWS region configured; set AWS_REGION (or region in the AWS_PROFILE's config): the Glue Data Catalog is per region", Err: err}
 	}
 	if s3source.NoCredentials(err) {
-		return &Error{Table: t.URL(), Msg: op + ": no AWS credentials found; " + s3source.NoCredentialsHint, Err: err, Env: engine.AccessFailure}
+		return &Error{Table: t.URL(), Msg: op + ": no AWS credentials found; " + s3source.NoCredentialsHint, Err: err}
 	}
-	return &Error{Table: t.URL(), Msg: op + ": " + err.Error(), Err: err, Env: engine.AccessFailure}
+	return &Error{Table: t.URL(), Msg: op + ": " + err.Error(), Err: err}
 }
 
 func catalogID(id string) *string {

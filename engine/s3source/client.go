@@ -14,8 +14,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/dqlabs/dq/engine"
 )
 
 // Client is an S3 client that follows buckets to their region: a bucket
@@ -105,14 +103,7 @@ type Error struct {
 	Code string // S3 error code or HTTP status text
 	Hint string
 	Err  error
-	// Env is engine.AccessFailure when the environment failed rather
-	// than the input (access denied, credentials, network, server
-	// errors after retries): dq exits 3, not 2.
-	Env engine.EnvironmentKind
 }
-
-// EnvironmentKind implements engine.EnvironmentKinder.
-func (e *Error) EnvironmentKind() engine.EnvironmentKind { return e.Env }
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("%s %s: %s", e.Op, e.URL, e.Code)
@@ -154,18 +145,14 @@ func wrapErr(op, url string, err error) error {
 		e.Code, e.Hint = "no such key", "check the path; a prefix ends in /"
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired":
 		e.Code, e.Hint = "the AWS credentials have expired ("+code+")", "refresh them (aws sso login, or new session credentials)"
-		e.Env = engine.AccessFailure
 	case code == "RequestTimeTooSkewed":
 		e.Code, e.Hint = "the request was refused: this machine's clock is off ("+code+")", "set the clock (NTP) and run again"
-		e.Env = engine.AccessFailure
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken":
 		e.Code, e.Hint = "the AWS credentials were rejected ("+code+")", "check AWS_PROFILE / AWS_ACCESS_KEY_ID"
-		e.Env = engine.AccessFailure
 	case code == "AccessDenied" || code == "AllAccessDisabled" || status == http.StatusForbidden && (code == "" || code == "Forbidden"):
 		// A HEAD has no body, so a refusal arrives as a bare 403
 		// ("Forbidden").
 		e.Code, e.Hint = "access denied", "the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects (and kms:Decrypt for SSE-KMS objects)"
-		e.Env = engine.AccessFailure
 	case code == "InvalidObjectState":
 		e.Code, e.Hint = "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored", "restore it first, or leave it out with a glob or --partition"
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
@@ -175,20 +162,13 @@ func wrapErr(op, url string, err error) error {
 		if msg := api.ErrorMessage(); msg != "" {
 			e.Code += ": " + msg
 		}
-		if status >= 500 || code == "SlowDown" || code == "ServiceUnavailable" || code == "InternalError" {
-			e.Env = engine.AccessFailure // still failing after the SDK's retries
-		}
 	case status != 0:
 		e.Code = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
-		if status >= 500 || status == http.StatusTooManyRequests {
-			e.Env = engine.AccessFailure
-		}
 	default:
 		// No answer from S3 at all: the endpoint is unreachable, DNS
 		// failed, the connection was refused, or no credentials were
 		// found.
 		e.Code = err.Error()
-		e.Env = engine.AccessFailure
 		if NoCredentials(err) {
 			e.Code, e.Hint = "no AWS credentials found", NoCredentialsHint
 		}

@@ -578,7 +578,7 @@ func (f *fetcher) getRange(ctx context.Context, o Object, file *os.File, r span)
 		}
 		last = err
 	}
-	return &Error{URL: o.URL(), Op: "reading", Code: "the connection broke off three times: " + last.Error(), Hint: "check the network; nothing partial was kept", Err: last, Env: engine.AccessFailure}
+	return &Error{URL: o.URL(), Op: "reading", Code: "the connection broke off three times: " + last.Error(), Hint: "check the network; nothing partial was kept", Err: last}
 }
 
 func (f *fetcher) getRangeOnce(ctx context.Context, o Object, file *os.File, r span) error {

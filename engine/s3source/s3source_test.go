@@ -612,10 +612,10 @@ func TestSparkOutputEmptyObjectsAndDefaultPartition(t *testing.T) {
 	}
 }
 
-// S3's own refusals that are not about permissions keep their meaning: an
-// archived (Glacier) object is the input (exit 2, "restore it"), a skewed
-// clock the environment (exit 3); a bare 403, as HEAD returns it, is
-// access denied.
+// S3's refusals keep their meaning in the message: an archived (Glacier)
+// object says "restore it", a skewed clock says so, and a bare 403, as HEAD
+// returns it, is access denied. None is an environment failure: issue 10
+// makes every refusal exit 2, naming the object.
 func TestRefusalsSaidPrecisely(t *testing.T) {
 	for _, tc := range []struct {
 		status     int
@@ -623,10 +623,10 @@ func TestRefusalsSaidPrecisely(t *testing.T) {
 		env        bool
 	}{
 		{403, "InvalidObjectState", "the object is archived (S3 Glacier Flexible Retrieval or Deep Archive) and not restored; restore it first", false},
-		{403, "RequestTimeTooSkewed", "this machine's clock is off", true},
-		{403, "", "access denied; the credentials need s3:ListBucket", true},
-		{403, "AccessDenied", "access denied; the credentials need s3:ListBucket", true},
-		{503, "SlowDown", "SlowDown: nope", true},
+		{403, "RequestTimeTooSkewed", "this machine's clock is off", false},
+		{403, "", "access denied; the credentials need s3:ListBucket", false},
+		{403, "AccessDenied", "access denied; the credentials need s3:ListBucket", false},
+		{503, "SlowDown", "SlowDown: nope", false},
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Query().Get("list-type") == "2" {
