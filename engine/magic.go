@@ -171,9 +171,9 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 			// Extension-less text is CSV when the user says the data is CSV.
 			kinds[i] == kindText && format == FormatCSV && explicit && formatOf(f) == "" ||
 			// A file named as one format whose content is the format
-			// given (Parquet data saved as .csv), or the only file,
-			// named directly: the user's word wins over its name.
-			explicit && formatOf(f) != "" && (len(files) == 1 || sniffKind(f) == format)
+			// given (Parquet data saved as .csv, text as .parquet):
+			// the user's word, backed by the content, wins over its name.
+			explicit && formatOf(f) != "" && contentIs(f, format)
 		if ok {
 			keep = append(keep, f)
 		} else {
@@ -208,6 +208,13 @@ func selectFormat(files []string, format string, notice func(string)) ([]string,
 		notice(fmt.Sprintf("skipped %s that %s not %s: %s%s", pluralCount(int64(total), "file"), verb, kindName(format), strings.Join(skipped, ", "), more))
 	}
 	return keep, format, nil
+}
+
+// contentIs reports whether the first bytes of f fit format: Parquet's
+// magic, JSON, or (for CSV) text.
+func contentIs(f, format string) bool {
+	k := sniffKind(f)
+	return k == format || k == kindText && format == FormatCSV
 }
 
 // mislabelled explains a failed read of files as format by the first

@@ -66,6 +66,9 @@ func (f fileSource) reader(ctx context.Context, conn *sql.Conn, format string, f
 		var cols []Column
 		var uniform bool
 		scan, cols, uniform, err = parquetScan(ctx, conn, files, hive, schemas)
+		if err == nil && !uniform && len(files) > 1 {
+			f.noteParquetTypeDrift(ctx, conn, files, cols)
+		}
 		if err == nil {
 			rp, err = f.finish(scan, cols, forced, func(c string) string { return QuoteIdent(c) }, nil)
 		}
@@ -97,6 +100,45 @@ func parquetScan(ctx context.Context, conn *sql.Conn, files []string, hive bool,
 	}
 	cols, err = describeSQL(ctx, conn, "SELECT * FROM "+scan)
 	return scan, cols, false, err
+}
+
+// noteParquetTypeDrift notes the columns that are text in the union of
+// the files only because some files hold them as numbers, dates or other
+// non-text types and others as text: DuckDB's union_by_name then reads
+// them all as text (VARCHAR), where Spark would refuse the files, and
+// numeric rules on such a column fail on its type. Best effort: the note
+// is left out if the schemas cannot be read.
+func (f fileSource) noteParquetTypeDrift(ctx context.Context, conn *sql.Conn, files []string, cols []Column) {
+	var text []string
+	for _, c := range cols {
+		if c.Type == "VARCHAR" {
+			text = append(text, c.Name)
+		}
+	}
+	if len(text) == 0 || f.opts.Note == nil {
+		return
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT name, min(file_name) FILTER (WHERE type IN ('BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY')),
+		min(file_name) FILTER (WHERE type NOT IN ('BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY')),
+		arg_min(type, file_name) FILTER (WHERE type NOT IN ('BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY'))
+		FROM parquet_schema(`+quoteStringList(files)+`)
+		WHERE name IN (`+strings.TrimSuffix(strings.TrimPrefix(quoteStringList(text), "["), "]")+`) AND type IS NOT NULL
+		GROUP BY name ORDER BY name`)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var textFile, otherFile, otherType sql.NullString
+		if rows.Scan(&name, &textFile, &otherFile, &otherType) != nil {
+			return
+		}
+		if textFile.Valid && otherFile.Valid {
+			f.notice(fmt.Sprintf("column %q is text in %s but %s (Parquet's physical type) in %s: all its values are read as text (VARCHAR), and numeric rules on it fail on its type",
+				name, filepath.Base(textFile.String), otherType.String, filepath.Base(otherFile.String)))
+		}
+	}
 }
 
 // uniformParquetScan reads Parquet files that all have the same columns

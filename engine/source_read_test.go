@@ -830,3 +830,29 @@ func TestMislabelledFiles(t *testing.T) {
 		t.Errorf("BZh1 header: %q", got)
 	}
 }
+
+// Parquet part files that hold a column as a number in one file and text
+// in another are read as text (DuckDB's union_by_name; Spark refuses such
+// files), and a note says which files disagree, instead of numeric rules
+// failing later on the column's type with nothing pointing at the files.
+func TestParquetTypeDriftNote(t *testing.T) {
+	dir := t.TempDir()
+	for name, q := range map[string]string{
+		"a": "SELECT 1 AS id, 10 AS v", "b": "SELECT 2 AS id, 'x' AS v", "c": "SELECT 3::BIGINT AS id, 2.5::DOUBLE AS v",
+	} {
+		if err := os.Rename(writeParquet(t, name, q), filepath.Join(dir, name+".parquet")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var notes []string
+	ds, s := registered(t, dir, FileOptions{Note: func(m string) { notes = append(notes, m) }})
+	if colType(ds, "v") != "VARCHAR" || colType(ds, "id") != "BIGINT" {
+		t.Errorf("columns %v", ds.Columns)
+	}
+	if got := query(t, s, "SELECT string_agg(v, ',' ORDER BY id) FROM "+ds.Relation); got != "10,x,2.5" {
+		t.Errorf("values %q", got)
+	}
+	if len(notes) != 1 || notes[0] != `column "v" is text in b.parquet but INT32 (Parquet's physical type) in a.parquet: all its values are read as text (VARCHAR), and numeric rules on it fail on its type` {
+		t.Errorf("notes %q", notes)
+	}
+}
