@@ -68,18 +68,9 @@ func (n ColumnNeed) Wants(name string) bool {
 }
 
 // FormatOf tells a file's format from its name (FormatParquet, FormatCSV,
-// FormatJSON), ignoring a compression suffix DuckDB reads (gzip, zstd); ""
-// when unknown. Remote fetchers use it to read object keys as Files reads
-// file names. A bzip2 name (x.csv.bz2) is "": local files in bzip2 are
-// decompressed by dq, but remote fetchers refuse bzip2 objects by name
-// (s3source.UnreadableCompression), and such a name must not count as
-// data of its inner format there.
-func FormatOf(name string) string {
-	if compressionOf(name) == "bzip2" {
-		return ""
-	}
-	return formatOf(name)
-}
+// FormatJSON), ignoring a compression suffix; "" when unknown. Remote
+// fetchers use it to read object keys as Files reads file names.
+func FormatOf(name string) string { return formatOf(name) }
 
 // SelectFormat decides the format of a remote listing: format ("" = from
 // the names) and the names of that format. Unlike local files, objects
@@ -92,7 +83,7 @@ func SelectFormat(names []string, format string) ([]string, string, error) {
 	if format == "" {
 		var known []string
 		for _, n := range names {
-			if FormatOf(n) != "" {
+			if formatOf(n) != "" {
 				known = append(known, n)
 			}
 		}
@@ -106,7 +97,7 @@ func SelectFormat(names []string, format string) ([]string, string, error) {
 	}
 	var keep []string
 	for _, n := range names {
-		if k := FormatOf(n); k == format || k == "" {
+		if k := formatOf(n); k == format || k == "" {
 			keep = append(keep, n)
 		}
 	}
